@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Bootwire",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "VirtualDevices"]),
+        .executable(name: "bootwire", targets: ["bootwire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .target(name: "CSerial"),
+        .systemLibrary(
+            name: "CLZMA",
+            pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev"])]
+        ),
+        .target(
+            name: "BootwireCore",
+            dependencies: [
+                "CSerial", "CLZMA",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "QCC743", dependencies: ["BootwireCore"]),
+        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "CSerial"]),
+        .executableTarget(
+            name: "bootwire",
+            dependencies: [
+                "BootwireCore", "QCC743", "VirtualDevices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BootwireCoreTests", dependencies: ["BootwireCore", "CSerial"]),
+        .testTarget(name: "QCC743Tests", dependencies: ["QCC743"]),
+        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
+    ]
+)

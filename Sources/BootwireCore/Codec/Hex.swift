@@ -1,0 +1,45 @@
+/// Hex text for evidence, traces and logs.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func string<C: Collection>(_ bytes: C, separator: String = "") -> String where C.Element == UInt8 {
+        var out = ""
+        out.reserveCapacity(bytes.count * (2 + separator.count))
+        var first = true
+        for byte in bytes {
+            if !first { out += separator }
+            first = false
+            out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+            out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0xF)]))
+        }
+        return out
+    }
+
+    /// Parses hex digits, ignoring spaces, colons and a leading 0x. Nil when malformed.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        var cleaned = Substring(text)
+        if cleaned.hasPrefix("0x") || cleaned.hasPrefix("0X") { cleaned = cleaned.dropFirst(2) }
+        let digits = cleaned.filter { $0 != " " && $0 != ":" && $0 != "-" }
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var index = digits.startIndex
+        while index < digits.endIndex {
+            let next = digits.index(index, offsetBy: 2)
+            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
+            out.append(byte)
+            index = next
+        }
+        return out
+    }
+
+    /// Integers as users write them: 0x10000, 65536, 64K, 1M.
+    public static func integer(_ text: String) -> UInt64? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t.hasPrefix("0x") { return UInt64(t.dropFirst(2), radix: 16) }
+        if t.hasSuffix("k"), let v = UInt64(t.dropLast()) { return v * 1024 }
+        if t.hasSuffix("m"), let v = UInt64(t.dropLast()) { return v * 1024 * 1024 }
+        return UInt64(t)
+    }
+}
+
+import Foundation

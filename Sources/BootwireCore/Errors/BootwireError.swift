@@ -1,0 +1,40 @@
+/// A failure with a stable code, a one-line message, what to do about it, and the evidence it
+/// was concluded from (bytes seen, timings, addresses).
+public struct BootwireError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: ErrorCode
+    public var message: String
+    public var hint: String?
+    public var evidence: [String: String]
+
+    public init(_ code: ErrorCode, _ message: String, hint: String? = nil, evidence: [String: String] = [:]) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.evidence = evidence
+    }
+
+    public var description: String {
+        var line = "error[\(code.rawValue)]: \(message)"
+        if let hint { line += " (\(hint))" }
+        return line
+    }
+
+    /// Wraps anything thrown into a BootwireError, keeping one that already is.
+    public static func wrap(_ error: any Error) -> BootwireError {
+        if let error = error as? BootwireError { return error }
+        return BootwireError(.internalError, "\(error)", hint: "please report this with --trace output")
+    }
+}
+
+extension BootwireError {
+    /// Errors from a syscall on a port, with errno decoded.
+    static func posix(_ code: ErrorCode, _ what: String, errno value: Int32, hint: String? = nil) -> BootwireError {
+        BootwireError(code, "\(what): \(String(cString: strerror(value)))", hint: hint, evidence: ["errno": "\(value)"])
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

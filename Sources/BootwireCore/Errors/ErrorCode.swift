@@ -1,0 +1,125 @@
+/// Every failure a user can meet has one of these codes. Tests assert on codes, never on prose;
+/// the README's table is generated from `ErrorCode.allCases` (`bootwire codes`).
+public enum ErrorCode: String, CaseIterable, Sendable, Codable {
+    // usage
+    case usage = "usage"
+    case badBootSequence = "bad-boot-sequence"
+    case unknownVirtualDevice = "unknown-virtual-device"
+    case confirmationRequired = "confirmation-required"
+    // input files and configuration
+    case fileNotFound = "file-not-found"
+    case badConfig = "bad-config"
+    case badImage = "bad-image"
+    case imageTooLarge = "image-too-large"
+    case imageOverlap = "image-overlap"
+    case addressOutOfRange = "address-out-of-range"
+    // port and environment
+    case portNotFound = "port-not-found"
+    case portBusy = "port-busy"
+    case portPermission = "port-permission"
+    case portNotATerminal = "port-not-a-terminal"
+    case portSettings = "port-settings"
+    case baudUnsupported = "baud-unsupported"
+    case portIO = "port-io"
+    case noModemLines = "no-modem-lines"
+    case ptyNoParity = "pty-no-parity"
+    case ptyNoModemLines = "pty-no-modem-lines"
+    // connection
+    case noResponse = "no-response"
+    case echoOnly = "echo-only"
+    case applicationRunning = "application-running"
+    case baudMismatch = "baud-mismatch"
+    case linkLostAfterBaudChange = "link-lost-after-baud-change"
+    case adapterBaudLimit = "adapter-baud-limit"
+    case deviceDisconnected = "device-disconnected"
+    case deviceReset = "device-reset"
+    case timeout = "timeout"
+    // protocol
+    case deviceError = "device-error"
+    case protocolError = "protocol-error"
+    case unexpectedChip = "unexpected-chip"
+    // verification
+    case verifyMismatch = "verify-mismatch"
+    // protection
+    case imageNotSignedForDevice = "image-not-signed-for-device"
+    case deviceProtected = "device-protected"
+    // anything else
+    case internalError = "internal-error"
+
+    public var category: ErrorCategory {
+        switch self {
+        case .usage, .badBootSequence, .unknownVirtualDevice: .usage
+        case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
+        case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
+            .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines:
+            .port
+        case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
+            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .timeout:
+            .connection
+        case .deviceError, .protocolError, .unexpectedChip: .protocol
+        case .verifyMismatch: .verification
+        case .imageNotSignedForDevice, .deviceProtected, .confirmationRequired: .protection
+        case .internalError: .internal
+        }
+    }
+
+    /// One line on what the code means, for the catalogue (`bootwire codes`, README).
+    public var summary: String {
+        switch self {
+        case .usage: "the command line is not valid"
+        case .badBootSequence: "a boot-entry sequence could not be parsed"
+        case .unknownVirtualDevice: "a virtual:NAME port names no built-in virtual device"
+        case .confirmationRequired: "an irreversible step needs --yes or an interactive confirmation"
+        case .fileNotFound: "an input file does not exist or cannot be read"
+        case .badConfig: "a configuration file (ini) is malformed"
+        case .badImage: "an image file is malformed"
+        case .imageTooLarge: "an image does not fit its partition or the flash"
+        case .imageOverlap: "two images overlap"
+        case .addressOutOfRange: "an address lies outside the device's memory"
+        case .portNotFound: "the serial port does not exist"
+        case .portBusy: "another process holds the serial port"
+        case .portPermission: "the user may not open the serial port"
+        case .portNotATerminal: "the path is not a serial port"
+        case .portSettings: "the port did not accept the line settings"
+        case .baudUnsupported: "the adapter cannot run at the requested rate"
+        case .portIO: "a read or write on the port failed"
+        case .noModemLines: "the adapter has no DTR/RTS lines: boot entry cannot be driven"
+        case .ptyNoParity: "a pseudo-terminal carries no parity (warning)"
+        case .ptyNoModemLines: "a pseudo-terminal has no DTR/RTS lines (warning)"
+        case .noResponse: "nothing answered on the line"
+        case .echoOnly: "only our own bytes came back (TX looped to RX)"
+        case .applicationRunning: "the application, not the boot ROM, is talking"
+        case .baudMismatch: "framing junk: the two sides use different rates"
+        case .linkLostAfterBaudChange: "the device went silent right after the baud change"
+        case .adapterBaudLimit: "the link only works at a lower rate (warning)"
+        case .deviceDisconnected: "the device or adapter went away"
+        case .deviceReset: "the device reset during the session"
+        case .timeout: "the device did not finish in time"
+        case .deviceError: "the device answered with an error code"
+        case .protocolError: "the device answered something the protocol does not allow"
+        case .unexpectedChip: "the device is not the chip this command is for"
+        case .verifyMismatch: "flash contents differ from the image"
+        case .imageNotSignedForDevice: "the device requires signed images and this one would not boot"
+        case .deviceProtected: "the device's protection refused the operation"
+        case .internalError: "a bug in Bootwire"
+        }
+    }
+}
+
+/// Groups of codes, each with its own process exit status.
+public enum ErrorCategory: String, CaseIterable, Sendable {
+    case usage, input, port, connection, `protocol`, verification, protection, `internal`
+
+    public var exitStatus: Int32 {
+        switch self {
+        case .usage: 2
+        case .input: 3
+        case .port: 4
+        case .connection: 5
+        case .protocol: 6
+        case .verification: 7
+        case .protection: 8
+        case .internal: 70
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#ifndef BOOTWIRE_CSERIAL_H
+#define BOOTWIRE_CSERIAL_H
+
+#include <stddef.h>
+
+// Arbitrary baud rates through termios2/BOTHER. <asm/termbits.h> clashes with <termios.h>
+// in Swift, so these live behind plain C functions. Both return 0 or -1 with errno set.
+int bw_set_baud(int fd, unsigned int rate);
+int bw_get_baud(int fd, unsigned int *ispeed, unsigned int *ospeed);
+
+// posix_openpt + grantpt + unlockpt + ptsname_r, which Swift cannot see without _GNU_SOURCE.
+// Returns the master fd (non-blocking, close-on-exec) or -1 with errno set.
+int bw_open_pty(char *slave_path, size_t slave_path_len);
+
+#endif

@@ -1,0 +1,42 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <asm/termbits.h>
+
+#include "CSerial.h"
+
+int bw_set_baud(int fd, unsigned int rate) {
+    struct termios2 tio;
+    if (ioctl(fd, TCGETS2, &tio) != 0) return -1;
+    tio.c_cflag &= ~CBAUD;
+    tio.c_cflag |= BOTHER;
+    tio.c_cflag &= ~(CBAUD << IBSHIFT);
+    tio.c_cflag |= BOTHER << IBSHIFT;
+    tio.c_ispeed = rate;
+    tio.c_ospeed = rate;
+    return ioctl(fd, TCSETS2, &tio);
+}
+
+int bw_get_baud(int fd, unsigned int *ispeed, unsigned int *ospeed) {
+    struct termios2 tio;
+    if (ioctl(fd, TCGETS2, &tio) != 0) return -1;
+    if (ispeed) *ispeed = tio.c_ispeed;
+    if (ospeed) *ospeed = tio.c_ospeed;
+    return 0;
+}
+
+int bw_open_pty(char *slave_path, size_t slave_path_len) {
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (grantpt(fd) != 0 || unlockpt(fd) != 0 || ptsname_r(fd, slave_path, slave_path_len) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}

@@ -1,0 +1,76 @@
+/// The 28-byte reply to get_boot_info on QCC743/BL616 (spec section 8).
+public struct BootInfo: Sendable, Equatable {
+    public static let size = 28
+
+    public var bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.size else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Bytes 0..3 as hex, the key the vendor tools map to a chip: `02001606` is BL616 a1.
+    public var romVersion: String { Hex.string(bytes[0..<4]) }
+
+    public var chipFamily: String? {
+        switch romVersion {
+        case "01001606": "bl616 a0 (QCC743)"
+        case "02001606": "bl616 a1 (QCC743)"
+        default:
+            if romVersion.hasSuffix("d01606") { "bl618dg" } else if romVersion.hasSuffix("a01606") { "bl616cl" } else { nil }
+        }
+    }
+
+    public var signType: UInt8 { bytes[4] }
+    public var encryptType: UInt8 { bytes[5] }
+    /// A copy of eFuse ef_sw_usage_0 (word 0x5C).
+    public var swUsage0: UInt32 { LE.u32(bytes, at: 8) }
+    /// The SPI-flash pin configuration the boot ROM uses: (sw_usage_0 >> 14) & 0x3F.
+    public var flashPin: UInt8 { UInt8((swUsage0 >> 14) & 0x3F) }
+    public var signedBootRequired: Bool { signType != 0 || swUsage0 & 0x80 != 0 }
+    /// Bytes 12..17 reversed, as the vendor prints it: `40827b03d2dc`.
+    public var chipID: String { Hex.string(bytes[12..<18].reversed()) }
+
+    /// Builds the record the boot ROM would send from its ROM version, eFuse and chip id.
+    public static func make(romVersion: [UInt8], efuse: [UInt8], chipID: [UInt8], trailer: [UInt8]) -> BootInfo {
+        let swUsage0 = LE.u32(efuse, at: EfuseMap.swUsage0)
+        let signed: UInt8 = swUsage0 & 0x80 != 0 ? 1 : 0
+        var record = romVersion + [signed, 0, 0x01, 0x00] + LE.u32(swUsage0) + chipID
+        record += trailer
+        return BootInfo(bytes: Array(record.prefix(size)))!
+    }
+}
+
+/// Offsets in the 512-byte eFuse array that Bootwire reads or the virtual device models
+/// (spec 12.2 and 12.5).
+public enum EfuseMap {
+    public static let size = 512
+    public static let config0 = 0x000
+    public static let defaultMAC = 0x014
+    public static let keyHash = 0x01C
+    public static let swUsage0 = 0x05C
+    public static let lockWord = 0x07C
+
+    /// ef_sw_usage_0 bit 7: signatures required.
+    public static let signConfigBit: UInt32 = 0x80
+    /// ef_cfg_0 bits 27:26: JTAG 0 disabled when 3.
+    public static let jtagDisableBits: UInt32 = 0x0C00_0000
+    /// The lock word bits ST's file burns: anti-rollback enable, key slots 0 and 1 locked.
+    public static let stLockBits: UInt32 = 0x0006_1000
+}
+
+/// Flash size from the JEDEC capacity byte (spec 9.3).
+public enum FlashSize {
+    public static func bytes(jedecCapacity capacity: UInt8) -> Int? {
+        let level: Int
+        if (0x20...0x22).contains(capacity) {
+            level = Int(capacity) - 0x19
+        } else {
+            level = Int(capacity & 0x1F) - 0x13
+        }
+        guard (0...8).contains(level) else { return nil }
+        return (512 * 1024) << level
+    }
+}
+
+import BootwireCore

@@ -1,0 +1,70 @@
+/// Field failures a virtual device reproduces on demand (`--fault NAME[=VALUE]`). Wire-level
+/// faults act in the runner, between the pty and the device model; device-level ones
+/// (`application`, `locked`) change the model itself.
+public enum Fault: Sendable, Equatable, CustomStringConvertible {
+    /// No boot loader listening: nothing ever comes back.
+    case silent
+    /// The firmware runs instead of the boot ROM and prints its log.
+    case application
+    /// TX looped back to RX (a jumper, or a half-duplex bridge): the host hears itself only.
+    case echo
+    /// The adapter cannot carry rates above this: nothing gets through at a higher rate.
+    case baudLimit(Int)
+    /// One bit flipped in every Nth byte from the host.
+    case corrupt(every: Int)
+    /// The cable is pulled after this many bytes from the host.
+    case disconnectAfter(bytes: Int)
+    /// The chip resets (brown-out, watchdog) after this many bytes from the host.
+    case resetAfter(bytes: Int)
+    /// Signed boot is on and eFuse holds this public-key hash (ST's by default).
+    case locked(keyHash: [UInt8]?)
+
+    public static let names = [
+        "silent", "application", "echo", "baud-limit=N", "corrupt=N", "disconnect-after=BYTES",
+        "reset-after=BYTES", "locked[=KEYHASH]",
+    ]
+
+    public static func parse(_ text: String) throws -> Fault {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        let name = parts.first ?? ""
+        let value = parts.count > 1 ? parts[1] : nil
+        func number() throws -> Int {
+            guard let value, let n = Hex.integer(value), n > 0, n < UInt64(Int.max) else {
+                throw BootwireError(.usage, "fault `\(text)` needs a positive number, e.g. \(name)=1000000")
+            }
+            return Int(n)
+        }
+        switch name {
+        case "silent": return .silent
+        case "application": return .application
+        case "echo": return .echo
+        case "baud-limit": return .baudLimit(try number())
+        case "corrupt": return .corrupt(every: try number())
+        case "disconnect-after": return .disconnectAfter(bytes: try number())
+        case "reset-after": return .resetAfter(bytes: try number())
+        case "locked":
+            guard let value else { return .locked(keyHash: nil) }
+            guard let hash = Hex.bytes(value), hash.count == 32 else {
+                throw BootwireError(.usage, "locked=KEYHASH takes 64 hex digits (a SHA-256)")
+            }
+            return .locked(keyHash: hash)
+        default:
+            throw BootwireError(.usage, "unknown fault `\(name)`", hint: "faults: " + names.joined(separator: ", "))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .silent: "silent"
+        case .application: "application"
+        case .echo: "echo"
+        case .baudLimit(let n): "baud-limit=\(n)"
+        case .corrupt(let n): "corrupt=\(n)"
+        case .disconnectAfter(let n): "disconnect-after=\(n)"
+        case .resetAfter(let n): "reset-after=\(n)"
+        case .locked(let hash): hash.map { "locked=\(Hex.string($0))" } ?? "locked"
+        }
+    }
+}
+
+import BootwireCore

@@ -1,0 +1,24 @@
+/// What a virtual device asks its runner to do, in order.
+public enum DeviceAction: Sendable, Equatable {
+    /// Send bytes at the device's rate of the moment; a host at another rate sees junk.
+    case send([UInt8], baud: Int)
+    /// The device is working (erase, program, hash) for this long in the wire model.
+    case busy(nanoseconds: UInt64)
+}
+
+/// A device model that a `VirtualDeviceRunner` connects to a pseudo-terminal. It sees only
+/// bytes and time, never who the host is.
+public protocol VirtualDevice: AnyObject {
+    /// The rate its UART listens at now.
+    var listeningBaud: Int { get }
+    /// Bytes that arrived at the right rate.
+    func receive(_ bytes: [UInt8]) -> [DeviceAction]
+    /// Bytes that arrived at another rate: framing junk to the device's UART.
+    func receiveNoise(count: Int) -> [DeviceAction]
+    /// Called while the line is quiet, with the time since the last byte in either direction.
+    func idle(milliseconds: Int) -> [DeviceAction]
+    /// The reset pin: the device starts over (in its boot loader).
+    func reset()
+    /// Lines for `--log`: every frame seen and answered.
+    var log: (@Sendable (String) -> Void)? { get set }
+}

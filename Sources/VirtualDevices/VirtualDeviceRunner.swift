@@ -1,0 +1,248 @@
+import BootwireCore
+import Foundation
+
+/// Connects a `VirtualDevice` to a pseudo-terminal on a thread of its own: reads what the host
+/// writes, applies the wire model (rate check, pacing, latency) and the wire-level faults, and
+/// writes the device's answers. Each time a host opens the port counts as a reset of the
+/// device (the boot-entry pulse a real adapter's modem lines would give, which a pty cannot
+/// carry), unless `resetOnOpen` is off.
+public final class VirtualDeviceRunner: @unchecked Sendable {
+    public let device: any VirtualDevice
+    public let wire: WireModel
+    public let faults: [Fault]
+    public var resetOnOpen = true
+    /// Where to keep a symlink to the current slave path (re-pointed after a disconnect).
+    public let linkPath: String?
+    /// Told the new slave path after a simulated unplug and re-plug.
+    public var onPortChanged: (@Sendable (String) -> Void)?
+
+    private var pty: PseudoTerminal
+    private let lock = NSLock()
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+    private var started = false
+
+    // Wire state, owned by the runner thread.
+    private var sessionOpen = false
+    private var hostBytes = 0
+    private var resetFired = false
+    private var lastActivity = MonotonicClock.now()
+    private var lineFreeAt: UInt64 = 0
+    private var lastDirectionWasHost = false
+
+    public init(device: any VirtualDevice, wire: WireModel = .instant, faults: [Fault] = [], linkPath: String? = nil) throws {
+        self.device = device
+        self.wire = wire
+        self.faults = faults
+        self.linkPath = linkPath
+        pty = try PseudoTerminal()
+        try relink()
+    }
+
+    /// The path a host opens, like /dev/pts/7.
+    public var slavePath: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return pty.slavePath
+    }
+
+    /// The path to give a host: the symlink when there is one.
+    public var portPath: String { linkPath ?? slavePath }
+
+    public func start() {
+        guard !started else { return }
+        started = true
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "bootwire.virtual-device"
+        thread.start()
+    }
+
+    /// Stops the device thread and waits for it; the device's state can be read afterwards.
+    public func stop() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        if started {
+            finished.wait()
+            started = false
+        }
+        if let linkPath { try? FileManager.default.removeItem(atPath: linkPath) }
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
+    private func relink() throws {
+        guard let linkPath else { return }
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: linkPath)
+        do {
+            try fm.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)
+        } catch {
+            throw BootwireError(.portIO, "cannot create the link \(linkPath)", hint: "choose a path in a writable folder")
+        }
+    }
+
+    // MARK: the loop
+
+    private func run() {
+        while !isStopping {
+            switch pty.read(timeoutMilliseconds: 5) {
+            case .clientClosed:
+                if sessionOpen {
+                    sessionOpen = false
+                    device.log?("host closed the port")
+                }
+                MonotonicClock.sleep(milliseconds: 5)
+            case .timeout:
+                if !sessionOpen && !pty.clientClosed { openSession() }
+                let idle = Int((MonotonicClock.now() - max(lastActivity, lineFreeAt)) / 1_000_000)
+                execute(device.idle(milliseconds: idle))
+            case .bytes(let bytes):
+                if !sessionOpen { openSession() }
+                lastActivity = MonotonicClock.now()
+                hostWrote(bytes)
+            }
+        }
+    }
+
+    private func openSession() {
+        sessionOpen = true
+        lastActivity = MonotonicClock.now()
+        device.log?("host opened the port")
+        if resetOnOpen { device.reset() }
+    }
+
+    private func hostWrote(_ incoming: [UInt8]) {
+        var bytes = incoming
+        for (i, _) in bytes.enumerated() {
+            hostBytes += 1
+            for fault in faults {
+                switch fault {
+                case .disconnectAfter(let limit) where hostBytes > limit:
+                    unplug()
+                    return
+                case .resetAfter(let limit) where hostBytes == limit && !resetFired:
+                    resetFired = true
+                    // Everything up to here reached the chip; it resets before the rest.
+                    deliver(Array(bytes[..<(i + 1)]))
+                    device.log?("fault: reset after \(limit) bytes")
+                    device.reset()
+                    bytes = Array(bytes[(i + 1)...])
+                    return deliver(bytes)
+                case .corrupt(let every) where hostBytes % every == 0:
+                    bytes[i] ^= UInt8(1 << (hostBytes / every % 8))
+                default:
+                    break
+                }
+            }
+        }
+        deliver(bytes)
+    }
+
+    private func deliver(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if faults.contains(.silent) { return }
+        if faults.contains(.echo) {
+            pty.write(bytes)
+            return
+        }
+        let hostBaud = pty.clientBaud
+        if blockedByAdapter(hostBaud) { return }
+        // The bytes arrive one after another at the host's rate, after the bridge's latency.
+        var start = max(MonotonicClock.now(), lineFreeAt)
+        if !lastDirectionWasHost { start += wire.latencyNanoseconds }
+        lineFreeAt = start + wire.wireTime(bytes: bytes.count, baud: hostBaud)
+        lastDirectionWasHost = true
+        let actions = Self.sameRate(hostBaud, device.listeningBaud)
+            ? device.receive(bytes) : device.receiveNoise(count: bytes.count)
+        execute(actions)
+    }
+
+    private func execute(_ actions: [DeviceAction]) {
+        for action in actions {
+            switch action {
+            case .busy(let ns):
+                guard wire.isRealistic else { continue }
+                lineFreeAt = max(lineFreeAt, MonotonicClock.now()) + ns
+                MonotonicClock.sleep(until: lineFreeAt)
+            case .send(let bytes, let baud):
+                send(bytes, deviceBaud: baud)
+            }
+            lastActivity = MonotonicClock.now()
+        }
+    }
+
+    private func send(_ bytes: [UInt8], deviceBaud: Int) {
+        let hostBaud = pty.clientBaud
+        if blockedByAdapter(max(hostBaud, deviceBaud)) || faults.contains(.silent) { return }
+        let seen = Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
+        var at = max(MonotonicClock.now(), lineFreeAt)
+        if lastDirectionWasHost { at += wire.latencyNanoseconds }
+        lastDirectionWasHost = false
+        guard wire.isRealistic else {
+            pty.write(seen)
+            return
+        }
+        // Paced in small pieces so the host sees bytes arrive at the line rate.
+        var offset = 0
+        while offset < seen.count {
+            let piece = Array(seen[offset..<min(offset + 64, seen.count)])
+            at += wire.wireTime(bytes: piece.count, baud: deviceBaud)
+            MonotonicClock.sleep(until: at)
+            pty.write(piece)
+            offset += piece.count
+        }
+        lineFreeAt = at
+    }
+
+    private func blockedByAdapter(_ baud: Int) -> Bool {
+        faults.contains { if case .baudLimit(let limit) = $0 { baud > limit } else { false } }
+    }
+
+    private func unplug() {
+        device.log?("fault: cable pulled after \(hostBytes - 1) bytes")
+        let old = pty
+        guard let fresh = try? PseudoTerminal() else { return }
+        lock.lock()
+        pty = fresh
+        lock.unlock()
+        _ = old  // released here: the host sees the line go away
+        sessionOpen = false
+        hostBytes = 0
+        try? relink()
+        device.reset()
+        onPortChanged?(fresh.slavePath)
+    }
+
+    /// UARTs tolerate a few percent between the ends; more is framing junk.
+    static func sameRate(_ a: Int, _ b: Int) -> Bool {
+        guard a > 0, b > 0 else { return false }
+        return abs(a - b) * 100 <= 3 * max(a, b)
+    }
+
+    /// What bytes sent at one rate look like to a UART at another: a faster receiver sees each
+    /// byte as several, mostly 1-bits; a slower one sees fewer, mangled bytes. Deterministic, so
+    /// tests can rely on it; the shape resembles field reports (`c127bd4141414141…`).
+    static func junk(_ bytes: [UInt8], deviceBaud: Int, hostBaud: Int) -> [UInt8] {
+        guard hostBaud > 0, deviceBaud > 0 else { return [] }
+        var out: [UInt8] = []
+        if hostBaud > deviceBaud {
+            let per = max(1, hostBaud / deviceBaud)
+            for byte in bytes {
+                out.append(byte &* 0x9D | 0x01)
+                out += [UInt8](repeating: byte & 0x01 == 0 ? 0x41 : 0x05, count: per - 1)
+            }
+        } else {
+            let every = max(1, deviceBaud / hostBaud)
+            for (i, byte) in bytes.enumerated() where i % every == 0 { out.append(byte & 0xF0 | 0x80) }
+        }
+        return out
+    }
+}

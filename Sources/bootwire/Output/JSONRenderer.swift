@@ -1,0 +1,46 @@
+import BootwireCore
+import Foundation
+
+/// One JSON object per line on stdout, each with an `"event"` field; the last is the result.
+/// The schema is documented in docs/events.md.
+struct JSONRenderer: Renderer {
+    func render(_ event: Event) {
+        StandardStreams.out(Self.line(event) + "\n")
+    }
+
+    static func line(_ event: Event) -> String {
+        let object = Self.object(event)
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return #"{"event":"note","level":"warning","message":"unencodable event"}"#
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func object(_ event: Event) -> [String: Any] {
+        switch event {
+        case .stage(let name, let detail):
+            var o: [String: Any] = ["event": "stage", "name": name]
+            if let detail { o["detail"] = detail }
+            return o
+        case .progress(let label, let done, let total, let rate):
+            return ["event": "progress", "label": label, "done": done, "total": total, "bytes_per_second": Int(rate)]
+        case .note(let note):
+            var o: [String: Any] = ["event": "note", "level": note.level.rawValue, "message": note.message]
+            if let code = note.code { o["code"] = code.rawValue }
+            return o
+        case .diagnosis(let error):
+            return ["event": "diagnosis"].merging(errorObject(error)) { a, _ in a }
+        case .result(let result):
+            var o: [String: Any] = ["event": "result", "ok": result.ok]
+            if !result.summary.isEmpty { o["summary"] = result.summary }
+            if let error = result.error { o["error"] = errorObject(error) }
+            return o
+        }
+    }
+
+    static func errorObject(_ error: BootwireError) -> [String: Any] {
+        var o: [String: Any] = ["code": error.code.rawValue, "message": error.message, "evidence": error.evidence]
+        if let hint = error.hint { o["hint"] = hint }
+        return o
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+
+/// How results are shown; shared by every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON object per line instead of text.")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "Print only warnings, errors and the result.")
+    var quiet = false
+
+    func makeRenderer() -> Renderer {
+        json ? JSONRenderer() : HumanRenderer(quiet: quiet)
+    }
+}
+
+/// Turns library events into output. Thread-safe: events come from port threads.
+protocol Renderer: Sendable {
+    func render(_ event: Event)
+}
+
+extension Renderer {
+    var sink: EventSink { { event in self.render(event) } }
+
+    /// Ends a command: renders the result and leaves with the status its error category has.
+    func finish(_ result: JobResult) throws -> Never {
+        render(.result(result))
+        throw ExitCode(result.error?.code.category.exitStatus ?? 0)
+    }
+
+    func fail(_ error: any Error) throws -> Never {
+        if let exit = error as? ExitCode { throw exit }
+        try finish(JobResult(error: BootwireError.wrap(error)))
+    }
+}
+
+enum StandardStreams {
+    static let lock = NSLock()
+
+    static func out(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func err(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
