@@ -15,6 +15,6 @@ struct Bootwire: AsyncParsableCommand {
             No hardware? `bootwire emulate qcc743` runs a virtual ST67W611M1 boot ROM on a pseudo-terminal.
             """,
         version: version,
-        subcommands: [ListCommand.self, EmulateCommand.self, CodesCommand.self]
+        subcommands: [FlashCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
     )
 }

@@ -6,6 +6,8 @@ public struct BootEntryReport: Sendable, Equatable {
     public var skippedBecauseNoModemLines = false
     public var manual = false
 
+    public init() {}
+
     public static func == (a: BootEntryReport, b: BootEntryReport) -> Bool {
         a.driven.map(\.step) == b.driven.map(\.step) && a.skippedBecauseNoModemLines == b.skippedBecauseNoModemLines
             && a.manual == b.manual

@@ -119,7 +119,6 @@ struct EmulateCommand: ParsableCommand {
     private func makeDevice(faults: [Fault]) throws -> VirtualQCC743 {
         var configuration = VirtualQCC743.Configuration()
         configuration.bootBaud = identity.bootBaud
-        configuration.applicationRunning = faults.contains(.application)
         if let jedec = identity.jedecId {
             guard let bytes = Hex.bytes(jedec), bytes.count == 4, FlashSize.bytes(jedecCapacity: bytes[2]) != nil else {
                 throw BootwireError(.usage, "--jedec-id takes 4 bytes of hex with a known capacity, e.g. c4601600")
@@ -133,11 +132,8 @@ struct EmulateCommand: ParsableCommand {
             }
             efuse.replaceSubrange(EfuseMap.defaultMAC..<(EfuseMap.defaultMAC + 6), with: bytes.reversed())
         }
-        for case .locked(let hash) in faults {
-            VirtualQCC743.lock(&efuse, keyHash: hash ?? VirtualQCC743.stKeyHash)
-        }
         let flash = try memory.flashImage.map { try readFile($0) }
-        return VirtualQCC743(configuration: configuration, flash: flash, efuse: efuse)
+        return VirtualQCC743.make(configuration: configuration, faults: faults, flash: flash, efuse: efuse)
     }
 
     private func readFile(_ path: String) throws -> [UInt8] {

@@ -1,0 +1,251 @@
+import BootwireCore
+import Dispatch
+
+/// What `erase` in the ini (or --erase) asks for: 0 none, 1 each image's sectors, 2 chip.
+public enum EraseMode: String, Sendable, CaseIterable {
+    case none, sections, chip
+
+    public init?(iniValue: Int) {
+        switch iniValue {
+        case 0: self = .none
+        case 1: self = .sections
+        case 2: self = .chip
+        default: return nil
+        }
+    }
+}
+
+/// Writes images to a connected module and proves each one with the device's SHA-256.
+/// Same end state as the vendor tool, reached with less work: an image whose device hash
+/// already matches is skipped, and `chip` erases only flash that is not already erased
+/// (`literalChipErase` forces the 0x3C whole-chip erase).
+public struct FlashJob: Sendable {
+    public struct Image: Sendable, Equatable {
+        public var name: String
+        public var address: Int
+        public var data: [UInt8]
+
+        public init(name: String, address: Int, data: [UInt8]) {
+            self.name = name
+            self.address = address
+            self.data = data
+        }
+
+        public var end: Int { address + data.count }
+    }
+
+    public struct Options: Sendable {
+        public var erase: EraseMode = .sections
+        public var literalChipErase = false
+        /// Write even images the device already holds.
+        public var force = false
+
+        public init() {}
+    }
+
+    /// What happened to each image, for the result and the station report.
+    public struct ImageOutcome: Sendable, Equatable {
+        public var name: String
+        public var address: Int
+        public var size: Int
+        public var compressedSize: Int?
+        public var skipped: Bool
+        public var seconds: Double
+        public var sha256: String
+    }
+
+    public var images: [Image]
+    public var options: Options
+
+    public init(images: [Image], options: Options) {
+        self.images = images.sorted { $0.address < $1.address }
+        self.options = options
+    }
+
+    /// Images prepared on other threads while the link connects: hashes and xz streams.
+    public final class Prepared: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private var hashes: [[UInt8]]
+        private var streams: [[UInt8]?]
+        private var failure: BootwireError?
+
+        public init(_ images: [Image]) {
+            hashes = Array(repeating: [], count: images.count)
+            streams = Array(repeating: nil, count: images.count)
+            for (i, image) in images.enumerated() {
+                DispatchQueue.global().async(group: group) { [self] in
+                    let hash = SHA256Digest.of(image.data)
+                    var stream: [UInt8]?
+                    var failed: BootwireError?
+                    if image.data.count > 4096 {
+                        do { stream = try XZ.compress(image.data) } catch { failed = BootwireError.wrap(error) }
+                    }
+                    // Each slot is written by one task only; the group's wait orders the reads.
+                    hashes[i] = hash
+                    streams[i] = stream
+                    if let failed { failure = failed }
+                }
+            }
+        }
+
+        func get(_ i: Int) throws -> (hash: [UInt8], stream: [UInt8]?) {
+            group.wait()
+            if let failure { throw failure }
+            return (hashes[i], streams[i])
+        }
+    }
+
+    /// Checks that need no device beyond its flash size: every image fits, none overlap.
+    public func validate(flashSize: Int) throws {
+        for image in images where image.address < 0 || image.end > flashSize {
+            throw BootwireError(
+                .imageTooLarge, "\(image.name) (0x\(hex(image.address))..0x\(hex(image.end))) does not fit the \(flashSize / 1024) KiB flash",
+                hint: "check the address and the file", evidence: ["image": image.name, "end": "0x\(hex(image.end))"])
+        }
+        for (a, b) in zip(images, images.dropFirst()) where b.address < a.end {
+            throw BootwireError(
+                .imageOverlap, "\(a.name) ends at 0x\(hex(a.end)), after \(b.name) begins at 0x\(hex(b.address))",
+                hint: "move one of them or shorten the first", evidence: ["first": a.name, "second": b.name])
+        }
+    }
+
+    public func run(on session: QCC743Session, prepared: Prepared, journal: SessionJournal?) throws -> [ImageOutcome] {
+        let events = session.events
+        try validate(flashSize: session.identity.flashSize)
+        var outcomes: [ImageOutcome?] = Array(repeating: nil, count: images.count)
+        var needsWrite = Array(repeating: true, count: images.count)
+
+        if options.erase == .chip && options.literalChipErase {
+            events(.stage("erase", detail: "whole chip (0x3C)"))
+            journal?.record(.erase, 0..<session.identity.flashSize)
+            try session.chipErase()
+        } else {
+            events(.stage("compare", detail: "asking the device for the SHA-256 of each image"))
+            if !options.force {
+                for (i, image) in images.enumerated() {
+                    let (hash, _) = try prepared.get(i)
+                    needsWrite[i] = try session.sha256(address: image.address, length: image.data.count) != hash
+                }
+            }
+            if options.erase == .chip {
+                let dirty = try findDirtySectors(session: session)
+                for (i, image) in images.enumerated()
+                where dirty.contains(where: { $0.overlaps(Self.sectorRange(image.address..<image.end)) }) {
+                    needsWrite[i] = true
+                }
+                let toErase = Self.coalesce(dirty.filter { sector in
+                    !images.indices.contains { needsWrite[$0] && Self.sectorRange(images[$0].address..<images[$0].end).overlaps(sector) }
+                })
+                if !toErase.isEmpty {
+                    events(.stage("erase", detail: "\(toErase.map(\.count).reduce(0, +) / 1024) KiB outside the images is not erased"))
+                }
+                for range in toErase {
+                    journal?.record(.erase, range)
+                    try session.erase(start: range.lowerBound, end: range.upperBound)
+                }
+            }
+        }
+
+        // Images that share a sector are erased together, so they are written together.
+        for i in images.indices.dropFirst() where sharesSector(i - 1, i) && (needsWrite[i - 1] || needsWrite[i]) {
+            needsWrite[i - 1] = true
+            needsWrite[i] = true
+        }
+
+        for (i, image) in images.enumerated() {
+            let (hash, stream) = try prepared.get(i)
+            let started = MonotonicClock.now()
+            let hashText = Hex.string(hash)
+            guard needsWrite[i] else {
+                events(.note(.info("\(image.name) at 0x\(hex(image.address)) is already on the device: skipped")))
+                outcomes[i] = ImageOutcome(
+                    name: image.name, address: image.address, size: image.data.count, compressedSize: stream?.count,
+                    skipped: true, seconds: 0, sha256: hashText)
+                continue
+            }
+            events(.stage("write \(image.name)", detail: "0x\(hex(image.address)), \(image.data.count) bytes" + (stream.map { ", \($0.count) compressed" } ?? "")))
+            var sectors = Self.sectorRange(image.address..<image.end)
+            // The first sector was erased with the previous image, whose bytes are now in it.
+            if i > 0 && sharesSector(i - 1, i) { sectors = min(sectors.lowerBound + NORSector.size, sectors.upperBound)..<sectors.upperBound }
+            if options.erase != .none && !(options.erase == .chip && options.literalChipErase) {
+                journal?.record(.erase, sectors)
+                try session.erase(start: sectors.lowerBound, end: sectors.upperBound)
+            }
+            journal?.record(.write, image.address..<image.end)
+            try session.write(image.data, at: image.address, compressed: stream, label: image.name)
+            let deviceHash = try session.sha256(address: image.address, length: image.data.count)
+            guard deviceHash == hash else {
+                throw BootwireError(
+                    .verifyMismatch, "\(image.name) at 0x\(hex(image.address)) does not match the file after writing",
+                    hint: options.erase == .none
+                        ? "the flash was not erased first (erase = 0); run with --erase sections"
+                        : "run again; if it repeats, the flash may be worn or the supply unstable",
+                    evidence: ["image": image.name, "address": "0x\(hex(image.address))", "expected-sha256": hashText,
+                               "device-sha256": Hex.string(deviceHash)])
+            }
+            journal?.record(.verified, image.address..<image.end)
+            outcomes[i] = ImageOutcome(
+                name: image.name, address: image.address, size: image.data.count, compressedSize: stream?.count,
+                skipped: false, seconds: Double(MonotonicClock.now() - started) / 1e9, sha256: hashText)
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    private func sharesSector(_ a: Int, _ b: Int) -> Bool {
+        Self.sectorRange(images[a].address..<images[a].end).overlaps(Self.sectorRange(images[b].address..<images[b].end))
+    }
+
+    /// Sectors outside the images (and image tails within their last sector) that are not
+    /// erased, found by comparing device hashes with the hash of 0xFF bytes, halving each
+    /// differing range down to single sectors.
+    private func findDirtySectors(session: QCC743Session) throws -> [Range<Int>] {
+        var gaps: [Range<Int>] = []
+        var cursor = 0
+        for image in images {
+            if image.address > cursor { gaps.append(cursor..<image.address) }
+            cursor = max(cursor, image.end)
+        }
+        if cursor < session.identity.flashSize { gaps.append(cursor..<session.identity.flashSize) }
+        var dirty: [Range<Int>] = []
+        func visit(_ range: Range<Int>) throws {
+            guard !range.isEmpty else { return }
+            let erased = SHA256Digest.of([UInt8](repeating: 0xFF, count: range.count))
+            if try session.sha256(address: range.lowerBound, length: range.count) == erased { return }
+            let sectors = Self.sectorRange(range)
+            if sectors.count <= NORSector.size {
+                dirty.append(sectors)
+                return
+            }
+            let middle = (range.lowerBound + range.count / 2) / NORSector.size * NORSector.size
+            let split = middle <= range.lowerBound ? range.lowerBound + NORSector.size - range.lowerBound % NORSector.size : middle
+            try visit(range.lowerBound..<split)
+            try visit(split..<range.upperBound)
+        }
+        for gap in gaps { try visit(gap) }
+        return Self.coalesce(dirty)
+    }
+
+    static func sectorRange(_ range: Range<Int>) -> Range<Int> {
+        let start = range.lowerBound / NORSector.size * NORSector.size
+        let end = (range.upperBound + NORSector.size - 1) / NORSector.size * NORSector.size
+        return start..<end
+    }
+
+    static func coalesce(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, last.upperBound >= range.lowerBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+}
+
+enum NORSector {
+    static let size = 4096
+}
+
+func hex(_ value: Int) -> String { String(value, radix: 16) }

@@ -1,0 +1,105 @@
+import BootwireCore
+
+/// Frames out, responses in, with the vendor's retry rules (spec 5.2, 6.3): a checksum error,
+/// silence or junk is retried up to `retries` more times; `PD` extends the wait while the
+/// device works. Blocking: runs on a port worker.
+public final class ISPClient {
+    public let link: any Link
+    public var retries = 3
+    /// Bytes of the last failed exchange, for a diagnosis.
+    public private(set) var lastEvidence: [UInt8] = []
+
+    public init(link: any Link) {
+        self.link = link
+    }
+
+    /// Sends `frame` and returns the data of an `OK len data` reply, or [] for a bare `OK`.
+    /// `timeout` is for the device's work; each `PD` restarts it.
+    @discardableResult
+    public func exchange(_ frame: ISPFrame, timeout seconds: Double = 2.0, retryable: Bool = true) throws -> [UInt8] {
+        let expectsData = ISPCommand(rawValue: frame.command)?.repliesWithData ?? false
+        var attempt = 0
+        while true {
+            do {
+                try link.write(frame.bytes)
+                return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
+            } catch let error as BootwireError where retryable && attempt < retries && Self.isRetryable(error) {
+                attempt += 1
+                // Let a half-received answer finish, then start clean.
+                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+                try link.flushInput()
+            }
+        }
+    }
+
+    static func isRetryable(_ error: BootwireError) -> Bool {
+        switch error.code {
+        case .timeout, .protocolError: true
+        case .deviceError: error.evidence["device-code"] == "FL0103"
+        default: false
+        }
+    }
+
+    private func readResponse(expectsData: Bool, timeout seconds: Double, command: UInt8) throws -> [UInt8] {
+        let name = ISPCommand.name(of: command)
+        var deadline = Deadline.after(seconds: seconds)
+        while true {
+            let head = try link.read(exactly: 2, deadline: deadline)
+            guard head.count == 2 else {
+                lastEvidence = head
+                throw BootwireError(
+                    .timeout, "no answer to \(name) within \(String(format: "%.1f", seconds)) s",
+                    hint: "the device stopped answering; check the cable and power",
+                    evidence: ["command": name, "received": Hex.string(head)])
+            }
+            switch head {
+            case ISPResponse.pendingBytes:
+                deadline = .after(seconds: seconds)
+                continue
+            case ISPResponse.okBytes:
+                guard expectsData else { return [] }
+                let lengthBytes = try link.read(exactly: 2, deadline: deadline)
+                guard lengthBytes.count == 2 else { throw truncated(name, head + lengthBytes) }
+                let length = Int(LE.u16(lengthBytes, at: 0))
+                let data = try link.read(exactly: length, deadline: .after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
+                guard data.count == length else { throw truncated(name, head + lengthBytes + data) }
+                return data
+            case ISPResponse.failBytes:
+                let codeBytes = try link.read(exactly: 2, deadline: deadline)
+                guard codeBytes.count == 2 else { throw truncated(name, head + codeBytes) }
+                let code = ISPDeviceError(LE.u16(codeBytes, at: 0))
+                lastEvidence = head + codeBytes
+                throw BootwireError(
+                    .deviceError, "the device refused \(name): \(code)",
+                    hint: Self.hint(for: code),
+                    evidence: ["command": name, "device-code": code.wireName, "device-error": code.name])
+            default:
+                let rest = try link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 50), max: 256)
+                lastEvidence = head + rest
+                throw BootwireError(
+                    .protocolError, "\(name) got bytes that are not a boot-ROM answer",
+                    hint: "another program or the application may be talking on this line",
+                    evidence: ["command": name, "received": Hex.string(lastEvidence.prefix(64))])
+            }
+        }
+    }
+
+    private func truncated(_ name: String, _ bytes: [UInt8]) -> BootwireError {
+        lastEvidence = bytes
+        return BootwireError(
+            .protocolError, "the answer to \(name) was cut short",
+            hint: "bytes are being lost on the line: try a lower --baud",
+            evidence: ["command": name, "received": Hex.string(bytes.prefix(64))])
+    }
+
+    static func hint(for code: ISPDeviceError) -> String {
+        switch code.rawValue {
+        case 0x0103: "bytes were corrupted on the line; try a lower --baud or a shorter cable"
+        case 0x0A0A: "the chip is protected or closed (eFuse); it may not accept this command at all"
+        case 0x0A0C: "the boot ROM is in password mode and needs authentication"
+        case 0x0005, 0x0402, 0x0405: "the address is outside the device's memory"
+        case 0x000B, 0x000C: "the compressed write failed; run again (Bootwire restarts the image)"
+        default: "run again with --trace FILE and report the trace if it repeats"
+        }
+    }
+}

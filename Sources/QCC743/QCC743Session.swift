@@ -1,0 +1,247 @@
+import BootwireCore
+
+/// How to reach the boot ROM.
+public struct ConnectOptions: Sendable {
+    /// The rate of the reset, the sync and get_boot_info (`speed_uart_boot`).
+    public var bootBaud = 500_000
+    /// The rate after clk_set (`speed_uart_load`); equal to bootBaud skips clk_set.
+    public var loadBaud = 2_000_000
+    public var bootSequence = BootSequence(steps: [])
+    public var syncAttempts = 3
+
+    public init() {}
+}
+
+/// The module as it introduced itself.
+public struct DeviceIdentity: Sendable, Equatable {
+    public var bootInfo: BootInfo
+    public var mac: [UInt8]
+    public var jedecID: [UInt8]
+    public var flashSize: Int
+    public var loadBaud: Int
+}
+
+/// A connected ST67W611M1 boot ROM session (spec section 7). Every method blocks.
+public final class QCC743Session {
+    public let client: ISPClient
+    public let identity: DeviceIdentity
+    public let events: EventSink
+    private var link: any Link { client.link }
+    private var flashParametersSent = false
+
+    /// The flash_set word QConn uses: pin from boot info, xtal clock /1, DO, 1T delay (spec 9.1).
+    static func flashSet(pin: UInt8) -> UInt32 { UInt32(pin) | 0x41 << 8 | 1 << 16 | 1 << 24 }
+
+    private init(client: ISPClient, identity: DeviceIdentity, events: @escaping EventSink) {
+        self.client = client
+        self.identity = identity
+        self.events = events
+    }
+
+    public static func connect(link: any Link, options: ConnectOptions, events: @escaping EventSink) throws -> QCC743Session {
+        events(.stage("connect", detail: "\(link.name) at \(options.bootBaud) baud"))
+        for note in try link.configure(baud: options.bootBaud, parity: .none) { events(.note(note)) }
+        let client = ISPClient(link: link)
+        var attempts: [[UInt8]] = []
+        var entry = BootEntryReport()
+        let manualDeadline = Deadline.after(seconds: 30)
+        var synced = false
+        while !synced {
+            entry = try BootEntry.drive(
+                attempts.isEmpty || options.bootSequence.drivesModemLines ? options.bootSequence : BootSequence(steps: []),
+                on: link, events: attempts.isEmpty ? events : { _ in })
+            let reply = try sync(link: link, baud: options.bootBaud)
+            attempts.append(reply)
+            synced = reply == ISPResponse.okBytes
+            let giveUp = options.bootSequence.isManual ? manualDeadline.hasPassed : attempts.count >= options.syncAttempts
+            if !synced && giveUp { throw SyncEvidence.failure(attempts, baud: options.bootBaud, entry: entry) }
+        }
+        if attempts.count > 1 { events(.note(.info("boot ROM answered on attempt \(attempts.count)"))) }
+
+        let infoBytes = try client.exchange(ISPFrame(.getBootInfo, checksummed: false))
+        guard let bootInfo = BootInfo(bytes: infoBytes) else {
+            throw BootwireError(
+                .protocolError, "boot info has \(infoBytes.count) bytes, not 28",
+                hint: "this is not a QCC743/BL616 boot ROM", evidence: ["received": Hex.string(infoBytes)])
+        }
+        if bootInfo.chipFamily == nil {
+            events(.note(.warning(.unexpectedChip, "boot ROM version \(bootInfo.romVersion) is not a known QCC743/BL616 revision")))
+        }
+        events(.note(.info("boot ROM \(bootInfo.romVersion) (\(bootInfo.chipFamily ?? "unknown")), chip id \(bootInfo.chipID)")))
+
+        var loadBaud = options.bootBaud
+        if options.loadBaud != options.bootBaud {
+            try client.exchange(ISPFrame(.clockSet, payload: LE.u32(1) + LE.u32(UInt32(options.loadBaud))))
+            try link.drain()
+            for note in try link.configure(baud: options.loadBaud, parity: .none) { events(.note(note)) }
+            MonotonicClock.sleep(milliseconds: 10)
+            try link.flushInput()
+            loadBaud = options.loadBaud
+        }
+        let macReply: [UInt8]
+        do {
+            macReply = try client.exchange(ISPFrame(.efuseReadMAC, checksummed: false))
+        } catch let error as BootwireError where error.code == .timeout && loadBaud != options.bootBaud {
+            throw BootwireError(
+                .linkLostAfterBaudChange,
+                "the module went silent right after switching from \(options.bootBaud) to \(loadBaud) baud",
+                hint: "the adapter or bridge cannot carry \(loadBaud) baud; run again with --baud \(loadBaud / 2) "
+                    + "(or --baud \(options.bootBaud), which skips the switch)",
+                evidence: error.evidence.merging(["load-baud": "\(loadBaud)"]) { a, _ in a })
+        }
+        guard macReply.count == 10, CRC32.checksum(macReply[0..<6]) == LE.u32(macReply, at: 6) else {
+            throw BootwireError(
+                .protocolError, "the MAC address reply failed its CRC", hint: "bytes are being corrupted; try a lower --baud",
+                evidence: ["received": Hex.string(macReply)])
+        }
+        try client.exchange(ISPFrame(.flashSetParameters, payload: LE.u32(flashSet(pin: bootInfo.flashPin))))
+        let jedec = try client.exchange(ISPFrame(.flashReadJEDEC, checksummed: false))
+        guard jedec.count == 4, jedec[0..<3] != [0, 0, 0], let size = FlashSize.bytes(jedecCapacity: jedec[2]) else {
+            throw BootwireError(
+                .protocolError, "the flash did not identify itself (JEDEC id \(Hex.string(jedec)))",
+                hint: "the flash pin configuration may be wrong for this module", evidence: ["jedec": Hex.string(jedec)])
+        }
+        let identity = DeviceIdentity(
+            bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
+        events(.note(.info("flash \(Hex.string(jedec[0..<3])), \(size / 1024 / 1024) MiB; link at \(loadBaud) baud")))
+        return QCC743Session(client: client, identity: identity, events: events)
+    }
+
+    /// One sync attempt: a burst of 0x55 long enough for the ROM to measure (6 ms of line
+    /// time, as the vendor sends), then whatever comes back within 100 ms.
+    static func sync(link: any Link, baud: Int) throws -> [UInt8] {
+        try link.flushInput()
+        let count = min(max(baud * 6 / 10_000, 32), 1200)
+        try link.write([UInt8](repeating: 0x55, count: count))
+        let reply = try link.readUntilQuiet(quietMilliseconds: 15, deadline: .after(milliseconds: 100 + count * 10_000 / baud))
+        return reply
+    }
+
+    // MARK: flash
+
+    /// The 84-byte SPI-flash parameters, sent once before the first erase or write (the
+    /// vendor repeats it before every file; once per session is what the ROM needs).
+    public var flashParameters: [UInt8]? = nil
+
+    private func sendFlashParametersOnce() throws {
+        guard !flashParametersSent, let parameters = flashParameters else { return }
+        try client.exchange(
+            ISPFrame(.flashSetParameters, payload: LE.u32(Self.flashSet(pin: identity.bootInfo.flashPin)) + parameters))
+        flashParametersSent = true
+    }
+
+    public func sha256(address: Int, length: Int) throws -> [UInt8] {
+        try client.exchange(ISPFrame(.xipReadStart, checksummed: false))
+        // 10 MB/s is a slow XIP read; the ROM hashes faster.
+        let digest = try client.exchange(
+            ISPFrame(.flashXIPReadSHA, payload: LE.u32(UInt32(address)) + LE.u32(UInt32(length))),
+            timeout: 2 + Double(length) / 1_000_000)
+        try client.exchange(ISPFrame(.xipReadFinish, checksummed: false))
+        guard digest.count == 32 else {
+            throw BootwireError(.protocolError, "SHA-256 reply has \(digest.count) bytes", evidence: ["received": Hex.string(digest)])
+        }
+        return digest
+    }
+
+    /// Erases [start, end) (rounded out to sectors by the device).
+    public func erase(start: Int, end: Int) throws {
+        guard end > start else { return }
+        try sendFlashParametersOnce()
+        // 300 ms per sector is the flash's worst case; PD answers restart the wait anyway.
+        let sectors = (end - start + 4095) / 4096
+        try client.exchange(
+            ISPFrame(.flashErase, payload: LE.u32(UInt32(start)) + LE.u32(UInt32(end - 1))),
+            timeout: 2 + Double(sectors) * 0.3, retryable: true)
+    }
+
+    public func chipErase() throws {
+        try sendFlashParametersOnce()
+        try client.exchange(ISPFrame(.flashChipErase, checksummed: false), timeout: 100)
+    }
+
+    /// Writes `data` at `address`: xz "decompress write" chunks when larger than 4 KiB (the
+    /// vendor's rule), plain writes otherwise. `compressed` is the xz stream of `data` when the
+    /// caller made it ahead of time. Progress counts bytes on the wire.
+    public func write(_ data: [UInt8], at address: Int, compressed: [UInt8]?, label: String) throws {
+        try sendFlashParametersOnce()
+        let start = MonotonicClock.now()
+        func report(_ done: Int, _ total: Int) {
+            let seconds = Double(MonotonicClock.now() - start) / 1e9
+            events(.progress(label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
+        }
+        if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil) {
+            try writeCompressed(stream, plainSize: data.count, at: address, report: report)
+        } else {
+            var offset = 0
+            while offset < data.count {
+                let chunk = Array(data[offset..<min(offset + ISPFrame.maxDataChunk, data.count)])
+                try client.exchange(
+                    ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + offset)) + chunk),
+                    timeout: 2 + Double((chunk.count + 255) / 256) * 0.005)
+                offset += chunk.count
+                report(offset, data.count)
+            }
+            try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false))
+        }
+    }
+
+    private func writeCompressed(_ stream: [UInt8], plainSize: Int, at address: Int, report: (Int, Int) -> Void) throws {
+        // Each chunk may expand to many pages; bound its wait by what the whole image could need.
+        let chunkTimeout = 2 + Double((plainSize + 255) / 256) * 0.005
+        var restarts = 0
+        while true {
+            do {
+                var offset = 0
+                while offset < stream.count {
+                    let chunk = Array(stream[offset..<min(offset + ISPFrame.maxDataChunk, stream.count)])
+                    let field = UInt32(address + offset) | (offset == 0 ? 0x8000_0000 : 0)
+                    // A lost answer cannot be retried chunk by chunk: the stream restarts instead.
+                    try client.exchange(
+                        ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + chunk), timeout: chunkTimeout, retryable: false)
+                    offset += chunk.count
+                    report(offset, stream.count)
+                }
+                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: chunkTimeout)
+                return
+            } catch let error as BootwireError where restarts < 3 && Self.restartsStream(error) {
+                // Programming the same bytes again over them is harmless on NOR flash (AND).
+                restarts += 1
+                events(.note(.info("compressed write at 0x\(String(address, radix: 16)) restarted (\(error.code.rawValue))")))
+                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+                try link.flushInput()
+            }
+        }
+    }
+
+    static func restartsStream(_ error: BootwireError) -> Bool {
+        ISPClient.isRetryable(error) || ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
+    }
+
+    public func read(address: Int, length: Int, label: String) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        let start = MonotonicClock.now()
+        while out.count < length {
+            let count = min(ISPFrame.maxDataChunk, length - out.count)
+            let chunk = try client.exchange(
+                ISPFrame(.flashRead, payload: LE.u32(UInt32(address + out.count)) + LE.u32(UInt32(count))))
+            guard chunk.count == count else {
+                throw BootwireError(.protocolError, "read returned \(chunk.count) bytes, not \(count)")
+            }
+            out += chunk
+            let seconds = Double(MonotonicClock.now() - start) / 1e9
+            events(.progress(label: label, done: out.count, total: length, bytesPerSecond: seconds > 0 ? Double(out.count) / seconds : 0))
+        }
+        return out
+    }
+
+    // MARK: eFuse
+
+    public func readEfuse(address: Int = 0, length: Int = EfuseMap.size) throws -> [UInt8] {
+        try client.exchange(ISPFrame(.efuseRead, payload: LE.u32(UInt32(address)) + LE.u32(UInt32(length))))
+    }
+
+    public func writeEfuse(_ data: [UInt8], at address: Int) throws {
+        try client.exchange(ISPFrame(.efuseWrite, payload: LE.u32(UInt32(address)) + data))
+    }
+}

@@ -1,0 +1,73 @@
+import BootwireCore
+
+/// What came back to a sync burst, classified (spec 4 and 16). The vendor accepts any 0x4F or
+/// 0x4B byte in noise as success; Bootwire accepts exactly `OK`.
+public enum SyncEvidence: Sendable, Equatable {
+    case ok
+    case nothing
+    /// Only our own 0x55 bytes came back: TX is looped to RX.
+    case echo
+    /// Readable text: the application's log at the boot rate.
+    case text(String)
+    /// Bytes that are neither `OK` nor text.
+    case junk([UInt8])
+
+    public static func classify(_ received: [UInt8]) -> SyncEvidence {
+        if received == ISPResponse.okBytes { return .ok }
+        if received.isEmpty { return .nothing }
+        if received.allSatisfy({ $0 == 0x55 }) { return .echo }
+        let printable = received.filter { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D }
+        if printable.count * 10 >= received.count * 9 {
+            let text = String(decoding: received, as: UTF8.self)
+            let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+            return .text(line)
+        }
+        return .junk(received)
+    }
+
+    /// The error a run of failed attempts ends with, judged from the most telling attempt.
+    public static func failure(_ attempts: [[UInt8]], baud: Int, entry: BootEntryReport) -> BootwireError {
+        let outcomes = attempts.map(classify)
+        var evidence: [String: String] = [
+            "attempts": "\(attempts.count)", "baud": "\(baud)", "boot-entry": entry.summary,
+        ]
+        if let sample = attempts.last(where: { !$0.isEmpty }) { evidence["first-bytes"] = Hex.string(sample.prefix(32)) }
+        if outcomes.contains(where: { if case .text = $0 { true } else { false } }),
+            case .text(let line)? = outcomes.first(where: { if case .text = $0 { true } else { false } })
+        {
+            evidence["first-line"] = line
+            return BootwireError(
+                .applicationRunning, "the module's application answered, not its boot ROM: \"\(line)\"",
+                hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts; if the application keeps "
+                    + "answering, `bootwire erase --whole-chip` (with BOOT high) recovers the module",
+                evidence: evidence)
+        }
+        if outcomes.contains(where: { if case .junk = $0 { true } else { false } }) {
+            let longest = attempts.map(\.count).max() ?? 0
+            if longest >= 16 {
+                return BootwireError(
+                    .applicationRunning,
+                    "a steady stream that is not the boot ROM answered (\(longest) bytes): the application is running",
+                    hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts; if the application keeps "
+                        + "answering, `bootwire erase --whole-chip` (with BOOT high) recovers the module",
+                    evidence: evidence)
+            }
+            return BootwireError(
+                .baudMismatch, "framing junk instead of OK: the two ends do not agree on the rate",
+                hint: "the boot ROM syncs at 500000 baud; check --boot-baud and that the adapter supports it",
+                evidence: evidence)
+        }
+        if outcomes.allSatisfy({ $0 == .echo || $0 == .nothing }) && outcomes.contains(.echo) {
+            return BootwireError(
+                .echoOnly, "only our own bytes came back: TX is connected to RX",
+                hint: "remove the loopback jumper, or cross TX→RX and RX→TX between adapter and module",
+                evidence: evidence)
+        }
+        return BootwireError(
+            .noResponse, "nothing answered the sync at \(baud) baud (\(attempts.count) attempts)",
+            hint: "put the module in its boot ROM: BOOT must be high when CHIP_EN rises (check the pull-ups); "
+                + "check TX/RX are crossed and the adapter's ground is connected; some adapters cannot "
+                + "carry 500000 baud (an FTDI FT232R can)",
+            evidence: evidence)
+    }
+}

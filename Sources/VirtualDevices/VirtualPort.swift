@@ -1,0 +1,59 @@
+import BootwireCore
+import QCC743
+
+/// `--port virtual:NAME[,key=value…]`: a virtual device run in-process on a pseudo-terminal,
+/// so every command works with no hardware attached. Keys: `wire=instant|realistic`,
+/// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name.
+public enum VirtualPort {
+    public static let prefix = "virtual:"
+    public static let names = ["qcc743"]
+
+    public static func isVirtual(_ port: String) -> Bool { port.hasPrefix(prefix) }
+
+    public static func start(_ spec: String) throws -> VirtualDeviceRunner {
+        let body = spec.dropFirst(prefix.count)
+        let parts = body.split(separator: ",").map(String.init)
+        guard let name = parts.first, names.contains(name) else {
+            throw BootwireError(
+                .unknownVirtualDevice, "no virtual device called `\(parts.first ?? "")`",
+                hint: "use one of: " + names.map { prefix + $0 }.joined(separator: ", "))
+        }
+        var wire = WireModel.realistic
+        var faults: [Fault] = []
+        for option in parts.dropFirst() {
+            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv[0] {
+            case "wire":
+                guard kv.count == 2, let pacing = WireModel.Pacing(rawValue: kv[1]) else {
+                    throw BootwireError(.usage, "`\(option)`: wire is instant or realistic")
+                }
+                wire.pacing = pacing
+            case "latency-ms":
+                guard kv.count == 2, let ms = Double(kv[1]) else { throw BootwireError(.usage, "`\(option)`: latency-ms takes a number") }
+                wire.latencyMilliseconds = ms
+            case "fault":
+                guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }
+                faults.append(try Fault.parse(kv[1]))
+            default:
+                faults.append(try Fault.parse(option))
+            }
+        }
+        let device = VirtualQCC743.make(faults: faults)
+        let runner = try VirtualDeviceRunner(device: device, wire: wire, faults: faults)
+        runner.start()
+        return runner
+    }
+}
+
+extension VirtualQCC743 {
+    /// A device with the device-level faults applied (`application`, `locked`).
+    public static func make(
+        configuration: Configuration = Configuration(), faults: [Fault], flash: [UInt8]? = nil, efuse: [UInt8]? = nil
+    ) -> VirtualQCC743 {
+        var configuration = configuration
+        configuration.applicationRunning = configuration.applicationRunning || faults.contains(.application)
+        var fuses = efuse ?? factoryEfuse()
+        for case .locked(let hash) in faults { lock(&fuses, keyHash: hash ?? stKeyHash) }
+        return VirtualQCC743(configuration: configuration, flash: flash, efuse: fuses)
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+import VirtualDevices
+
+/// --port and friends, shared by every command that talks to a device.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "Serial port: a path (/dev/ttyUSB0, /dev/serial/by-id/…), an adapter serial number, or virtual:qcc743.",
+            valueName: "port"))
+    var port: String
+
+    @Option(name: .long, help: ArgumentHelp("Rate after the handshake (the vendor's --baudrate).", valueName: "baud"))
+    var baud = 2_000_000
+
+    @Option(name: .long, help: ArgumentHelp("Rate of the boot ROM handshake.", valueName: "baud"))
+    var bootBaud = 500_000
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Boot-entry sequence or preset (\(BootSequence.presets.map(\.name).joined(separator: ", "))); "
+                + "default: qconn where the port has DTR/RTS, otherwise none.",
+            valueName: "sequence"))
+    var reset: String?
+
+    @Option(name: .long, help: ArgumentHelp("Handshake attempts before giving up.", valueName: "n"))
+    var connectAttempts = 3
+
+    @Option(name: .long, help: ArgumentHelp("Write every byte in and out, with timestamps, to this file.", valueName: "file"))
+    var trace: String?
+
+    func connectOptions(for link: any Link) throws -> ConnectOptions {
+        var options = ConnectOptions()
+        options.bootBaud = bootBaud
+        options.loadBaud = baud
+        options.syncAttempts = max(1, connectAttempts)
+        if let reset {
+            options.bootSequence = try BootSequence.parse(reset)
+        } else if link.capabilities.modemLines {
+            options.bootSequence = try BootSequence.parse("qconn")
+        }
+        return options
+    }
+
+    /// Opens the port (starting an in-process virtual device for virtual:…), connects to the
+    /// boot ROM, and runs `body` on the port's own thread.
+    func withSession<T: Sendable>(
+        events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
+    ) async throws -> T {
+        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
+        defer { runner?.stop() }
+        let path = runner?.slavePath ?? PortDiscovery.resolve(port) ?? port
+        let trace = try self.trace.map { try WireTrace(path: $0) }
+        let worker = PortWorker(name: path)
+        defer { worker.shutdown() }
+        return try await worker.run {
+            let serial = try SerialPort.open(path)
+            defer { serial.close() }
+            serial.trace = trace
+            let session = try QCC743Session.connect(link: serial, options: try connectOptions(for: serial), events: events)
+            return try body(session)
+        }
+    }
+}
+
+/// Reads an input file with the error users expect.
+func readInput(_ path: String, what: String = "file") throws -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw BootwireError(.fileNotFound, "\(what) \(path) does not exist", hint: "check the path (relative paths start in \(FileManager.default.currentDirectoryPath))", evidence: ["path": path])
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw BootwireError(.fileNotFound, "\(what) \(path) cannot be read", hint: "check its permissions", evidence: ["path": path])
+    }
+    return [UInt8](data)
+}
+
+/// `0x10000`, `65536`, `64K` → an address, or a usage error naming the option.
+func parseAddress(_ text: String, option: String) throws -> Int {
+    guard let value = Hex.integer(text), value <= UInt64(Int32.max) else {
+        throw BootwireError(.usage, "\(option): `\(text)` is not an address", hint: "write it as 0x10000, 65536 or 64K")
+    }
+    return Int(value)
+}
