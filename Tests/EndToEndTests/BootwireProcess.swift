@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Runs the built `bootwire` binary and collects what it printed.
+struct BootwireRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// The JSON objects of a `--json` run, one per line.
+    var events: [[String: Any]] {
+        stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+    }
+
+    var result: [String: Any]? { events.last { $0["event"] as? String == "result" } }
+    var ok: Bool { result?["ok"] as? Bool == true }
+    var errorCode: String? { (result?["error"] as? [String: Any])?["code"] as? String }
+    var summary: [String: String] { result?["summary"] as? [String: String] ?? [:] }
+
+    var warningCodes: [String] {
+        events.filter { $0["event"] as? String == "note" && $0["level"] as? String == "warning" }.compactMap { $0["code"] as? String }
+    }
+}
+
+enum Bootwire {
+    /// The executable next to the test bundle (.build/debug on Linux).
+    static var executable: URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("bootwire"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("bootwire"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> BootwireRun {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["XDG_CACHE_HOME"] = Scratch.make().path
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read before waiting so a chatty child never blocks on a full pipe.
+        nonisolated(unsafe) var errData = Data()
+        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+        }
+        process.waitUntilExit()
+        while !errReader.isFinished { usleep(1000) }
+        return BootwireRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A fresh temporary folder.
+enum Scratch {
+    static func make() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bootwire-e2e-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func file(_ bytes: [UInt8], name: String = "image.bin") throws -> URL {
+        let url = make().appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+}
+
+/// Bytes that compress like firmware: structured, not random.
+func firmwareLike(_ count: Int, seed: UInt32 = 1) -> [UInt8] {
+    var state = seed
+    return (0..<count).map { i in
+        state = state &* 1_103_515_245 &+ 12345
+        return i % 7 == 0 ? UInt8(truncatingIfNeeded: state >> 16) : UInt8(truncatingIfNeeded: i / 64)
+    }
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Proves the virtual QCC743 against Bouffalo's own PyPI flashers (clients nobody here wrote):
+# each runs a full session against `bootwire emulate qcc743` over a pty, and the flash dump
+# must equal every file at its address. Usage: scripts/peer-interop.sh [path/to/bootwire]
+# Skips (loudly) only when PyPI cannot be reached; any other failure exits non-zero.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+bootwire=${1:-$here/.build/debug/bootwire}
+shared=$(cd "$here/../shared" 2>/dev/null && pwd) || { echo "peer-interop: SKIPPED: ../shared is absent"; exit 0; }
+fixtures=$shared/fixtures/st67w61
+venv=${TMPDIR:-/tmp}/bootwire-peers-venv
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bflb_iot_tool, bflb_flash_command" 2>/dev/null; then
+  python3 -m venv "$venv" || { echo "peer-interop: FAILED: cannot create a venv"; exit 1; }
+  if ! PIP_NO_CACHE_DIR=1 "$venv/bin/pip" install -q bflb-iot-tool==1.10.0 bflb-flash-command-uart==1.4.3.post1 \
+        pylink-square==0.5.0 "pycklink>=0.1.1" portalocker==2.0.0 >"$work/pip.log" 2>&1; then
+    if grep -qiE "connection|resolve|network|unreachable|timed out" "$work/pip.log"; then
+      echo "peer-interop: SKIPPED: PyPI cannot be reached, Bouffalo's tools could not be installed"
+      tail -3 "$work/pip.log"
+      exit 0
+    fi
+    echo "peer-interop: FAILED: pip install"; cat "$work/pip.log"; exit 1
+  fi
+fi
+py=$venv/bin/python
+passed=0
+failed=0
+
+# run NAME CHECKS -- PEER-ARGS… : one emulator, one peer session, then the dump check.
+run() {
+  local name=$1 checks=$2; shift 3
+  local dir=$work/$name
+  mkdir -p "$dir"
+  "$bootwire" emulate qcc743 --wire instant --link "$dir/tty" --dump "$dir/dump.bin" --log "$dir/device.log" \
+    >"$dir/emulate.out" 2>&1 &
+  local emu=$!
+  for _ in $(seq 50); do [ -e "$dir/tty" ] && break; sleep 0.1; done
+  local args=("$@")
+  args=("${args[@]//@PORT@/$dir/tty}")
+  (cd "$dir" && timeout 300 "$py" "${args[@]}") >"$dir/peer.log" 2>&1
+  kill -INT $emu; wait $emu
+  if grep -qE "All Successful|All programming completed successfully" "$dir/peer.log" \
+     && "$py" - "$dir/dump.bin" "$checks" <<'PY'
+import sys
+dump = open(sys.argv[1], "rb").read()
+ok = True
+covered = []
+for item in sys.argv[2].split(";"):
+    if item == "erased-elsewhere":
+        continue
+    path, addr = item.rsplit("@", 1)
+    data = open(path, "rb").read()
+    addr = int(addr, 16)
+    covered.append((addr, addr + len(data)))
+    if dump[addr:addr + len(data)] != data:
+        print("mismatch:", path, hex(addr)); ok = False
+if "erased-elsewhere" in sys.argv[2]:
+    covered.sort(); cursor = 0
+    for a, b in covered + [(len(dump), len(dump))]:
+        if dump[cursor:a].count(0xFF) != a - cursor:
+            print("not erased:", hex(cursor), hex(a)); ok = False
+        cursor = max(cursor, b)
+sys.exit(0 if ok else 1)
+PY
+  then
+    echo "peer-interop: ok     $name"; passed=$((passed + 1))
+  else
+    echo "peer-interop: FAILED $name"; tail -20 "$dir/peer.log"; tail -5 "$dir/device.log"; failed=$((failed + 1))
+  fi
+}
+
+head -c 150000 /dev/urandom >"$work/raw.bin"
+run iot-tool-raw "$work/raw.bin@10000" -- "$shared/peers/iot_nomodem.py" --chipname bl616 --port @PORT@ \
+  --baudrate 2000000 --addr 0x10000 --firmware "$work/raw.bin" --single
+
+if [ -d "$fixtures" ]; then
+  f=$fixtures
+  run flash-command-mfg "$f/st67w611m_boot2_v8.1.9.bin@0;$f/partition.bin@e000;$f/st67w611m_mfg_v2.0.106.bin@10000" -- \
+    "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 \
+    --config "$f/mfg_flash_prog_cfg.ini"
+  run flash-command-mission "$f/st67w611m_boot2_v8.1.9.bin@0;$f/partition.bin@e000;$f/littlefs.bin@378000;$f/st67w611m_mission_t02_v2.0.106.bin@10000;erased-elsewhere" -- \
+    "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 \
+    --config "$f/mission_t02_flash_prog_cfg.ini"
+else
+  echo "peer-interop: SKIPPED ini sessions: $fixtures is absent"
+fi
+
+echo "peer-interop: $passed sessions passed, $failed failed"
+[ "$failed" -eq 0 ]
