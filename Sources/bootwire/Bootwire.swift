@@ -15,6 +15,32 @@ struct Bootwire: AsyncParsableCommand {
             No hardware? `bootwire emulate qcc743` runs a virtual ST67W611M1 boot ROM on a pseudo-terminal.
             """,
         version: version,
-        subcommands: [FlashCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
+        subcommands: [FlashCommand.self, ReadCommand.self, EraseCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
     )
+
+    /// Parses (accepting QConn_Flash_Cmd spellings), runs, and maps command-line mistakes to
+    /// exit status 2 with the `usage` code, as JSON when --json was asked for.
+    static func main() async {
+        let raw = Array(CommandLine.arguments.dropFirst())
+        let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
+        let arguments = QConnArguments.translate(raw, subcommands: names)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let status = exitCode(for: error)
+            guard status == .validationFailure else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if arguments.contains("--json") {
+                JSONRenderer().render(.result(JobResult(error: BootwireError(.usage, message.split(separator: "\n").first.map(String.init) ?? message, hint: "see bootwire help"))))
+            } else {
+                StandardStreams.err(message + "\n")
+            }
+            exit(withError: ExitCode(ErrorCategory.usage.exitStatus))
+        }
+    }
 }

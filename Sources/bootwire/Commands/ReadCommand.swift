@@ -1,0 +1,124 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+
+struct ReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Read flash contents into a file.",
+        discussion: "Example: bootwire read --port /dev/ttyUSB0 --start 0x10000 --len 0x1000 --file fw-head.bin")
+
+    @Option(name: .long, help: ArgumentHelp("First address.", valueName: "address"))
+    var start: String
+
+    @Option(name: .long, help: ArgumentHelp("Number of bytes (or give --end).", valueName: "bytes"))
+    var len: String?
+
+    @Option(name: .long, help: ArgumentHelp("Address after the last byte.", valueName: "address"))
+    var end: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where to write what was read.", valueName: "file"))
+    var file: String
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
+    func run() async throws {
+        let renderer = output.makeRenderer()
+        do {
+            let first = try parseAddress(start, option: "--start")
+            let count: Int
+            switch (len, end) {
+            case (let len?, nil): count = try parseAddress(len, option: "--len")
+            case (nil, let end?): count = try parseAddress(end, option: "--end") - first
+            default: throw BootwireError(.usage, "give either --len or --end")
+            }
+            guard count > 0 else { throw BootwireError(.usage, "nothing to read: the length is \(count)") }
+            guard FileManager.default.createFile(atPath: file, contents: nil) else {
+                throw BootwireError(.fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
+            }
+            let bytes = try await connection.withSession(events: renderer.sink) { session in
+                guard first + count <= session.identity.flashSize else {
+                    throw BootwireError(
+                        .addressOutOfRange, "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
+                        hint: "the flash ends at 0x\(String(session.identity.flashSize, radix: 16))")
+                }
+                session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
+                return try session.read(address: first, length: count, label: "read")
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            try renderer.finish(JobResult(summary: ["file": file, "bytes": "\(bytes.count)", "sha256": Hex.string(SHA256Digest.of(bytes))]))
+        } catch {
+            try renderer.fail(error)
+        }
+    }
+}
+
+struct EraseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erase a flash range, or the whole chip.",
+        discussion: """
+            --whole-chip erases all of it, including the manufacturing data (MFD) partition, and \
+            recovers a module whose application keeps answering instead of the boot ROM. It asks \
+            for confirmation (--yes in scripts).
+            """)
+
+    @Flag(name: .long, help: "Erase the whole flash (asks for confirmation).")
+    var wholeChip = false
+
+    @Option(name: .long, help: ArgumentHelp("First address of the range.", valueName: "address"))
+    var start: String?
+
+    @Option(name: .long, help: ArgumentHelp("Address after the range.", valueName: "address"))
+    var end: String?
+
+    @Flag(name: .long, help: "Confirm the whole-chip erase without asking.")
+    var yes = false
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
+    func run() async throws {
+        let renderer = output.makeRenderer()
+        let events = renderer.sink
+        do {
+            var range: Range<Int>?
+            switch (wholeChip, start, end) {
+            case (true, nil, nil):
+                try Confirmation.require(
+                    "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes, events: events)
+            case (false, let start?, let end?):
+                let first = try parseAddress(start, option: "--start")
+                let last = try parseAddress(end, option: "--end")
+                guard last > first else { throw BootwireError(.usage, "--end must be after --start") }
+                range = first..<last
+            default:
+                throw BootwireError(.usage, "give --whole-chip, or --start and --end")
+            }
+            let target = range
+            try await connection.withSession(events: events) { session in
+                if let range = target {
+                    guard range.upperBound <= session.identity.flashSize else {
+                        throw BootwireError(.addressOutOfRange, "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")
+                    }
+                    session.events(.stage("erase", detail: "0x\(String(range.lowerBound, radix: 16))..0x\(String(range.upperBound, radix: 16))"))
+                    try session.erase(start: range.lowerBound, end: range.upperBound)
+                } else {
+                    session.events(.stage("erase", detail: "whole chip"))
+                    try session.chipErase()
+                }
+            }
+            try renderer.finish(JobResult(summary: ["erased": range.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" } ?? "whole chip"]))
+        } catch {
+            try renderer.fail(error)
+        }
+    }
+}
