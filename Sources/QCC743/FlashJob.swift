@@ -143,6 +143,13 @@ public struct FlashJob: Sendable {
                     journal?.record(.erase, range)
                     try session.erase(start: range.lowerBound, end: range.upperBound)
                 }
+                // Proven like written ranges: the device's hash of each must be that of erased flash.
+                for range in toErase where try session.sha256(address: range.lowerBound, length: range.count) != Self.erasedHash(range.count) {
+                    throw BootwireError(
+                        .verifyMismatch, "0x\(hex(range.lowerBound))..0x\(hex(range.upperBound)) is not erased after erasing it",
+                        hint: "run again; if it repeats, the flash may be protected or worn",
+                        evidence: ["start": "0x\(hex(range.lowerBound))", "end": "0x\(hex(range.upperBound))"])
+                }
             }
         }
 
@@ -209,8 +216,7 @@ public struct FlashJob: Sendable {
         var dirty: [Range<Int>] = []
         func visit(_ range: Range<Int>) throws {
             guard !range.isEmpty else { return }
-            let erased = SHA256Digest.of([UInt8](repeating: 0xFF, count: range.count))
-            if try session.sha256(address: range.lowerBound, length: range.count) == erased { return }
+            if try session.sha256(address: range.lowerBound, length: range.count) == Self.erasedHash(range.count) { return }
             let sectors = Self.sectorRange(range)
             if sectors.count <= NORSector.size {
                 dirty.append(sectors)
@@ -223,6 +229,10 @@ public struct FlashJob: Sendable {
         }
         for gap in gaps { try visit(gap) }
         return Self.coalesce(dirty)
+    }
+
+    static func erasedHash(_ count: Int) -> [UInt8] {
+        SHA256Digest.of([UInt8](repeating: 0xFF, count: count))
     }
 
     static func sectorRange(_ range: Range<Int>) -> Range<Int> {

@@ -15,15 +15,25 @@ public final class ISPClient {
 
     /// Sends `frame` and returns the data of an `OK len data` reply, or [] for a bare `OK`.
     /// `timeout` is for the device's work; each `PD` restarts it.
+    /// Which failures send the same frame again.
+    public enum Retry: Sendable {
+        /// Silence, junk and checksum rejections (the vendor's rule): for commands that are
+        /// harmless to repeat.
+        case always
+        /// Only a checksum rejection, which the device sends before acting on the frame: for
+        /// commands whose repetition would do harm if the first one was carried out.
+        case whenRejected
+    }
+
     @discardableResult
-    public func exchange(_ frame: ISPFrame, timeout seconds: Double = 2.0, retryable: Bool = true) throws -> [UInt8] {
+    public func exchange(_ frame: ISPFrame, timeout seconds: Double = 2.0, retry: Retry = .always) throws -> [UInt8] {
         let expectsData = ISPCommand(rawValue: frame.command)?.repliesWithData ?? false
         var attempt = 0
         while true {
             do {
                 try link.write(frame.bytes)
                 return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
-            } catch let error as BootwireError where retryable && attempt < retries && Self.isRetryable(error) {
+            } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
                 // Let a half-received answer finish, then start clean.
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
@@ -32,9 +42,9 @@ public final class ISPClient {
         }
     }
 
-    static func isRetryable(_ error: BootwireError) -> Bool {
+    static func isRetryable(_ error: BootwireError, _ retry: Retry) -> Bool {
         switch error.code {
-        case .timeout, .protocolError: true
+        case .timeout, .protocolError: retry == .always
         case .deviceError: error.evidence["device-code"] == "FL0103"
         default: false
         }

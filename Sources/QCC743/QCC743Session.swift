@@ -8,6 +8,10 @@ public struct ConnectOptions: Sendable {
     public var loadBaud = 2_000_000
     public var bootSequence = BootSequence(steps: [])
     public var syncAttempts = 3
+    /// Go on at lower rates when the link is lost after the switch.
+    public var fallback = true
+    /// The ROM's UART idle timeout (spec 10): after this much silence it waits for a sync again.
+    public var idleTimeoutMilliseconds = 2000
 
     public init() {}
 }
@@ -32,62 +36,123 @@ public final class QCC743Session {
     /// The flash_set word QConn uses: pin from boot info, xtal clock /1, DO, 1T delay (spec 9.1).
     static func flashSet(pin: UInt8) -> UInt32 { UInt32(pin) | 0x41 << 8 | 1 << 16 | 1 << 24 }
 
-    private init(client: ISPClient, identity: DeviceIdentity, events: @escaping EventSink) {
+    /// The rate the link was first asked to carry and could not, when the session fell back.
+    public let baudLimitedFrom: Int?
+
+    private init(client: ISPClient, identity: DeviceIdentity, events: @escaping EventSink, baudLimitedFrom: Int?) {
         self.client = client
         self.identity = identity
         self.events = events
+        self.baudLimitedFrom = baudLimitedFrom
     }
 
-    public static func connect(link: any Link, options: ConnectOptions, events: @escaping EventSink) throws -> QCC743Session {
+    /// Connects to the boot ROM: boot entry, sync at the boot rate, boot info, the switch to the
+    /// load rate, MAC, flash parameters, JEDEC id. When the link is lost right after the switch,
+    /// the same session goes on at the next lower rate (2 000 000 → 1 000 000 → 500 000) and says so.
+    public static func connect(
+        link: any Link, options: ConnectOptions, recovering: Bool = false, events: @escaping EventSink
+    ) throws -> QCC743Session {
         events(.stage("connect", detail: "\(link.name) at \(options.bootBaud) baud"))
-        for note in try link.configure(baud: options.bootBaud, parity: .none) { events(.note(note)) }
         let client = ISPClient(link: link)
+        let rates = options.fallback ? fallbackRates(from: options.loadBaud, boot: options.bootBaud) : [options.loadBaud]
+        var lost: [Int] = []
+        for rate in rates {
+            let bootInfo = try handshake(link: link, client: client, options: options, recovering: recovering || !lost.isEmpty, events: events)
+            do {
+                let identity = try identify(client: client, bootInfo: bootInfo, loadBaud: rate, options: options, events: events)
+                if let highest = lost.first {
+                    events(
+                        .note(
+                            .warning(
+                                .adapterBaudLimit,
+                                "the link does not carry \(highest) baud; this session ran at \(rate) baud "
+                                    + "(use a better adapter, or --baud \(rate) to skip the attempt)")))
+                }
+                return QCC743Session(client: client, identity: identity, events: events, baudLimitedFrom: lost.first)
+            } catch let error as BootwireError where error.code == .linkLostAfterBaudChange && rate != rates.last {
+                lost.append(rate)
+                events(.diagnosis(error))
+            }
+        }
+        throw BootwireError(.internalError, "no rate left to try")
+    }
+
+    /// The load rate, then halved while above the boot rate, then the boot rate itself.
+    static func fallbackRates(from load: Int, boot: Int) -> [Int] {
+        var rates = [load]
+        var rate = load / 2
+        while rate > boot {
+            rates.append(rate)
+            rate /= 2
+        }
+        if load != boot { rates.append(boot) }
+        return rates
+    }
+
+    /// Boot entry and sync until an exact `OK`, then get_boot_info. A recovering handshake
+    /// (after a lost link or a reset) first waits out the ROM's idle timeout when the boot
+    /// entry cannot reset the device.
+    static func handshake(
+        link: any Link, client: ISPClient, options: ConnectOptions, recovering: Bool, events: @escaping EventSink
+    ) throws -> BootInfo {
+        for note in try link.configure(baud: options.bootBaud, parity: .none) where !recovering { events(.note(note)) }
         var attempts: [[UInt8]] = []
         var entry = BootEntryReport()
         let manualDeadline = Deadline.after(seconds: 30)
-        var synced = false
-        while !synced {
+        let canReset = options.bootSequence.drivesModemLines && link.capabilities.modemLines
+        while true {
+            let first = attempts.isEmpty && !recovering
             entry = try BootEntry.drive(
-                attempts.isEmpty || options.bootSequence.drivesModemLines ? options.bootSequence : BootSequence(steps: []),
-                on: link, events: attempts.isEmpty ? events : { _ in })
+                first || canReset ? options.bootSequence : BootSequence(steps: []), on: link, events: first ? events : { _ in })
+            if recovering && !canReset && !attempts.isEmpty {
+                // The ROM drops back to waiting for sync after 2 s of silence (spec 10).
+                MonotonicClock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
+            }
             let reply = try sync(link: link, baud: options.bootBaud)
             attempts.append(reply)
-            synced = reply == ISPResponse.okBytes
+            if reply == ISPResponse.okBytes { break }
             let giveUp = options.bootSequence.isManual ? manualDeadline.hasPassed : attempts.count >= options.syncAttempts
-            if !synced && giveUp { throw SyncEvidence.failure(attempts, baud: options.bootBaud, entry: entry) }
+            if giveUp { throw SyncEvidence.failure(attempts, baud: options.bootBaud, entry: entry) }
         }
         if attempts.count > 1 { events(.note(.info("boot ROM answered on attempt \(attempts.count)"))) }
-
         let infoBytes = try client.exchange(ISPFrame(.getBootInfo, checksummed: false))
         guard let bootInfo = BootInfo(bytes: infoBytes) else {
             throw BootwireError(
                 .protocolError, "boot info has \(infoBytes.count) bytes, not 28",
                 hint: "this is not a QCC743/BL616 boot ROM", evidence: ["received": Hex.string(infoBytes)])
         }
-        if bootInfo.chipFamily == nil {
-            events(.note(.warning(.unexpectedChip, "boot ROM version \(bootInfo.romVersion) is not a known QCC743/BL616 revision")))
+        if !recovering {
+            if bootInfo.chipFamily == nil {
+                events(.note(.warning(.unexpectedChip, "boot ROM version \(bootInfo.romVersion) is not a known QCC743/BL616 revision")))
+            }
+            events(.note(.info("boot ROM \(bootInfo.romVersion) (\(bootInfo.chipFamily ?? "unknown")), chip id \(bootInfo.chipID)")))
         }
-        events(.note(.info("boot ROM \(bootInfo.romVersion) (\(bootInfo.chipFamily ?? "unknown")), chip id \(bootInfo.chipID)")))
+        return bootInfo
+    }
 
-        var loadBaud = options.bootBaud
-        if options.loadBaud != options.bootBaud {
-            try client.exchange(ISPFrame(.clockSet, payload: LE.u32(1) + LE.u32(UInt32(options.loadBaud))))
+    /// clk_set to the load rate, then MAC, flash_set and JEDEC id at that rate.
+    static func identify(
+        client: ISPClient, bootInfo: BootInfo, loadBaud: Int, options: ConnectOptions, events: @escaping EventSink
+    ) throws -> DeviceIdentity {
+        let link = client.link
+        if loadBaud != options.bootBaud {
+            try client.exchange(ISPFrame(.clockSet, payload: LE.u32(1) + LE.u32(UInt32(loadBaud))))
             try link.drain()
-            for note in try link.configure(baud: options.loadBaud, parity: .none) { events(.note(note)) }
+            for note in try link.configure(baud: loadBaud, parity: .none) { events(.note(note)) }
             MonotonicClock.sleep(milliseconds: 10)
             try link.flushInput()
-            loadBaud = options.loadBaud
         }
         let macReply: [UInt8]
         do {
-            macReply = try client.exchange(ISPFrame(.efuseReadMAC, checksummed: false))
+            // The first exchange at the new rate: a short wait, so a lost link is noticed fast.
+            macReply = try client.exchange(ISPFrame(.efuseReadMAC, checksummed: false), timeout: 0.5)
         } catch let error as BootwireError where error.code == .timeout && loadBaud != options.bootBaud {
             throw BootwireError(
                 .linkLostAfterBaudChange,
                 "the module went silent right after switching from \(options.bootBaud) to \(loadBaud) baud",
-                hint: "the adapter or bridge cannot carry \(loadBaud) baud; run again with --baud \(loadBaud / 2) "
-                    + "(or --baud \(options.bootBaud), which skips the switch)",
-                evidence: error.evidence.merging(["load-baud": "\(loadBaud)"]) { a, _ in a })
+                hint: "the adapter or bridge cannot carry \(loadBaud) baud (CP2102 and PL2303HX top out near 1 Mbaud, "
+                    + "some CH340 boards and STLINK-V2 VCPs at 1-2 Mbaud); use --baud \(loadBaud / 2), or an FTDI FT232R/FT232H",
+                evidence: error.evidence.merging(["load-baud": "\(loadBaud)", "boot-baud": "\(options.bootBaud)"]) { a, _ in a })
         }
         guard macReply.count == 10, CRC32.checksum(macReply[0..<6]) == LE.u32(macReply, at: 6) else {
             throw BootwireError(
@@ -101,10 +166,35 @@ public final class QCC743Session {
                 .protocolError, "the flash did not identify itself (JEDEC id \(Hex.string(jedec)))",
                 hint: "the flash pin configuration may be wrong for this module", evidence: ["jedec": Hex.string(jedec)])
         }
-        let identity = DeviceIdentity(
-            bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
         events(.note(.info("flash \(Hex.string(jedec[0..<3])), \(size / 1024 / 1024) MiB; link at \(loadBaud) baud")))
-        return QCC743Session(client: client, identity: identity, events: events)
+        return DeviceIdentity(bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
+    }
+
+    /// Runs `body` on a connected session; when the module stops answering mid-session (it
+    /// reset, or the link lost sync), reconnects and runs `body` again. Bodies are written to
+    /// be repeatable: a flash job skips what is already verified on the device.
+    public static func run<T>(
+        link: any Link, options: ConnectOptions, events: @escaping EventSink, recoveries: Int = 2,
+        _ body: (QCC743Session) throws -> T
+    ) throws -> T {
+        var session = try connect(link: link, options: options, events: events)
+        var left = recoveries
+        while true {
+            do {
+                return try body(session)
+            } catch let error as BootwireError where left > 0 && [.timeout, .protocolError].contains(error.code) {
+                left -= 1
+                events(
+                    .note(
+                        .warning(
+                            .deviceReset,
+                            "the module stopped answering mid-session (\(error.message)); reconnecting and resuming")))
+                var again = options
+                again.loadBaud = session.identity.loadBaud
+                again.fallback = false
+                session = try connect(link: link, options: again, recovering: true, events: events)
+            }
+        }
     }
 
     /// One sync attempt: a burst of 0x55 long enough for the ROM to measure (6 ms of line
@@ -151,7 +241,7 @@ public final class QCC743Session {
         let sectors = (end - start + 4095) / 4096
         try client.exchange(
             ISPFrame(.flashErase, payload: LE.u32(UInt32(start)) + LE.u32(UInt32(end - 1))),
-            timeout: 2 + Double(sectors) * 0.3, retryable: true)
+            timeout: 2 + Double(sectors) * 0.3)
     }
 
     public func chipErase() throws {
@@ -186,8 +276,9 @@ public final class QCC743Session {
     }
 
     private func writeCompressed(_ stream: [UInt8], plainSize: Int, at address: Int, report: (Int, Int) -> Void) throws {
-        // Each chunk may expand to many pages; bound its wait by what the whole image could need.
-        let chunkTimeout = 2 + Double((plainSize + 255) / 256) * 0.005
+        // Each chunk's wait follows the pages it makes the device program: decode our own stream
+        // to know how many plain bytes each chunk yields (5 ms per page is the flash's worst case).
+        let timeouts = try Self.chunkTimeouts(stream, baud: link.settings.baud)
         var restarts = 0
         while true {
             do {
@@ -195,26 +286,41 @@ public final class QCC743Session {
                 while offset < stream.count {
                     let chunk = Array(stream[offset..<min(offset + ISPFrame.maxDataChunk, stream.count)])
                     let field = UInt32(address + offset) | (offset == 0 ? 0x8000_0000 : 0)
-                    // A lost answer cannot be retried chunk by chunk: the stream restarts instead.
+                    // A chunk the device acted on must not be sent twice: only a checksum
+                    // rejection is retried here; a lost answer ends the session's attempt.
                     try client.exchange(
-                        ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + chunk), timeout: chunkTimeout, retryable: false)
+                        ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + chunk),
+                        timeout: timeouts[offset / ISPFrame.maxDataChunk], retry: .whenRejected)
                     offset += chunk.count
                     report(offset, stream.count)
                 }
-                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: chunkTimeout)
+                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: timeouts.last ?? 2)
                 return
-            } catch let error as BootwireError where restarts < 3 && Self.restartsStream(error) {
+            } catch let error as BootwireError
+                where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
+            {
                 // Programming the same bytes again over them is harmless on NOR flash (AND).
                 restarts += 1
-                events(.note(.info("compressed write at 0x\(String(address, radix: 16)) restarted (\(error.code.rawValue))")))
+                events(.note(.info("compressed write at 0x\(String(address, radix: 16)) restarted (\(error.evidence["device-code"] ?? ""))")))
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
                 try link.flushInput()
             }
         }
     }
 
-    static func restartsStream(_ error: BootwireError) -> Bool {
-        ISPClient.isRetryable(error) || ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
+    static func chunkTimeouts(_ stream: [UInt8], baud: Int) throws -> [Double] {
+        let decoder = try XZDecoder()
+        var timeouts: [Double] = []
+        var offset = 0
+        while offset < stream.count {
+            let chunk = Array(stream[offset..<min(offset + ISPFrame.maxDataChunk, stream.count)])
+            var plain = try decoder.feed(chunk).count
+            offset += chunk.count
+            if offset == stream.count { plain += try decoder.finish().count }
+            let wire = Double(chunk.count + 12) * 10 / Double(max(baud, 9600))
+            timeouts.append(0.5 + wire + Double((plain + 255) / 256 + 1) * 0.005)
+        }
+        return timeouts
     }
 
     public func read(address: Int, length: Int, label: String) throws -> [UInt8] {

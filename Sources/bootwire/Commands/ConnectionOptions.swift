@@ -61,8 +61,7 @@ struct ConnectionOptions: ParsableArguments {
             let serial = try SerialPort.open(path)
             defer { serial.close() }
             serial.trace = trace
-            let session = try QCC743Session.connect(link: serial, options: try connectOptions(for: serial), events: events)
-            return try body(session)
+            return try QCC743Session.run(link: serial, options: try connectOptions(for: serial), events: events, body)
         }
     }
 }
