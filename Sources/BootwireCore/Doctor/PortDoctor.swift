@@ -1,0 +1,90 @@
+import Foundation
+
+/// The link-level half of `bootwire doctor`: can the port be opened, what adapter is behind
+/// it, does it have modem lines, and, when TX and RX are jumpered, which rates survive.
+public enum PortDoctor {
+    /// The rates a loopback test tries, up to 3 Mbaud.
+    public static let loopbackRates = [115_200, 500_000, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000]
+
+    public static func checkAccess(_ path: String) -> (SerialPort?, [DoctorFinding]) {
+        var findings: [DoctorFinding] = []
+        let port: SerialPort
+        do {
+            port = try SerialPort.open(path)
+        } catch {
+            return (nil, [DoctorFinding("port opens", failing: BootwireError.wrap(error))])
+        }
+        findings.append(DoctorFinding("port opens", .pass, "\(path) opened exclusively"))
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        if let info = PortDiscovery.list().first(where: { $0.path == resolved }), let vid = info.vendorID, let pid = info.productID {
+            let limit = info.bridgeMaxBaud.map { ", rated to \($0) baud" } ?? ""
+            findings.append(
+                DoctorFinding(
+                    "adapter", .pass,
+                    "\(vid):\(pid) \(info.bridge ?? "unknown bridge")\(limit)\(info.serialNumber.map { ", serial \($0)" } ?? "")"))
+        } else if port.capabilities.isPseudoTerminal {
+            findings.append(DoctorFinding("adapter", .skip, "a pseudo-terminal: no USB adapter behind it"))
+        } else {
+            findings.append(DoctorFinding("adapter", .skip, "not a USB adapter (on-board UART or unknown)"))
+        }
+        if port.capabilities.modemLines {
+            findings.append(DoctorFinding("modem lines", .pass, "DTR and RTS can be driven: boot entry can be automatic"))
+        } else {
+            findings.append(
+                DoctorFinding(
+                    "modem lines", .warn,
+                    port.capabilities.isPseudoTerminal
+                        ? "a pseudo-terminal has no DTR/RTS: boot entry must be done another way"
+                        : "no DTR/RTS: put the device into its boot loader by hand (--reset manual)",
+                    code: port.capabilities.isPseudoTerminal ? .ptyNoModemLines : .noModemLines))
+        }
+        return (port, findings)
+    }
+
+    /// Sends a pattern at each rate and counts what comes back. Nothing back at the first rate
+    /// means no loopback jumper: the test is skipped, not failed.
+    public static func loopback(_ link: any Link, rates: [Int] = loopbackRates, bytesPerRate: Int = 4096) throws -> [DoctorFinding] {
+        var pattern = [UInt8](repeating: 0, count: bytesPerRate)
+        var state: UInt32 = 0x1234_5678
+        for i in pattern.indices {
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
+            pattern[i] = UInt8(truncatingIfNeeded: state)
+        }
+        var findings: [DoctorFinding] = []
+        var best: Int?
+        for rate in rates {
+            do {
+                try link.configure(baud: rate, parity: .none)
+            } catch {
+                findings.append(DoctorFinding("loopback \(rate)", failing: BootwireError.wrap(error)))
+                continue
+            }
+            try link.flushInput()
+            try link.write(pattern)
+            let wire = Double(bytesPerRate * 10) / Double(rate)
+            let back = try link.read(exactly: bytesPerRate, deadline: .after(seconds: 0.2 + wire * 2))
+            let errors = zip(back, pattern).filter { $0 != $1 }.count + (bytesPerRate - back.count)
+            // At the first rate a jumper returns the pattern nearly intact; anything else is a
+            // device talking (or nothing), and the device probe follows instead.
+            if rate == rates.first && errors * 2 > bytesPerRate {
+                let seen = back.isEmpty ? "nothing came back" : "\(back.count) bytes came back that are not the pattern (a device is talking)"
+                return [DoctorFinding("loopback", .skip, "\(seen) at \(rate) baud: no TX-RX jumper (fit one to test the adapter's rates)")]
+            }
+            if errors == 0 {
+                best = rate
+                findings.append(DoctorFinding("loopback \(rate)", .pass, "\(bytesPerRate) bytes back intact"))
+            } else {
+                findings.append(
+                    DoctorFinding(
+                        "loopback \(rate)", .fail, "\(errors) of \(bytesPerRate) bytes lost or wrong", code: .baudUnsupported,
+                        hint: "the adapter or wiring cannot carry \(rate) baud reliably"))
+            }
+        }
+        if let best {
+            findings.append(DoctorFinding("highest reliable rate", .pass, "\(best) baud"))
+        }
+        return findings
+    }
+}

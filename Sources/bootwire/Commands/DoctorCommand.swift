@@ -1,0 +1,59 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+import VirtualDevices
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check a port, its adapter and the module behind it, stage by stage.",
+        discussion: """
+            Checks that the port opens (permissions, who holds it), names the USB bridge and its \
+            known limits, says whether DTR/RTS exist, runs a loopback test at each rate up to \
+            3 Mbaud when TX and RX are jumpered, and otherwise probes the module's boot ROM: \
+            sync, boot info, the switch to --baud, flash.
+            """)
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @Flag(name: .long, help: "Print the findings as JSON.")
+    var json = false
+
+    func run() async throws {
+        let runner = VirtualPort.isVirtual(connection.port) ? try VirtualPort.start(connection.port) : nil
+        defer { runner?.stop() }
+        let path = runner?.slavePath ?? PortDiscovery.resolve(connection.port) ?? connection.port
+        let worker = PortWorker(name: path)
+        defer { worker.shutdown() }
+        let options = connection
+        let findings: [DoctorFinding] = try await worker.run {
+            let (opened, access) = PortDoctor.checkAccess(path)
+            guard let port = opened else { return access }
+            defer { port.close() }
+            let loopback = try PortDoctor.loopback(port)
+            if loopback.first?.status != .skip { return access + loopback }
+            return access + loopback + QCC743Probe.run(link: port, options: try options.connectOptions(for: port))
+        }
+        if json {
+            let objects: [[String: Any]] = findings.map { f in
+                var o: [String: Any] = ["check": f.check, "status": f.status.rawValue, "detail": f.detail]
+                if let code = f.code { o["code"] = code.rawValue }
+                if let hint = f.hint { o["hint"] = hint }
+                return o
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["findings": objects], options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for f in findings {
+                let mark = ["pass": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "--  "][f.status.rawValue] ?? "?"
+                print("[\(mark)] \(f.check): \(f.detail)\(f.code.map { " [\($0.rawValue)]" } ?? "")")
+                if let hint = f.hint, f.status == .fail || f.status == .warn { print("       fix: \(hint)") }
+            }
+        }
+        if findings.contains(where: { $0.status == .fail }) {
+            throw ExitCode(findings.first { $0.status == .fail }?.code?.category.exitStatus ?? 1)
+        }
+    }
+}
