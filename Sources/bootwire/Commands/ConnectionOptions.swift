@@ -57,11 +57,25 @@ struct ConnectionOptions: ParsableArguments {
         let trace = try self.trace.map { try WireTrace(path: $0) }
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }
+        // An adapter that fell back before starts at the rate that worked.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
+        let memory = AdapterMemory()
         return try await worker.run {
             let serial = try SerialPort.open(path)
             defer { serial.close() }
             serial.trace = trace
-            return try QCC743Session.run(link: serial, options: try connectOptions(for: serial), events: events, body)
+            var options = try connectOptions(for: serial)
+            if let adapterSerial, let limit = memory.limit(forSerial: adapterSerial), limit < options.loadBaud {
+                events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
+                options.loadBaud = limit
+            }
+            return try QCC743Session.run(link: serial, options: options, events: events) { session in
+                if let adapterSerial, session.baudLimitedFrom != nil {
+                    memory.remember(serial: adapterSerial, workingBaud: session.identity.loadBaud)
+                }
+                return try body(session)
+            }
         }
     }
 }
