@@ -8,6 +8,9 @@ public final class ISPClient {
     public var retries = 3
     /// Bytes of the last failed exchange, for a diagnosis.
     public private(set) var lastEvidence: [UInt8] = []
+    /// Frames sent again after a checksum rejection, silence or junk.
+    public private(set) var resentFrames = 0
+    public private(set) var checksumRejections = 0
 
     public init(link: any Link) {
         self.link = link
@@ -35,6 +38,8 @@ public final class ISPClient {
                 return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
             } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
+                resentFrames += 1
+                if error.evidence["device-code"] == "FL0103" { checksumRejections += 1 }
                 // Let a half-received answer finish, then start clean.
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
                 try link.flushInput()

@@ -179,10 +179,26 @@ public final class QCC743Session {
     ) throws -> T {
         var session = try connect(link: link, options: options, events: events)
         var left = recoveries
+        var resent = 0
+        var rejected = 0
+        defer {
+            resent += session.client.resentFrames
+            rejected += session.client.checksumRejections
+            if resent > 0 {
+                events(
+                    .note(
+                        .warning(
+                            .lineNoise,
+                            "\(resent) frames were sent again (\(rejected) rejected by the device's checksum): "
+                                + "the line corrupts or loses bytes; a lower --baud or a shorter cable helps")))
+            }
+        }
         while true {
             do {
                 return try body(session)
             } catch let error as BootwireError where left > 0 && [.timeout, .protocolError].contains(error.code) {
+                resent += session.client.resentFrames
+                rejected += session.client.checksumRejections
                 left -= 1
                 events(
                     .note(
@@ -250,7 +266,7 @@ public final class QCC743Session {
     }
 
     /// Writes `data` at `address`: xz "decompress write" chunks when larger than 4 KiB (the
-    /// vendor's rule), plain writes otherwise. `compressed` is the xz stream of `data` when the
+    /// vendor's rule) and smaller compressed, plain writes otherwise. `compressed` is the xz stream of `data` when the
     /// caller made it ahead of time. Progress counts bytes on the wire.
     public func write(_ data: [UInt8], at address: Int, compressed: [UInt8]?, label: String) throws {
         try sendFlashParametersOnce()
@@ -259,7 +275,8 @@ public final class QCC743Session {
             let seconds = Double(MonotonicClock.now() - start) / 1e9
             events(.progress(label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
         }
-        if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil) {
+        // Compressed when that puts fewer bytes on the wire; incompressible data goes plain.
+        if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil), stream.count < data.count {
             try writeCompressed(stream, plainSize: data.count, at: address, report: report)
         } else {
             var offset = 0

@@ -33,6 +33,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case adapterBaudLimit = "adapter-baud-limit"
     case deviceDisconnected = "device-disconnected"
     case deviceReset = "device-reset"
+    case lineNoise = "line-noise"
     case timeout = "timeout"
     // protocol
     case deviceError = "device-error"
@@ -54,7 +55,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines:
             .port
         case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
-            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .timeout:
+            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .timeout:
             .connection
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
@@ -94,6 +95,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .adapterBaudLimit: "the link only works at a lower rate (warning)"
         case .deviceDisconnected: "the device or adapter went away"
         case .deviceReset: "the device reset during the session"
+        case .lineNoise: "frames were corrupted on the line and sent again (warning)"
         case .timeout: "the device did not finish in time"
         case .deviceError: "the device answered with an error code"
         case .protocolError: "the device answered something the protocol does not allow"

@@ -30,6 +30,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Handshake attempts before giving up.", valueName: "n"))
     var connectAttempts = 3
 
+    @Flag(name: .long, help: "Fail instead of going on at a lower rate when the link is lost after the baud change.")
+    var noBaudFallback = false
+
     @Option(name: .long, help: ArgumentHelp("Write every byte in and out, with timestamps, to this file.", valueName: "file"))
     var trace: String?
 
@@ -38,6 +41,7 @@ struct ConnectionOptions: ParsableArguments {
         options.bootBaud = bootBaud
         options.loadBaud = baud
         options.syncAttempts = max(1, connectAttempts)
+        options.fallback = !noBaudFallback
         if let reset {
             options.bootSequence = try BootSequence.parse(reset)
         } else if link.capabilities.modemLines {

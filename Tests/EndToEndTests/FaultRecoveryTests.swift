@@ -1,0 +1,60 @@
+import BootwireCore
+import Foundation
+import QCC743
+import Testing
+import VirtualDevices
+
+/// Each fault of the virtual module, end to end through `bootwire flash --json`: the
+/// unrecoverable ones end with their code, the recoverable ones succeed with a matching flash
+/// and the warning that says what happened.
+@Suite(.serialized) struct FaultRecoveryTests {
+    let image = firmwareLike(60_000, seed: 3)
+
+    func flash(faults: [Fault], extra: [String] = []) throws -> (BootwireRun, VirtualQCC743) {
+        let model = VirtualQCC743.make(faults: faults)
+        let runner = try VirtualDeviceRunner(device: model, wire: .instant, faults: faults)
+        runner.start()
+        defer { runner.stop() }
+        let file = try Scratch.file(image)
+        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", "\(file.path)@0x20000"] + extra)
+        return (run, model)
+    }
+
+    func expectFlashed(_ model: VirtualQCC743) {
+        #expect(Array(model.flash.read(0x20000, count: image.count)) == image)
+    }
+
+    @Test func aBaudLimitedAdapterFinishesAtALowerRate() throws {
+        let (run, model) = try flash(faults: [.baudLimit(1_000_000)])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("adapter-baud-limit"))
+        #expect(run.events.contains { $0["event"] as? String == "diagnosis" && $0["code"] as? String == "link-lost-after-baud-change" })
+        expectFlashed(model)
+    }
+
+    @Test func corruptedBytesAreSentAgain() throws {
+        let (run, model) = try flash(faults: [.corrupt(every: 3001)])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("line-noise"))
+        expectFlashed(model)
+    }
+
+    @Test func aResetMidWriteIsResumed() throws {
+        let (run, model) = try flash(faults: [.resetAfter(bytes: 4_000)])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("device-reset"))
+        expectFlashed(model)
+    }
+
+    @Test func aPulledCableEndsWithDeviceDisconnected() throws {
+        let (run, _) = try flash(faults: [.disconnectAfter(bytes: 4_000)])
+        #expect(run.errorCode == "device-disconnected")
+        #expect(run.status == ErrorCategory.connection.exitStatus)
+    }
+
+    @Test func withoutFallbackTheLostLinkIsTheError() throws {
+        let (run, model) = try flash(faults: [.baudLimit(1_000_000)], extra: ["--no-baud-fallback"])
+        #expect(run.errorCode == "link-lost-after-baud-change")
+        #expect(model.flash.bytes.allSatisfy { $0 == 0xFF })
+    }
+}
