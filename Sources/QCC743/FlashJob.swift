@@ -235,7 +235,8 @@ public struct FlashJob: Sendable {
         SHA256Digest.of([UInt8](repeating: 0xFF, count: count))
     }
 
-    static func sectorRange(_ range: Range<Int>) -> Range<Int> {
+    /// The 4 KiB sectors a byte range touches.
+    public static func sectorRange(_ range: Range<Int>) -> Range<Int> {
         let start = range.lowerBound / NORSector.size * NORSector.size
         let end = (range.upperBound + NORSector.size - 1) / NORSector.size * NORSector.size
         return start..<end

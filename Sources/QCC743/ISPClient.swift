@@ -29,7 +29,8 @@ public final class ISPClient {
     }
 
     @discardableResult
-    public func exchange(_ frame: ISPFrame, timeout seconds: Double = 2.0, retry: Retry = .always) throws -> [UInt8] {
+    public func exchange(_ frame: ISPFrame, timeout: Double? = nil, retry: Retry = .always) throws -> [UInt8] {
+        let seconds = timeout ?? quickTimeout(frameBytes: frame.bytes.count)
         let expectsData = ISPCommand(rawValue: frame.command)?.repliesWithData ?? false
         var attempt = 0
         while true {
@@ -45,6 +46,12 @@ public final class ISPClient {
                 try link.flushInput()
             }
         }
+    }
+
+    /// For commands the ROM answers at once: the frame and the largest reply on the wire, plus
+    /// 0.4 s for USB latency and the ROM. (The vendor waits 2 s for everything.)
+    func quickTimeout(frameBytes: Int) -> Double {
+        0.4 + Double((frameBytes + ISPFrame.maxDataChunk + 8) * 10) / Double(max(link.settings.baud, 9600))
     }
 
     static func isRetryable(_ error: BootwireError, _ retry: Retry) -> Bool {

@@ -238,10 +238,10 @@ public final class QCC743Session {
 
     public func sha256(address: Int, length: Int) throws -> [UInt8] {
         try client.exchange(ISPFrame(.xipReadStart, checksummed: false))
-        // 10 MB/s is a slow XIP read; the ROM hashes faster.
+        // 2 MB/s is a slow XIP read at the slowest SPI clock; the ROM hashes faster.
         let digest = try client.exchange(
             ISPFrame(.flashXIPReadSHA, payload: LE.u32(UInt32(address)) + LE.u32(UInt32(length))),
-            timeout: 2 + Double(length) / 1_000_000)
+            timeout: 0.5 + Double(length) / 2_000_000)
         try client.exchange(ISPFrame(.xipReadFinish, checksummed: false))
         guard digest.count == 32 else {
             throw BootwireError(.protocolError, "SHA-256 reply has \(digest.count) bytes", evidence: ["received": Hex.string(digest)])
@@ -257,7 +257,7 @@ public final class QCC743Session {
         let sectors = (end - start + 4095) / 4096
         try client.exchange(
             ISPFrame(.flashErase, payload: LE.u32(UInt32(start)) + LE.u32(UInt32(end - 1))),
-            timeout: 2 + Double(sectors) * 0.3)
+            timeout: 0.5 + Double(sectors) * 0.3)
     }
 
     public func chipErase() throws {
@@ -284,7 +284,7 @@ public final class QCC743Session {
                 let chunk = Array(data[offset..<min(offset + ISPFrame.maxDataChunk, data.count)])
                 try client.exchange(
                     ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + offset)) + chunk),
-                    timeout: 2 + Double((chunk.count + 255) / 256) * 0.005)
+                    timeout: client.quickTimeout(frameBytes: chunk.count + 8) + Double((chunk.count + 255) / 256) * 0.005)
                 offset += chunk.count
                 report(offset, data.count)
             }
@@ -311,7 +311,7 @@ public final class QCC743Session {
                     offset += chunk.count
                     report(offset, stream.count)
                 }
-                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: timeouts.last ?? 2)
+                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: timeouts.last)
                 return
             } catch let error as BootwireError
                 where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")

@@ -1,0 +1,94 @@
+import BootwireCore
+import Foundation
+import QCC743
+import Testing
+import VirtualDevices
+
+/// A seeded campaign of sessions mixing faults, offsets, erase modes and stale flash. The one
+/// rule: a session that reports success has exactly the expected flash contents.
+@Suite struct FaultCampaignTests {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func range(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
+    }
+
+    @Test func noSessionReportsSuccessOverWrongFlash() throws {
+        var rng = SplitMix(state: 0xB007_317E)
+        var succeeded = 0
+        var outcomes: [String: Int] = [:]
+        let sessions = 200
+        for index in 0..<sessions {
+            let faults: [Fault]
+            switch rng.below(10) {
+            case 0, 1: faults = [.corrupt(every: rng.range(700...9000))]
+            case 2, 3: faults = [.resetAfter(bytes: rng.range(200...12_000))]
+            case 4: faults = [.disconnectAfter(bytes: rng.range(200...12_000))]
+            case 5: faults = [.corrupt(every: rng.range(900...5000)), .resetAfter(bytes: rng.range(500...9000))]
+            case 6: faults = index % 25 == 6 ? [.baudLimit(1_000_000)] : [.silent]
+            case 7: faults = [[.echo, .application, .silent][rng.below(3)]]
+            default: faults = []
+            }
+            var stale = [UInt8](repeating: 0xFF, count: 4 << 20)
+            for _ in 0..<rng.below(4) {
+                let at = rng.below(stale.count - 5000)
+                for i in at..<(at + rng.range(1...5000)) { stale[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            }
+            let images = [
+                FlashJob.Image(name: "boot", address: 0, data: firmwareLike(rng.range(300...9000), seed: UInt32(index))),
+                FlashJob.Image(
+                    name: "app", address: 0x10000 + rng.below(16) * 0x1000,
+                    data: firmwareLike(rng.range(5000...24_000), seed: UInt32(index) + 7)),
+            ]
+            var options = FlashJob.Options()
+            options.erase = rng.below(2) == 0 ? .sections : .chip
+            let model = VirtualQCC743.make(faults: faults, flash: stale)
+            let runner = try VirtualDeviceRunner(device: model, wire: .instant, faults: faults)
+            runner.start()
+            let ok: Bool
+            var code = "ok"
+            do {
+                let port = try SerialPort.open(runner.slavePath)
+                defer { port.close() }
+                var connect = ConnectOptions()
+                connect.idleTimeoutMilliseconds = 2000
+                let job = FlashJob(images: images, options: options)
+                _ = try QCC743Session.run(link: port, options: connect, events: { _ in }) { session in
+                    try job.run(on: session, prepared: FlashJob.Prepared(job.images), journal: nil)
+                }
+                ok = true
+            } catch {
+                ok = false
+                code = BootwireError.wrap(error).code.rawValue
+            }
+            runner.stop()
+            outcomes[code, default: 0] += 1
+            guard ok else { continue }
+            succeeded += 1
+            var expected = options.erase == .chip ? [UInt8](repeating: 0xFF, count: 4 << 20) : stale
+            if options.erase == .sections {
+                for image in images {
+                    let sectors = FlashJob.sectorRange(image.address..<image.end)
+                    // Sectors the job erased end as 0xFF where the image does not cover them;
+                    // sectors it skipped keep what they had, which already matched.
+                    if stale[image.address..<image.end].elementsEqual(image.data) { continue }
+                    for i in sectors { expected[i] = 0xFF }
+                }
+            }
+            for image in images { expected.replaceSubrange(image.address..<image.end, with: image.data) }
+            #expect(
+                model.flash.bytes == expected,
+                "session \(index) (faults \(faults), erase \(options.erase)) reported success over wrong flash")
+        }
+        // The campaign must exercise both outcomes, or it proves nothing.
+        #expect(succeeded > sessions / 2, "outcomes: \(outcomes)")
+        #expect(outcomes.count > 2, "outcomes: \(outcomes)")
+    }
+}
