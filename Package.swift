@@ -26,7 +26,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "QCC743", dependencies: ["BootwireCore"]),
+        .target(
+            name: "QCC743",
+            dependencies: [
+                "BootwireCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "CSerial"]),
         .executableTarget(
             name: "bootwire",
@@ -36,7 +43,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BootwireCoreTests", dependencies: ["BootwireCore", "CSerial"]),
-        .testTarget(name: "QCC743Tests", dependencies: ["QCC743"]),
+        .testTarget(
+            name: "QCC743Tests",
+            dependencies: ["QCC743", "BootwireCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
     ]

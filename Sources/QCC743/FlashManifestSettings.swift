@@ -1,0 +1,67 @@
+import BootwireCore
+import Foundation
+
+/// The `[cfg]` section of a flash_prog_cfg.ini. Unknown keys are refused rather than ignored:
+/// a misspelt `erase` silently falling back to the default would erase differently from what
+/// the user wrote.
+struct CfgSettings {
+    var erase: FlashManifest.EraseMode = .perImage
+    var skipRegions: [FlashManifest.SkipRegion] = []
+
+    init(_ section: IniDocument.Section?, file: String) throws {
+        guard let section else { return }
+        func fail(_ message: String, _ value: IniDocument.Value, key: String) -> BootwireError {
+            BootwireError(
+                .badConfig, message,
+                evidence: ["file": file, "line": "\(value.line)", "section": "cfg", "key": key, "value": value.text])
+        }
+        for (key, value) in section.values.sorted(by: { $0.value.line < $1.value.line }) {
+            switch key {
+            case "erase":
+                guard let number = Int(value.text), let mode = FlashManifest.EraseMode(rawValue: number) else {
+                    throw fail("erase must be 0, 1 or 2", value, key: key)
+                }
+                erase = mode
+            case "skip_mode":
+                guard let regions = Self.parseSkipMode(value.text) else {
+                    throw fail("skip_mode must be `addr, len[; addr, len ...]` in hex", value, key: key)
+                }
+                skipRegions = regions.filter { $0.length != 0 }
+            case "boot2_isp_mode":
+                // 1 would mean talking to a running boot2 instead of the boot ROM; Bootwire
+                // speaks only to the boot ROM, so accepting 1 and ignoring it would mislead.
+                guard Int(value.text) == 0 else {
+                    throw fail("boot2_isp_mode \(value.text) is not supported; only 0 (boot ROM)", value, key: key)
+                }
+            case "pre_program", "pre_program_args":
+                // 1.4.3 runs an external program here; Bootwire never runs one.
+                guard value.text.isEmpty else {
+                    throw fail("\(key) (running a program before flashing) is not supported", value, key: key)
+                }
+            default:
+                throw fail("unknown [cfg] key \(key)", value, key: key)
+            }
+        }
+        if erase == .chip, let region = skipRegions.first {
+            // A chip erase would wipe the very regions skip_mode protects (vendor error 0044).
+            let value = section["skip_mode"]!
+            throw BootwireError(
+                .badConfig, "erase = 2 (chip erase) cannot honour a non-zero skip_mode",
+                evidence: [
+                    "file": file, "line": "\(value.line)", "section": "cfg", "key": "skip_mode",
+                    "skip_address": evidenceHex(region.address), "skip_length": evidenceHex(region.length),
+                ])
+        }
+    }
+
+    static func parseSkipMode(_ text: String) -> [FlashManifest.SkipRegion]? {
+        var regions: [FlashManifest.SkipRegion] = []
+        for pair in text.split(separator: ";") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
+            let fields = pair.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 2, let address = parseHex(String(fields[0])), let length = parseHex(String(fields[1]))
+            else { return nil }
+            regions.append(.init(address: address, length: length))
+        }
+        return regions
+    }
+}
