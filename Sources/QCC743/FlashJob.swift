@@ -1,8 +1,10 @@
 import BootwireCore
 import Dispatch
 
-/// What `erase` in the ini (or --erase) asks for: 0 none, 1 each image's sectors, 2 chip.
-public enum EraseMode: String, Sendable, CaseIterable {
+/// What `[cfg] erase` in the ini (or --erase) asks for: 0 none (the flash must already be
+/// erased where images go), 1 each image's sectors, 2 chip (the images, and erased flash
+/// everywhere else).
+public enum EraseMode: String, Sendable, CaseIterable, Equatable {
     case none, sections, chip
 
     public init?(iniValue: Int) {

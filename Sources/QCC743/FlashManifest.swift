@@ -5,16 +5,6 @@ import Foundation
 /// which address, how to erase, all checked against the files, the partition table and the
 /// flash size before a single byte goes to a device.
 public struct FlashManifest: Sendable, Equatable {
-    /// `[cfg] erase`.
-    public enum EraseMode: Int, Sendable, Equatable {
-        /// No host erase: the flash must already be erased where images go.
-        case none = 0
-        /// Erase exactly each image's range before writing it (the device rounds to sectors).
-        case perImage = 1
-        /// One chip erase before the first image.
-        case chip = 2
-    }
-
     /// A `skip_mode` region: flash the host must not touch.
     public struct SkipRegion: Sendable, Equatable {
         public var address: UInt32

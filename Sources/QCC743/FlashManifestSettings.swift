@@ -5,7 +5,7 @@ import Foundation
 /// a misspelt `erase` silently falling back to the default would erase differently from what
 /// the user wrote.
 struct CfgSettings {
-    var erase: FlashManifest.EraseMode = .perImage
+    var erase: EraseMode = .sections
     var skipRegions: [FlashManifest.SkipRegion] = []
 
     init(_ section: IniDocument.Section?, file: String) throws {
@@ -18,7 +18,7 @@ struct CfgSettings {
         for (key, value) in section.values.sorted(by: { $0.value.line < $1.value.line }) {
             switch key {
             case "erase":
-                guard let number = Int(value.text), let mode = FlashManifest.EraseMode(rawValue: number) else {
+                guard let number = Int(value.text), let mode = EraseMode(iniValue: number) else {
                     throw fail("erase must be 0, 1 or 2", value, key: key)
                 }
                 erase = mode

@@ -26,7 +26,7 @@ import Testing
     @Test(.enabled(if: Fixtures.available))
     func manufacturing() throws {
         let manifest = try FlashManifest.load(path: Fixtures.path("mfg_flash_prog_cfg.ini"))
-        #expect(manifest.erase == .perImage)
+        #expect(manifest.erase == .sections)
         #expect(manifest.images.map(\.name) == ["boot2", "partition", "FW"])
         #expect(manifest.images.map(\.address) == [0x0, 0xE000, 0x10000])
         #expect(manifest.images[2].size == 517_536)
@@ -80,7 +80,7 @@ import Testing
     @Test func resolvesRelativePathsAndPartitionAddresses() throws {
         let folder = try Self.project()
         let manifest = try Self.load(folder, Self.baseIni)
-        #expect(manifest.erase == .perImage)
+        #expect(manifest.erase == .sections)
         #expect(manifest.images.map(\.address) == [0, 0xE000, 0x10000])
         #expect(manifest.images.map(\.size) == [700, 16 + 3 * 36 + 4, 1000])
         #expect(manifest.images[2].path == folder.path + "/fw_v1.2.3.bin")
@@ -90,7 +90,7 @@ import Testing
     @Test func defaultsWithoutCfgSection() throws {
         let folder = try Self.project()
         let manifest = try Self.load(folder, "[boot2]\nfiledir = boot2.bin\naddress = 0\n")
-        #expect(manifest.erase == .perImage)
+        #expect(manifest.erase == .sections)
         #expect(manifest.images.count == 1)
     }
 
