@@ -20,7 +20,7 @@ public enum Hex {
         var cleaned = Substring(text)
         if cleaned.hasPrefix("0x") || cleaned.hasPrefix("0X") { cleaned = cleaned.dropFirst(2) }
         let digits = cleaned.filter { $0 != " " && $0 != ":" && $0 != "-" }
-        guard digits.count % 2 == 0 else { return nil }
+        guard digits.count % 2 == 0, digits.allSatisfy(\.isHexDigit) else { return nil }
         var out: [UInt8] = []
         var index = digits.startIndex
         while index < digits.endIndex {
@@ -36,9 +36,15 @@ public enum Hex {
     public static func integer(_ text: String) -> UInt64? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         if t.hasPrefix("0x") { return UInt64(t.dropFirst(2), radix: 16) }
-        if t.hasSuffix("k"), let v = UInt64(t.dropLast()) { return v * 1024 }
-        if t.hasSuffix("m"), let v = UInt64(t.dropLast()) { return v * 1024 * 1024 }
+        if t.hasSuffix("k"), let v = UInt64(t.dropLast()) { return scaled(v, by: 1024) }
+        if t.hasSuffix("m"), let v = UInt64(t.dropLast()) { return scaled(v, by: 1024 * 1024) }
         return UInt64(t)
+    }
+
+    /// Nil, not a crash, when a size such as `99999999999999999999K` does not fit.
+    private static func scaled(_ value: UInt64, by factor: UInt64) -> UInt64? {
+        let (product, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : product
     }
 }
 

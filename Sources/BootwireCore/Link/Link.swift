@@ -24,6 +24,11 @@ public enum ModemLine: String, Sendable, Equatable {
 public struct LineSettings: Sendable, Equatable {
     public var baud: Int
     public var parity: Parity
+
+    public init(baud: Int, parity: Parity) {
+        self.baud = baud
+        self.parity = parity
+    }
 }
 
 /// A byte pipe to a device. `SerialPort` is the real one; tests may substitute others where

@@ -9,17 +9,35 @@ public final class PortWorker: @unchecked Sendable {
     public init(name: String) {
         let queue = self.queue
         let thread = Thread { queue.loop() }
-        thread.name = "bootwire.port.\(name)"
         thread.start()
+        // After start(): on Linux, Foundation drops a name set before the thread exists (the
+        // thread would keep its creator's name, a cooperative-pool thread's), and the kernel
+        // refuses names longer than 15 bytes.
+        thread.name = Self.threadName(name)
+    }
+
+    /// `bw.` and the port's last path component, cut to the 15 bytes Linux allows a thread name.
+    static func threadName(_ port: String) -> String {
+        var name = "bw."
+        for character in (port as NSString).lastPathComponent {
+            guard name.utf8.count + String(character).utf8.count <= 15 else { break }
+            name.append(character)
+        }
+        return name
     }
 
     deinit { queue.stop() }
 
     /// Runs `body` on the port's thread and returns its result.
+    /// Throws `internal-error` after `shutdown()`: the thread is gone and nothing would run it.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queue.enqueue {
+            let accepted = queue.enqueue {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+            if !accepted {
+                let error = BootwireError(.internalError, "a port worker was used after shutdown")
+                continuation.resume(throwing: error)
             }
         }
     }
@@ -34,11 +52,14 @@ private final class JobQueue: @unchecked Sendable {
     private var jobs: [() -> Void] = []
     private var stopping = false
 
-    func enqueue(_ job: @escaping () -> Void) {
+    /// False once stopping: the thread may already have ended, so the job would never run.
+    func enqueue(_ job: @escaping () -> Void) -> Bool {
         condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return false }
         jobs.append(job)
         condition.signal()
-        condition.unlock()
+        return true
     }
 
     func stop() {

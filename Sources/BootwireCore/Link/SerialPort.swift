@@ -42,7 +42,12 @@ public final class SerialPort: Link, @unchecked Sendable {
             }
         }
         // TIOCEXCL stops other opens (except root's); flock stops root's too, and is what
-        // pyserial and other tools check.
+        // pyserial and other tools check. flock first: a loser must not set TIOCEXCL on a tty
+        // that someone else holds (on a pty the flag outlives our close).
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            Glibc.close(fd)
+            throw busy(path)
+        }
         if ioctl(fd, UInt(TIOCEXCL)) != 0 {
             let err = errno
             Glibc.close(fd)
@@ -52,10 +57,6 @@ public final class SerialPort: Link, @unchecked Sendable {
                     hint: "pass a tty device such as /dev/ttyUSB0 or /dev/serial/by-id/…")
             }
             throw BootwireError.posix(.portIO, "cannot lock \(path)", errno: err)
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            Glibc.close(fd)
-            throw busy(path)
         }
         let resolved = (try? FileManager.default.destinationOfSymbolicLinkResolved(path)) ?? path
         let isPty = resolved.hasPrefix("/dev/pts/")
@@ -82,6 +83,9 @@ public final class SerialPort: Link, @unchecked Sendable {
 
     public func close() {
         if fd >= 0 {
+            // A pty's slave tty (unlike a real port's) outlives our close while its master is
+            // open, and TIOCEXCL with it: every later open by a non-root user would get EBUSY.
+            _ = ioctl(fd, UInt(TIOCNXCL))
             Glibc.close(fd)
             fd = -1
         }
@@ -198,6 +202,8 @@ public final class SerialPort: Link, @unchecked Sendable {
     }
 
     public func read(max: Int, deadline: Deadline) throws -> [UInt8] {
+        // read(2) of 0 bytes returns 0, which below means the far end is gone.
+        guard max > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: max)
         while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
