@@ -204,6 +204,27 @@ public struct FlashJob: Sendable {
         Self.sectorRange(images[a].address..<images[a].end).overlaps(Self.sectorRange(images[b].address..<images[b].end))
     }
 
+    /// What `run` would do, in words, without changing anything: which images differ from the
+    /// device and what would be erased.
+    public func plan(on session: QCC743Session, prepared: Prepared) throws -> [String] {
+        try validate(flashSize: session.identity.flashSize)
+        var lines: [String] = []
+        if options.erase == .chip && options.literalChipErase { lines.append("erase the whole chip (0x3C)") }
+        for (i, image) in images.enumerated() {
+            let (hash, stream) = try prepared.get(i)
+            let same = try !options.force && session.sha256(address: image.address, length: image.data.count) == hash
+            lines.append(
+                same ? "skip \(image.name) at 0x\(hex(image.address)): already on the device"
+                    : "write \(image.name) at 0x\(hex(image.address)): \(image.data.count) bytes"
+                        + (stream.map { " (\($0.count) compressed)" } ?? ""))
+        }
+        if options.erase == .chip && !options.literalChipErase {
+            let dirty = try findDirtySectors(session: session)
+            lines.append("erase \(dirty.map(\.count).reduce(0, +) / 1024) KiB outside the images that is not erased")
+        }
+        return lines
+    }
+
     /// Sectors outside the images (and image tails within their last sector) that are not
     /// erased, found by comparing device hashes with the hash of 0xFF bytes, halving each
     /// differing range down to single sectors.

@@ -23,6 +23,10 @@ public struct DeviceIdentity: Sendable, Equatable {
     public var jedecID: [UInt8]
     public var flashSize: Int
     public var loadBaud: Int
+
+    /// The ST67W611M1's flash (4 MiB): files are checked against it before a port opens, and
+    /// against the JEDEC id's size once connected.
+    public static let moduleFlashSize = 4 << 20
 }
 
 /// A connected ST67W611M1 boot ROM session (spec section 7). Every method blocks.

@@ -78,7 +78,7 @@ import VirtualDevices
         #expect(unknownVirtual.errorCode == "unknown-virtual-device")
     }
 
-    @Test func tooLargeForTheFlashIsRefusedAfterTheJEDECId() throws {
+    @Test func tooLargeForTheFlashIsRefusedBeforeAnythingIsWritten() throws {
         let (model, runner) = try device()
         defer { runner.stop() }
         let file = try Scratch.file(firmwareLike(0x2000))

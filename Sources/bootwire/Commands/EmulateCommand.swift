@@ -160,7 +160,14 @@ struct EmulateCommand: ParsableCommand {
             var byte: UInt8 = 1
             _ = Glibc.write(terminationPipe, &byte, 1)
         }
-        for sig in [SIGINT, SIGTERM] { sigaction(sig, &action, nil) }
+        // A parent (a test runner, a CI shell) may have started us with these blocked.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM] {
+            sigaction(sig, &action, nil)
+            sigaddset(&set, sig)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         var byte: UInt8 = 0
         while Glibc.read(fds[0], &byte, 1) < 0 && errno == EINTR {}
     }

@@ -19,17 +19,33 @@ struct FlashCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Raw images to write, each as FILE@ADDRESS.", valueName: "file@address"))
     var images: [String] = []
 
+    @OptionGroup(title: "Input")
+    var input: InputOptions
+
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
     @OptionGroup(title: "Erase")
     var erase: EraseOptions
 
+    @OptionGroup(title: "Safety")
+    var safety: SafetyOptions
+
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
+    struct InputOptions: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("A flash_prog_cfg.ini, as ST ships with its firmware.", valueName: "ini"))
+        var config: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("An eFuse image to burn after the images (ST's efusedata.bin, or 512 bytes + _mask.bin).", valueName: "file"))
+        var efuse: String?
+    }
+
     struct EraseOptions: ParsableArguments {
-        @Option(name: .long, help: "none, sections (each image's sectors) or chip (everything else ends erased too).")
+        @Option(name: .long, help: "none, sections (each image's sectors) or chip (everything else ends erased too). Default: the ini's, else sections.")
         var erase: EraseMode?
 
         @Flag(name: .long, help: "With --erase chip: send the whole-chip erase instead of erasing only what is not erased.")
@@ -39,37 +55,95 @@ struct FlashCommand: AsyncParsableCommand {
         var force = false
     }
 
+    struct SafetyOptions: ParsableArguments {
+        @Flag(name: .long, help: "Connect, compare and show what would be erased, written and burned; change nothing.")
+        var dryRun = false
+
+        @Flag(name: .long, help: "Confirm irreversible steps (eFuse burns) without asking.")
+        var yes = false
+    }
+
     func run() async throws {
         let renderer = output.makeRenderer()
         let events = renderer.sink
         do {
-            let images = try images.map(Self.parseImage)
+            var images = try images.map(Self.parseImage)
+            var eraseMode = erase.erase ?? .sections
+            if let config = input.config {
+                let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
+                images += try manifest.images.map { image in
+                    FlashJob.Image(name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
+                }
+                eraseMode = erase.erase ?? manifest.erase
+                for name in manifest.vendorLookupDisagreements {
+                    events(.note(.info("[\(name)] @partition: the vendor's substring lookup would pick another entry; Bootwire uses the exact name")))
+                }
+            }
             guard !images.isEmpty else {
                 throw BootwireError(.usage, "nothing to flash", hint: "name images as FILE@ADDRESS, or pass --config INI")
             }
+            let efuseImage = try input.efuse.map { try EfuseImage.load(path: $0) }
             var options = FlashJob.Options()
-            options.erase = erase.erase ?? .sections
+            options.erase = eraseMode
             options.literalChipErase = erase.literalChipErase
             options.force = erase.force
             let job = FlashJob(images: images, options: options)
-            try job.validate(flashSize: Int(Int32.max))
+            try job.validate(flashSize: DeviceIdentity.moduleFlashSize)
             let prepared = FlashJob.Prepared(job.images)
             let started = MonotonicClock.now()
+            let safety = self.safety
             let outcomes = try await connection.withSession(events: events) { session in
+                // Everything that could refuse the job is decided before the first erase.
+                let efuse = try session.readEfuse()
+                try SigningCheck.check(job.images, efuse: EfuseSummary(efuse), bootInfo: session.identity.bootInfo)
+                var burn: EfuseImage?
+                if let efuseImage {
+                    let change = EfuseChange(current: efuse, target: efuseImage)
+                    guard !change.requiresClearing else {
+                        throw BootwireError(
+                            .deviceProtected, "the eFuse image needs bits cleared that are already burned: "
+                                + change.conflicts.map(\.name).joined(separator: ", "),
+                            hint: "this module was burned with other values; eFuse bits cannot be cleared")
+                    }
+                    for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
+                    if !change.isNoOp {
+                        if !safety.dryRun {
+                            try Confirmation.require(
+                                "burn \(change.newlySetBitCount) eFuse bits\(change.locksModule ? ", which locks the module" : "")",
+                                yes: safety.yes, events: session.events)
+                        }
+                        burn = efuseImage
+                    }
+                }
+                if safety.dryRun {
+                    let plan = try job.plan(on: session, prepared: prepared)
+                    for line in plan { session.events(.note(.info("would \(line)"))) }
+                    return [FlashJob.ImageOutcome]()
+                }
                 let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
+                if let leftover = SessionJournal.leftover(at: journal.path), !leftover.isEmpty {
+                    let ranges = SessionJournal.unverified(leftover).map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }
+                    session.events(
+                        .note(.warning(.deviceReset, "an earlier session on this module was interrupted; it had changed \(ranges.joined(separator: ", ")): repairing")))
+                }
                 let outcomes = try job.run(on: session, prepared: prepared, journal: journal)
+                if let burn {
+                    session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
+                    try EfuseBurn.burn(burn, on: session)
+                }
                 journal.finish()
                 return outcomes
             }
             let seconds = Double(MonotonicClock.now() - started) / 1e9
             let written = outcomes.filter { !$0.skipped }
-            try renderer.finish(
-                JobResult(summary: [
-                    "images": "\(outcomes.count)", "written": "\(written.count)",
-                    "skipped": "\(outcomes.count - written.count)",
-                    "bytes": "\(written.map(\.size).reduce(0, +))",
-                    "seconds": String(format: "%.2f", seconds),
-                ]))
+            var summary = [
+                "images": "\(outcomes.count)", "written": "\(written.count)",
+                "skipped": "\(outcomes.count - written.count)",
+                "bytes": "\(written.map(\.size).reduce(0, +))",
+                "seconds": String(format: "%.2f", seconds),
+            ]
+            if safety.dryRun { summary = ["dry-run": "nothing was changed"] }
+            try renderer.finish(JobResult(summary: summary))
         } catch {
             try renderer.fail(error)
         }
