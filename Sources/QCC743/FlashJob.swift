@@ -176,7 +176,10 @@ public struct FlashJob: Sendable {
             var sectors = Self.sectorRange(image.address..<image.end)
             // The first sector was erased with the previous image, whose bytes are now in it.
             if i > 0 && sharesSector(i - 1, i) { sectors = min(sectors.lowerBound + NORSector.size, sectors.upperBound)..<sectors.upperBound }
-            if options.erase != .none && !(options.erase == .chip && options.literalChipErase) {
+            // Erasing takes far longer than asking: flash that is already erased is left alone.
+            if options.erase != .none && !(options.erase == .chip && options.literalChipErase) && !sectors.isEmpty,
+                try session.sha256(address: sectors.lowerBound, length: sectors.count) != Self.erasedHash(sectors.count)
+            {
                 journal?.record(.erase, sectors)
                 try session.erase(start: sectors.lowerBound, end: sectors.upperBound)
             }
