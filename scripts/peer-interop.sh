@@ -8,23 +8,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bootwire=${1:-$here/.build/debug/bootwire}
 shared=$(cd "$here/../shared" 2>/dev/null && pwd) || { echo "peer-interop: SKIPPED: ../shared is absent"; exit 0; }
 fixtures=$shared/fixtures/st67w61
-venv=${TMPDIR:-/tmp}/bootwire-peers-venv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import bflb_iot_tool, bflb_flash_command" 2>/dev/null; then
-  python3 -m venv "$venv" || { echo "peer-interop: FAILED: cannot create a venv"; exit 1; }
-  if ! PIP_NO_CACHE_DIR=1 "$venv/bin/pip" install -q bflb-iot-tool==1.10.0 bflb-flash-command-uart==1.4.3.post1 \
-        pylink-square==0.5.0 "pycklink>=0.1.1" portalocker==2.0.0 >"$work/pip.log" 2>&1; then
-    if grep -qiE "connection|resolve|network|unreachable|timed out" "$work/pip.log"; then
-      echo "peer-interop: SKIPPED: PyPI cannot be reached, Bouffalo's tools could not be installed"
-      tail -3 "$work/pip.log"
-      exit 0
-    fi
-    echo "peer-interop: FAILED: pip install"; cat "$work/pip.log"; exit 1
-  fi
-fi
-py=$venv/bin/python
+py=$("$here/scripts/peers-venv.sh")
+case $? in
+  0) ;;
+  3) echo "peer-interop: SKIPPED: PyPI cannot be reached, Bouffalo's tools could not be installed"; exit 0 ;;
+  *) echo "peer-interop: FAILED: could not install Bouffalo's tools"; exit 1 ;;
+esac
 passed=0
 failed=0
 

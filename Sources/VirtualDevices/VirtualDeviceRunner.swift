@@ -29,6 +29,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private var lastActivity = MonotonicClock.now()
     private var lineFreeAt: UInt64 = 0
     private var lastDirectionWasHost = false
+    private var counters = WireStatistics()
 
     public init(device: any VirtualDevice, wire: WireModel = .instant, faults: [Fault] = [], linkPath: String? = nil) throws {
         self.device = device
@@ -48,6 +49,20 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
 
     /// The path to give a host: the symlink when there is one.
     public var portPath: String { linkPath ?? slavePath }
+
+    /// What crossed the wire and what the device worked, in the wire model's terms: the floor
+    /// any host could reach over this device.
+    public var statistics: WireStatistics {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters
+    }
+
+    private func count(_ update: (inout WireStatistics) -> Void) {
+        lock.lock()
+        update(&counters)
+        lock.unlock()
+    }
 
     public func start() {
         guard !started else { return }
@@ -159,6 +174,11 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         var start = max(MonotonicClock.now(), lineFreeAt)
         if !lastDirectionWasHost { start += wire.latencyNanoseconds }
         lineFreeAt = start + wire.wireTime(bytes: bytes.count, baud: hostBaud)
+        count {
+            $0.hostBytes += bytes.count
+            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(bytes: bytes.count, baud: hostBaud)
+            if !lastDirectionWasHost { $0.turnarounds += 1 }
+        }
         lastDirectionWasHost = true
         let actions = Self.sameRate(hostBaud, device.listeningBaud)
             ? device.receive(bytes) : device.receiveNoise(count: bytes.count)
@@ -169,6 +189,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         for action in actions {
             switch action {
             case .busy(let ns):
+                count { $0.busyNanoseconds += ns }
                 guard wire.isRealistic else { continue }
                 lineFreeAt = max(lineFreeAt, MonotonicClock.now()) + ns
                 MonotonicClock.sleep(until: lineFreeAt)
@@ -185,6 +206,11 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         let seen = Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
         var at = max(MonotonicClock.now(), lineFreeAt)
         if lastDirectionWasHost { at += wire.latencyNanoseconds }
+        count {
+            $0.deviceBytes += seen.count
+            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(bytes: seen.count, baud: deviceBaud)
+            if lastDirectionWasHost { $0.turnarounds += 1 }
+        }
         lastDirectionWasHost = false
         guard wire.isRealistic else {
             pty.write(seen)
@@ -244,5 +270,21 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             for (i, byte) in bytes.enumerated() where i % every == 0 { out.append(byte & 0xF0 | 0x80) }
         }
         return out
+    }
+}
+
+/// Totals over a runner's life, for benchmarks: the floor a host could reach is the wire time
+/// plus the device's work plus the bridge latency at each turnaround.
+public struct WireStatistics: Sendable, Equatable, Codable {
+    public var hostBytes = 0
+    public var deviceBytes = 0
+    public var wireNanoseconds: UInt64 = 0
+    public var busyNanoseconds: UInt64 = 0
+    public var turnarounds = 0
+
+    public init() {}
+
+    public func floorSeconds(latencyMilliseconds: Double) -> Double {
+        Double(wireNanoseconds + busyNanoseconds) / 1e9 + Double(turnarounds) * latencyMilliseconds / 1000
     }
 }

@@ -50,6 +50,9 @@ struct EmulateCommand: ParsableCommand {
 
         @Option(name: .long, help: ArgumentHelp("Write every frame seen and answered to this file.", valueName: "file"))
         var log: String?
+
+        @Option(name: .long, help: ArgumentHelp("On exit, write bytes, wire time and device work as JSON (benchmarks).", valueName: "file"))
+        var stats: String?
     }
 
     struct MemoryOptions: ParsableArguments {
@@ -111,6 +114,13 @@ struct EmulateCommand: ParsableCommand {
             runner.stop()
             if let dump = memory.dump { try write(model.flash.bytes, to: dump) }
             if let dump = memory.efuseDump { try write(model.efuse, to: dump) }
+            if let stats = port.stats {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                var object = try JSONSerialization.jsonObject(with: encoder.encode(runner.statistics)) as? [String: Any] ?? [:]
+                object["floorSeconds"] = runner.statistics.floorSeconds(latencyMilliseconds: wire.latencyMilliseconds)
+                try write([UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: stats)
+            }
         } catch {
             try renderer.fail(error)
         }

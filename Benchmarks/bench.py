@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Bootwire's benchmark: Bootwire against the wire limit and against the vendor lineage, on the
+same virtual devices (`bootwire emulate ... --wire realistic`), measured side by side in one run
+and reported as ratios. Prints a table and writes Benchmarks/results/latest.json.
+
+    python3 Benchmarks/bench.py            # full run (release build, 3 runs per case)
+    python3 Benchmarks/bench.py --smoke    # one short run of each case: checks it still works
+"""
+import argparse, json, os, platform, resource, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "st67w61")
+PEERS = os.path.join(os.path.dirname(ROOT), "shared", "peers")
+MISSION = [("st67w611m_boot2_v8.1.9.bin", 0x0), ("partition.bin", 0xE000), ("littlefs.bin", 0x378000),
+           ("st67w611m_mission_t02_v2.0.106.bin", 0x10000)]
+
+
+class Emulator:
+    """A virtual QCC743 in its own process, reached through a symlinked pty."""
+
+    def __init__(self, bootwire, work, name, wire="realistic", extra=()):
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = os.path.join(self.dir, "tty")
+        self.stats_path = os.path.join(self.dir, "stats.json")
+        self.dump = os.path.join(self.dir, "flash.bin")
+        self.proc = subprocess.Popen(
+            [bootwire, "emulate", "qcc743", "--wire", wire, "--link", self.port, "--stats", self.stats_path,
+             "--dump", self.dump, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(self.port):
+                break
+            time.sleep(0.02)
+        else:
+            raise RuntimeError("the emulator made no port")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(30)
+        with open(self.stats_path) as f:
+            return json.load(f)
+
+
+def timed(cmd, cwd=None):
+    """Runs a command; returns wall seconds, CPU seconds, peak RSS (MB) and the output."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def check_dump(dump):
+    with open(dump, "rb") as f:
+        flash = f.read()
+    for name, addr in MISSION:
+        with open(os.path.join(FIXTURES, name), "rb") as f:
+            data = f.read()
+        if flash[addr:addr + len(data)] != data:
+            raise RuntimeError(f"{name} is not in flash at {addr:#x}")
+
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def peer_python():
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "peers-venv.sh")], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="one run per case, no release build")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--binary", help="the bootwire binary (default: build release)")
+    args = parser.parse_args()
+    runs = 1 if args.smoke else args.runs
+    if not os.path.isdir(FIXTURES):
+        print("bench: SKIPPED: ../shared/fixtures/st67w61 is absent")
+        return 0
+    bootwire = args.binary
+    if not bootwire:
+        config = "debug" if args.smoke else "release"
+        subprocess.run(["swift", "build", "-c", config, "--product", "bootwire"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        bootwire = os.path.join(ROOT, ".build", config, "bootwire")
+    ini = os.path.join(FIXTURES, "mission_t02_flash_prog_cfg.ini")
+    work = tempfile.mkdtemp(prefix="bootwire-bench-")
+    env = dict(os.environ, XDG_CACHE_HOME=work, NO_COLOR="1")
+    py = peer_python()
+    results = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+               f"{platform.system()} {platform.release()}", "runs": runs, "cases": {}}
+    full, refl, floor, peer, cpu, rss, wire_bytes = [], [], [], [], [], [], []
+    try:
+        for r in range(runs):
+            emu = Emulator(bootwire, work, f"bw{r}")
+            wall, cpus, mem, code, out = timed([bootwire, "--port", emu.port, "--config", ini, "--quiet"])
+            if code != 0:
+                raise RuntimeError("bootwire failed:\n" + out)
+            wall2, _, _, code2, out2 = timed([bootwire, "--port", emu.port, "--config", ini, "--quiet"])
+            if code2 != 0:
+                raise RuntimeError("bootwire re-flash failed:\n" + out2)
+            stats = emu.stop()
+            check_dump(emu.dump)
+            full.append(wall); refl.append(wall2); cpu.append(cpus); rss.append(mem)
+            # The floor is what Bootwire's first run had to put on the wire, plus the device's work.
+            floor.append(stats["floorSeconds"]); wire_bytes.append(stats["hostBytes"] + stats["deviceBytes"])
+            if py:
+                emu = Emulator(bootwire, work, f"peer{r}")
+                pwall, _, _, pcode, pout = timed([py, os.path.join(PEERS, "flashcmd_nomodem.py"), "--chipname", "bl616",
+                                                  "--port", emu.port, "--baudrate", "2000000", "--config", ini], cwd=emu.dir)
+                emu.stop()
+                if "All programming completed successfully" not in pout:
+                    raise RuntimeError("the peer failed:\n" + pout[-2000:])
+                check_dump(emu.dump)
+                peer.append(pwall)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    c = results["cases"]
+    c["1 full flash (mission_t02, 2 Mbaud)"] = {
+        "bootwire_s": summary(full), "floor_s": summary(floor), "wire_bytes": wire_bytes[0],
+        "vs_floor": statistics.median(full) / statistics.median(floor),
+        **({"peer_s": summary(peer), "vs_peer": statistics.median(full) / statistics.median(peer)} if peer else {}),
+        "targets": {"vs_peer <= 0.7": None if not peer else statistics.median(full) / statistics.median(peer) <= 0.7,
+                    "vs_floor <= 1.25": statistics.median(full) / statistics.median(floor) <= 1.25}}
+    c["2 unchanged re-flash"] = {"bootwire_s": summary(refl), "vs_full": statistics.median(refl) / statistics.median(full),
+                                 "targets": {"vs_full <= 0.1": statistics.median(refl) / statistics.median(full) <= 0.1}}
+    c["3 STM32 UART"] = {"skipped": "the STM32 bootloader path is not built yet"}
+    c["4 eight devices at once"] = {"skipped": "multi-device flashing is not built yet"}
+    c["5 host cost (case 1)"] = {"cpu_s": summary(cpu), "peak_rss_mb": summary(rss),
+                                 "targets": {"cpu < 2 s": statistics.median(cpu) < 2, "rss < 100 MB": max(rss) < 100}}
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+
+    print(f"Bootwire benchmark, {results['date']}, {results['machine']}, {runs} run(s) per case (median, [min-max])")
+    def span(s):
+        return f"{s['median']:.2f} s [{s['min']:.2f}-{s['max']:.2f}]"
+    one = c["1 full flash (mission_t02, 2 Mbaud)"]
+    print(f"| case | Bootwire | reference | ratio | target |")
+    print(f"|---|---|---|---|---|")
+    if peer:
+        print(f"| 1 full flash vs bflb-flash-command-uart | {span(one['bootwire_s'])} | {span(one['peer_s'])} | {one['vs_peer']:.2f} | <= 0.70 {'met' if one['targets']['vs_peer <= 0.7'] else 'MISSED'} |")
+    else:
+        print("| 1 full flash vs bflb-flash-command-uart | skipped: PyPI unreachable | | | |")
+    print(f"| 1 full flash vs floor ({one['wire_bytes']} bytes on the wire + device work) | {span(one['bootwire_s'])} | {span(one['floor_s'])} | {one['vs_floor']:.2f} | <= 1.25 {'met' if one['targets']['vs_floor <= 1.25'] else 'MISSED'} |")
+    two = c["2 unchanged re-flash"]
+    print(f"| 2 unchanged re-flash vs case 1 | {span(two['bootwire_s'])} | {span(one['bootwire_s'])} | {two['vs_full']:.3f} | <= 0.10 {'met' if two['targets']['vs_full <= 0.1'] else 'MISSED'} |")
+    print("| 3 STM32 UART | skipped: not built yet | | | |")
+    print("| 4 eight devices at once | skipped: not built yet | | | |")
+    five = c["5 host cost (case 1)"]
+    print(f"| 5 host cost of case 1 | {five['cpu_s']['median']:.2f} CPU s, {max(rss):.0f} MB peak | | | < 2 s, < 100 MB {'met' if all(five['targets'].values()) else 'MISSED'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
