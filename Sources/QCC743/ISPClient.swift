@@ -12,6 +12,12 @@ public final class ISPClient {
     public private(set) var resentFrames = 0
     public private(set) var checksumRejections = 0
 
+    /// Forgets the resends of exchanges that ended in a diagnosis (a lost link's silence is not noise).
+    public func forgetResends() {
+        resentFrames = 0
+        checksumRejections = 0
+    }
+
     public init(link: any Link) {
         self.link = link
     }

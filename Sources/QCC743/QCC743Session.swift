@@ -75,6 +75,7 @@ public final class QCC743Session {
                 return QCC743Session(client: client, identity: identity, events: events, baudLimitedFrom: lost.first)
             } catch let error as BootwireError where error.code == .linkLostAfterBaudChange && rate != rates.last {
                 lost.append(rate)
+                client.forgetResends()
                 events(.diagnosis(error))
             }
         }

@@ -44,6 +44,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     // protection
     case imageNotSignedForDevice = "image-not-signed-for-device"
     case deviceProtected = "device-protected"
+    // several devices
+    case someDevicesFailed = "some-devices-failed"
     // anything else
     case internalError = "internal-error"
 
@@ -60,6 +62,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
         case .imageNotSignedForDevice, .deviceProtected, .confirmationRequired: .protection
+        case .someDevicesFailed: .station
         case .internalError: .internal
         }
     }
@@ -103,6 +106,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .verifyMismatch: "flash contents differ from the image"
         case .imageNotSignedForDevice: "the device requires signed images and this one would not boot"
         case .deviceProtected: "the device's protection refused the operation"
+        case .someDevicesFailed: "a station run where at least one device failed (each device's code is in its own result)"
         case .internalError: "a bug in Bootwire"
         }
     }
@@ -110,7 +114,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
 /// Groups of codes, each with its own process exit status.
 public enum ErrorCategory: String, CaseIterable, Sendable {
-    case usage, input, port, connection, `protocol`, verification, protection, `internal`
+    case usage, input, port, connection, `protocol`, verification, protection, station, `internal`
 
     public var exitStatus: Int32 {
         switch self {
@@ -121,6 +125,7 @@ public enum ErrorCategory: String, CaseIterable, Sendable {
         case .protocol: 6
         case .verification: 7
         case .protection: 8
+        case .station: 9
         case .internal: 70
         }
     }

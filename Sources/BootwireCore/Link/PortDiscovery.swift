@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A serial port found in sysfs, with what is known of the adapter behind it.
 public struct PortInfo: Sendable, Equatable, Codable {
     public var path: String
@@ -94,14 +98,23 @@ public enum PortDiscovery {
         return ports
     }
 
-    /// Resolves a port named by USB serial number or by-id name to its device path.
+    /// Resolves a port named by USB serial number or by-id name to its device path. Only an
+    /// exact match on exactly one adapter counts: a flasher must never guess.
     public static func resolve(_ name: String) -> String? {
         if name.hasPrefix("/") { return name }
-        let ports = list()
-        if let port = ports.first(where: { $0.serialNumber == name || $0.byID?.hasSuffix(name) == true }) {
-            return port.byID ?? port.path
+        let matches = list().filter { port in
+            port.serialNumber == name || port.byID.map { URL(fileURLWithPath: $0).lastPathComponent == name } == true
         }
-        return nil
+        guard matches.count == 1 else { return nil }
+        return matches[0].byID ?? matches[0].path
+    }
+
+    /// Paths matching a shell pattern, sorted.
+    public static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
     private static func stableNames(in folder: String) -> [String: String] {

@@ -7,10 +7,10 @@ import Foundation
 
 /// Irreversible steps are shown first and need --yes, or a typed "yes" at a terminal.
 enum Confirmation {
-    static func require(_ preview: String, yes: Bool, events: EventSink) throws {
+    static func require(_ preview: String, yes: Bool, interactive: Bool = true, events: EventSink) throws {
         events(.note(.warning(.confirmationRequired, preview)))
         if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
+        guard interactive && isatty(STDIN_FILENO) == 1 else {
             throw BootwireError(
                 .confirmationRequired, "refused without confirmation: \(preview)",
                 hint: "run again with --yes once you have read what it will do, or run it at a terminal")

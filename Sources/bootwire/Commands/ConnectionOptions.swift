@@ -9,9 +9,16 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: [.short, .long],
         help: ArgumentHelp(
-            "Serial port: a path (/dev/ttyUSB0, /dev/serial/by-id/…), an adapter serial number, or virtual:qcc743.",
+            "Serial port: a path (/dev/ttyUSB0, /dev/serial/by-id/…), an adapter serial number, or virtual:qcc743. "
+                + "flash takes it more than once to flash several devices at once.",
             valueName: "port"))
-    var port: String
+    var port: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("flash: every port matching this pattern (e.g. '/dev/serial/by-id/usb-FTDI*').", valueName: "glob"))
+    var ports: String?
+
+    @Option(name: .long, help: ArgumentHelp("flash: the ports listed in this file, one per line.", valueName: "file"))
+    var portsFrom: String?
 
     @Option(name: .long, help: ArgumentHelp("Rate after the handshake (the vendor's --baudrate).", valueName: "baud"))
     var baud = 2_000_000
@@ -52,12 +59,54 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Opens the port (starting an in-process virtual device for virtual:…), connects to the
     /// boot ROM, and runs `body` on the port's own thread.
+    /// Every port named by --port, --ports and --ports-from, in order, each resolved exactly
+    /// (a serial number or by-id name must match one adapter): write mode never guesses.
+    func resolvedPorts() throws -> [String] {
+        var names = port
+        if let pattern = ports {
+            let matches = PortDiscovery.glob(pattern)
+            guard !matches.isEmpty else {
+                throw BootwireError(.portNotFound, "no port matches \(pattern)", hint: "run `bootwire list` to see the ports")
+            }
+            names += matches
+        }
+        if let file = portsFrom {
+            let text = String(decoding: try readInput(file, what: "port list"), as: UTF8.self)
+            names += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        }
+        guard !names.isEmpty else { throw BootwireError(.usage, "no port given", hint: "pass --port PORT") }
+        var seen = Set<String>()
+        return try names.map { name in
+            let path = try Self.resolve(name)
+            guard VirtualPort.isVirtual(path) || seen.insert(path).inserted else {
+                throw BootwireError(.usage, "\(name) is named twice")
+            }
+            return path
+        }
+    }
+
+    /// The one port of a command that talks to one device.
+    func singlePort() throws -> String {
+        let all = try resolvedPorts()
+        guard all.count == 1 else { throw BootwireError(.usage, "this command takes one port, not \(all.count)") }
+        return all[0]
+    }
+
+    static func resolve(_ name: String) throws -> String {
+        if VirtualPort.isVirtual(name) || name.hasPrefix("/") || name.hasPrefix(".") { return name }
+        if let path = PortDiscovery.resolve(name) { return path }
+        throw BootwireError(
+            .portNotFound, "no serial port or adapter serial number `\(name)`",
+            hint: "name a path (/dev/ttyUSB0), a /dev/serial/by-id name, or an adapter serial number from `bootwire list`")
+    }
+
     func withSession<T: Sendable>(
-        events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
+        port: String, events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
     ) async throws -> T {
         let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
         defer { runner?.stop() }
-        let path = runner?.slavePath ?? PortDiscovery.resolve(port) ?? port
+        let path = runner?.slavePath ?? port
         let trace = try self.trace.map { try WireTrace(path: $0) }
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }

@@ -22,9 +22,10 @@ struct DoctorCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let runner = VirtualPort.isVirtual(connection.port) ? try VirtualPort.start(connection.port) : nil
+        let port = try connection.singlePort()
+        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
         defer { runner?.stop() }
-        let path = runner?.slavePath ?? PortDiscovery.resolve(connection.port) ?? connection.port
+        let path = runner?.slavePath ?? port
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }
         let options = connection

@@ -31,6 +31,9 @@ struct FlashCommand: AsyncParsableCommand {
     @OptionGroup(title: "Safety")
     var safety: SafetyOptions
 
+    @OptionGroup(title: "Production station (several --port)")
+    var station: StationOptions
+
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
@@ -65,87 +68,99 @@ struct FlashCommand: AsyncParsableCommand {
 
     func run() async throws {
         let renderer = output.makeRenderer()
-        let events = renderer.sink
         do {
-            var images = try images.map(Self.parseImage)
-            var eraseMode = erase.erase ?? .sections
-            if let config = input.config {
-                let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
-                images += try manifest.images.map { image in
-                    FlashJob.Image(name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
-                }
-                eraseMode = erase.erase ?? manifest.erase
-                for name in manifest.vendorLookupDisagreements {
-                    events(.note(.info("[\(name)] @partition: the vendor's substring lookup would pick another entry; Bootwire uses the exact name")))
-                }
-            }
-            guard !images.isEmpty else {
-                throw BootwireError(.usage, "nothing to flash", hint: "name images as FILE@ADDRESS, or pass --config INI")
-            }
-            let efuseImage = try input.efuse.map { try EfuseImage.load(path: $0) }
-            var options = FlashJob.Options()
-            options.erase = eraseMode
-            options.literalChipErase = erase.literalChipErase
-            options.force = erase.force
-            let job = FlashJob(images: images, options: options)
-            try job.validate(flashSize: DeviceIdentity.moduleFlashSize)
+            let ports = try connection.resolvedPorts()
+            let (job, efuseImage) = try makeJob(events: renderer.sink)
             let prepared = FlashJob.Prepared(job.images)
-            let started = MonotonicClock.now()
-            let safety = self.safety
-            let outcomes = try await connection.withSession(events: events) { session in
-                // Everything that could refuse the job is decided before the first erase.
-                let efuse = try session.readEfuse()
-                try SigningCheck.check(job.images, efuse: EfuseSummary(efuse), bootInfo: session.identity.bootInfo)
-                var burn: EfuseImage?
-                if let efuseImage {
-                    let change = EfuseChange(current: efuse, target: efuseImage)
-                    guard !change.requiresClearing else {
-                        throw BootwireError(
-                            .deviceProtected, "the eFuse image needs bits cleared that are already burned: "
-                                + change.conflicts.map(\.name).joined(separator: ", "),
-                            hint: "this module was burned with other values; eFuse bits cannot be cleared")
-                    }
-                    for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
-                    if !change.isNoOp {
-                        if !safety.dryRun {
-                            try Confirmation.require(
-                                "burn \(change.newlySetBitCount) eFuse bits\(change.locksModule ? ", which locks the module" : "")",
-                                yes: safety.yes, events: session.events)
-                        }
-                        burn = efuseImage
-                    }
-                }
-                if safety.dryRun {
-                    let plan = try job.plan(on: session, prepared: prepared)
-                    for line in plan { session.events(.note(.info("would \(line)"))) }
-                    return [FlashJob.ImageOutcome]()
-                }
-                let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
-                if let leftover = SessionJournal.leftover(at: journal.path), !leftover.isEmpty {
-                    let ranges = SessionJournal.unverified(leftover).map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }
-                    session.events(
-                        .note(.warning(.deviceReset, "an earlier session on this module was interrupted; it had changed \(ranges.joined(separator: ", ")): repairing")))
-                }
-                let outcomes = try job.run(on: session, prepared: prepared, journal: journal)
-                if let burn {
-                    session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
-                    try EfuseBurn.burn(burn, on: session)
-                }
-                journal.finish()
-                return outcomes
+            if ports.count == 1 {
+                let started = MonotonicClock.now()
+                let device = try await flashDevice(
+                    port: ports[0], job: job, prepared: prepared, efuseImage: efuseImage, interactive: true, events: renderer.sink)
+                if let report = station.report { try StationReport.append([device.report(port: ports[0], started: started)], to: report) }
+                try renderer.finish(JobResult(summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun)))
             }
-            let seconds = Double(MonotonicClock.now() - started) / 1e9
-            let written = outcomes.filter { !$0.skipped }
-            var summary = [
-                "images": "\(outcomes.count)", "written": "\(written.count)",
-                "skipped": "\(outcomes.count - written.count)",
-                "bytes": "\(written.map(\.size).reduce(0, +))",
-                "seconds": String(format: "%.2f", seconds),
-            ]
-            if safety.dryRun { summary = ["dry-run": "nothing was changed"] }
-            try renderer.finish(JobResult(summary: summary))
+            try await flashStation(ports: ports, job: job, prepared: prepared, efuseImage: efuseImage, renderer: renderer)
         } catch {
             try renderer.fail(error)
+        }
+    }
+
+    /// The images (from FILE@ADDRESS and --config) and the eFuse image, checked before any port opens.
+    func makeJob(events: EventSink) throws -> (FlashJob, EfuseImage?) {
+        var images = try images.map(Self.parseImage)
+        var eraseMode = erase.erase ?? .sections
+        if let config = input.config {
+            let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
+            images += try manifest.images.map { image in
+                FlashJob.Image(name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
+            }
+            eraseMode = erase.erase ?? manifest.erase
+            for name in manifest.vendorLookupDisagreements {
+                events(.note(.info("[\(name)] @partition: the vendor's substring lookup would pick another entry; Bootwire uses the exact name")))
+            }
+        }
+        guard !images.isEmpty else {
+            throw BootwireError(.usage, "nothing to flash", hint: "name images as FILE@ADDRESS, or pass --config INI")
+        }
+        let efuseImage = try input.efuse.map { try EfuseImage.load(path: $0) }
+        var options = FlashJob.Options()
+        options.erase = eraseMode
+        options.literalChipErase = erase.literalChipErase
+        options.force = erase.force
+        let job = FlashJob(images: images, options: options)
+        try job.validate(flashSize: DeviceIdentity.moduleFlashSize)
+        return (job, efuseImage)
+    }
+
+    /// One device, start to end: safety checks first (signing, eFuse preview and confirmation),
+    /// then the images, then the eFuse burn.
+    func flashDevice(
+        port: String, job: FlashJob, prepared: FlashJob.Prepared, efuseImage: EfuseImage?, interactive: Bool,
+        events: @escaping EventSink
+    ) async throws -> DeviceOutcome {
+        let safety = self.safety
+        return try await connection.withSession(port: port, events: events) { session in
+            var outcome = DeviceOutcome(identity: session.identity)
+            // Everything that could refuse the job is decided before the first erase.
+            let efuse = try session.readEfuse()
+            try SigningCheck.check(job.images, efuse: EfuseSummary(efuse), bootInfo: session.identity.bootInfo)
+            var burn: EfuseImage?
+            if let efuseImage {
+                let change = EfuseChange(current: efuse, target: efuseImage)
+                guard !change.requiresClearing else {
+                    throw BootwireError(
+                        .deviceProtected, "the eFuse image needs bits cleared that are already burned: "
+                            + change.conflicts.map(\.name).joined(separator: ", "),
+                        hint: "this module was burned with other values; eFuse bits cannot be cleared")
+                }
+                for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
+                if !change.isNoOp {
+                    if !safety.dryRun {
+                        try Confirmation.require(
+                            "burn \(change.newlySetBitCount) eFuse bits\(change.locksModule ? ", which locks the module" : "")",
+                            yes: safety.yes, interactive: interactive, events: session.events)
+                    }
+                    burn = efuseImage
+                    outcome.efuseChanges = change.fields.filter { $0.newlySetBits > 0 }.map(\.name)
+                }
+            }
+            if safety.dryRun {
+                for line in try job.plan(on: session, prepared: prepared) { session.events(.note(.info("would \(line)"))) }
+                return outcome
+            }
+            let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
+            if let leftover = SessionJournal.leftover(at: journal.path), !leftover.isEmpty {
+                let ranges = SessionJournal.unverified(leftover).map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }
+                session.events(
+                    .note(.warning(.deviceReset, "an earlier session on this module was interrupted; it had changed \(ranges.joined(separator: ", ")): repairing")))
+            }
+            outcome.images = try job.run(on: session, prepared: prepared, journal: journal)
+            if let burn {
+                session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
+                try EfuseBurn.burn(burn, on: session)
+            }
+            journal.finish()
+            return outcome
         }
     }
 

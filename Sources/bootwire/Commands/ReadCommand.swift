@@ -41,7 +41,7 @@ struct ReadCommand: AsyncParsableCommand {
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
                 throw BootwireError(.fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
-            let bytes = try await connection.withSession(events: renderer.sink) { session in
+            let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
                 guard first + count <= session.identity.flashSize else {
                     throw BootwireError(
                         .addressOutOfRange, "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
@@ -104,7 +104,7 @@ struct EraseCommand: AsyncParsableCommand {
                 throw BootwireError(.usage, "give --whole-chip, or --start and --end")
             }
             let target = range
-            try await connection.withSession(events: events) { session in
+            try await connection.withSession(port: try connection.singlePort(), events: events) { session in
                 if let range = target {
                     guard range.upperBound <= session.identity.flashSize else {
                         throw BootwireError(.addressOutOfRange, "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")

@@ -4,12 +4,13 @@ import Foundation
 /// One JSON object per line on stdout, each with an `"event"` field; the last is the result.
 /// The schema is documented in docs/events.md.
 struct JSONRenderer: Renderer {
-    func render(_ event: Event) {
-        StandardStreams.out(Self.line(event) + "\n")
+    func render(_ event: Event, device: String?) {
+        StandardStreams.out(Self.line(event, device: device) + "\n")
     }
 
-    static func line(_ event: Event) -> String {
-        let object = Self.object(event)
+    static func line(_ event: Event, device: String? = nil) -> String {
+        var object = Self.object(event)
+        if let device { object["port"] = device }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             return #"{"event":"note","level":"warning","message":"unencodable event"}"#
         }

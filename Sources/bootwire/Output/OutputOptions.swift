@@ -15,13 +15,18 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Turns library events into output. Thread-safe: events come from port threads.
+/// Turns library events into output. Thread-safe: events come from port threads. `device`
+/// names the port an event is about when a command drives several.
 protocol Renderer: Sendable {
-    func render(_ event: Event)
+    func render(_ event: Event, device: String?)
 }
 
 extension Renderer {
-    var sink: EventSink { { event in self.render(event) } }
+    func render(_ event: Event) { render(event, device: nil) }
+
+    var sink: EventSink { { event in self.render(event, device: nil) } }
+
+    func sink(device: String) -> EventSink { { event in self.render(event, device: device) } }
 
     /// Ends a command: renders the result and leaves with the status its error category has.
     func finish(_ result: JobResult) throws -> Never {

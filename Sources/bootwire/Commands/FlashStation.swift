@@ -1,0 +1,209 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+
+struct StationOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Append one JSON line per device to this file (format: docs/station-report.md).", valueName: "file"))
+    var report: String?
+
+    @Option(name: .long, help: ArgumentHelp("Run a failed device's session again, up to this many times.", valueName: "n"))
+    var retry = 0
+}
+
+/// What one device's session did, for the result line and the station report.
+struct DeviceOutcome: Sendable {
+    var identity: DeviceIdentity
+    var images: [FlashJob.ImageOutcome] = []
+    var efuseChanges: [String] = []
+
+    func summary(seconds: Double, dryRun: Bool) -> [String: String] {
+        if dryRun { return ["dry-run": "nothing was changed"] }
+        let written = images.filter { !$0.skipped }
+        return [
+            "images": "\(images.count)", "written": "\(written.count)", "skipped": "\(images.count - written.count)",
+            "bytes": "\(written.map(\.size).reduce(0, +))", "seconds": String(format: "%.2f", seconds),
+        ]
+    }
+
+    func report(port: String, started: UInt64) -> StationReport.Device {
+        var device = StationReport.Device(port: port, started: started)
+        device.fill(from: self)
+        return device
+    }
+}
+
+/// `--report FILE`: one JSON object per device and line, appended, so a station's log grows
+/// over a shift. Versioned by `format`; documented in docs/station-report.md.
+enum StationReport {
+    static let format = "bootwire-device-report/1"
+
+    struct Image: Codable, Sendable {
+        var name: String
+        var address: String
+        var size: Int
+        var sha256: String
+        var skipped: Bool
+        var seconds: Double
+    }
+
+    struct Device: Codable, Sendable {
+        var format = StationReport.format
+        var bootwire = Bootwire.version
+        var port: String
+        var adapterSerial: String?
+        var chipID: String?
+        var mac: String?
+        var bootROM: String?
+        var signedBoot: Bool?
+        var baud: Int?
+        var images: [Image] = []
+        var efuseChanges: [String] = []
+        var warnings: [String] = []
+        var result = "ok"
+        var message: String?
+        var attempts = 1
+        var started: String
+        var finished: String = ""
+        var seconds: Double = 0
+
+        init(port: String, started: UInt64) {
+            self.port = port
+            self.started = ISO8601DateFormatter().string(from: Date())
+            let resolved = URL(fileURLWithPath: port).resolvingSymlinksInPath().path
+            adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
+        }
+
+        mutating func fill(from outcome: DeviceOutcome) {
+            chipID = outcome.identity.bootInfo.chipID
+            mac = outcome.identity.mac.reversed().map { String(format: "%02x", $0) }.joined(separator: ":")
+            bootROM = outcome.identity.bootInfo.romVersion
+            signedBoot = outcome.identity.bootInfo.signedBootRequired
+            baud = outcome.identity.loadBaud
+            images = outcome.images.map {
+                Image(
+                    name: $0.name, address: "0x\(String($0.address, radix: 16))", size: $0.size, sha256: $0.sha256,
+                    skipped: $0.skipped, seconds: $0.seconds)
+            }
+            efuseChanges = outcome.efuseChanges
+        }
+    }
+
+    static func append(_ devices: [Device], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = ""
+        for var device in devices {
+            if device.finished.isEmpty { device.finished = ISO8601DateFormatter().string(from: Date()) }
+            text += String(decoding: try encoder.encode(device), as: UTF8.self) + "\n"
+        }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw BootwireError(.fileNotFound, "cannot create the report \(path)", hint: "check the folder exists and is writable")
+            }
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+    }
+}
+
+/// Collects the warning codes a device's events carry.
+private final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var codes: [String] = []
+
+    func record(_ event: Event) {
+        guard case .note(let note) = event, note.level == .warning, let code = note.code else { return }
+        lock.lock()
+        if !codes.contains(code.rawValue) { codes.append(code.rawValue) }
+        lock.unlock()
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return codes
+    }
+}
+
+extension FlashCommand {
+    /// Several devices at once from one process: one port worker each, independent progress;
+    /// one failing device never stops or slows the others.
+    func flashStation(
+        ports: [String], job: FlashJob, prepared: FlashJob.Prepared, efuseImage: EfuseImage?, renderer: Renderer
+    ) async throws -> Never {
+        let started = MonotonicClock.now()
+        let retries = max(0, station.retry)
+        let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
+            for (index, port) in ports.enumerated() {
+                group.addTask {
+                    let warnings = WarningLog()
+                    let sink = renderer.sink(device: port)
+                    let events: EventSink = { event in
+                        warnings.record(event)
+                        sink(event)
+                    }
+                    let deviceStart = MonotonicClock.now()
+                    var device = StationReport.Device(port: port, started: deviceStart)
+                    for attempt in 1...(retries + 1) {
+                        device.attempts = attempt
+                        do {
+                            let outcome = try await flashDevice(
+                                port: port, job: job, prepared: prepared, efuseImage: efuseImage, interactive: false, events: events)
+                            device.fill(from: outcome)
+                            device.result = "ok"
+                            device.message = nil
+                            events(.result(JobResult()))
+                            break
+                        } catch {
+                            let error = BootwireError.wrap(error)
+                            device.result = error.code.rawValue
+                            device.message = error.message
+                            let again = attempt <= retries && [.connection, .protocol, .verification, .port].contains(error.code.category)
+                            if again {
+                                events(.note(.warning(error.code, "attempt \(attempt) failed (\(error.message)); trying again")))
+                            } else {
+                                events(.result(JobResult(error: error)))
+                                break
+                            }
+                        }
+                    }
+                    device.warnings = warnings.all
+                    device.seconds = Double(MonotonicClock.now() - deviceStart) / 1e9
+                    device.finished = ISO8601DateFormatter().string(from: Date())
+                    return (index, device)
+                }
+            }
+            var all: [(Int, StationReport.Device)] = []
+            for await item in group { all.append(item) }
+            return all.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        if let report = station.report {
+            do { try StationReport.append(devices, to: report) } catch { renderer.render(.note(.warning(.fileNotFound, "\(error)"))) }
+        }
+        if !output.json { printTable(devices) }
+        let failed = devices.filter { $0.result != "ok" }
+        let summary = [
+            "devices": "\(devices.count)", "succeeded": "\(devices.count - failed.count)", "failed": "\(failed.count)",
+            "seconds": String(format: "%.2f", Double(MonotonicClock.now() - started) / 1e9),
+        ]
+        let error = failed.isEmpty ? nil : BootwireError(
+            .someDevicesFailed, "\(failed.count) of \(devices.count) devices failed: " + failed.map { "\($0.port) (\($0.result))" }.joined(separator: ", "),
+            hint: "the others succeeded; run again with only the failed ports (--retry N retries them within one run)",
+            evidence: ["failed-ports": failed.map(\.port).joined(separator: " ")])
+        try renderer.finish(JobResult(error: error, summary: summary))
+    }
+
+    private func printTable(_ devices: [StationReport.Device]) {
+        let rows = [["port", "adapter", "chip id", "MAC", "result", "time"]]
+            + devices.map { d in
+                [d.port, d.adapterSerial ?? "-", d.chipID ?? "-", d.mac ?? "-", d.result, String(format: "%.1f s", d.seconds)]
+            }
+        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            StandardStreams.err(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n")
+        }
+    }
+}
