@@ -37,7 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "BootwireCoreTests", dependencies: ["BootwireCore", "CSerial"]),
         .testTarget(name: "QCC743Tests", dependencies: ["QCC743"]),
-        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743"]),
+        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
     ]
 )
