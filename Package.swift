@@ -47,7 +47,7 @@ let package = Package(
             name: "QCC743Tests",
             dependencies: ["QCC743", "BootwireCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743"]),
+        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
     ]
 )

@@ -114,17 +114,27 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
                     sessionOpen = false
                     device.log?("host closed the port")
                 }
+                // The chip's UART timer runs on while no host holds the port.
+                idleTick()
                 MonotonicClock.sleep(milliseconds: 5)
             case .timeout:
                 if !sessionOpen && !pty.clientClosed { openSession() }
-                let idle = Int((MonotonicClock.now() - max(lastActivity, lineFreeAt)) / 1_000_000)
-                execute(device.idle(milliseconds: idle))
+                idleTick()
             case .bytes(let bytes):
                 if !sessionOpen { openSession() }
                 lastActivity = MonotonicClock.now()
                 hostWrote(bytes)
             }
         }
+    }
+
+    /// Tells the device how long the line has been quiet. Bytes still on the wire (realistic
+    /// pacing puts `lineFreeAt` in the future) are not quiet time.
+    private func idleTick() {
+        let quietSince = max(lastActivity, lineFreeAt)
+        let now = MonotonicClock.now()
+        guard now > quietSince else { return }
+        execute(device.idle(milliseconds: Int((now - quietSince) / 1_000_000)))
     }
 
     private func openSession() {
@@ -135,30 +145,34 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     }
 
     private func hostWrote(_ incoming: [UInt8]) {
-        var bytes = incoming
-        for (i, _) in bytes.enumerated() {
+        // Bytes go through the faults one by one, in order; what passed reaches the device
+        // before a fault acts, even within one read.
+        var passed: [UInt8] = []
+        for var byte in incoming {
             hostBytes += 1
             for fault in faults {
                 switch fault {
                 case .disconnectAfter(let limit) where hostBytes > limit:
+                    deliver(passed)
                     unplug()
                     return
-                case .resetAfter(let limit) where hostBytes == limit && !resetFired:
-                    resetFired = true
-                    // Everything up to here reached the chip; it resets before the rest.
-                    deliver(Array(bytes[..<(i + 1)]))
-                    device.log?("fault: reset after \(limit) bytes")
-                    device.reset()
-                    bytes = Array(bytes[(i + 1)...])
-                    return deliver(bytes)
                 case .corrupt(let every) where hostBytes % every == 0:
-                    bytes[i] ^= UInt8(1 << (hostBytes / every % 8))
+                    byte ^= UInt8(1 << (hostBytes / every % 8))
                 default:
                     break
                 }
             }
+            passed.append(byte)
+            for case .resetAfter(let limit) in faults where hostBytes == limit && !resetFired {
+                resetFired = true
+                // Everything up to here reached the chip; it resets before the rest.
+                deliver(passed)
+                passed = []
+                device.log?("fault: reset after \(limit) bytes")
+                device.reset()
+            }
         }
-        deliver(bytes)
+        deliver(passed)
     }
 
     private func deliver(_ bytes: [UInt8]) {

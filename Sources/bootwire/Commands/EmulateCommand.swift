@@ -97,6 +97,9 @@ struct EmulateCommand: ParsableCommand {
         let renderer = HumanRenderer(quiet: false)
         do {
             let faults = try behaviour.fault.map(Fault.parse)
+            // Before the port (and the link) exists: a host may finish its session and send
+            // SIGINT at once, and the dumps must still be written.
+            let termination = installTerminationHandler()
             let model = try makeDevice(faults: faults)
             let logFile = try port.log.map { try WireTrace(path: $0) }
             model.log = logFile.map { file in { @Sendable line in file.record(event: line, port: "qcc743") } }
@@ -110,7 +113,7 @@ struct EmulateCommand: ParsableCommand {
             StandardStreams.out(
                 "virtual QCC743 boot ROM on \(runner.slavePath)\(port.link.map { " (link \($0))" } ?? "")"
                     + ", wire \(wire.pacing.rawValue)\(faultText); Ctrl-C to stop\n")
-            waitForTermination()
+            waitForTermination(termination)
             runner.stop()
             if let dump = memory.dump { try write(model.flash.bytes, to: dump) }
             if let dump = memory.efuseDump { try write(model.efuse, to: dump) }
@@ -159,9 +162,9 @@ struct EmulateCommand: ParsableCommand {
         }
     }
 
-    /// Blocks until SIGINT or SIGTERM. A handler (not SIG_IGN, which a shell may have set for
-    /// background jobs) writes to a pipe the main thread waits on.
-    private func waitForTermination() {
+    /// Catches SIGINT and SIGTERM from here on. A handler (not SIG_IGN, which a shell may have
+    /// set for background jobs) writes to a pipe; returns the pipe's read end.
+    private func installTerminationHandler() -> Int32 {
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         terminationPipe = fds[1]
@@ -178,8 +181,13 @@ struct EmulateCommand: ParsableCommand {
             sigaddset(&set, sig)
         }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        return fds[0]
+    }
+
+    /// Blocks until a signal caught by `installTerminationHandler` arrives.
+    private func waitForTermination(_ readEnd: Int32) {
         var byte: UInt8 = 0
-        while Glibc.read(fds[0], &byte, 1) < 0 && errno == EINTR {}
+        while Glibc.read(readEnd, &byte, 1) < 0 && errno == EINTR {}
     }
 }
 
