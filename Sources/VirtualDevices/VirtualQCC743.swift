@@ -106,6 +106,12 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
         if configuration.applicationRunning {
             return []
         }
+        // A pause ends a burst: the next burst is a new sync and gets its own OK, so a host
+        // whose first OK was lost can sync again.
+        if state == .command && milliseconds >= Self.burstGapMilliseconds && buffer.isEmpty {
+            burstAnswered = false
+            syncRun = 0
+        }
         if state == .command && milliseconds >= idleTimeout {
             log?("idle \(milliseconds) ms: back to waiting for sync at \(configuration.bootBaud) baud")
             state = .waitSync
@@ -164,6 +170,8 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
 
     /// The ROM needs a run of 0x55 to measure the rate; 16 is the least it is given credit for.
     static let syncBurst = 16
+    /// Silence that separates one sync burst from the next.
+    static let burstGapMilliseconds = 20
     static let maxPayload = 8192
 
     // MARK: commands

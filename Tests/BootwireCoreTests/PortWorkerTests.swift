@@ -4,51 +4,47 @@ import Testing
 
 /// Blocking work runs on each port's own thread, off the cooperative pool.
 @Suite struct PortWorkerTests {
-    private struct Span: Sendable {
-        var index: Int
-        var start: UInt64
-        var end: UInt64
-        var onMainThread: Bool
-    }
-
-    @Test("8 workers each blocking 100 ms finish together in well under 400 ms")
+    /// Eight jobs that each block until all eight are blocked at once. On shared threads (the
+    /// 2-thread cooperative pool) at most two could wait together and the rendezvous would time
+    /// out; on one thread per port it completes. Independent of how busy the machine is.
+    @Test("8 workers block at the same time, each on its own thread")
     func blockingWorkRunsInParallel() async throws {
         let workers = (0..<8).map { PortWorker(name: "test\($0)") }
         defer { for worker in workers { worker.shutdown() } }
-
-        let start = MonotonicClock.now()
-        let spans = try await withThrowingTaskGroup(of: Span.self) { group in
-            for (index, worker) in workers.enumerated() {
+        let rendezvous = Rendezvous(parties: 8)
+        let results = try await withThrowingTaskGroup(of: (Bool, Bool).self) { group in
+            for worker in workers {
                 group.addTask {
-                    try await worker.run {
-                        let begin = MonotonicClock.now()
-                        MonotonicClock.sleep(milliseconds: 100)  // nanosleep: blocks the thread
-                        return Span(
-                            index: index, start: begin, end: MonotonicClock.now(),
-                            onMainThread: Thread.isMainThread)
-                    }
+                    try await worker.run { (rendezvous.arriveAndWait(seconds: 10), Thread.isMainThread) }
                 }
             }
-            var spans: [Span] = []
-            for try await span in group { spans.append(span) }
-            return spans
+            var results: [(Bool, Bool)] = []
+            for try await result in group { results.append(result) }
+            return results
         }
-        let elapsed = millisecondsSince(start)
+        #expect(results.count == 8)
+        #expect(results.allSatisfy { $0.0 }, "all eight were blocked together")
+        #expect(!results.contains { $0.1 })
+    }
 
-        #expect(spans.map(\.index).sorted() == Array(0..<8))
-        #expect(!spans.contains { $0.onMainThread })
-        // All eight were asleep at the same moment: the last to start began before the first ended,
-        // and from the first start to the last end took little more than one sleep.
-        let firstStart = try #require(spans.map(\.start).min())
-        let latestStart = try #require(spans.map(\.start).max())
-        let earliestEnd = try #require(spans.map(\.end).min())
-        let lastEnd = try #require(spans.map(\.end).max())
-        #expect(latestStart < earliestEnd)
-        #expect(Double(lastEnd - firstStart) / 1e6 < 150)
-        // On the 2-thread cooperative pool this would take 400 ms. (Measured from the test's
-        // task, this also includes waiting for a pool thread to resume it.)
-        #expect(elapsed >= 100)
-        #expect(elapsed < 300)
+    private final class Rendezvous: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var arrived = 0
+        private let parties: Int
+
+        init(parties: Int) { self.parties = parties }
+
+        func arriveAndWait(seconds: Double) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            arrived += 1
+            condition.broadcast()
+            let deadline = Date().addingTimeInterval(seconds)
+            while arrived < parties {
+                if !condition.wait(until: deadline) { return false }
+            }
+            return true
+        }
     }
 
     @Test("jobs on one worker run one at a time, in order, on the same named thread")
