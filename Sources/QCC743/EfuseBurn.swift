@@ -4,6 +4,25 @@ import BootwireCore
 /// read-back. eFuse bits are one-time programmable; callers show `describe(change)` and get a
 /// confirmation before calling `burn`.
 public enum EfuseBurn {
+    /// The change burning `image` would make to `current`; refuses one that would need a burned
+    /// bit cleared (impossible).
+    public static func change(current: [UInt8], image: EfuseImage) throws -> EfuseChange {
+        let change = EfuseChange(current: current, target: image)
+        guard !change.requiresClearing else {
+            throw BootwireError(
+                .deviceProtected,
+                "the eFuse image needs bits cleared that are already burned: " + change.conflicts.map(\.name).joined(separator: ", "),
+                hint: "this module was burned with other values; eFuse bits cannot be cleared",
+                evidence: Dictionary(uniqueKeysWithValues: change.conflicts.map { ($0.name, "\($0.current) → \($0.target)") }))
+        }
+        return change
+    }
+
+    /// The one-line question a person confirms.
+    public static func question(_ change: EfuseChange) -> String {
+        "burn \(change.newlySetBitCount) eFuse bits\(change.locksModule ? ", which locks the module" : "")"
+    }
+
     /// Lines that say, field by field, what burning would change.
     public static func describe(_ change: EfuseChange) -> [String] {
         if change.isNoOp { return ["every bit of the eFuse image is already burned: nothing to do"] }

@@ -126,19 +126,12 @@ struct FlashCommand: AsyncParsableCommand {
             try SigningCheck.check(job.images, efuse: EfuseSummary(efuse), bootInfo: session.identity.bootInfo)
             var burn: EfuseImage?
             if let efuseImage {
-                let change = EfuseChange(current: efuse, target: efuseImage)
-                guard !change.requiresClearing else {
-                    throw BootwireError(
-                        .deviceProtected, "the eFuse image needs bits cleared that are already burned: "
-                            + change.conflicts.map(\.name).joined(separator: ", "),
-                        hint: "this module was burned with other values; eFuse bits cannot be cleared")
-                }
+                let change = try EfuseBurn.change(current: efuse, image: efuseImage)
                 for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
                 if !change.isNoOp {
                     if !safety.dryRun {
                         try Confirmation.require(
-                            "burn \(change.newlySetBitCount) eFuse bits\(change.locksModule ? ", which locks the module" : "")",
-                            yes: safety.yes, interactive: interactive, events: session.events)
+                            EfuseBurn.question(change), yes: safety.yes, interactive: interactive, events: session.events)
                     }
                     burn = efuseImage
                     outcome.efuseChanges = change.fields.filter { $0.newlySetBits > 0 }.map(\.name)

@@ -1,0 +1,99 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+
+struct EfuseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "efuse",
+        abstract: "Show a module's eFuse, or burn an eFuse image (one-time programmable: asks first).",
+        subcommands: [Show.self, Burn.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the 512-byte eFuse and decode it: signed boot, key hash, JTAG, locks, MACs.")
+
+        @OptionGroup(title: "Connection")
+        var connection: ConnectionOptions
+
+        @Option(name: .long, help: ArgumentHelp("Also save the raw 512 bytes here.", valueName: "file"))
+        var file: String?
+
+        @Flag(name: .long, help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
+            do {
+                let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+                    try session.readEfuse()
+                }
+                if let file { try Data(bytes).write(to: URL(fileURLWithPath: file)) }
+                let summary = EfuseSummary(bytes)
+                let facts: [(String, String)] = [
+                    ("signed boot", summary.signatureRequired ? "required" : "off"),
+                    ("key hash", summary.keyHashPresent ? Hex.string(summary.keyHash) : "empty"),
+                    ("JTAG", summary.jtagDisabled ? "disabled" : "enabled"),
+                    ("key slot 0/1 write lock", "\(summary.keySlot0WriteLocked)/\(summary.keySlot1WriteLocked)"),
+                    ("anti-rollback", summary.antiRollbackEnabled ? "on" : "off"),
+                    ("default MAC", summary.defaultMAC.map { String(format: "%02x", $0) }.joined(separator: ":")),
+                    ("sw_usage_0", String(format: "0x%08x: %@", summary.softwareUsage0, summary.softwareUsage0Set.joined(separator: ", "))),
+                ]
+                if json {
+                    var object = Dictionary(uniqueKeysWithValues: facts.map { ($0.0, $0.1) })
+                    object["raw"] = Hex.string(bytes)
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    for (name, value) in facts { print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)") }
+                }
+            } catch {
+                try renderer.fail(error)
+            }
+        }
+    }
+
+    struct Burn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Burn an eFuse image: shows what changes, asks, burns in the vendor's order, reads back.",
+            discussion: """
+                Takes ST's encrypted efusedata.bin, or a plain 512-byte image (with IMAGE_mask.bin beside it \
+                when present). Bits already burned are left alone; a burn that needs a bit cleared is refused.
+                """)
+
+        @Argument(help: ArgumentHelp("The eFuse image.", valueName: "file"))
+        var image: String
+
+        @OptionGroup(title: "Connection")
+        var connection: ConnectionOptions
+
+        @Flag(name: .long, help: "Burn without asking (after reading the preview).")
+        var yes = false
+
+        @Flag(name: .long, help: "Show what would change; burn nothing.")
+        var dryRun = false
+
+        @OptionGroup(title: "Output")
+        var output: OutputOptions
+
+        func run() async throws {
+            let renderer = output.makeRenderer()
+            do {
+                let efuseImage = try EfuseImage.load(path: image)
+                let (yes, dryRun) = (self.yes, self.dryRun)
+                let burned = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+                    let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
+                    for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
+                    guard !change.isNoOp, !dryRun else { return 0 }
+                    try Confirmation.require(EfuseBurn.question(change), yes: yes, events: session.events)
+                    session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
+                    try EfuseBurn.burn(efuseImage, on: session)
+                    return change.newlySetBitCount
+                }
+                try renderer.finish(JobResult(summary: dryRun ? ["dry-run": "nothing was burned"] : ["bits-burned": "\(burned)"]))
+            } catch {
+                try renderer.fail(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+
+struct InfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show what a module is and holds: boot ROM, flash, eFuse, partition table, images.",
+        discussion: "Reads only; changes nothing. Example: bootwire info --port /dev/ttyUSB0")
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() async throws {
+        let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
+        do {
+            let info = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+                try ModuleInfo.gather(from: session)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(info), as: UTF8.self))
+            } else {
+                print(Self.text(info))
+            }
+        } catch {
+            try renderer.fail(error)
+        }
+    }
+
+    static func text(_ info: ModuleInfo) -> String {
+        var lines = [
+            "boot ROM     \(info.bootROM) (\(info.chip)), chip id \(info.chipID), MAC \(info.mac)",
+            "flash        JEDEC \(info.jedecID), \(info.flashSize / 1024 / 1024) MiB, pin config \(info.flashPin); link at \(info.baud) baud",
+            "ROM flags    \(info.bootROMFlags.isEmpty ? "none" : info.bootROMFlags.joined(separator: ", "))",
+            "signed boot  \(info.signedBootRequired ? "REQUIRED" : "off")"
+                + (info.keyHash.map { ", key hash \($0.prefix(16))…" } ?? ", no key hash burned"),
+            "JTAG         \(info.jtagDisabled ? "disabled" : "enabled")",
+            "eFuse locks  key slots \(info.keySlotsWriteLocked ? "write-locked" : "writable"), anti-rollback \(info.antiRollback ? "on" : "off")",
+        ]
+        if !info.customerMACs.isEmpty { lines.append("customer MAC \(info.customerMACs.joined(separator: ", "))") }
+        if let table = info.partitionTable {
+            lines.append("partitions   (table at 0xE000)")
+            for p in table { lines.append("  \(p.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.address)  max \(p.maxLength / 1024) KiB") }
+        } else if let problem = info.partitionTableProblem {
+            lines.append("partitions   \(problem)")
+        }
+        lines.append(info.images.isEmpty ? "images       no boot header found" : "images")
+        for image in info.images {
+            let signer =
+                image.signed
+                ? "signed by \(image.keyHash?.prefix(16) ?? "?")…" + (image.keyTrusted == true ? " (the key the module trusts)" : "")
+                : "unsigned"
+            lines.append("  \(image.partition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(image.address)  \(image.codeLength) bytes of code, \(signer)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
