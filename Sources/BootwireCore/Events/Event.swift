@@ -32,10 +32,14 @@ public struct Note: Sendable, Equatable {
 public struct JobResult: Sendable, Equatable {
     public var error: BootwireError?
     public var summary: [String: String]
+    /// Structured findings (a JSON document each, by name) that a JSON renderer embeds in the
+    /// result, e.g. `info` for `bootwire info`.
+    public var attachments: [String: String]
 
-    public init(error: BootwireError? = nil, summary: [String: String] = [:]) {
+    public init(error: BootwireError? = nil, summary: [String: String] = [:], attachments: [String: String] = [:]) {
         self.error = error
         self.summary = summary
+        self.attachments = attachments
     }
 
     public var ok: Bool { error == nil }

@@ -37,6 +37,9 @@ struct DoctorCommand: AsyncParsableCommand {
             if loopback.first?.status != .skip { return access + loopback }
             return access + loopback + QCC743Probe.run(link: port, options: try options.connectOptions(for: port))
         }
+        let failure = findings.first { $0.status == .fail }.map { finding in
+            BootwireError(finding.code ?? .internalError, "\(finding.check): \(finding.detail)", hint: finding.hint)
+        }
         if json {
             let objects: [[String: Any]] = findings.map { f in
                 var o: [String: Any] = ["check": f.check, "status": f.status.rawValue, "detail": f.detail]
@@ -44,17 +47,14 @@ struct DoctorCommand: AsyncParsableCommand {
                 if let hint = f.hint { o["hint"] = hint }
                 return o
             }
-            let data = try JSONSerialization.data(withJSONObject: ["findings": objects], options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            for f in findings {
-                let mark = ["pass": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "--  "][f.status.rawValue] ?? "?"
-                print("[\(mark)] \(f.check): \(f.detail)\(f.code.map { " [\($0.rawValue)]" } ?? "")")
-                if let hint = f.hint, f.status == .fail || f.status == .warn { print("       fix: \(hint)") }
-            }
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
+            try JSONRenderer().finish(JobResult(error: failure, attachments: ["findings": String(decoding: data, as: UTF8.self)]))
         }
-        if findings.contains(where: { $0.status == .fail }) {
-            throw ExitCode(findings.first { $0.status == .fail }?.code?.category.exitStatus ?? 1)
+        for f in findings {
+            let mark = ["pass": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "--  "][f.status.rawValue] ?? "?"
+            print("[\(mark)] \(f.check): \(f.detail)\(f.code.map { " [\($0.rawValue)]" } ?? "")")
+            if let hint = f.hint, f.status == .fail || f.status == .warn { print("       fix: \(hint)") }
         }
+        if let failure { throw ExitCode(failure.code.category.exitStatus) }
     }
 }

@@ -43,7 +43,7 @@ struct EfuseCommand: ParsableCommand {
                     var object = Dictionary(uniqueKeysWithValues: facts.map { ($0.0, $0.1) })
                     object["raw"] = Hex.string(bytes)
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                    print(String(decoding: data, as: UTF8.self))
+                    try renderer.finish(JobResult(attachments: ["efuse": String(decoding: data, as: UTF8.self)]))
                 } else {
                     for (name, value) in facts { print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)") }
                 }

@@ -23,11 +23,10 @@ struct InfoCommand: AsyncParsableCommand {
             }
             if json {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(info), as: UTF8.self))
-            } else {
-                print(Self.text(info))
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                try renderer.finish(JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
             }
+            print(Self.text(info))
         } catch {
             try renderer.fail(error)
         }

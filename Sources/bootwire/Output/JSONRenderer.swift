@@ -35,6 +35,9 @@ struct JSONRenderer: Renderer {
             var o: [String: Any] = ["event": "result", "ok": result.ok]
             if !result.summary.isEmpty { o["summary"] = result.summary }
             if let error = result.error { o["error"] = errorObject(error) }
+            for (key, json) in result.attachments {
+                o[key] = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? json
+            }
             return o
         }
     }
