@@ -32,6 +32,10 @@ public final class ISPClient {
         /// Only a checksum rejection, which the device sends before acting on the frame: for
         /// commands whose repetition would do harm if the first one was carried out.
         case whenRejected
+        /// Silence and junk, not rejections: the caller sends a rejected frame again itself
+        /// (smaller, when the line is noisy).
+        case unlessRejected
+        case never
     }
 
     @discardableResult
@@ -62,10 +66,21 @@ public final class ISPClient {
 
     static func isRetryable(_ error: BootwireError, _ retry: Retry) -> Bool {
         switch error.code {
-        case .timeout, .protocolError: retry == .always
-        case .deviceError: error.evidence["device-code"] == "FL0103"
+        case .timeout, .protocolError: retry == .always || retry == .unlessRejected
+        case .deviceError: isRejection(error) && (retry == .always || retry == .whenRejected)
         default: false
         }
+    }
+
+    /// FL0103: the device dropped the frame for its checksum without acting on it.
+    public static func isRejection(_ error: BootwireError) -> Bool {
+        error.code == .deviceError && error.evidence["device-code"] == "FL0103"
+    }
+
+    /// Counts a frame the caller sends again after a rejection.
+    public func countResend(rejected: Bool) {
+        resentFrames += 1
+        if rejected { checksumRejections += 1 }
     }
 
     private func readResponse(expectsData: Bool, timeout seconds: Double, command: UInt8) throws -> [UInt8] {

@@ -284,39 +284,38 @@ public final class QCC743Session {
         if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil), stream.count < data.count {
             try writeCompressed(stream, plainSize: data.count, at: address, report: report)
         } else {
-            var offset = 0
-            while offset < data.count {
-                let chunk = Array(data[offset..<min(offset + ISPFrame.maxDataChunk, data.count)])
-                try client.exchange(
-                    ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + offset)) + chunk),
-                    timeout: client.quickTimeout(frameBytes: chunk.count + 8) + Double((chunk.count + 255) / 256) * 0.005)
-                offset += chunk.count
-                report(offset, data.count)
-            }
+            // Plain writes are harmless to repeat (the same bytes ANDed again), so silence is retried too.
+            try sendAdaptively(
+                total: data.count, retry: .unlessRejected,
+                frame: { range in ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + range.lowerBound)) + data[range]) },
+                timeout: { range in self.client.quickTimeout(frameBytes: range.count + 8) + Double((range.count + 255) / 256) * 0.005 },
+                report: { report($0, data.count) })
             try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false))
         }
     }
 
     private func writeCompressed(_ stream: [UInt8], plainSize: Int, at address: Int, report: (Int, Int) -> Void) throws {
-        // Each chunk's wait follows the pages it makes the device program: decode our own stream
-        // to know how many plain bytes each chunk yields (5 ms per page is the flash's worst case).
-        let timeouts = try Self.chunkTimeouts(stream, baud: link.settings.baud)
+        // Each chunk's wait follows the pages it makes the device program (5 ms per page is the
+        // flash's worst case): our own stream, decoded, says how many plain bytes each part yields.
+        let yield = try PlainYield(stream)
+        let baud = link.settings.baud
         var restarts = 0
         while true {
             do {
-                var offset = 0
-                while offset < stream.count {
-                    let chunk = Array(stream[offset..<min(offset + ISPFrame.maxDataChunk, stream.count)])
-                    let field = UInt32(address + offset) | (offset == 0 ? 0x8000_0000 : 0)
-                    // A chunk the device acted on must not be sent twice: only a checksum
-                    // rejection is retried here; a lost answer ends the session's attempt.
-                    try client.exchange(
-                        ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + chunk),
-                        timeout: timeouts[offset / ISPFrame.maxDataChunk], retry: .whenRejected)
-                    offset += chunk.count
-                    report(offset, stream.count)
-                }
-                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: timeouts.last)
+                // A chunk the device acted on must not be sent twice: a lost answer is not
+                // retried here but ends the session's attempt (it then resumes by hash).
+                try sendAdaptively(
+                    total: stream.count, retry: .never,
+                    frame: { range in
+                        let field = UInt32(address + range.lowerBound) | (range.lowerBound == 0 ? 0x8000_0000 : 0)
+                        return ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + stream[range])
+                    },
+                    timeout: { range in
+                        0.5 + Double(range.count + 12) * 10 / Double(max(baud, 9600))
+                            + Double(yield.plainBytes(range) / 256 + 2) * 0.005
+                    },
+                    report: { report($0, stream.count) })
+                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: 0.5 + Double(plainSize / 256 + 2) * 0.005)
                 return
             } catch let error as BootwireError
                 where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
@@ -330,20 +329,40 @@ public final class QCC743Session {
         }
     }
 
-    static func chunkTimeouts(_ stream: [UInt8], baud: Int) throws -> [Double] {
-        let decoder = try XZDecoder()
-        var timeouts: [Double] = []
+    /// Sends `total` bytes in chunks that halve when the line corrupts frames (a rejected frame
+    /// was not acted on, so sending it again, smaller, is safe) and grow back once it is clean.
+    private func sendAdaptively(
+        total: Int, retry: ISPClient.Retry, frame: (Range<Int>) -> ISPFrame, timeout: (Range<Int>) -> Double,
+        report: (Int) -> Void
+    ) throws {
+        var size = ISPFrame.maxDataChunk
+        var clean = 0
+        var rejected = 0
         var offset = 0
-        while offset < stream.count {
-            let chunk = Array(stream[offset..<min(offset + ISPFrame.maxDataChunk, stream.count)])
-            var plain = try decoder.feed(chunk).count
-            offset += chunk.count
-            if offset == stream.count { plain += try decoder.finish().count }
-            let wire = Double(chunk.count + 12) * 10 / Double(max(baud, 9600))
-            timeouts.append(0.5 + wire + Double((plain + 255) / 256 + 1) * 0.005)
+        while offset < total {
+            let range = offset..<min(offset + size, total)
+            do {
+                try client.exchange(frame(range), timeout: timeout(range), retry: retry)
+            } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk {
+                rejected += 1
+                client.countResend(rejected: true)
+                size = max(Self.smallestChunk, size / 2)
+                clean = 0
+                continue
+            }
+            offset = range.upperBound
+            rejected = 0
+            clean += 1
+            if clean >= 8 && size < ISPFrame.maxDataChunk {
+                size *= 2
+                clean = 0
+            }
+            report(offset)
         }
-        return timeouts
     }
+
+    static let smallestChunk = 128
+    static let rejectionsPerChunk = 12
 
     public func read(address: Int, length: Int, label: String) throws -> [UInt8] {
         var out: [UInt8] = []
