@@ -191,8 +191,8 @@ public struct FlashJob: Sendable {
             }
             journal?.record(.verified, image.address..<image.end)
             outcomes[i] = ImageOutcome(
-                name: image.name, address: image.address, size: image.data.count, compressedSize: stream?.count,
-                skipped: false, seconds: Double(MonotonicClock.now() - started) / 1e9, sha256: hashText)
+                name: image.name, address: image.address, size: image.data.count,
+                compressedSize: stream.flatMap { $0.count < image.data.count ? $0.count : nil }, skipped: false, seconds: Double(MonotonicClock.now() - started) / 1e9, sha256: hashText)
         }
         return outcomes.compactMap { $0 }
     }

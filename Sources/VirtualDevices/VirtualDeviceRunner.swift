@@ -233,7 +233,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         // Paced in small pieces so the host sees bytes arrive at the line rate.
         var offset = 0
         while offset < seen.count {
-            let piece = Array(seen[offset..<min(offset + 64, seen.count)])
+            let piece = Array(seen[offset..<min(offset + Self.pacingPiece, seen.count)])
             at += wire.wireTime(bytes: piece.count, baud: deviceBaud)
             MonotonicClock.sleep(until: at)
             pty.write(piece)
@@ -241,6 +241,10 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         }
         lineFreeAt = at
     }
+
+    /// Bytes written per paced step: about a millisecond of line time at 2 Mbaud, small enough
+    /// that a host sees bytes arrive at the line rate, large enough that wake-ups do not add up.
+    static let pacingPiece = 256
 
     private func blockedByAdapter(_ baud: Int) -> Bool {
         faults.contains { if case .baudLimit(let limit) = $0 { baud > limit } else { false } }

@@ -32,6 +32,11 @@ public struct BootSequence: Sendable, Equatable, CustomStringConvertible {
         ("none", BootSequence(steps: []), "drive nothing: the device is already in its boot loader"),
         ("manual", BootSequence(steps: [.manual]), "a person holds BOOT high and pulses CHIP_EN (or RESET)"),
         (
+            "host-mcu", BootSequence(steps: []),
+            "X-NUCLEO-67W61M1 and similar: the STM32 host (running ST's Bootloader.bin) drives BOOT and CHIP_EN; "
+                + "flash that first, then Bootwire drives nothing"
+        ),
+        (
             "dtr-boot-rts-en",
             try! parseSteps("dtr=0 rts=1 wait=100ms dtr=1 wait=10ms rts=0 wait=50ms dtr=0"),
             "adapter with DTR→BOOT and RTS→CHIP_EN (inverted by transistors, as on most dev boards)"

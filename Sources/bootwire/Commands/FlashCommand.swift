@@ -77,7 +77,11 @@ struct FlashCommand: AsyncParsableCommand {
                 let device = try await flashDevice(
                     port: ports[0], job: job, prepared: prepared, efuseImage: efuseImage, interactive: true, events: renderer.sink)
                 if let report = station.report { try StationReport.append([device.report(port: ports[0], started: started)], to: report) }
-                try renderer.finish(JobResult(summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun)))
+                for line in device.imageLines() { renderer.render(.note(.info(line))) }
+                try renderer.finish(
+                    JobResult(
+                        summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun),
+                        attachments: ["images": try device.imagesJSON()]))
             }
             try await flashStation(ports: ports, job: job, prepared: prepared, efuseImage: efuseImage, renderer: renderer)
         } catch {

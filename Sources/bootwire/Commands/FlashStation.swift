@@ -26,6 +26,23 @@ struct DeviceOutcome: Sendable {
         ]
     }
 
+    /// One line per image: what was done, sizes on the wire, time and rate.
+    func imageLines() -> [String] {
+        images.map { image in
+            let at = "0x\(String(image.address, radix: 16))"
+            if image.skipped { return "\(image.name) @\(at): \(image.size) bytes, unchanged: skipped" }
+            let wire = image.compressedSize.map { ", \($0) compressed" } ?? ""
+            let rate = image.seconds > 0 ? String(format: ", %.0f KB/s", Double(image.size) / image.seconds / 1000) : ""
+            return "\(image.name) @\(at): \(image.size) bytes\(wire), written and verified in \(String(format: "%.2f", image.seconds)) s\(rate)"
+        }
+    }
+
+    func imagesJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(report(port: "", started: 0).images), as: UTF8.self)
+    }
+
     func report(port: String, started: UInt64) -> StationReport.Device {
         var device = StationReport.Device(port: port, started: started)
         device.fill(from: self)
