@@ -22,24 +22,35 @@ public enum XZ {
             return lzma_stream_encoder(&stream, &filters, LZMA_CHECK_CRC32)
         }
         guard ret == LZMA_OK else { throw BootwireError(.internalError, "liblzma encoder init failed (\(ret.rawValue))") }
+        let (output, status) = pump(&stream, input, action: LZMA_FINISH)
+        guard status == LZMA_STREAM_END else { throw BootwireError(.internalError, "xz compression failed (\(status.rawValue))") }
+        return output
+    }
+
+    /// Runs liblzma over `input` until it needs more input, ends the stream, or fails; returns
+    /// what came out and the last status.
+    static func pump(_ stream: inout lzma_stream, _ input: [UInt8], action: lzma_action) -> ([UInt8], lzma_ret) {
         var output = [UInt8]()
-        output.reserveCapacity(input.count / 2 + 1024)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        try input.withUnsafeBufferPointer { inPtr in
+        var status = LZMA_OK
+        input.withUnsafeBufferPointer { inPtr in
             stream.next_in = inPtr.baseAddress
             stream.avail_in = inPtr.count
             while true {
-                let status: lzma_ret = buffer.withUnsafeMutableBufferPointer { outPtr in
+                status = buffer.withUnsafeMutableBufferPointer { outPtr in
                     stream.next_out = outPtr.baseAddress
                     stream.avail_out = outPtr.count
-                    return lzma_code(&stream, LZMA_FINISH)
+                    return lzma_code(&stream, action)
                 }
-                output += buffer[0..<(buffer.count - stream.avail_out)]
-                if status == LZMA_STREAM_END { break }
-                guard status == LZMA_OK else { throw BootwireError(.internalError, "xz compression failed (\(status.rawValue))") }
+                let produced = buffer.count - stream.avail_out
+                output += buffer[0..<produced]
+                // Done when the stream ended or failed, or when liblzma has taken all the input
+                // and has nothing more to give without more.
+                if status != LZMA_OK || (stream.avail_in == 0 && produced < buffer.count && action == LZMA_RUN) { break }
             }
+            stream.next_in = nil
         }
-        return output
+        return (output, status)
     }
 
     public static func decompress(_ input: [UInt8]) throws -> [UInt8] {
@@ -78,31 +89,13 @@ public final class XZDecoder {
             if input.isEmpty { return [] }
             throw BootwireError(.badImage, "bytes after the end of an xz stream")
         }
-        var output = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        try input.withUnsafeBufferPointer { inPtr in
-            stream.next_in = inPtr.baseAddress
-            stream.avail_in = inPtr.count
-            while true {
-                let status: lzma_ret = buffer.withUnsafeMutableBufferPointer { outPtr in
-                    stream.next_out = outPtr.baseAddress
-                    stream.avail_out = outPtr.count
-                    return lzma_code(&stream, action)
-                }
-                let produced = buffer.count - stream.avail_out
-                output += buffer[0..<produced]
-                if status == LZMA_STREAM_END {
-                    isFinished = true
-                    break
-                }
-                if status == LZMA_BUF_ERROR && action == LZMA_FINISH { break }
-                guard status == LZMA_OK else {
-                    throw BootwireError(.badImage, "corrupt xz data (liblzma \(status.rawValue))")
-                }
-                if stream.avail_in == 0 && produced < buffer.count { break }
-            }
+        let (output, status) = XZ.pump(&stream, input, action: action)
+        switch status {
+        case LZMA_STREAM_END: isFinished = true
+        case LZMA_OK: break
+        case LZMA_BUF_ERROR where action == LZMA_FINISH: break  // incomplete: finish() says so
+        default: throw BootwireError(.badImage, "corrupt xz data (liblzma \(status.rawValue))")
         }
-        stream.next_in = nil
         return output
     }
 }
