@@ -41,6 +41,9 @@ public struct FlashJob: Sendable {
         public var literalChipErase = false
         /// Write even images the device already holds.
         public var force = false
+        /// Ranges an interrupted session changed: images overlapping them are written again
+        /// whatever the device's hashes say.
+        public var rewrite: [Range<Int>] = []
 
         public init() {}
     }
@@ -148,6 +151,10 @@ public struct FlashJob: Sendable {
             }
         }
 
+        for (i, image) in images.enumerated()
+        where options.rewrite.contains(where: { $0.overlaps(Self.sectorRange(image.address..<image.end)) }) {
+            needsWrite[i] = true
+        }
         // Images that share a sector are erased together, so they are written together.
         for i in images.indices.dropFirst() where sharesSector(i - 1, i) && (needsWrite[i - 1] || needsWrite[i]) {
             needsWrite[i - 1] = true

@@ -26,6 +26,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private var sessionOpen = false
     private var hostBytes = 0
     private var resetFired = false
+    private var unplugged = false
     private var lastActivity = MonotonicClock.now()
     private var lineFreeAt: UInt64 = 0
     private var lastDirectionWasHost = false
@@ -152,7 +153,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             hostBytes += 1
             for fault in faults {
                 switch fault {
-                case .disconnectAfter(let limit) where hostBytes > limit:
+                case .disconnectAfter(let limit) where hostBytes > limit && !unplugged:
                     deliver(passed)
                     unplug()
                     return
@@ -251,6 +252,8 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     }
 
     private func unplug() {
+        // A cable is pulled once; the re-plugged port then works, as a person's fix would.
+        unplugged = true
         device.log?("fault: cable pulled after \(hostBytes - 1) bytes")
         let old = pty
         guard let fresh = try? PseudoTerminal() else { return }

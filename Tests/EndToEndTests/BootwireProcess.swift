@@ -34,13 +34,14 @@ enum Bootwire {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> BootwireRun {
+    /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
+    static func run(_ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
-        environment["XDG_CACHE_HOME"] = Scratch.make().path
+        environment["XDG_CACHE_HOME"] = (cache ?? Scratch.make()).path
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

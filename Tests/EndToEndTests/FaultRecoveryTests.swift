@@ -57,4 +57,24 @@ import VirtualDevices
         #expect(run.errorCode == "link-lost-after-baud-change")
         #expect(model.flash.bytes.allSatisfy { $0 == 0xFF })
     }
+
+    @Test func aPulledCableIsReportedAndTheNextRunRepairsIt() throws {
+        let emulator = try Emulator(["--fault", "disconnect-after=9000"])
+        let cache = Scratch.make()
+        let file = try Scratch.file(image)
+        let cut = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        #expect(cut.errorCode == "device-disconnected")
+        let evidence = (cut.result?["error"] as? [String: Any])?["evidence"] as? [String: String] ?? [:]
+        #expect(evidence["write"] == "0x20000..0x\(String(0x20000 + image.count, radix: 16))")
+        #expect(evidence["journal"] != nil)
+        // The cable is back (the emulator re-plugged its port at the same link).
+        let again = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        #expect(again.ok, "\(again.stdout)")
+        #expect(again.warningCodes.contains("interrupted-session"))
+        #expect(again.summary["written"] == "1")
+        let third = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        #expect(!third.warningCodes.contains("interrupted-session"), "a clean session leaves no journal")
+        let (flash, _) = try emulator.stop()
+        #expect(Array(flash[0x20000..<(0x20000 + image.count)]) == image)
+    }
 }

@@ -34,6 +34,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case deviceDisconnected = "device-disconnected"
     case deviceReset = "device-reset"
     case lineNoise = "line-noise"
+    case interruptedSession = "interrupted-session"
     case timeout = "timeout"
     // protocol
     case deviceError = "device-error"
@@ -57,7 +58,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines:
             .port
         case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
-            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .timeout:
+            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .interruptedSession, .timeout:
             .connection
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
@@ -99,6 +100,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .deviceDisconnected: "the device or adapter went away"
         case .deviceReset: "the device reset during the session"
         case .lineNoise: "frames were corrupted on the line and sent again (warning)"
+        case .interruptedSession: "an earlier session on this module was cut short; this one repairs what it changed (warning)"
         case .timeout: "the device did not finish in time"
         case .deviceError: "the device answered with an error code"
         case .protocolError: "the device answered something the protocol does not allow"

@@ -146,12 +146,32 @@ struct FlashCommand: AsyncParsableCommand {
                 return outcome
             }
             let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
+            var run = job
             if let leftover = SessionJournal.leftover(at: journal.path), !leftover.isEmpty {
-                let ranges = SessionJournal.unverified(leftover).map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }
+                let ranges = SessionJournal.unverified(leftover)
                 session.events(
-                    .note(.warning(.deviceReset, "an earlier session on this module was interrupted; it had changed \(ranges.joined(separator: ", ")): repairing")))
+                    .note(
+                        .warning(
+                            .interruptedSession,
+                            "an earlier session on this module was cut short after changing \(SessionJournal.describe(ranges)): "
+                                + "every image it touched is written again")))
+                run.options.rewrite = ranges
             }
-            outcome.images = try job.run(on: session, prepared: prepared, journal: journal)
+            do {
+                outcome.images = try run.run(on: session, prepared: prepared, journal: journal)
+            } catch {
+                // Exactly what this session changed, for the person and for the next run.
+                var error = BootwireError.wrap(error)
+                for kind in [SessionJournal.Kind.erase, .write, .verified] {
+                    let ranges = journal.entries.filter { $0.kind == kind }.map { $0.start..<$0.end }
+                    if !ranges.isEmpty { error.evidence["\(kind.rawValue)"] = SessionJournal.describe(ranges) }
+                }
+                if !journal.entries.isEmpty {
+                    error.evidence["journal"] = journal.path
+                    error.hint = (error.hint.map { $0 + "; " } ?? "") + "the next run on this module repairs what this one changed"
+                }
+                throw error
+            }
             if let burn {
                 session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
                 try EfuseBurn.burn(burn, on: session)
