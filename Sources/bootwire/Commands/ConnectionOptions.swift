@@ -30,7 +30,7 @@ struct ConnectionOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Boot-entry sequence or preset (\(BootSequence.presets.map(\.name).joined(separator: ", "))); "
-                + "default: qconn where the port has DTR/RTS, otherwise none.",
+                + "default: qconn where the port has DTR/RTS, manual where it has none, none on a pty.",
             valueName: "sequence"))
     var reset: String?
 
@@ -49,10 +49,14 @@ struct ConnectionOptions: ParsableArguments {
         options.loadBaud = baud
         options.syncAttempts = max(1, connectAttempts)
         options.fallback = !noBaudFallback
+        // Default boot entry: the vendor's sequence where DTR/RTS exist; a person where they do
+        // not; nothing on a pseudo-terminal, whose virtual device resets when the port opens.
         if let reset {
             options.bootSequence = try BootSequence.parse(reset)
         } else if link.capabilities.modemLines {
             options.bootSequence = try BootSequence.parse("qconn")
+        } else if !link.capabilities.isPseudoTerminal {
+            options.bootSequence = try BootSequence.parse("manual")
         }
         return options
     }
