@@ -49,5 +49,6 @@ let package = Package(
         ),
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
+        .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
     ]
 )

@@ -1,0 +1,46 @@
+/// A named address range a device accepts writes in (flash banks, OTP, option bytes). Regions
+/// that touch act as one, so a segment may run from one bank into the next.
+public struct MemoryRegion: Sendable, Equatable {
+    public var name: String
+    public var range: ClosedRange<UInt64>
+
+    public init(name: String, range: ClosedRange<UInt64>) {
+        self.name = name
+        self.range = range
+    }
+}
+
+extension FlashPlan {
+    public func checkFits(in range: ClosedRange<UInt64>, name: String = "memory") throws {
+        try checkFits(in: [MemoryRegion(name: name, range: range)])
+    }
+
+    /// Throws `.addressOutOfRange` with the first address (lowest, over the whole plan) that no
+    /// region covers, and the segment holding it.
+    public func checkFits(in regions: [MemoryRegion]) throws {
+        let sorted = regions.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for segment in segments {
+            var address = segment.address
+            while true {
+                // The region that covers `address` and reaches furthest.
+                let covering = sorted.lazy.filter { $0.range.contains(address) }
+                    .max { $0.range.upperBound < $1.range.upperBound }
+                guard let covering else { throw outOfRange(segment, at: address, regions: sorted) }
+                if covering.range.upperBound >= segment.lastAddress { break }
+                address = covering.range.upperBound + 1
+            }
+        }
+    }
+
+    private func outOfRange(_ segment: Segment, at address: UInt64, regions: [MemoryRegion]) -> BootwireError {
+        let described = regions.map { "\($0.name) \(AddressText.of($0.range))" }.joined(separator: ", ")
+        return BootwireError(
+            .addressOutOfRange,
+            "\(segment.originDescription) writes \(AddressText.of(address)), outside \(described.isEmpty ? "any memory" : described)",
+            hint: "check the image's link address or the address given for it",
+            evidence: [
+                "address": AddressText.of(address), "origin": segment.originDescription, "file": segment.origin.file,
+                "segment": AddressText.of(segment.range), "regions": described,
+            ])
+    }
+}

@@ -1,0 +1,128 @@
+/// Motorola S-records (srec(5)): S0 header, S1/S2/S3 data with 16/24/32-bit addresses, S5/S6
+/// record counts, S7/S8/S9 termination with a 32/24/16-bit start address. Each record's
+/// checksum is the ones' complement of the low byte of the sum of count, address and data.
+///
+/// Decisions where the format is loose or tools disagree:
+/// - A termination record (S7/S8/S9) is required, for the reason Intel HEX's end-of-file is:
+///   a truncated file must not flash part of a firmware. Its start address is the entry point,
+///   reported as written (many tools write 0 when there is none).
+/// - Only blank lines may follow the termination record (concatenated files are an error).
+/// - The termination's width need not match the data records' (S3 data with S9 is common).
+/// - S5/S6 are optional; when present, each must equal the number of S1/S2/S3 records before
+///   it. S0's contents are not interpreted, and S0 may appear anywhere.
+/// - Addresses are linear: an S1 record may run past 0xFFFF; past 4 GiB is an error.
+/// - Two data records writing the same address are an error naming both lines.
+public enum SRecord {
+    public static func parse(_ data: [UInt8], file: String) throws -> FlashPlan {
+        var parser = Parser(file: file)
+        let lines = TextLine.split(data)
+        for line in lines where !line.isBlank {
+            try parser.take(line)
+        }
+        guard let end = parser.termination else {
+            let line = (lines.last?.number ?? 0) + 1
+            throw BootwireError(
+                .badImage, "\(file) has no termination record (S7, S8 or S9); it may be truncated",
+                hint: "regenerate or copy the file again", evidence: ["file": file, "line": "\(line)"])
+        }
+        return FlashPlan(validated: try parser.assembler.segments(), entryPoint: end.entry)
+    }
+
+    /// Bytes of address each record type carries; nil for S4, which is reserved.
+    static func addressSize(_ type: UInt8) -> Int? {
+        switch type {
+        case 0, 1, 5, 9: 2
+        case 2, 6, 8: 3
+        case 3, 7: 4
+        default: nil
+        }
+    }
+
+    private struct Parser {
+        let file: String
+        var assembler: RecordAssembler
+        var dataRecords = 0
+        var termination: (line: Int, entry: UInt64)?
+
+        init(file: String) {
+            self.file = file
+            assembler = RecordAssembler(file: file)
+        }
+
+        func fail(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
+            BootwireError(
+                .badImage, "\(file) line \(line.number): \(message)", hint: "the file is not a valid S-record file",
+                evidence: evidence.merging(["file": file, "line": "\(line.number)"]) { $1 })
+        }
+
+        mutating func take(_ line: TextLine) throws {
+            if let termination {
+                throw fail(
+                    line, "data after the termination record of line \(termination.line)",
+                    ["other_line": "\(termination.line)"])
+            }
+            let text = line.bytes
+            guard text.first == UInt8(ascii: "S") else {
+                throw fail(line, "a record starts with 'S', not \(printable(text.first!))", ["column": "1"])
+            }
+            guard text.count >= 2, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[text.startIndex + 1]) else {
+                throw fail(line, "S must be followed by a record type 0-9", ["column": "2"])
+            }
+            let type = text[text.startIndex + 1] - UInt8(ascii: "0")
+            let bytes: [UInt8]
+            switch HexDigits.decode(text.dropFirst(2)) {
+            case .success(let decoded): bytes = decoded
+            case .failure(let bad):
+                throw fail(
+                    line, "\(printable(text[bad.index])) is not a hex digit",
+                    ["column": "\(bad.index - text.startIndex + 1)"])
+            }
+            // 'S', type, count, then two digits for each byte the count covers.
+            let expected = 4 + 2 * Int(bytes.first ?? 0)
+            guard text.count == expected else {
+                throw fail(
+                    line, "the record is \(text.count) characters long; its byte count says \(expected)",
+                    ["expected_length": "\(expected)", "actual_length": "\(text.count)"])
+            }
+            guard let size = SRecord.addressSize(type) else {
+                throw fail(line, "record type S\(type) is reserved", ["type": "S\(type)"])
+            }
+            let count = Int(bytes[0])
+            guard count >= size + 1 else {
+                throw fail(
+                    line, "a byte count of \(count) leaves no room for S\(type)'s \(size)-byte address and checksum",
+                    ["type": "S\(type)"])
+            }
+            let sum = bytes.dropLast().reduce(UInt8(0), &+)
+            let stated = bytes[count]
+            guard ~sum == stated else {
+                throw fail(
+                    line, "checksum is \(HexDigits.text(stated)), the record adds up to \(HexDigits.text(~sum))",
+                    ["expected_checksum": HexDigits.text(~sum), "actual_checksum": HexDigits.text(stated)])
+            }
+            let address = bytes[1...size].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let payload = bytes[(1 + size)..<count]
+            switch type {
+            case 0: break
+            case 1, 2, 3:
+                guard address + UInt64(payload.count) <= 0x1_0000_0000 else {
+                    throw fail(line, "the record runs past 4 GiB", ["address": AddressText.of(address)])
+                }
+                assembler.add(address: address, bytes: payload, line: line.number)
+                dataRecords += 1
+            case 5, 6:
+                guard payload.isEmpty else { throw fail(line, "a count record carries no data", ["type": "S\(type)"]) }
+                guard address == UInt64(dataRecords) else {
+                    throw fail(
+                        line, "the count record says \(address) data records; \(dataRecords) precede it",
+                        ["stated_count": "\(address)", "actual_count": "\(dataRecords)"])
+                }
+            default:  // 7, 8, 9
+                guard payload.isEmpty else {
+                    throw fail(line, "a termination record carries no data", ["type": "S\(type)"])
+                }
+                termination = (line.number, address)
+            }
+        }
+    }
+}
