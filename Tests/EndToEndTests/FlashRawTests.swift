@@ -72,7 +72,7 @@ import VirtualDevices
         let noPort = try Bootwire.run(["flash", "--port", "/dev/does-not-exist", "--json", "\(file.path)@0x10000"])
         #expect(noPort.errorCode == "port-not-found")
         #expect(noPort.status == ErrorCategory.port.exitStatus)
-        let badAddress = try Bootwire.run(["flash", "--port", "/dev/does-not-exist", "--json", "\(file.path)@zz"])
+        let badAddress = try Bootwire.run(["flash", "--port", "/dev/does-not-exist", "--json", "\(file.path)@0xZZ"])
         #expect(badAddress.errorCode == "usage")
         let unknownVirtual = try Bootwire.run(["flash", "--port", "virtual:nothing", "--json", "\(file.path)@0x0"])
         #expect(unknownVirtual.errorCode == "unknown-virtual-device")
@@ -104,5 +104,21 @@ import VirtualDevices
         let run = try Bootwire.run(["flash", "--port", "virtual:qcc743,wire=instant", "--json", "\(file.path)@0x10000"])
         #expect(run.ok, "\(run.stdout)\(run.stderr)")
         #expect(run.warningCodes.contains("pty-no-modem-lines") == false)
+    }
+}
+
+/// HEX, S-record and ELF images carry their own addresses on the ST67W611M1 path too.
+@Suite struct FlashFormatsTests {
+    @Test func anIntelHexFileIsFlashedAtItsAddresses() throws {
+        let model = VirtualQCC743.make(faults: [])
+        let runner = try VirtualDeviceRunner(device: model, wire: .instant)
+        runner.start()
+        defer { runner.stop() }
+        let data = firmwareLike(6000, seed: 4)
+        let plan = try FlashPlan(segments: [Segment(address: 0x20000, bytes: data, origin: Origin(file: "made", location: .whole))])
+        let hex = try Scratch.file(Array(try IntelHex.write(plan).utf8), name: "app.hex")
+        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", hex.path])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(Array(model.flash.read(0x20000, count: data.count)) == data)
     }
 }

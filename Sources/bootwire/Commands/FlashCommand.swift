@@ -16,7 +16,10 @@ struct FlashCommand: AsyncParsableCommand {
               bootwire flash --port /dev/ttyUSB0 --config mission_t02_flash_prog_cfg.ini --efuse=efusedata.bin
             """)
 
-    @Argument(help: ArgumentHelp("Raw images to write, each as FILE@ADDRESS.", valueName: "file@address"))
+    @Argument(
+        help: ArgumentHelp(
+            "Images to write: FILE@ADDRESS for raw binaries; Intel HEX, S-record and ELF files carry their addresses.",
+            valueName: "file[@address]"))
     var images: [String] = []
 
     @OptionGroup(title: "Input")
@@ -91,7 +94,7 @@ struct FlashCommand: AsyncParsableCommand {
 
     /// The images (from FILE@ADDRESS and --config) and the eFuse image, checked before any port opens.
     func makeJob(events: EventSink) throws -> (FlashJob, EfuseImage?) {
-        var images = try images.map(Self.parseImage)
+        var images = try images.flatMap(Self.parseImages)
         var eraseMode = erase.erase ?? .sections
         if let config = input.config {
             let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
@@ -181,15 +184,19 @@ struct FlashCommand: AsyncParsableCommand {
         }
     }
 
-    static func parseImage(_ argument: String) throws -> FlashJob.Image {
-        guard let at = argument.lastIndex(of: "@") else {
-            throw BootwireError(.usage, "`\(argument)` has no address", hint: "write it as FILE@ADDRESS, e.g. app.bin@0x10000")
+    /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record and ELF files carry their own
+    /// addresses. Each segment of a file becomes one image.
+    static func parseImages(_ argument: String) throws -> [FlashJob.Image] {
+        let (path, address) = try ImageLoader.parseArgument(argument)
+        let plan = try ImageLoader.load(path: path, address: address)
+        let name = (path as NSString).lastPathComponent
+        return plan.segments.enumerated().map { index, segment in
+            FlashJob.Image(
+                name: plan.segments.count == 1 ? name : "\(name)#\(index + 1)", address: Int(clamping: segment.address),
+                data: segment.bytes)
         }
-        let path = String(argument[..<at])
-        let address = try parseAddress(String(argument[argument.index(after: at)...]), option: path)
-        let data = try readInput(path, what: "image")
-        return FlashJob.Image(name: (path as NSString).lastPathComponent, address: address, data: data)
     }
+
 }
 
 extension EraseMode: ExpressibleByArgument {}
