@@ -196,21 +196,28 @@ public final class STM32Session {
     private static func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e9 }
 
     /// The ACK to a Write Memory of `bytes`: each program unit at the datasheet's maximum, twice.
-    func writeTimeout(bytes: Int) -> Double {
-        let units = (bytes + (identity.device?.programUnit ?? 2) - 1) / (identity.device?.programUnit ?? 2)
-        return 1 + Double(units) * 2 * Self.seconds(times.programMaximum)
+    static func writeTimeout(bytes: Int, unit: Int, times: STM32FlashTimes) -> Double {
+        1 + Double((bytes + unit - 1) / unit) * 2 * seconds(times.programMaximum)
     }
 
     /// Page erases: each page at the datasheet's maximum, twice, plus 2 s.
-    func pageEraseTimeout(pages: Int) -> Double {
-        2 + Double(pages) * 2 * Self.seconds(times.pageEraseMaximum)
+    static func pageEraseTimeout(pages: Int, times: STM32FlashTimes) -> Double {
+        2 + Double(pages) * 2 * seconds(times.pageEraseMaximum)
     }
 
     /// A mass or bank erase: the datasheet's maximum per bank, twice, and never under the 40 s
     /// the spec suggests (hosts' 30–35 s have been too short on large F4 parts).
-    func massEraseTimeout(banks: Int) -> Double {
-        max(40, 2 + Double(banks) * 2 * Self.seconds(times.massEraseMaximum))
+    static func massEraseTimeout(banks: Int, times: STM32FlashTimes) -> Double {
+        max(40, 2 + Double(banks) * 2 * seconds(times.massEraseMaximum))
     }
+
+    private func writeTimeout(bytes: Int) -> Double {
+        Self.writeTimeout(bytes: bytes, unit: identity.device?.programUnit ?? 2, times: times)
+    }
+
+    private func pageEraseTimeout(pages: Int) -> Double { Self.pageEraseTimeout(pages: pages, times: times) }
+
+    private func massEraseTimeout(banks: Int) -> Double { Self.massEraseTimeout(banks: banks, times: times) }
 
     // MARK: read
 
