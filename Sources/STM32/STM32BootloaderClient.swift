@@ -179,7 +179,9 @@ public final class STM32BootloaderClient {
 
     /// 0x43 Erase of pages (numbers below 256, at most 255 of them).
     public func erase(pages: [Int], timeout: Double) throws {
-        precondition(!pages.isEmpty && pages.count <= STM32Protocol.maxLegacyErasePages && pages.allSatisfy { (0...255).contains($0) })
+        precondition(
+            !pages.isEmpty && pages.count <= STM32Protocol.maxLegacyErasePages
+                && pages.allSatisfy { (0...255).contains($0) })
         try command(.erase)
         try link.write(STM32Protocol.legacyEraseFrame(pages: pages))
         try expectAck(.erase, after: "pages", timeout: timeout + wireSeconds(pages.count + 2))
@@ -269,7 +271,8 @@ public final class STM32BootloaderClient {
             lastEvidence = reply
             throw BootwireError(
                 .protocolError, "the checksum's check byte does not match",
-                hint: "bytes are being corrupted on the line: try a lower --baud", evidence: ["received": Hex.string(reply)])
+                hint: "bytes are being corrupted on the line: try a lower --baud",
+                evidence: ["received": Hex.string(reply)])
         }
         return STM32Protocol.bigEndian(reply[0..<4])
     }
@@ -366,7 +369,9 @@ public final class STM32BootloaderClient {
 public enum STM32SyncFailure {
     public static func error(replies: [[UInt8]], link: any Link) -> BootwireError {
         let all = replies.flatMap { $0 }
-        var evidence = ["attempts": "\(replies.count)", "baud": "\(link.settings.baud)", "parity": link.settings.parity.rawValue]
+        var evidence = [
+            "attempts": "\(replies.count)", "baud": "\(link.settings.baud)", "parity": link.settings.parity.rawValue,
+        ]
         if !all.isEmpty { evidence["received"] = Hex.string(all.prefix(48)) }
         if all.isEmpty {
             // 0x7F has odd data parity, so an 8N1 host's stop bit passes for the even parity
@@ -374,7 +379,8 @@ public enum STM32SyncFailure {
             // the port is a real one running 8N1.
             let parityFirst = link.settings.parity == .none && !link.capabilities.isPseudoTerminal
             evidence["likely"] = parityFirst ? "8e1" : "boot-pins"
-            let pins = "BOOT0 must be high (on L4/G0/WB also nBOOT1/nSWBOOT0 as the option bytes say) while NRST is released"
+            let pins =
+                "BOOT0 must be high (on L4/G0/WB also nBOOT1/nSWBOOT0 as the option bytes say) while NRST is released"
             let parity = "the bootloader talks 8E1 (even parity): set the port to 8E1"
             let wiring = "cross TX→RX and RX→TX (PA9/PA10 on most parts) and connect GND"
             let hint = (parityFirst ? [parity, pins, wiring] : [pins, parity, wiring]).joined(separator: "; ")
@@ -396,15 +402,18 @@ public enum STM32SyncFailure {
             evidence["first-line"] = line
             return BootwireError(
                 .applicationRunning, "the application answered, not the bootloader: \"\(line)\"",
-                hint: "hold BOOT0 high while resetting the STM32 so that it starts its system bootloader", evidence: evidence)
+                hint: "hold BOOT0 high while resetting the STM32 so that it starts its system bootloader",
+                evidence: evidence)
         }
         if all.allSatisfy({ $0 == 0x00 }) {
             return BootwireError(
                 .protocolError, "only 0x00 bytes came back: the line is held low",
-                hint: "the adapter's RX sees a break: check that the STM32's TX is connected and powered", evidence: evidence)
+                hint: "the adapter's RX sees a break: check that the STM32's TX is connected and powered",
+                evidence: evidence)
         }
         return BootwireError(
             .protocolError, "bytes that are neither ACK nor NACK answered 0x7F",
-            hint: "another program or device is talking on this line (close it), or the rate is far off", evidence: evidence)
+            hint: "another program or device is talking on this line (close it), or the rate is far off",
+            evidence: evidence)
     }
 }

@@ -17,7 +17,8 @@ public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "0x" + String(start, radix: 16, uppercase: true).leftPadded(8) + "+0x" + String(size, radix: 16, uppercase: true)
+        "0x" + String(start, radix: 16, uppercase: true).leftPadded(8) + "+0x"
+            + String(size, radix: 16, uppercase: true)
     }
 }
 

@@ -81,7 +81,9 @@ public struct STM32FlashGeometry: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let kib = size >> 10
         var text = "\(kib) KiB, \(pageCount) pages of \(pageSize >> 10) KiB"
-        if bankCount == 2 { text += " in 2 banks" + (banksSwapped ? " (swapped: bank 2 at 0x\(String(base, radix: 16)))" : "") }
+        if bankCount == 2 {
+            text += " in 2 banks" + (banksSwapped ? " (swapped: bank 2 at 0x\(String(base, radix: 16)))" : "")
+        }
         if let secure = firstSecurePage, secure < pageCount { text += ", secure from page \(secure)" }
         return text
     }

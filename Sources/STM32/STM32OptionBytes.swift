@@ -38,8 +38,12 @@ public struct STM32OptionBytes: Sendable, Equatable {
         layout = device.optionLayout
         ranges = device.optionBytes
         writeProtectPagesPerBit = device.writeProtectPagesPerBit
-        self.areas = zip(device.optionBytes, areas + Array(repeating: [], count: max(0, device.optionBytes.count - areas.count)))
-            .map { range, bytes in Array(bytes.prefix(range.size)) + Array(repeating: 0xFF, count: max(0, range.size - bytes.count)) }
+        self.areas = zip(
+            device.optionBytes, areas + Array(repeating: [], count: max(0, device.optionBytes.count - areas.count))
+        )
+        .map { range, bytes in
+            Array(bytes.prefix(range.size)) + Array(repeating: 0xFF, count: max(0, range.size - bytes.count))
+        }
     }
 
     /// As the part leaves the factory: level 0, no write protection; L4 dual bank, BFB2 off;
@@ -49,7 +53,9 @@ public struct STM32OptionBytes: Sendable, Equatable {
             device: device, areas: device.optionBytes.map { [UInt8](repeating: 0xFF, count: $0.size) })
         switch device.optionLayout {
         case .f1:
-            options.areas[0] = [0xA5, 0x5A, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00]
+            options.areas[0] = [
+                0xA5, 0x5A, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
+            ]
         case .l4:
             options.setWord(area: 0, offset: 0x00, 0xFFEF_F8AA)
             for area in 0..<2 {
@@ -88,7 +94,8 @@ public struct STM32OptionBytes: Sendable, Equatable {
 
     /// Sets a 64-bit slot's value and its complement (L4/WB).
     public mutating func setWord(area: Int, offset: Int, _ value: UInt32) {
-        areas[area].replaceSubrange(offset..<(offset + 8), with: STM32Protocol.littleEndian32(value) + STM32Protocol.littleEndian32(~value))
+        areas[area].replaceSubrange(
+            offset..<(offset + 8), with: STM32Protocol.littleEndian32(value) + STM32Protocol.littleEndian32(~value))
     }
 
     /// A 32-bit register (H5).
@@ -151,7 +158,8 @@ public struct STM32OptionBytes: Sendable, Equatable {
         var found: [UInt32] = []
         switch layout {
         case .f1:
-            for offset in stride(from: 0, to: areas[0].count - 1, by: 2) where areas[0][offset] ^ areas[0][offset + 1] != 0xFF {
+            for offset in stride(from: 0, to: areas[0].count - 1, by: 2)
+            where areas[0][offset] ^ areas[0][offset + 1] != 0xFF {
                 found.append(ranges[0].start + UInt32(offset))
             }
         case .l4, .wb:
@@ -172,7 +180,9 @@ public struct STM32OptionBytes: Sendable, Equatable {
         var ranges: [ClosedRange<Int>] = []
         switch layout {
         case .f1:
-            let bits = UInt32(areas[0][8]) | UInt32(areas[0][10]) << 8 | UInt32(areas[0][12]) << 16 | UInt32(areas[0][14]) << 24
+            let bits =
+                UInt32(areas[0][8]) | UInt32(areas[0][10]) << 8 | UInt32(areas[0][12]) << 16 | UInt32(areas[0][14])
+                << 24
             let perBit = max(writeProtectPagesPerBit, 1)
             for bit in 0..<32 where bits & (1 << bit) == 0 {
                 let first = bit * perBit
@@ -216,11 +226,17 @@ public struct STM32OptionBytes: Sendable, Equatable {
         parts.append(
             protected.isEmpty
                 ? "no write protection"
-                : "write-protected pages " + protected.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ","))
+                : "write-protected pages "
+                    + protected.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(
+                        separator: ","))
         if let dual = dualBank { parts.append(dual ? "DUALBANK 1" : "DUALBANK 0") }
-        if let swapped = bootFromBank2 { parts.append(layout == .h5 ? "SWAP_BANK \(swapped ? 1 : 0)" : "BFB2 \(swapped ? 1 : 0)") }
+        if let swapped = bootFromBank2 {
+            parts.append(layout == .h5 ? "SWAP_BANK \(swapped ? 1 : 0)" : "BFB2 \(swapped ? 1 : 0)")
+        }
         if let secure = secureFlashStartPage { parts.append("SFSA 0x\(String(secure, radix: 16, uppercase: true))") }
-        if !complementMismatches.isEmpty { parts.append("\(complementMismatches.count) values disagree with their complement") }
+        if !complementMismatches.isEmpty {
+            parts.append("\(complementMismatches.count) values disagree with their complement")
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -296,7 +312,9 @@ public struct STM32OptionBytes: Sendable, Equatable {
         areas[area].replaceSubrange(offset..<(offset + bytes.count), with: bytes)
         switch layout {
         case .f1:
-            for value in stride(from: 0, to: areas[area].count - 1, by: 2) { areas[area][value + 1] = ~areas[area][value] }
+            for value in stride(from: 0, to: areas[area].count - 1, by: 2) {
+                areas[area][value + 1] = ~areas[area][value]
+            }
         case .l4, .wb:
             for slot in stride(from: 0, to: areas[area].count - 7, by: 8) {
                 setWord(area: area, offset: slot, word(area: area, offset: slot))

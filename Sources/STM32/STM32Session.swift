@@ -80,7 +80,10 @@ public final class STM32Session {
 
     private var link: any Link { client.link }
 
-    private init(client: STM32BootloaderClient, identity: STM32Identity, options: STM32ConnectOptions, events: @escaping EventSink) {
+    private init(
+        client: STM32BootloaderClient, identity: STM32Identity, options: STM32ConnectOptions,
+        events: @escaping EventSink
+    ) {
         self.client = client
         self.identity = identity
         self.options = options
@@ -89,8 +92,12 @@ public final class STM32Session {
 
     /// Line settings, boot entry, sync (0x7F), then Get Version, Get, Get ID, the flash size
     /// register and the option bytes.
-    public static func connect(link: any Link, options: STM32ConnectOptions, events: @escaping EventSink) throws -> STM32Session {
-        events(.stage("connect", detail: "\(link.name) at \(options.baud) baud \(options.parity == .even ? "8E1" : "8N1")"))
+    public static func connect(link: any Link, options: STM32ConnectOptions, events: @escaping EventSink) throws
+        -> STM32Session
+    {
+        events(
+            .stage("connect", detail: "\(link.name) at \(options.baud) baud \(options.parity == .even ? "8E1" : "8N1")")
+        )
         for note in try link.configure(baud: options.baud, parity: options.parity) { events(.note(note)) }
         let client = STM32BootloaderClient(link: link)
         _ = try BootEntry.drive(options.bootSequence, on: link, events: events)
@@ -103,7 +110,8 @@ public final class STM32Session {
     /// identity afresh.
     public func reconnect() throws {
         applicationStarted = false
-        identity = try Self.handshake(client: client, options: options, attempts: max(options.syncAttempts, 10), events: events)
+        identity = try Self.handshake(
+            client: client, options: options, attempts: max(options.syncAttempts, 10), events: events)
         events(.note(.info("after the reset: " + identity.summary)))
     }
 
@@ -180,7 +188,8 @@ public final class STM32Session {
                         "readout protection (level 1) is active: only Get, Get Version, Get ID and Readout Unprotect "
                             + "are accepted; Readout Unprotect mass-erases the flash")))
         } catch let error as BootwireError where error.code == .addressOutOfRange {
-            events(.note(.info("the option bytes are not readable here (\(error.message)); assuming the factory layout")))
+            events(
+                .note(.info("the option bytes are not readable here (\(error.message)); assuming the factory layout")))
         }
         identity.geometry = device.geometry(flashSize: identity.flashSize, options: identity.optionBytes)
         return identity
@@ -191,7 +200,8 @@ public final class STM32Session {
     private var times: STM32FlashTimes { identity.device?.times ?? Self.unknownPartTimes }
 
     /// For a part not in the table: long enough for the slowest families (F4 sectors).
-    static let unknownPartTimes = STM32FlashTimes(pageErase: (1000, 4000), massErase: (16_000, 32_000), program: (0.1, 0.5))
+    static let unknownPartTimes = STM32FlashTimes(
+        pageErase: (1000, 4000), massErase: (16_000, 32_000), program: (0.1, 0.5))
 
     private static func seconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e9 }
 
@@ -259,13 +269,16 @@ public final class STM32Session {
             do {
                 if eraseCommand == .erase {
                     guard part.allSatisfy({ $0 <= 0xFF }) else {
-                        throw BootwireError(.addressOutOfRange, "the legacy Erase command (0x43) numbers pages up to 255")
+                        throw BootwireError(
+                            .addressOutOfRange, "the legacy Erase command (0x43) numbers pages up to 255")
                     }
                     try client.erase(pages: part, timeout: pageEraseTimeout(pages: part.count))
                 } else {
                     try client.extendedErase(pages: part, timeout: pageEraseTimeout(pages: part.count))
                 }
-            } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command" {
+            } catch let error as BootwireError
+                where error.code == .deviceError && error.evidence["refused-at"] != "command"
+            {
                 throw explainRefusedErase(error, pages: part)
             }
             done += part.count
@@ -293,14 +306,17 @@ public final class STM32Session {
         let geometry = try requireGeometry("erase a bank")
         guard geometry.bankCount == 2, bank == 1 || bank == 2 else {
             throw BootwireError(
-                .addressOutOfRange, "this part has \(geometry.bankCount) bank(s) at its size and options: no bank \(bank) to erase")
+                .addressOutOfRange,
+                "this part has \(geometry.bankCount) bank(s) at its size and options: no bank \(bank) to erase")
         }
         guard try requireEraseCommand() == .extendedErase else {
-            throw BootwireError(.deviceError, "bank erase needs Extended Erase (0x44), which this bootloader does not list")
+            throw BootwireError(
+                .deviceError, "bank erase needs Extended Erase (0x44), which this bootloader does not list")
         }
         do {
             try client.extendedErase(bank == 1 ? .bank1 : .bank2, timeout: massEraseTimeout(banks: 1))
-        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command" {
+        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command"
+        {
             throw explainRefusedErase(error, pages: Array(geometry.pages(ofBank: bank)))
         }
     }
@@ -320,7 +336,8 @@ public final class STM32Session {
             } else {
                 try client.extendedErase(.mass, timeout: massEraseTimeout(banks: banks))
             }
-        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command" {
+        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command"
+        {
             throw explainRefusedErase(error, pages: identity.geometry.map { Array(0..<$0.pageCount) } ?? [])
         }
     }
@@ -364,7 +381,9 @@ public final class STM32Session {
             let block = Array(data[offset..<min(offset + room, data.count)])
             do {
                 try client.writeMemory(address: at, data: block, timeout: writeTimeout(bytes: block.count))
-            } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] == "data" {
+            } catch let error as BootwireError
+                where error.code == .deviceError && error.evidence["refused-at"] == "data"
+            {
                 throw explainRefusedWrite(error, address: at, block: block)
             } catch let error as BootwireError where error.code == .addressOutOfRange {
                 throw explainRefusedAccess(error, address: at, count: block.count, reading: false)
@@ -382,7 +401,9 @@ public final class STM32Session {
     }
 
     /// Compares flash with `data`; `verify-mismatch` names the first address that differs.
-    public func verify(_ data: [UInt8], at address: UInt32, method: VerifyMethod = .automatic, label: String = "verify") throws {
+    public func verify(_ data: [UInt8], at address: UInt32, method: VerifyMethod = .automatic, label: String = "verify")
+        throws
+    {
         guard !data.isEmpty else { return }
         let useChecksum =
             switch method {
@@ -414,7 +435,8 @@ public final class STM32Session {
                     + "expected 0x\(Hex.string([data[index]])))",
                 hint: "erase before writing (STM32 flash cannot be programmed twice), then write again",
                 evidence: [
-                    "address": STM32BootloaderClient.hex(bad), "read": Hex.string(flash[index..<min(index + 16, flash.count)]),
+                    "address": STM32BootloaderClient.hex(bad),
+                    "read": Hex.string(flash[index..<min(index + 16, flash.count)]),
                     "expected": Hex.string(data[index..<min(index + 16, data.count)]),
                 ])
         }
@@ -432,7 +454,8 @@ public final class STM32Session {
         precondition(address % 4 == 0 && length % 4 == 0)
         if identity.lists(.getChecksum) {
             // The CRC unit runs far faster than the line; 1 MB/s is generous.
-            return try client.checksum(address: address, length: UInt32(length), timeout: 1 + Double(length) / 1_000_000)
+            return try client.checksum(
+                address: address, length: UInt32(length), timeout: 1 + Double(length) / 1_000_000)
         }
         return STM32CRC.checksum(try read(address: address, length: length, label: "checksum"))
     }
@@ -451,8 +474,10 @@ public final class STM32Session {
     /// Write protection for these pages (bootloader numbering), in the family's scheme.
     public func writeProtect(pages: ClosedRange<Int>) throws {
         let geometry = try requireGeometry("write-protect pages")
-        guard let device = identity.device, let codes = device.writeProtectCodes(pages: pages, geometry: geometry) else {
-            throw BootwireError(.deviceError, "pages \(pages.lowerBound)-\(pages.upperBound) cannot be write-protected on this part")
+        guard let device = identity.device, let codes = device.writeProtectCodes(pages: pages, geometry: geometry)
+        else {
+            throw BootwireError(
+                .deviceError, "pages \(pages.lowerBound)-\(pages.upperBound) cannot be write-protected on this part")
         }
         try writeProtect(codes: codes)
     }
@@ -487,9 +512,12 @@ public final class STM32Session {
     /// Writes option bytes at their address (one area of `device.optionBytes`); the part
     /// applies them and resets.
     public func writeOptionBytes(_ bytes: [UInt8], at address: UInt32) throws {
-        guard let device = identity.device, device.optionBytes.contains(where: { $0.contains(address, count: bytes.count) }) else {
+        guard let device = identity.device,
+            device.optionBytes.contains(where: { $0.contains(address, count: bytes.count) })
+        else {
             throw BootwireError(
-                .addressOutOfRange, "\(STM32BootloaderClient.hex(address))+\(bytes.count) is not inside this part's option bytes")
+                .addressOutOfRange,
+                "\(STM32BootloaderClient.hex(address))+\(bytes.count) is not inside this part's option bytes")
         }
         try client.writeMemory(address: address, data: bytes, timeout: 5)
         try reconnect()
@@ -521,7 +549,8 @@ public final class STM32Session {
             var bytes: [UInt8] = []
             while bytes.count < range.size {
                 let count = min(STM32Protocol.maxTransfer, range.size - bytes.count)
-                guard let chunk = try? client.readMemory(address: range.start + UInt32(bytes.count), count: count) else { return nil }
+                guard let chunk = try? client.readMemory(address: range.start + UInt32(bytes.count), count: count)
+                else { return nil }
                 bytes += chunk
             }
             areas.append(bytes)
@@ -532,9 +561,11 @@ public final class STM32Session {
     private func protectedError(pages: [Int], protected: [ClosedRange<Int>], action: String) -> BootwireError? {
         let hit = pages.filter { page in protected.contains { $0.contains(page) } }
         guard let first = hit.first, let last = hit.last else { return nil }
-        let list = protected.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+        let list = protected.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(
+            separator: ",")
         return BootwireError(
-            .deviceProtected, "write protection refused the \(action): page\(first == last ? " \(first) is" : "s \(first)-\(last) are") write-protected",
+            .deviceProtected,
+            "write protection refused the \(action): page\(first == last ? " \(first) is" : "s \(first)-\(last) are") write-protected",
             hint: "Write Unprotect (0x73) lifts all write protection; the part resets and the flash contents stay",
             evidence: ["write-protected-pages": list, "refused-pages": first == last ? "\(first)" : "\(first)-\(last)"])
     }
@@ -543,7 +574,9 @@ public final class STM32Session {
         guard let geometry = identity.geometry else { return error }
         if let options = currentOptionBytes() {
             identity.optionBytes = options
-            if let protected = protectedError(pages: pages, protected: options.writeProtectedPages(geometry), action: "erase") {
+            if let protected = protectedError(
+                pages: pages, protected: options.writeProtectedPages(geometry), action: "erase")
+            {
                 return protected
             }
         }
@@ -561,7 +594,9 @@ public final class STM32Session {
         let pages = geometry.pages(covering: address, length: block.count)
         if let options = currentOptionBytes() {
             identity.optionBytes = options
-            if let protected = protectedError(pages: pages, protected: options.writeProtectedPages(geometry), action: "write") {
+            if let protected = protectedError(
+                pages: pages, protected: options.writeProtectedPages(geometry), action: "write")
+            {
                 return protected
             }
         }
@@ -571,9 +606,13 @@ public final class STM32Session {
         {
             let at = address + UInt32(index)
             return BootwireError(
-                .deviceError, "the flash at \(STM32BootloaderClient.hex(at)) is not erased, so the bootloader refused to program it",
+                .deviceError,
+                "the flash at \(STM32BootloaderClient.hex(at)) is not erased, so the bootloader refused to program it",
                 hint: "STM32 flash cannot be programmed twice: erase the pages first",
-                evidence: error.evidence.merging(["address": STM32BootloaderClient.hex(at), "read": Hex.string(current[index..<min(index + 8, current.count)])]) { $1 })
+                evidence: error.evidence.merging([
+                    "address": STM32BootloaderClient.hex(at),
+                    "read": Hex.string(current[index..<min(index + 8, current.count)]),
+                ]) { $1 })
         }
         return error
     }
@@ -583,13 +622,16 @@ public final class STM32Session {
             let page = geometry.pages(covering: address, length: count).first(where: { $0 >= secure })
         else { return error }
         return BootwireError(
-            .deviceProtected, "\(STM32BootloaderClient.hex(address)) lies in the secure area (FUS and wireless stack, page \(page))",
-            hint: "the secure area is not \(reading ? "readable" : "writable") through the bootloader; the FUS manages it",
+            .deviceProtected,
+            "\(STM32BootloaderClient.hex(address)) lies in the secure area (FUS and wireless stack, page \(page))",
+            hint:
+                "the secure area is not \(reading ? "readable" : "writable") through the bootloader; the FUS manages it",
             evidence: error.evidence.merging(["page": "\(page)", "sfsa": "\(secure)"]) { $1 })
     }
 
     private func progress(_ label: String, _ done: Int, _ total: Int, since start: UInt64) {
         let seconds = Double(MonotonicClock.now() - start) / 1e9
-        events(.progress(label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
+        events(
+            .progress(label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
     }
 }

@@ -180,7 +180,8 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             if buffer.count < 2 {
                 2
             } else {
-                Int(buffer[0]) << 8 | Int(buffer[1]) >= 0xFFF0 ? 3 : 2 + 2 * (Int(buffer[0]) << 8 + Int(buffer[1]) + 1) + 1
+                Int(buffer[0]) << 8 | Int(buffer[1]) >= 0xFFF0
+                    ? 3 : 2 + 2 * (Int(buffer[0]) << 8 + Int(buffer[1]) + 1) + 1
             }
         case .waitSync, .application, .disabled: Int.max
         }
@@ -234,7 +235,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         case .writeProtect:
             let codes = Array(frame[1..<(frame.count - 1)])
             guard STM32Protocol.xor(frame) == 0 else { return refuse("Write Protect: bad checksum") }
-            guard optionBytes.applyWriteProtect(codes: codes) else { return refuse("Write Protect \(Hex.string(codes))") }
+            guard optionBytes.applyWriteProtect(codes: codes) else {
+                return refuse("Write Protect \(Hex.string(codes))")
+            }
             log?("Write Protect \(Hex.string(codes, separator: " ")) → 79, reset")
             let actions: [DeviceAction] = [.busy(nanoseconds: optionTime), ack]
             reset()
@@ -253,14 +256,18 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             phase = .command
             log?("Get Checksum \(Self.hex(address))+\(length) → 79 79 \(Hex.string(crc))")
             // The CRC unit reads a word per cycle or so: about 4 bytes per 10 ns at 100 MHz+.
-            return [ack, .busy(nanoseconds: UInt64(length) * 3), send([STM32Protocol.ack] + crc + [STM32Protocol.xor(crc)])]
+            return [
+                ack, .busy(nanoseconds: UInt64(length) * 3), send([STM32Protocol.ack] + crc + [STM32Protocol.xor(crc)]),
+            ]
         case .waitSync, .application, .disabled:
             return []
         }
     }
 
     private func command(_ code: UInt8, complement: UInt8) -> [DeviceAction] {
-        guard code ^ complement == 0xFF else { return refuse("command \(Hex.string([code, complement])): bad complement") }
+        guard code ^ complement == 0xFF else {
+            return refuse("command \(Hex.string([code, complement])): bad complement")
+        }
         guard device.commands.contains(code), let command = STM32Command(rawValue: code) else {
             return refuse("command 0x\(Hex.string([code])): not offered")
         }
@@ -269,7 +276,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         }
         switch command {
         case .get:
-            let reply = [STM32Protocol.ack, UInt8(device.commands.count), device.bootloaderVersion] + device.commands + [STM32Protocol.ack]
+            let reply =
+                [STM32Protocol.ack, UInt8(device.commands.count), device.bootloaderVersion] + device.commands + [
+                    STM32Protocol.ack
+                ]
             log?("Get → \(Hex.string(reply, separator: " "))")
             return [send(reply)]
         case .getVersion:
@@ -277,7 +287,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             log?("Get Version → \(Hex.string(reply, separator: " "))")
             return [send(reply)]
         case .getID:
-            let reply = [STM32Protocol.ack, 0x01, UInt8(device.productID >> 8), UInt8(device.productID & 0xFF), STM32Protocol.ack]
+            let reply = [
+                STM32Protocol.ack, 0x01, UInt8(device.productID >> 8), UInt8(device.productID & 0xFF),
+                STM32Protocol.ack,
+            ]
             log?("Get ID → \(Hex.string(reply, separator: " "))")
             return [send(reply)]
         case .readMemory: phase = .readAddress
@@ -302,7 +315,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         case .readoutUnprotect:
             // The regression erases all user flash (not a WB's secure area), then level 0.
             let geometry = self.geometry
-            for page in 0..<geometry.pageCount where geometry.isAccessible(page: page) { erasePhysical(page: page, geometry) }
+            for page in 0..<geometry.pageCount where geometry.isAccessible(page: page) {
+                erasePhysical(page: page, geometry)
+            }
             if device.optionLayout == .f1 {
                 optionBytes = STM32OptionBytes.factory(for: device)
             } else {
@@ -351,7 +366,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
                 let kib = configuration.flashSize >> 10
                 return UInt8(truncatingIfNeeded: at == flashSize.start ? kib : kib >> 8)
             }
-            if uniqueID.contains(at) { return configuration.uniqueID[Int(at - uniqueID.start) % configuration.uniqueID.count] }
+            if uniqueID.contains(at) {
+                return configuration.uniqueID[Int(at - uniqueID.start) % configuration.uniqueID.count]
+            }
             return 0x00
         }
     }
@@ -367,13 +384,19 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     private func writeMemory(_ frame: [UInt8], at address: UInt32) -> [DeviceAction] {
         let data = Array(frame[1..<(frame.count - 1)])
         guard STM32Protocol.xor(frame) == 0 else { return refuse("Write Memory \(Self.hex(address)): bad checksum") }
-        guard data.count % 4 == 0 else { return refuse("Write Memory \(Self.hex(address)): \(data.count) bytes, not whole words") }
+        guard data.count % 4 == 0 else {
+            return refuse("Write Memory \(Self.hex(address)): \(data.count) bytes, not whole words")
+        }
         phase = .command
         let geometry = self.geometry
         if geometry.range.contains(address) {
-            guard geometry.range.contains(address, count: data.count) else { return refuse("Write Memory past the end of flash") }
+            guard geometry.range.contains(address, count: data.count) else {
+                return refuse("Write Memory past the end of flash")
+            }
             let pages = geometry.pages(covering: address, length: data.count)
-            guard pages.allSatisfy({ geometry.isAccessible(page: $0) }) else { return refuse("Write Memory into the secure area") }
+            guard pages.allSatisfy({ geometry.isAccessible(page: $0) }) else {
+                return refuse("Write Memory into the secure area")
+            }
             let protected = loadedOptions.writeProtectedPages(geometry)
             if let page = pages.first(where: { page in protected.contains { $0.contains(page) } }) {
                 return refuse("Write Memory \(Self.hex(address)): page \(page) is write-protected")
@@ -437,7 +460,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     /// refuses the whole command.
     private func erase(pages: [Int], what: String) -> [DeviceAction] {
         let geometry = self.geometry
-        if let bad = pages.first(where: { !geometry.isAccessible(page: $0) }) { return refuse("\(what): page \(bad) does not exist or is secure") }
+        if let bad = pages.first(where: { !geometry.isAccessible(page: $0) }) {
+            return refuse("\(what): page \(bad) does not exist or is secure")
+        }
         let protected = loadedOptions.writeProtectedPages(geometry)
         if let page = pages.first(where: { page in protected.contains { $0.contains(page) } }) {
             return refuse("\(what): page \(page) is write-protected")

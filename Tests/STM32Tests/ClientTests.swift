@@ -1,8 +1,8 @@
 import BootwireCore
 import Testing
+import VirtualDevices
 
 @testable import STM32
-import VirtualDevices
 
 /// The client on a scripted line: the sync cases of the spec's section 1 and the odd replies
 /// real parts give.
@@ -77,12 +77,16 @@ import VirtualDevices
 
     @Test func textIsTheApplication() {
         let link = ScriptedLink { _ in Array("app v1.2 ready\r\n".utf8) }
-        #expect(bootwireError { _ = try STM32BootloaderClient(link: link).sync(replyTimeout: 0.01) }?.code == .applicationRunning)
+        #expect(
+            bootwireError { _ = try STM32BootloaderClient(link: link).sync(replyTimeout: 0.01) }?.code
+                == .applicationRunning)
     }
 
     @Test func otherBytesAreAnotherTalker() {
         let link = ScriptedLink { _ in [0x12, 0xC4, 0x99] }
-        #expect(bootwireError { _ = try STM32BootloaderClient(link: link).sync(replyTimeout: 0.01) }?.code == .protocolError)
+        #expect(
+            bootwireError { _ = try STM32BootloaderClient(link: link).sync(replyTimeout: 0.01) }?.code == .protocolError
+        )
     }
 }
 
@@ -171,7 +175,9 @@ import VirtualDevices
 
     @Test func anACKedSyncThenANACKedGetIsAProtocolError() {
         let link = ScriptedLink(parity: .even) { $0 == [0x7F] ? [0x79] : [0x1F] }
-        let error = bootwireError { _ = try STM32Session.connect(link: link, options: STM32ConnectOptions(), events: { _ in }) }
+        let error = bootwireError {
+            _ = try STM32Session.connect(link: link, options: STM32ConnectOptions(), events: { _ in })
+        }
         #expect(error?.code == .protocolError)
         #expect(error?.evidence["likely"] == "line")
     }

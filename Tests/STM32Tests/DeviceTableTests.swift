@@ -8,7 +8,8 @@ import Testing
         #expect(d.key == "l476" && d.family == .l4)
         #expect(d.flashBase == 0x0800_0000 && d.flashSize == 1 << 20)
         #expect(d.pageSize == 2048 && d.banks == 2 && d.dualBankOption)
-        #expect(d.optionBytes == [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)])
+        #expect(
+            d.optionBytes == [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)])
         #expect(d.flashSizeRegister == 0x1FFF_75E0 && d.uniqueIDAddress == 0x1FFF_7590)
         #expect(d.firstFreeRAM == 0x2000_3100 && d.ram.end == 0x2001_8000)
         #expect(d.systemMemory.start == 0x1FFF_0000 && d.systemMemory.end == 0x1FFF_7000)
@@ -51,7 +52,8 @@ import Testing
         #expect(d.commands.contains(0x43) != d.commands.contains(0x44))
         #expect(d.flashSize % (d.pageSize * d.banks) == 0 && d.maxFlashSize >= d.flashSize)
         #expect(d.ram.contains(d.firstFreeRAM))
-        #expect(d.times.pageEraseTypical <= d.times.pageEraseMaximum && d.times.programTypical <= d.times.programMaximum)
+        #expect(
+            d.times.pageEraseTypical <= d.times.pageEraseMaximum && d.times.programTypical <= d.times.programMaximum)
         #expect(d.times.massEraseTypical <= d.times.massEraseMaximum)
         #expect(STM32OptionBytes.factory(for: d).readoutProtection == .level0)
     }

@@ -147,12 +147,15 @@ import VirtualDevices
     }
 
     @Test func f103UsesTheLegacyErase() throws {
-        let device = VirtualSTM32(configuration: .init(device: STM32DeviceTable.f103), flash: [UInt8](repeating: 0, count: 64 << 10))
+        let device = VirtualSTM32(
+            configuration: .init(device: STM32DeviceTable.f103), flash: [UInt8](repeating: 0, count: 64 << 10))
         try withVirtualSTM32(device) { runner in
             let (_, session) = try connect(runner)
             #expect(session.identity.flashSize == 64 << 10 && session.identity.geometry?.pageCount == 64)
             #expect(try session.erase(address: 0x0800_0400, length: 2048) == [1, 2])
-            #expect(device.flash[0x3FF] == 0 && device.flash[0x400..<0xC00].allSatisfy { $0 == 0xFF } && device.flash[0xC00] == 0)
+            #expect(
+                device.flash[0x3FF] == 0 && device.flash[0x400..<0xC00].allSatisfy { $0 == 0xFF }
+                    && device.flash[0xC00] == 0)
             try session.massErase()
         }
         #expect(device.flash.allSatisfy { $0 == 0xFF })
@@ -178,7 +181,8 @@ import VirtualDevices
             let (_, session) = try connect(runner)
             var optr = try #require(session.identity.optionBytes).word(area: 0, offset: 0)
             optr |= 1 << 20
-            try session.writeOptionBytes(STM32Protocol.littleEndian32(optr) + STM32Protocol.littleEndian32(~optr), at: 0x1FFF_7800)
+            try session.writeOptionBytes(
+                STM32Protocol.littleEndian32(optr) + STM32Protocol.littleEndian32(~optr), at: 0x1FFF_7800)
             #expect(session.identity.geometry?.banksSwapped == true)
             try session.write([9, 9, 9, 9], at: 0x0800_0000)
             #expect(device.flash[0x8_0000] == 9 && device.flash[0] == 0xFF)

@@ -100,7 +100,9 @@ func withVirtualSTM32<T>(
 }
 
 /// Opens the runner's port and connects a session at 115200 (8E1 asked; a pty gives 8N1).
-func connect(_ runner: VirtualDeviceRunner, events: EventLog = EventLog(), attempts: Int = 3) throws -> (SerialPort, STM32Session) {
+func connect(_ runner: VirtualDeviceRunner, events: EventLog = EventLog(), attempts: Int = 3) throws -> (
+    SerialPort, STM32Session
+) {
     let port = try SerialPort.open(runner.slavePath)
     var options = STM32ConnectOptions()
     options.syncAttempts = attempts

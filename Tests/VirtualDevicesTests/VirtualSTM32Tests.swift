@@ -183,7 +183,9 @@ let f103 = STM32DeviceTable.f103
         #expect(device.answer("7f") == [0x79])
         #expect(device.answer("43 bc") == [0x79])
         #expect(device.answer("01 02 03 00") == [0x79])  // pages 2..3
-        #expect(device.flash[0x7FF] == 0 && device.flash[0x800..<0x1000].allSatisfy { $0 == 0xFF } && device.flash[0x1000] == 0)
+        #expect(
+            device.flash[0x7FF] == 0 && device.flash[0x800..<0x1000].allSatisfy { $0 == 0xFF }
+                && device.flash[0x1000] == 0)
         #expect(device.answer("43 bc") == [0x79])
         #expect(device.answer("00 00 01") == [0x1F])  // bad checksum
         #expect(device.answer("43 bc") == [0x79])
@@ -199,11 +201,15 @@ let f103 = STM32DeviceTable.f103
         // The spec's trace: page 1 only.
         #expect(device.answer("44 bb") == [0x79])
         #expect(device.answer("00 00 00 01 01") == [0x79])
-        #expect(device.flash[0x7FF] == 0 && device.flash[0x800..<0x1000].allSatisfy { $0 == 0xFF } && device.flash[0x1000] == 0)
+        #expect(
+            device.flash[0x7FF] == 0 && device.flash[0x800..<0x1000].allSatisfy { $0 == 0xFF }
+                && device.flash[0x1000] == 0)
         // Page 256 is bank 2's first page, at 0x08080000.
         #expect(device.answer("44 bb") == [0x79])
         #expect(device.answer("00 00 01 00 01") == [0x79])
-        #expect(device.flash[0x7_FFFF] == 0 && device.flash[0x8_0000..<0x8_0800].allSatisfy { $0 == 0xFF } && device.flash[0x8_0800] == 0)
+        #expect(
+            device.flash[0x7_FFFF] == 0 && device.flash[0x8_0000..<0x8_0800].allSatisfy { $0 == 0xFF }
+                && device.flash[0x8_0800] == 0)
         // Page 512 does not exist.
         #expect(device.answer("44 bb") == [0x79])
         #expect(device.answer("00 00 02 00 02") == [0x1F])
@@ -294,7 +300,8 @@ let f103 = STM32DeviceTable.f103
 /// Readout and write protection (spec 1 "RDP gating", 2 0x63–0x92, 6 item 4).
 @Suite struct VirtualSTM32ProtectionTests {
     func locked(_ device: STM32Device = l476) -> VirtualSTM32 {
-        let virtual = VirtualSTM32.make(device: device, faults: [.locked(keyHash: nil)], flash: [UInt8](repeating: 0x42, count: 4096))
+        let virtual = VirtualSTM32.make(
+            device: device, faults: [.locked(keyHash: nil)], flash: [UInt8](repeating: 0x42, count: 4096))
         #expect(virtual.readoutProtection == .level1)
         #expect(virtual.answer("7f") == [0x79])
         return virtual
@@ -377,7 +384,10 @@ let f103 = STM32DeviceTable.f103
     }
 
     @Test func optionByteWritesApplyAtTheReset() {
-        let device = VirtualSTM32(configuration: .init(device: l476), flash: [UInt8](repeating: 0xA0, count: 16) + [UInt8](repeating: 0xFF, count: 0x8_0000 - 16) + [UInt8](repeating: 0xB0, count: 16))
+        let device = VirtualSTM32(
+            configuration: .init(device: l476),
+            flash: [UInt8](repeating: 0xA0, count: 16) + [UInt8](repeating: 0xFF, count: 0x8_0000 - 16)
+                + [UInt8](repeating: 0xB0, count: 16))
         #expect(device.answer("7f") == [0x79])
         // OPTR with BFB2 (bit 20) set: ff ff ef ff → ff ff ff ff in the third byte.
         #expect(device.answer("31 ce") == [0x79])
@@ -394,7 +404,9 @@ let f103 = STM32DeviceTable.f103
 
 /// The virtual STM32 behind a real pty: autobaud, the reset on open, the wire model.
 @MainActor @Suite struct VirtualSTM32RunnerTests {
-    func withSTM32(_ device: VirtualSTM32, wire: WireModel = .instant, _ body: (VirtualDeviceRunner) throws -> Void) throws {
+    func withSTM32(_ device: VirtualSTM32, wire: WireModel = .instant, _ body: (VirtualDeviceRunner) throws -> Void)
+        throws
+    {
         let runner = try VirtualDeviceRunner(device: device, wire: wire)
         runner.start()
         defer { runner.stop() }
@@ -463,7 +475,8 @@ let f103 = STM32DeviceTable.f103
 @Suite struct EmulateSTM32CommandTests {
     @Test func writesReachTheDumpAndTheOptionBytesDump() throws {
         let executable = try #require(EmulateCommandTests.executable, "build the package first: bootwire not found")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bootwire-stm32-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bootwire-stm32-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let link = folder.appendingPathComponent("tty").path
@@ -481,7 +494,9 @@ let f103 = STM32DeviceTable.f103
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         let deadline = Deadline.after(milliseconds: 10_000)
-        while !FileManager.default.fileExists(atPath: link) && !deadline.hasPassed { MonotonicClock.sleep(milliseconds: 10) }
+        while !FileManager.default.fileExists(atPath: link) && !deadline.hasPassed {
+            MonotonicClock.sleep(milliseconds: 10)
+        }
         do {
             let host = try Host(link, baud: 115_200)
             try host.write([0x7F])
@@ -501,7 +516,10 @@ let f103 = STM32DeviceTable.f103
         #expect(options == bytes("a5 5a ff 00 ff 00 ff 00 ff 00 ff 00 ff 00 ff 00"))
     }
 
-    @Test(arguments: [["stm32", "--efuse-dump", "/tmp/x"], ["stm32", "--device", "f999"], ["qcc743", "--rdp", "1"], ["stm32", "--rdp", "3"]])
+    @Test(arguments: [
+        ["stm32", "--efuse-dump", "/tmp/x"], ["stm32", "--device", "f999"], ["qcc743", "--rdp", "1"],
+        ["stm32", "--rdp", "3"],
+    ])
     func usageErrorsExitWith2(arguments: [String]) throws {
         let executable = try #require(EmulateCommandTests.executable, "build the package first: bootwire not found")
         let process = Process()

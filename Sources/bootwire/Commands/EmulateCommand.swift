@@ -78,7 +78,8 @@ struct EmulateCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("qcc743: initial 512-byte eFuse contents.", valueName: "file"))
         var efuseImage: String?
 
-        @Option(name: .long, help: ArgumentHelp("qcc743: write the final eFuse contents here on exit.", valueName: "file"))
+        @Option(
+            name: .long, help: ArgumentHelp("qcc743: write the final eFuse contents here on exit.", valueName: "file"))
         var efuseDump: String?
     }
 
@@ -90,19 +91,27 @@ struct EmulateCommand: ParsableCommand {
                 valueName: "part"))
         var device: String?
 
-        @Option(name: .long, help: ArgumentHelp("stm32: readout protection level at power-up: 0, 1 or 2.", valueName: "level"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: readout protection level at power-up: 0, 1 or 2.", valueName: "level"))
         var rdp: Int?
 
-        @Option(name: .long, help: ArgumentHelp("stm32: page erase time (default: the datasheet's typical).", valueName: "ms"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: page erase time (default: the datasheet's typical).", valueName: "ms"))
         var pageEraseMs: Double?
 
-        @Option(name: .long, help: ArgumentHelp("stm32: mass erase time per bank (default: the datasheet's typical).", valueName: "ms"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: mass erase time per bank (default: the datasheet's typical).", valueName: "ms"))
         var massEraseMs: Double?
 
         @Option(name: .long, help: ArgumentHelp("stm32: write the final option bytes here on exit.", valueName: "file"))
         var optionBytesDump: String?
 
-        var isSet: Bool { device != nil || rdp != nil || pageEraseMs != nil || massEraseMs != nil || optionBytesDump != nil }
+        var isSet: Bool {
+            device != nil || rdp != nil || pageEraseMs != nil || massEraseMs != nil || optionBytesDump != nil
+        }
     }
 
     struct IdentityOptions: ParsableArguments {
@@ -180,7 +189,8 @@ struct EmulateCommand: ParsableCommand {
         switch device {
         case .qcc743:
             guard !stm32.isSet else {
-                throw BootwireError(.usage, "--device, --rdp, --page-erase-ms, --mass-erase-ms and --option-bytes-dump are for stm32")
+                throw BootwireError(
+                    .usage, "--device, --rdp, --page-erase-ms, --mass-erase-ms and --option-bytes-dump are for stm32")
             }
             let model = try makeDevice(faults: faults)
             return Emulated(model: model, title: "QCC743 boot ROM", bitsPerByte: 10) { [memory] in
@@ -195,10 +205,9 @@ struct EmulateCommand: ParsableCommand {
             }
             let model = try makeSTM32(faults: faults)
             let part = model.device
-            return Emulated(
-                model: model, title: "STM32 bootloader (\(part.referencePart), \(part.name), PID 0x\(String(part.productID, radix: 16)))",
-                bitsPerByte: 11
-            ) { [memory, stm32] in
+            let pid = String(part.productID, radix: 16)
+            let title = "STM32 bootloader (\(part.referencePart), \(part.name), PID 0x\(pid))"
+            return Emulated(model: model, title: title, bitsPerByte: 11) { [memory, stm32] in
                 if let dump = memory.dump { try write(model.flash, to: dump) }
                 if let dump = stm32.optionBytesDump { try write(model.optionBytes.areas.flatMap { $0 }, to: dump) }
             }
@@ -209,12 +218,15 @@ struct EmulateCommand: ParsableCommand {
         let key = stm32.device ?? "l476"
         guard let part = STM32DeviceTable.device(named: key) else {
             throw BootwireError(
-                .usage, "no STM32 called `\(key)`", hint: "use one of: " + STM32DeviceTable.all.map(\.key).joined(separator: ", "))
+                .usage, "no STM32 called `\(key)`",
+                hint: "use one of: " + STM32DeviceTable.all.map(\.key).joined(separator: ", "))
         }
         let base = VirtualSTM32.make(device: part, faults: faults)
         var configuration = base.configuration
         if let level = stm32.rdp {
-            guard let rdp = STM32ReadoutProtection(rawValue: level) else { throw BootwireError(.usage, "--rdp takes 0, 1 or 2") }
+            guard let rdp = STM32ReadoutProtection(rawValue: level) else {
+                throw BootwireError(.usage, "--rdp takes 0, 1 or 2")
+            }
             configuration.optionBytes.setReadoutProtection(rdp)
         }
         if let ms = stm32.pageEraseMs {
