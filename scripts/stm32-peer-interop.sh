@@ -122,6 +122,23 @@ if have_stm32flash; then
     bad "stm32flash: the emulator did not start" "$dir/emulate.out"
   fi
 
+  # Readout protection with a peer: a locked part refuses reads; -k (Readout Unprotect) mass-
+  # erases it and resets; -j (Readout Protect) locks it again.
+  dir=$work/stm32flash-rdp
+  if start "$dir" --fault locked; then
+    tty=$dir/tty
+    if ! sf -r "$dir/refused.bin" -S 0x08000000:256 && grep -q "Got NACK from device on command 0x11" "$dir/peer.log" \
+       && sf -k && sf -r "$dir/open.bin" -S 0x08000000:256 && all_ff "$dir/open.bin" \
+       && sf -j && ! sf -r "$dir/refused.bin" -S 0x08000000:256; then
+      ok "stm32flash readout unprotect (-k) and protect (-j)"
+    else
+      bad "stm32flash readout protection" "$dir/peer.log" "$dir/device.log"
+    fi
+    stop
+  else
+    bad "stm32flash: the emulator did not start" "$dir/emulate.out"
+  fi
+
   # A second session with no reset in between: 0x7F is taken as a command byte, the next gets
   # NACK, and the tool carries on (spec section 1).
   dir=$work/stm32flash-synced

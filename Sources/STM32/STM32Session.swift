@@ -107,11 +107,12 @@ public final class STM32Session {
     }
 
     /// Syncs again after the part reset (protection changes, option-byte writes) and reads the
-    /// identity afresh.
-    public func reconnect() throws {
+    /// identity afresh. `patience` is how long the part may take to come back (a Readout
+    /// Unprotect may still be erasing after its second ACK, as ST's Open Bootloader does).
+    public func reconnect(patience seconds: Double = 5) throws {
         applicationStarted = false
-        identity = try Self.handshake(
-            client: client, options: options, attempts: max(options.syncAttempts, 10), events: events)
+        let attempts = max(options.syncAttempts, Int((seconds / max(options.syncReplyTimeout, 0.05)).rounded(.up)))
+        identity = try Self.handshake(client: client, options: options, attempts: attempts, events: events)
         events(.note(.info("after the reset: " + identity.summary)))
     }
 
@@ -505,8 +506,9 @@ public final class STM32Session {
     /// returns to level 0 and resets.
     public func readoutUnprotect() throws {
         events(.note(.info("Readout Unprotect: the STM32 erases all of its flash now")))
-        try client.readoutUnprotect(timeout: massEraseTimeout(banks: identity.geometry?.bankCount ?? 2) + 5)
-        try reconnect()
+        let erase = massEraseTimeout(banks: identity.geometry?.bankCount ?? 2)
+        try client.readoutUnprotect(timeout: erase + 5)
+        try reconnect(patience: erase)
     }
 
     /// Writes option bytes at their address (one area of `device.optionBytes`); the part
