@@ -5,7 +5,7 @@ let package = Package(
     name: "Bootwire",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "VirtualDevices"]),
+        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "STM32", "VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
     ],
     dependencies: [
@@ -34,11 +34,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "CSerial"]),
+        .target(name: "STM32", dependencies: ["BootwireCore"]),
+        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "STM32", "CSerial"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "QCC743", "VirtualDevices",
+                "BootwireCore", "QCC743", "STM32", "VirtualDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,7 +48,8 @@ let package = Package(
             name: "QCC743Tests",
             dependencies: ["QCC743", "BootwireCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "BootwireCore"]),
+        .testTarget(name: "STM32Tests", dependencies: ["STM32", "VirtualDevices", "BootwireCore"]),
+        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
     ]

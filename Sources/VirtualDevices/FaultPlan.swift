@@ -16,12 +16,17 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     case disconnectAfter(bytes: Int)
     /// The chip resets (brown-out, watchdog) after this many bytes from the host.
     case resetAfter(bytes: Int)
-    /// Signed boot is on and eFuse holds this public-key hash (ST's by default).
+    /// Signed boot is on and eFuse holds this public-key hash (ST's by default). On an STM32:
+    /// readout protection level 1.
     case locked(keyHash: [UInt8]?)
+    /// STM32: the TX pin glitches when the bootloader turns it on, so a 0x00 comes before the
+    /// ACK to the first 0x7F after each reset.
+    case syncGlitch
 
     public static let names = [
         "silent", "application", "echo", "baud-limit=N", "corrupt=N", "disconnect-after=BYTES",
         "reset-after=BYTES", "locked[=KEYHASH]",
+        "sync-glitch",
     ]
 
     public static func parse(_ text: String) throws -> Fault {
@@ -42,6 +47,7 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case "corrupt": return .corrupt(every: try number())
         case "disconnect-after": return .disconnectAfter(bytes: try number())
         case "reset-after": return .resetAfter(bytes: try number())
+        case "sync-glitch": return .syncGlitch
         case "locked":
             guard let value else { return .locked(keyHash: nil) }
             guard let hash = Hex.bytes(value), hash.count == 32 else {
@@ -63,6 +69,7 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case .disconnectAfter(let n): "disconnect-after=\(n)"
         case .resetAfter(let n): "reset-after=\(n)"
         case .locked(let hash): hash.map { "locked=\(Hex.string($0))" } ?? "locked"
+        case .syncGlitch: "sync-glitch"
         }
     }
 }

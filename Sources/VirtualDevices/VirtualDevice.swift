@@ -21,4 +21,12 @@ public protocol VirtualDevice: AnyObject {
     func reset()
     /// Lines for `--log`: every frame seen and answered.
     var log: (@Sendable (String) -> Void)? { get set }
+    /// The rate the host's UART runs at, told before each delivery of bytes. A device that
+    /// measures the rate (an STM32 bootloader autobauds on its 0x7F) adopts it here; others
+    /// ignore it.
+    func hostRate(_ baud: Int)
+}
+
+extension VirtualDevice {
+    public func hostRate(_ baud: Int) {}
 }

@@ -195,6 +195,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             if !lastDirectionWasHost { $0.turnarounds += 1 }
         }
         lastDirectionWasHost = true
+        device.hostRate(hostBaud)
         let actions = Self.sameRate(hostBaud, device.listeningBaud)
             ? device.receive(bytes) : device.receiveNoise(count: bytes.count)
         execute(actions)

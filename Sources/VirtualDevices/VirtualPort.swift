@@ -1,12 +1,15 @@
 import BootwireCore
 import QCC743
+import STM32
 
 /// `--port virtual:NAME[,key=value…]`: a virtual device run in-process on a pseudo-terminal,
 /// so every command works with no hardware attached. Keys: `wire=instant|realistic`,
 /// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name.
+/// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
+/// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
     public static let prefix = "virtual:"
-    public static let names = ["qcc743"]
+    public static let names = ["qcc743"] + STM32DeviceTable.all.map { "stm32" + $0.key }
 
     public static func isVirtual(_ port: String) -> Bool { port.hasPrefix(prefix) }
 
@@ -38,7 +41,13 @@ public enum VirtualPort {
                 faults.append(try Fault.parse(option))
             }
         }
-        let device = VirtualQCC743.make(faults: faults)
+        let device: any VirtualDevice
+        if let stm32 = STM32DeviceTable.all.first(where: { "stm32" + $0.key == name }) {
+            device = VirtualSTM32.make(device: stm32, faults: faults)
+            wire.bitsPerByte = 11
+        } else {
+            device = VirtualQCC743.make(faults: faults)
+        }
         let runner = try VirtualDeviceRunner(device: device, wire: wire, faults: faults)
         runner.start()
         return runner

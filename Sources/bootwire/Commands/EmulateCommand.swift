@@ -3,6 +3,7 @@ import BootwireCore
 import Dispatch
 import Foundation
 import QCC743
+import STM32
 import VirtualDevices
 
 struct EmulateCommand: ParsableCommand {
@@ -17,13 +18,22 @@ struct EmulateCommand: ParsableCommand {
             Opening the port counts as the reset pulse a real adapter's DTR/RTS would give \
             (a pseudo-terminal has no modem lines); --no-reset-on-open keeps the state instead.
 
-            Example:
+            stm32 is an STM32 system bootloader (AN3155 over UART) for the part named by \
+            --device. It autobauds on 0x7F at the host's rate. A pseudo-terminal carries no \
+            parity, so it takes the host's 8N1 where a real part needs 8E1 (stm32flash: \
+            -m 8n1); the realistic wire model still counts 11 bits a byte. The eFuse and \
+            identity options are for qcc743 only.
+
+            Examples:
               bootwire emulate qcc743 --link /tmp/qcc743 --dump /tmp/flash.bin &
               bootwire flash --port /tmp/qcc743 app.bin@0x10000
+              bootwire emulate stm32 --device l476 --link /tmp/stm32 --dump /tmp/flash.bin &
+              stm32flash -b 115200 -m 8n1 -w app.bin -v /tmp/stm32
             """)
 
     enum DeviceKind: String, ExpressibleByArgument, CaseIterable {
         case qcc743
+        case stm32
     }
 
     @Argument(help: "The device to emulate: \(DeviceKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,8 +45,11 @@ struct EmulateCommand: ParsableCommand {
     @OptionGroup(title: "Memory")
     var memory: MemoryOptions
 
-    @OptionGroup(title: "Identity")
+    @OptionGroup(title: "Identity (qcc743)")
     var identity: IdentityOptions
+
+    @OptionGroup(title: "STM32")
+    var stm32: STM32Options
 
     @OptionGroup(title: "Wire model and faults")
     var behaviour: BehaviourOptions
@@ -62,11 +75,43 @@ struct EmulateCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Write the final flash contents here on exit.", valueName: "file"))
         var dump: String?
 
-        @Option(name: .long, help: ArgumentHelp("Initial 512-byte eFuse contents.", valueName: "file"))
+        @Option(name: .long, help: ArgumentHelp("qcc743: initial 512-byte eFuse contents.", valueName: "file"))
         var efuseImage: String?
 
-        @Option(name: .long, help: ArgumentHelp("Write the final eFuse contents here on exit.", valueName: "file"))
+        @Option(
+            name: .long, help: ArgumentHelp("qcc743: write the final eFuse contents here on exit.", valueName: "file"))
         var efuseDump: String?
+    }
+
+    struct STM32Options: ParsableArguments {
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "stm32: the part, \(STM32DeviceTable.all.map(\.key).joined(separator: ", ")) (default l476).",
+                valueName: "part"))
+        var device: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: readout protection level at power-up: 0, 1 or 2.", valueName: "level"))
+        var rdp: Int?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: page erase time (default: the datasheet's typical).", valueName: "ms"))
+        var pageEraseMs: Double?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp("stm32: mass erase time per bank (default: the datasheet's typical).", valueName: "ms"))
+        var massEraseMs: Double?
+
+        @Option(name: .long, help: ArgumentHelp("stm32: write the final option bytes here on exit.", valueName: "file"))
+        var optionBytesDump: String?
+
+        var isSet: Bool {
+            device != nil || rdp != nil || pageEraseMs != nil || massEraseMs != nil || optionBytesDump != nil
+        }
     }
 
     struct IdentityOptions: ParsableArguments {
@@ -78,6 +123,8 @@ struct EmulateCommand: ParsableCommand {
 
         @Option(name: .long, help: ArgumentHelp("Rate the boot ROM syncs at.", valueName: "baud"))
         var bootBaud = 500_000
+
+        var isSet: Bool { chipId != nil || jedecId != nil || bootBaud != 500_000 }
     }
 
     struct BehaviourOptions: ParsableArguments {
@@ -100,23 +147,24 @@ struct EmulateCommand: ParsableCommand {
             // Before the port (and the link) exists: a host may finish its session and send
             // SIGINT at once, and the dumps must still be written.
             let termination = installTerminationHandler()
-            let model = try makeDevice(faults: faults)
+            let emulated = try makeEmulated(faults: faults)
+            let model = emulated.model
             let logFile = try port.log.map { try WireTrace(path: $0) }
-            model.log = logFile.map { file in { @Sendable line in file.record(event: line, port: "qcc743") } }
+            model.log = logFile.map { file in { @Sendable line in file.record(event: line, port: device.rawValue) } }
             var wire = behaviour.wire == .realistic ? WireModel.realistic : WireModel.instant
             wire.latencyMilliseconds = behaviour.latencyMs
+            wire.bitsPerByte = emulated.bitsPerByte
             let runner = try VirtualDeviceRunner(device: model, wire: wire, faults: faults, linkPath: port.link)
             runner.resetOnOpen = !port.noResetOnOpen
             runner.onPortChanged = { path in StandardStreams.out("port re-plugged as \(path)\n") }
             runner.start()
             let faultText = faults.isEmpty ? "" : ", faults: \(faults.map(\.description).joined(separator: " "))"
             StandardStreams.out(
-                "virtual QCC743 boot ROM on \(runner.slavePath)\(port.link.map { " (link \($0))" } ?? "")"
+                "virtual \(emulated.title) on \(runner.slavePath)\(port.link.map { " (link \($0))" } ?? "")"
                     + ", wire \(wire.pacing.rawValue)\(faultText); Ctrl-C to stop\n")
             waitForTermination(termination)
             runner.stop()
-            if let dump = memory.dump { try write(model.flash.bytes, to: dump) }
-            if let dump = memory.efuseDump { try write(model.efuse, to: dump) }
+            try emulated.writeDumps()
             if let stats = port.stats {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -127,6 +175,70 @@ struct EmulateCommand: ParsableCommand {
         } catch {
             try renderer.fail(error)
         }
+    }
+
+    /// The model, what the banner calls it, its bits per byte on the wire, and its dumps.
+    private struct Emulated {
+        var model: any VirtualDevice
+        var title: String
+        var bitsPerByte: Int
+        var writeDumps: () throws -> Void
+    }
+
+    private func makeEmulated(faults: [Fault]) throws -> Emulated {
+        switch device {
+        case .qcc743:
+            guard !stm32.isSet else {
+                throw BootwireError(
+                    .usage, "--device, --rdp, --page-erase-ms, --mass-erase-ms and --option-bytes-dump are for stm32")
+            }
+            let model = try makeDevice(faults: faults)
+            return Emulated(model: model, title: "QCC743 boot ROM", bitsPerByte: 10) { [memory] in
+                if let dump = memory.dump { try write(model.flash.bytes, to: dump) }
+                if let dump = memory.efuseDump { try write(model.efuse, to: dump) }
+            }
+        case .stm32:
+            guard memory.efuseImage == nil, memory.efuseDump == nil, !identity.isSet else {
+                throw BootwireError(
+                    .usage, "--efuse-image, --efuse-dump, --chip-id, --jedec-id and --boot-baud are for qcc743",
+                    hint: "an STM32 has option bytes instead: --rdp, --option-bytes-dump")
+            }
+            let model = try makeSTM32(faults: faults)
+            let part = model.device
+            let pid = String(part.productID, radix: 16)
+            let title = "STM32 bootloader (\(part.referencePart), \(part.name), PID 0x\(pid))"
+            return Emulated(model: model, title: title, bitsPerByte: 11) { [memory, stm32] in
+                if let dump = memory.dump { try write(model.flash, to: dump) }
+                if let dump = stm32.optionBytesDump { try write(model.optionBytes.areas.flatMap { $0 }, to: dump) }
+            }
+        }
+    }
+
+    private func makeSTM32(faults: [Fault]) throws -> VirtualSTM32 {
+        let key = stm32.device ?? "l476"
+        guard let part = STM32DeviceTable.device(named: key) else {
+            throw BootwireError(
+                .usage, "no STM32 called `\(key)`",
+                hint: "use one of: " + STM32DeviceTable.all.map(\.key).joined(separator: ", "))
+        }
+        let base = VirtualSTM32.make(device: part, faults: faults)
+        var configuration = base.configuration
+        if let level = stm32.rdp {
+            guard let rdp = STM32ReadoutProtection(rawValue: level) else {
+                throw BootwireError(.usage, "--rdp takes 0, 1 or 2")
+            }
+            configuration.optionBytes.setReadoutProtection(rdp)
+        }
+        if let ms = stm32.pageEraseMs {
+            guard ms >= 0 else { throw BootwireError(.usage, "--page-erase-ms takes a time in ms") }
+            configuration.times.pageEraseTypical = UInt64(ms * 1e6)
+        }
+        if let ms = stm32.massEraseMs {
+            guard ms >= 0 else { throw BootwireError(.usage, "--mass-erase-ms takes a time in ms") }
+            configuration.times.massEraseTypical = UInt64(ms * 1e6)
+        }
+        let flash = try memory.flashImage.map { try readFile($0) }
+        return VirtualSTM32(configuration: configuration, flash: flash)
     }
 
     private func makeDevice(faults: [Fault]) throws -> VirtualQCC743 {

@@ -1,0 +1,209 @@
+/// A span of the device's address space.
+public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
+    public var start: UInt32
+    public var size: Int
+
+    public init(_ start: UInt32, size: Int) {
+        self.start = start
+        self.size = size
+    }
+
+    /// One past the last byte.
+    public var end: UInt64 { UInt64(start) + UInt64(size) }
+
+    /// True when all of [address, address + count) lies inside.
+    public func contains(_ address: UInt32, count: Int = 1) -> Bool {
+        address >= start && UInt64(address) + UInt64(max(count, 0)) <= end
+    }
+
+    public var description: String {
+        "0x" + String(start, radix: 16, uppercase: true).leftPadded(8) + "+0x"
+            + String(size, radix: 16, uppercase: true)
+    }
+}
+
+public enum STM32Family: String, Sendable, CaseIterable {
+    case f1 = "F1"
+    case l4 = "L4"
+    case wb = "WB"
+    case h5 = "H5"
+}
+
+/// How a family's option bytes are laid out (decoded by `STM32OptionBytes`).
+public enum STM32OptionLayout: String, Sendable {
+    /// F1: 8 bytes, each followed by its complement: RDP, USER, DATA0, DATA1, WRP0…WRP3.
+    case f1
+    /// L4: 64-bit words (value, complement) per bank: OPTR, PCROP start/end, WRP area A/B.
+    case l4
+    /// WB: as L4 for one bank, plus the secure-flash word (SFSA) at +0x70.
+    case wb
+    /// H5: no option bytes in memory; the bootloader shows the option registers (OPTSR with
+    /// PRODUCT_STATE instead of RDP). UNCONFIRMED.
+    case h5
+}
+
+/// Flash work times, nanoseconds: the typical column drives the emulator, the maximum column the
+/// host's timeouts. From the datasheets' flash characteristics tables (see each entry).
+public struct STM32FlashTimes: Sendable, Equatable {
+    public var pageEraseTypical: UInt64
+    public var pageEraseMaximum: UInt64
+    /// One bank.
+    public var massEraseTypical: UInt64
+    public var massEraseMaximum: UInt64
+    /// One program unit (half-word on F1, double word on L4/WB, quad word on H5).
+    public var programTypical: UInt64
+    public var programMaximum: UInt64
+
+    public init(
+        pageErase: (typical: Double, maximum: Double), massErase: (typical: Double, maximum: Double),
+        program: (typical: Double, maximum: Double)
+    ) {
+        func ns(_ ms: Double) -> UInt64 { UInt64(ms * 1_000_000) }
+        pageEraseTypical = ns(pageErase.typical)
+        pageEraseMaximum = ns(pageErase.maximum)
+        massEraseTypical = ns(massErase.typical)
+        massEraseMaximum = ns(massErase.maximum)
+        programTypical = ns(program.typical)
+        programMaximum = ns(program.maximum)
+    }
+}
+
+/// One product id's parameters, as the bootloader shows the part: all numbers in one place
+/// (`STM32DeviceTable`), read by the client and by the virtual device alike.
+public struct STM32Device: Sendable, Equatable {
+    /// What Get ID returns.
+    public var productID: UInt16
+    /// The short name `bootwire emulate stm32 --device` takes.
+    public var key: String
+    /// The name tools print for this product id.
+    public var name: String
+    /// The part the virtual device stands for (flash size, RAM) and the numbers below assume.
+    public var referencePart: String
+    public var family: STM32Family
+    /// The byte Get and Get Version report (0x22 = protocol v2.2, 0x31 = v3.1).
+    public var bootloaderVersion: UInt8
+    /// The command codes Get lists, in order.
+    public var commands: [UInt8]
+    public var flashBase: UInt32
+    /// The reference part's flash; the FLASH_SIZE register gives the real size.
+    public var flashSize: Int
+    public var maxFlashSize: Int
+    /// The erase unit (page or sector), the same size everywhere in flash on these parts.
+    public var pageSize: Int
+    /// Banks at `maxFlashSize`. Bank 2's pages are numbered after bank 1's.
+    public var banks: Int
+    /// The DUALBANK option byte chooses one or two banks on the parts below `maxFlashSize` (L4).
+    public var dualBankOption: Bool
+    /// Bytes programmed at once; flash ECC forbids programming a unit twice between erases.
+    public var programUnit: Int
+    /// Option bytes as Read Memory reaches them (L4: one area per bank).
+    public var optionBytes: [STM32MemoryRange]
+    public var optionLayout: STM32OptionLayout
+    /// F1: pages one WRP bit protects.
+    public var writeProtectPagesPerBit: Int
+    public var ram: STM32MemoryRange
+    /// The lowest RAM address the bootloader does not use.
+    public var firstFreeRAM: UInt32
+    public var systemMemory: STM32MemoryRange
+    /// The 16-bit flash size in KiB (little-endian).
+    public var flashSizeRegister: UInt32
+    /// The 96-bit unique id.
+    public var uniqueIDAddress: UInt32
+    public var times: STM32FlashTimes
+    /// The bootloader erases all of flash in one command (L0/L1 cannot: stm32flash's F_NO_ME).
+    public var hasMassErase: Bool
+
+    public var flash: STM32MemoryRange { STM32MemoryRange(flashBase, size: flashSize) }
+
+    public func lists(_ command: STM32Command) -> Bool { commands.contains(command.rawValue) }
+
+    /// The erase command this bootloader lists (it lists one of the two, never both).
+    public var eraseCommand: STM32Command? {
+        lists(.extendedErase) ? .extendedErase : lists(.erase) ? .erase : nil
+    }
+}
+
+/// The devices Bootwire knows, as data. Sources per column are in the spec's section 4; values
+/// marked UNCONFIRMED there are marked here too.
+public enum STM32DeviceTable {
+    /// STM32F103x8/xB (medium density). Times: STM32F103x8 datasheet, flash memory
+    /// characteristics (tPROG 40–70 µs per half-word, tERASE and tME 20–40 ms).
+    public static let f103 = STM32Device(
+        productID: 0x410, key: "f103", name: "STM32F10xxx Medium-density", referencePart: "STM32F103C8",
+        family: .f1, bootloaderVersion: 0x22,
+        commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x43, 0x63, 0x73, 0x82, 0x92],
+        flashBase: 0x0800_0000, flashSize: 64 << 10, maxFlashSize: 128 << 10, pageSize: 1024, banks: 1,
+        dualBankOption: false, programUnit: 2,
+        optionBytes: [STM32MemoryRange(0x1FFF_F800, size: 16)], optionLayout: .f1, writeProtectPagesPerBit: 4,
+        ram: STM32MemoryRange(0x2000_0000, size: 20 << 10), firstFreeRAM: 0x2000_0200,
+        systemMemory: STM32MemoryRange(0x1FFF_F000, size: 0x800), flashSizeRegister: 0x1FFF_F7E0,
+        uniqueIDAddress: 0x1FFF_F7E8,
+        times: STM32FlashTimes(pageErase: (20, 40), massErase: (20, 40), program: (0.0525, 0.070)),
+        hasMassErase: true)
+
+    /// STM32L47x/L48x. 1 MB parts are always dual bank (2 × 256 pages of 2 KiB); 512/256 KB parts
+    /// follow DUALBANK. Get reports the protocol version 0x31 (AN2606's own "bootloader version"
+    /// for this part, V10.x, is another number and UNCONFIRMED). Times: STM32L476xx datasheet
+    /// (64-bit program 81.7/90.8 µs, page erase 22.0/24.5 ms, bank mass erase 22.1/25 ms).
+    public static let l476 = STM32Device(
+        productID: 0x415, key: "l476", name: "STM32L47x/L48x", referencePart: "STM32L476RG",
+        family: .l4, bootloaderVersion: 0x31,
+        commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048, banks: 2,
+        dualBankOption: true, programUnit: 8,
+        optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)],
+        optionLayout: .l4, writeProtectPagesPerBit: 0,
+        ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_3100,
+        systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
+        uniqueIDAddress: 0x1FFF_7590,
+        times: STM32FlashTimes(pageErase: (22.02, 24.47), massErase: (22.13, 25), program: (0.0817, 0.0908)),
+        hasMassErase: true)
+
+    /// STM32WB55xx/WB35xx (stm32flash 0.7 labels 0x495 "STM32WB10xx/15xx"; the spec trusts
+    /// 0x495 = WB5x). 4 KiB pages; pages from SFSA up hold the wireless stack and FUS and are
+    /// not accessible. RAM reserve and FLASH_SIZE address UNCONFIRMED. Times: STM32WB55xx
+    /// datasheet (as L4: 64-bit program 81.7/90.8 µs, page erase 22/24.5 ms).
+    public static let wb55 = STM32Device(
+        productID: 0x495, key: "wb55", name: "STM32WB55xx/WB35xx", referencePart: "STM32WB55RG",
+        family: .wb, bootloaderVersion: 0x31,
+        commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, banks: 1,
+        dualBankOption: false, programUnit: 8,
+        optionBytes: [STM32MemoryRange(0x1FFF_8000, size: 128)], optionLayout: .wb, writeProtectPagesPerBit: 0,
+        ram: STM32MemoryRange(0x2000_0000, size: 192 << 10), firstFreeRAM: 0x2000_5000,
+        systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
+        uniqueIDAddress: 0x1FFF_7590,
+        times: STM32FlashTimes(pageErase: (22.02, 24.47), massErase: (22.13, 25), program: (0.0817, 0.0908)),
+        hasMassErase: true)
+
+    /// STM32H562/H563/H573: 2 banks × 1 MB of 8 KiB sectors, 128-bit flash words. Most of this
+    /// entry is UNCONFIRMED in the spec: the option registers' window (0x40022040), the
+    /// FLASH_SIZE and UID addresses, the RAM reserve, the sector numbering of bank 2 (taken
+    /// as 128 + k like L4) and the times (erring long). It lists Get Checksum (0xA1), newer in
+    /// AN3155; it lists no readout or write protection commands: H5 replaced RDP by a product
+    /// state that the bootloader does not change (UNCONFIRMED).
+    public static let h563 = STM32Device(
+        productID: 0x484, key: "h563", name: "STM32H56x/H57x", referencePart: "STM32H563ZI",
+        family: .h5, bootloaderVersion: 0x31,
+        commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0xA1],
+        flashBase: 0x0800_0000, flashSize: 2 << 20, maxFlashSize: 2 << 20, pageSize: 8192, banks: 2,
+        dualBankOption: false, programUnit: 16,
+        optionBytes: [STM32MemoryRange(0x4002_2040, size: 0x40)], optionLayout: .h5, writeProtectPagesPerBit: 0,
+        ram: STM32MemoryRange(0x2000_0000, size: 640 << 10), firstFreeRAM: 0x2000_4000,
+        systemMemory: STM32MemoryRange(0x0BF9_7000, size: 0x9000), flashSizeRegister: 0x08FF_F80C,
+        uniqueIDAddress: 0x08FF_F800,
+        times: STM32FlashTimes(pageErase: (20, 100), massErase: (1500, 8000), program: (0.1, 0.2)),
+        hasMassErase: true)
+
+    public static let all: [STM32Device] = [f103, l476, wb55, h563]
+
+    public static func device(productID: UInt16) -> STM32Device? {
+        all.first { $0.productID == productID }
+    }
+
+    /// By the short name (`l476`) or the reference part (`STM32L476RG`), case-insensitive.
+    public static func device(named name: String) -> STM32Device? {
+        let key = name.lowercased()
+        return all.first { $0.key == key || $0.referencePart.lowercased() == key || "stm32" + $0.key == key }
+    }
+}
