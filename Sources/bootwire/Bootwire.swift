@@ -15,7 +15,7 @@ struct Bootwire: AsyncParsableCommand {
             No hardware? `bootwire emulate qcc743` runs a virtual ST67W611M1 boot ROM on a pseudo-terminal.
             """,
         version: version,
-        subcommands: [FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
+        subcommands: [FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self, ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
     )
 
     /// Parses (accepting QConn_Flash_Cmd spellings), runs, and maps command-line mistakes to

@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import STM32
 import VirtualDevices
 
 /// --port and friends, shared by every command that talks to a device.
@@ -20,8 +21,20 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("flash: the ports listed in this file, one per line.", valueName: "file"))
     var portsFrom: String?
 
-    @Option(name: .long, help: ArgumentHelp("Rate after the handshake (the vendor's --baudrate).", valueName: "baud"))
-    var baud = 2_000_000
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The chip behind the port: qcc743 (the ST67W611M1 module, default) or stm32 (system bootloader, AN3155). "
+                + "virtual:stm32… implies stm32.",
+            valueName: "chip"))
+    var chip: Chip?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "qcc743: rate after the handshake (the vendor's --baudrate, default 2000000); stm32: the rate (default 115200).",
+            valueName: "baud"))
+    var baud: Int?
 
     @Option(name: .long, help: ArgumentHelp("Rate of the boot ROM handshake.", valueName: "baud"))
     var bootBaud = 500_000
@@ -46,7 +59,7 @@ struct ConnectionOptions: ParsableArguments {
     func connectOptions(for link: any Link) throws -> ConnectOptions {
         var options = ConnectOptions()
         options.bootBaud = bootBaud
-        options.loadBaud = baud
+        options.loadBaud = baud ?? 2_000_000
         options.syncAttempts = max(1, connectAttempts)
         options.fallback = !noBaudFallback
         // Default boot entry: the vendor's sequence where DTR/RTS exist; a person where they do
@@ -63,6 +76,46 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Opens the port (starting an in-process virtual device for virtual:…), connects to the
     /// boot ROM, and runs `body` on the port's own thread.
+    enum Chip: String, ExpressibleByArgument, CaseIterable {
+        case qcc743, stm32
+    }
+
+    /// The chip a port leads to: --chip, or what a virtual port names, or the module.
+    func chip(for port: String) -> Chip {
+        if let chip { return chip }
+        return port.hasPrefix(VirtualPort.prefix + "stm32") ? .stm32 : .qcc743
+    }
+
+    /// Opens the port (starting an in-process virtual STM32 for virtual:stm32…), syncs with the
+    /// system bootloader, and runs `body` on the port's own thread.
+    func withSTM32Session<T: Sendable>(
+        port: String, events: @escaping EventSink, _ body: @escaping @Sendable (STM32Session) throws -> T
+    ) async throws -> T {
+        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
+        defer { runner?.stop() }
+        let path = runner?.slavePath ?? port
+        let trace = try self.trace.map { try WireTrace(path: $0) }
+        let worker = PortWorker(name: path)
+        defer { worker.shutdown() }
+        var base = STM32ConnectOptions()
+        base.baud = baud ?? 115_200
+        base.syncAttempts = max(1, connectAttempts)
+        let initial = base
+        let reset = self.reset
+        return try await worker.run {
+            let serial = try SerialPort.open(path)
+            defer { serial.close() }
+            serial.trace = trace
+            var options = initial
+            if let reset {
+                options.bootSequence = try BootSequence.parse(reset)
+            } else if !serial.capabilities.modemLines && !serial.capabilities.isPseudoTerminal {
+                options.bootSequence = try BootSequence.parse("manual")
+            }
+            return try body(try STM32Session.connect(link: serial, options: options, events: events))
+        }
+    }
+
     /// Every port named by --port, --ports and --ports-from, in order, each resolved exactly
     /// (a serial number or by-id name must match one adapter): write mode never guesses.
     func resolvedPorts() throws -> [String] {

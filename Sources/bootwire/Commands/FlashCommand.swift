@@ -6,7 +6,7 @@ import QCC743
 struct FlashCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flash",
-        abstract: "Write images to an ST67W611M1 module and prove them with the device's SHA-256.",
+        abstract: "Write images to an ST67W611M1 module (or an STM32) and prove them on the device.",
         discussion: """
             Images the device already holds are skipped (compare by hash; --force writes anyway). \
             Files larger than 4 KiB go over the wire xz-compressed, as the vendor tool sends them.
@@ -14,6 +14,7 @@ struct FlashCommand: AsyncParsableCommand {
             Examples:
               bootwire flash --port virtual:qcc743 app.bin@0x10000
               bootwire flash --port /dev/ttyUSB0 --config mission_t02_flash_prog_cfg.ini --efuse=efusedata.bin
+              bootwire flash --chip stm32 --port /dev/ttyACM0 app.hex --go 0x08000000
             """)
 
     @Argument(
@@ -59,6 +60,9 @@ struct FlashCommand: AsyncParsableCommand {
 
         @Flag(name: .long, help: "Write images even when the device already holds them.")
         var force = false
+
+        @Option(name: .long, help: ArgumentHelp("STM32: jump to this address afterwards (the application starts).", valueName: "address"))
+        var go: String?
     }
 
     struct SafetyOptions: ParsableArguments {
@@ -73,6 +77,13 @@ struct FlashCommand: AsyncParsableCommand {
         let renderer = output.makeRenderer()
         do {
             let ports = try connection.resolvedPorts()
+            if connection.chip(for: ports[0]) == .stm32 {
+                guard ports.count == 1 else { throw BootwireError(.usage, "the STM32 path flashes one port at a time for now") }
+                guard !images.isEmpty else { throw BootwireError(.usage, "nothing to flash", hint: "name images: app.hex, app.elf, app.bin@0x08000000") }
+                try await STM32Commands.flash(
+                    images: images, erase: erase.erase ?? .sections, go: erase.go, connection: connection, port: ports[0],
+                    renderer: renderer)
+            }
             let (job, efuseImage) = try makeJob(events: renderer.sink)
             let prepared = FlashJob.Prepared(job.images)
             if ports.count == 1 {

@@ -18,7 +18,11 @@ struct InfoCommand: AsyncParsableCommand {
     func run() async throws {
         let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
         do {
-            let info = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+            let port = try connection.singlePort()
+            if connection.chip(for: port) == .stm32 {
+                try await STM32Commands.info(connection: connection, port: port, json: json, renderer: renderer)
+            }
+            let info = try await connection.withSession(port: port, events: renderer.sink) { session in
                 try ModuleInfo.gather(from: session)
             }
             if json {

@@ -41,7 +41,10 @@ struct ReadCommand: AsyncParsableCommand {
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
                 throw BootwireError(.fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
-            let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+            let port = try connection.singlePort()
+            let bytes = try await connection.chip(for: port) == .stm32
+                ? STM32Commands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
+                : connection.withSession(port: port, events: renderer.sink) { session in
                 guard first + count <= session.identity.flashSize else {
                     throw BootwireError(
                         .addressOutOfRange, "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
@@ -93,8 +96,11 @@ struct EraseCommand: AsyncParsableCommand {
             var range: Range<Int>?
             switch (wholeChip, start, end) {
             case (true, nil, nil):
-                try Confirmation.require(
-                    "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes, events: events)
+                // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
+                if connection.chip(for: try connection.singlePort()) == .qcc743 {
+                    try Confirmation.require(
+                        "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes, events: events)
+                }
             case (false, let start?, let end?):
                 let first = try parseAddress(start, option: "--start")
                 let last = try parseAddress(end, option: "--end")
@@ -104,7 +110,12 @@ struct EraseCommand: AsyncParsableCommand {
                 throw BootwireError(.usage, "give --whole-chip, or --start and --end")
             }
             let target = range
-            try await connection.withSession(port: try connection.singlePort(), events: events) { session in
+            let port = try connection.singlePort()
+            if connection.chip(for: port) == .stm32 {
+                try await STM32Commands.erase(connection: connection, port: port, range: target, renderer: renderer)
+                try renderer.finish(JobResult(summary: ["erased": target.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" } ?? "mass erase"]))
+            }
+            try await connection.withSession(port: port, events: events) { session in
                 if let range = target {
                     guard range.upperBound <= session.identity.flashSize else {
                         throw BootwireError(.addressOutOfRange, "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")

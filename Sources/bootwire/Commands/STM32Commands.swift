@@ -1,0 +1,189 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import QCC743
+import STM32
+
+/// The STM32 system-bootloader side of `flash`, `info`, `read` and `erase`: the same verbs as
+/// the module, on `--chip stm32` or a `virtual:stm32…` port.
+enum STM32Commands {
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+    /// Erases the pages the images touch (or the whole flash), writes, verifies each segment
+    /// (Get Checksum when listed, read-back otherwise), then jumps to `go` if given.
+    static func flash(
+        images: [String], erase: EraseMode, go: String?, connection: ConnectionOptions, port: String, renderer: Renderer
+    ) async throws -> Never {
+        let plan = try FlashPlan.combining(
+            images.map { argument in
+                let (path, address) = try ImageLoader.parseArgument(argument)
+                return try ImageLoader.load(path: path, address: address)
+            })
+        let goAddress = try go.map { try UInt32(parseAddress($0, option: "--go")) }
+        let started = MonotonicClock.now()
+        let written = try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+            if let geometry = session.identity.geometry {
+                let flash = MemoryRegion(name: "flash", range: UInt64(geometry.base)...UInt64(geometry.base) + UInt64(geometry.accessibleSize) - 1)
+                try plan.checkFits(in: [flash])
+            }
+            switch erase {
+            case .chip:
+                session.events(.stage("erase", detail: "mass erase"))
+                try session.massErase()
+            case .sections:
+                // Every page first, then the writes: two segments in one page must not erase each other.
+                session.events(.stage("erase", detail: "the pages the images touch"))
+                for segment in plan.segments {
+                    try session.erase(address: UInt32(segment.address), length: segment.bytes.count)
+                }
+            case .none:
+                break
+            }
+            var bytes = 0
+            for segment in plan.segments {
+                let address = UInt32(segment.address)
+                session.events(.stage("write", detail: "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
+                try session.write(segment.bytes, at: address)
+                try session.verify(segment.bytes, at: address)
+                bytes += segment.bytes.count
+            }
+            if let goAddress {
+                session.events(.stage("go", detail: hex(UInt64(goAddress))))
+                try session.go(address: goAddress)
+            }
+            return bytes
+        }
+        try renderer.finish(
+            JobResult(summary: [
+                "segments": "\(plan.segments.count)", "bytes": "\(written)", "verified": "yes",
+                "seconds": String(format: "%.2f", Double(MonotonicClock.now() - started) / 1e9),
+            ]))
+    }
+
+    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never {
+        let identity = try await connection.withSTM32Session(port: port, events: renderer.sink) { $0.identity }
+        var facts: [(String, String)] = [
+            ("part", "\(identity.name) (product id 0x\(String(identity.productID, radix: 16)))"),
+            ("bootloader", "\(identity.bootloaderVersionText), commands \(identity.commands.map { String(format: "%02x", $0) }.joined(separator: " "))"),
+            ("flash", identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
+            ("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
+        ]
+        if let geometry = identity.geometry { facts.append(("geometry", "\(geometry)")) }
+        if let options = identity.optionBytes, let geometry = identity.geometry { facts.append(("option bytes", options.summary(geometry))) }
+        let protected = identity.writeProtectedPages
+        facts.append(("write-protected pages", protected.isEmpty ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
+        if json {
+            let object = Dictionary(uniqueKeysWithValues: facts)
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
+        }
+        for (name, value) in facts { print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(value)") }
+        throw ExitCode.success
+    }
+
+    static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer) async throws -> [UInt8] {
+        try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+            session.events(.stage("read", detail: "\(hex(UInt64(start))), \(count) bytes"))
+            return try session.read(address: UInt32(start), length: count)
+        }
+    }
+
+    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws {
+        try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+            if let range {
+                session.events(.stage("erase", detail: "\(hex(UInt64(range.lowerBound)))..\(hex(UInt64(range.upperBound)))"))
+                try session.erase(address: UInt32(range.lowerBound), length: range.count)
+            } else {
+                session.events(.stage("erase", detail: "mass erase"))
+                try session.massErase()
+            }
+        }
+    }
+}
+
+/// `bootwire protect` / `unprotect`: readout and write protection of an STM32 (system bootloader).
+struct ProtectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "protect",
+        abstract: "STM32: turn on readout protection (RDP level 1) or write protection of pages.",
+        discussion: """
+            The part resets afterwards; Bootwire syncs again. Readout protection makes the flash \
+            unreadable over every debug and boot path; removing it (`unprotect --readout`) erases \
+            the whole flash.
+            """)
+
+    @Flag(name: .long, help: "Readout protection (RDP level 1).")
+    var readout = false
+
+    @Option(name: .long, help: ArgumentHelp("Write-protect these pages, e.g. 0-15.", valueName: "first-last"))
+    var write: String?
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
+    func run() async throws {
+        let renderer = output.makeRenderer()
+        do {
+            let port = try connection.singlePort()
+            let pages = try write.map(pageRange)
+            guard readout != (pages != nil) else { throw BootwireError(.usage, "give --readout or --write PAGES") }
+            try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+                if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
+            }
+            try renderer.finish(JobResult(summary: ["protected": readout ? "readout (RDP level 1)" : "pages \(write ?? "")"]))
+        } catch {
+            try renderer.fail(error)
+        }
+    }
+}
+
+struct UnprotectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unprotect",
+        abstract: "STM32: remove readout protection (erases the whole flash; asks first) or write protection.")
+
+    @Flag(name: .long, help: "Remove readout protection: the bootloader mass-erases the flash.")
+    var readout = false
+
+    @Flag(name: .long, help: "Remove write protection from every page.")
+    var write = false
+
+    @Flag(name: .long, help: "Confirm the mass erase that removing readout protection does.")
+    var yes = false
+
+    @OptionGroup(title: "Connection")
+    var connection: ConnectionOptions
+
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
+    func run() async throws {
+        let renderer = output.makeRenderer()
+        do {
+            let port = try connection.singlePort()
+            guard readout != write else { throw BootwireError(.usage, "give --readout or --write") }
+            if readout {
+                try Confirmation.require(
+                    "remove readout protection: the bootloader erases the whole flash first", yes: yes, events: renderer.sink)
+            }
+            let readout = self.readout
+            try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+                if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
+            }
+            try renderer.finish(JobResult(summary: ["unprotected": readout ? "readout (flash erased)" : "write"]))
+        } catch {
+            try renderer.fail(error)
+        }
+    }
+}
+
+func pageRange(_ text: String) throws -> ClosedRange<Int> {
+    let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let first = parts[0], let last = parts[1], first <= last else {
+        throw BootwireError(.usage, "`\(text)` is not a page range", hint: "write it as FIRST-LAST, e.g. 0-15")
+    }
+    return first...last
+}
