@@ -9,11 +9,14 @@ final class Emulator {
     var dumpPath: String { folder.appendingPathComponent("flash.bin").path }
     var efuseDumpPath: String { folder.appendingPathComponent("efuse.bin").path }
 
-    init(_ extra: [String] = []) throws {
+    let isQCC743: Bool
+
+    /// `device` is `qcc743`, or an STM32 of the table (`stm32 --device l476`).
+    init(_ extra: [String] = [], stm32 device: String? = nil) throws {
+        isQCC743 = device == nil
         process.executableURL = Bootwire.executable
-        process.arguments =
-            ["emulate", "qcc743", "--wire", "instant", "--link", port, "--dump", dumpPath, "--efuse-dump", efuseDumpPath]
-            + extra
+        let kind = device.map { ["stm32", "--device", $0] } ?? ["qcc743", "--efuse-dump", efuseDumpPath]
+        process.arguments = ["emulate"] + kind + ["--wire", "instant", "--link", port, "--dump", dumpPath] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -28,7 +31,7 @@ final class Emulator {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let flash = try Data(contentsOf: URL(fileURLWithPath: dumpPath))
-        let efuse = try Data(contentsOf: URL(fileURLWithPath: efuseDumpPath))
+        let efuse = isQCC743 ? try Data(contentsOf: URL(fileURLWithPath: efuseDumpPath)) : Data()
         return ([UInt8](flash), [UInt8](efuse))
     }
 
