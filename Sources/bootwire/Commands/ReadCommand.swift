@@ -71,8 +71,11 @@ struct EraseCommand: AsyncParsableCommand {
             for confirmation (--yes in scripts).
             """)
 
-    @Flag(name: .long, help: "Erase the whole flash (asks for confirmation).")
+    @Flag(name: [.customLong("whole-chip"), .customLong("mass")], help: "Erase the whole flash (the module asks for confirmation).")
     var wholeChip = false
+
+    @Option(name: .long, help: ArgumentHelp("STM32: erase these pages, e.g. 0-15.", valueName: "first-last"))
+    var pages: String?
 
     @Option(name: .long, help: ArgumentHelp("First address of the range.", valueName: "address"))
     var start: String?
@@ -94,10 +97,19 @@ struct EraseCommand: AsyncParsableCommand {
         let events = renderer.sink
         do {
             var range: Range<Int>?
+            let port = try connection.singlePort()
+            if let pages {
+                guard connection.chip(for: port) == .stm32, !wholeChip, start == nil, end == nil else {
+                    throw BootwireError(.usage, "--pages is for an STM32, alone")
+                }
+                let list = Array(try pageRange(pages))
+                try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
+                try renderer.finish(JobResult(summary: ["erased": "pages \(pages)"]))
+            }
             switch (wholeChip, start, end) {
             case (true, nil, nil):
                 // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
-                if connection.chip(for: try connection.singlePort()) == .qcc743 {
+                if connection.chip(for: port) == .qcc743 {
                     try Confirmation.require(
                         "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes, events: events)
                 }
@@ -107,10 +119,9 @@ struct EraseCommand: AsyncParsableCommand {
                 guard last > first else { throw BootwireError(.usage, "--end must be after --start") }
                 range = first..<last
             default:
-                throw BootwireError(.usage, "give --whole-chip, or --start and --end")
+                throw BootwireError(.usage, "give --whole-chip (--mass), --start and --end, or --pages (STM32)")
             }
             let target = range
-            let port = try connection.singlePort()
             if connection.chip(for: port) == .stm32 {
                 try await STM32Commands.erase(connection: connection, port: port, range: target, renderer: renderer)
                 try renderer.finish(JobResult(summary: ["erased": target.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" } ?? "mass erase"]))
