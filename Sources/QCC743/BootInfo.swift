@@ -1,3 +1,5 @@
+import BootwireCore
+
 /// The 28-byte reply to get_boot_info on QCC743/BL616 (spec section 8).
 public struct BootInfo: Sendable, Equatable {
     public static let size = 28
@@ -17,7 +19,13 @@ public struct BootInfo: Sendable, Equatable {
         case "01001606": "bl616 a0 (QCC743)"
         case "02001606": "bl616 a1 (QCC743)"
         default:
-            if romVersion.hasSuffix("d01606") { "bl618dg" } else if romVersion.hasSuffix("a01606") { "bl616cl" } else { nil }
+            if romVersion.hasSuffix("d01606") {
+                "bl618dg"
+            } else if romVersion.hasSuffix("a01606") {
+                "bl616cl"
+            } else {
+                nil
+            }
         }
     }
 
@@ -72,5 +80,3 @@ public enum FlashSize {
         return (512 * 1024) << level
     }
 }
-
-import BootwireCore

@@ -11,9 +11,11 @@ public enum EfuseBurn {
         guard !change.requiresClearing else {
             throw BootwireError(
                 .deviceProtected,
-                "the eFuse image needs bits cleared that are already burned: " + change.conflicts.map(\.name).joined(separator: ", "),
+                "the eFuse image needs bits cleared that are already burned: "
+                    + change.conflicts.map(\.name).joined(separator: ", "),
                 hint: "this module was burned with other values; eFuse bits cannot be cleared",
-                evidence: Dictionary(uniqueKeysWithValues: change.conflicts.map { ($0.name, "\($0.current) → \($0.target)") }))
+                evidence: Dictionary(
+                    uniqueKeysWithValues: change.conflicts.map { ($0.name, "\($0.current) → \($0.target)") }))
         }
         return change
     }
@@ -41,7 +43,11 @@ public enum EfuseBurn {
         guard image.offsetsBeyondWritePlan.isEmpty else {
             throw BootwireError(
                 .badImage, "the eFuse image has data above 0x0FF, which the vendor's write order never burns",
-                hint: "check the file", evidence: ["offsets": image.offsetsBeyondWritePlan.prefix(8).map { "0x\(String($0, radix: 16))" }.joined(separator: ",")])
+                hint: "check the file",
+                evidence: [
+                    "offsets": image.offsetsBeyondWritePlan.prefix(8).map { "0x\(String($0, radix: 16))" }.joined(
+                        separator: ",")
+                ])
         }
         for write in image.writePlan {
             try session.writeEfuse(write.data, at: Int(write.address))

@@ -98,7 +98,8 @@ public struct FlashJob: Sendable {
     public func validate(flashSize: Int) throws {
         for image in images where image.address < 0 || image.end > flashSize {
             throw BootwireError(
-                .imageTooLarge, "\(image.name) (0x\(hex(image.address))..0x\(hex(image.end))) does not fit the \(flashSize / 1024) KiB flash",
+                .imageTooLarge,
+                "\(image.name) (0x\(hex(image.address))..0x\(hex(image.end))) does not fit the \(flashSize / 1024) KiB flash",
                 hint: "check the address and the file", evidence: ["image": image.name, "end": "0x\(hex(image.end))"])
         }
         for (a, b) in zip(images, images.dropFirst()) where b.address < a.end {
@@ -122,7 +123,8 @@ public struct FlashJob: Sendable {
             events(.stage("compare", detail: "asking the device for the SHA-256 of each image"))
             if !options.force {
                 for (i, image) in images.enumerated() {
-                    needsWrite[i] = try session.sha256(address: image.address, length: image.data.count) != prepared.hash(i)
+                    needsWrite[i] =
+                        try session.sha256(address: image.address, length: image.data.count) != prepared.hash(i)
                 }
             }
             if options.erase == .chip {
@@ -131,20 +133,29 @@ public struct FlashJob: Sendable {
                 where dirty.contains(where: { $0.overlaps(Self.sectorRange(image.address..<image.end)) }) {
                     needsWrite[i] = true
                 }
-                let toErase = Self.coalesce(dirty.filter { sector in
-                    !images.indices.contains { needsWrite[$0] && Self.sectorRange(images[$0].address..<images[$0].end).overlaps(sector) }
-                })
+                let toErase = Self.coalesce(
+                    dirty.filter { sector in
+                        !images.indices.contains {
+                            needsWrite[$0] && Self.sectorRange(images[$0].address..<images[$0].end).overlaps(sector)
+                        }
+                    })
                 if !toErase.isEmpty {
-                    events(.stage("erase", detail: "\(toErase.map(\.count).reduce(0, +) / 1024) KiB outside the images is not erased"))
+                    events(
+                        .stage(
+                            "erase",
+                            detail: "\(toErase.map(\.count).reduce(0, +) / 1024) KiB outside the images is not erased"))
                 }
                 for range in toErase {
                     journal?.record(.erase, range)
                     try session.erase(start: range.lowerBound, end: range.upperBound)
                 }
                 // Proven like written ranges: the device's hash of each must be that of erased flash.
-                for range in toErase where try session.sha256(address: range.lowerBound, length: range.count) != Self.erasedHash(range.count) {
+                for range in toErase
+                where try session.sha256(address: range.lowerBound, length: range.count) != Self.erasedHash(range.count)
+                {
                     throw BootwireError(
-                        .verifyMismatch, "0x\(hex(range.lowerBound))..0x\(hex(range.upperBound)) is not erased after erasing it",
+                        .verifyMismatch,
+                        "0x\(hex(range.lowerBound))..0x\(hex(range.upperBound)) is not erased after erasing it",
                         hint: "run again; if it repeats, the flash may be protected or worn",
                         evidence: ["start": "0x\(hex(range.lowerBound))", "end": "0x\(hex(range.upperBound))"])
                 }
@@ -173,10 +184,16 @@ public struct FlashJob: Sendable {
                 continue
             }
             let stream = try prepared.stream(i)
-            events(.stage("write \(image.name)", detail: "0x\(hex(image.address)), \(image.data.count) bytes" + (stream.map { ", \($0.count) compressed" } ?? "")))
+            events(
+                .stage(
+                    "write \(image.name)",
+                    detail: "0x\(hex(image.address)), \(image.data.count) bytes"
+                        + (stream.map { ", \($0.count) compressed" } ?? "")))
             var sectors = Self.sectorRange(image.address..<image.end)
             // The first sector was erased with the previous image, whose bytes are now in it.
-            if i > 0 && sharesSector(i - 1, i) { sectors = min(sectors.lowerBound + NORSector.size, sectors.upperBound)..<sectors.upperBound }
+            if i > 0 && sharesSector(i - 1, i) {
+                sectors = min(sectors.lowerBound + NORSector.size, sectors.upperBound)..<sectors.upperBound
+            }
             // Erasing takes far longer than asking: flash that is already erased is left alone.
             if options.erase != .none && !(options.erase == .chip && options.literalChipErase) && !sectors.isEmpty,
                 try session.sha256(address: sectors.lowerBound, length: sectors.count) != Self.erasedHash(sectors.count)
@@ -193,19 +210,23 @@ public struct FlashJob: Sendable {
                     hint: options.erase == .none
                         ? "the flash was not erased first (erase = 0); run with --erase sections"
                         : "run again; if it repeats, the flash may be worn or the supply unstable",
-                    evidence: ["image": image.name, "address": "0x\(hex(image.address))", "expected-sha256": hashText,
-                               "device-sha256": Hex.string(deviceHash)])
+                    evidence: [
+                        "image": image.name, "address": "0x\(hex(image.address))", "expected-sha256": hashText,
+                        "device-sha256": Hex.string(deviceHash),
+                    ])
             }
             journal?.record(.verified, image.address..<image.end)
             outcomes[i] = ImageOutcome(
                 name: image.name, address: image.address, size: image.data.count,
-                compressedSize: stream.flatMap { $0.count < image.data.count ? $0.count : nil }, skipped: false, seconds: Double(MonotonicClock.now() - started) / 1e9, sha256: hashText)
+                compressedSize: stream.flatMap { $0.count < image.data.count ? $0.count : nil }, skipped: false,
+                seconds: Double(MonotonicClock.now() - started) / 1e9, sha256: hashText)
         }
         return outcomes.compactMap { $0 }
     }
 
     private func sharesSector(_ a: Int, _ b: Int) -> Bool {
-        Self.sectorRange(images[a].address..<images[a].end).overlaps(Self.sectorRange(images[b].address..<images[b].end))
+        Self.sectorRange(images[a].address..<images[a].end).overlaps(
+            Self.sectorRange(images[b].address..<images[b].end))
     }
 
     /// What `run` would do, in words, without changing anything: which images differ from the
@@ -215,10 +236,13 @@ public struct FlashJob: Sendable {
         var lines: [String] = []
         if options.erase == .chip && options.literalChipErase { lines.append("erase the whole chip (0x3C)") }
         for (i, image) in images.enumerated() {
-            let same = try !options.force && session.sha256(address: image.address, length: image.data.count) == prepared.hash(i)
+            let same =
+                try !options.force
+                && session.sha256(address: image.address, length: image.data.count) == prepared.hash(i)
             let stream = same ? nil : try prepared.stream(i)
             lines.append(
-                same ? "skip \(image.name) at 0x\(hex(image.address)): already on the device"
+                same
+                    ? "skip \(image.name) at 0x\(hex(image.address)): already on the device"
                     : "write \(image.name) at 0x\(hex(image.address)): \(image.data.count) bytes"
                         + (stream.map { " (\($0.count) compressed)" } ?? ""))
         }
@@ -243,14 +267,18 @@ public struct FlashJob: Sendable {
         var dirty: [Range<Int>] = []
         func visit(_ range: Range<Int>) throws {
             guard !range.isEmpty else { return }
-            if try session.sha256(address: range.lowerBound, length: range.count) == Self.erasedHash(range.count) { return }
+            if try session.sha256(address: range.lowerBound, length: range.count) == Self.erasedHash(range.count) {
+                return
+            }
             let sectors = Self.sectorRange(range)
             if sectors.count <= NORSector.size {
                 dirty.append(sectors)
                 return
             }
             let middle = (range.lowerBound + range.count / 2) / NORSector.size * NORSector.size
-            let split = middle <= range.lowerBound ? range.lowerBound + NORSector.size - range.lowerBound % NORSector.size : middle
+            let split =
+                middle <= range.lowerBound
+                ? range.lowerBound + NORSector.size - range.lowerBound % NORSector.size : middle
             try visit(range.lowerBound..<split)
             try visit(split..<range.upperBound)
         }

@@ -104,7 +104,9 @@ public final class ISPClient {
                 let lengthBytes = try link.read(exactly: 2, deadline: deadline)
                 guard lengthBytes.count == 2 else { throw truncated(name, head + lengthBytes) }
                 let length = Int(LE.u16(lengthBytes, at: 0))
-                let data = try link.read(exactly: length, deadline: .after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
+                let data = try link.read(
+                    exactly: length,
+                    deadline: .after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
                 guard data.count == length else { throw truncated(name, head + lengthBytes + data) }
                 return data
             case ISPResponse.failBytes:

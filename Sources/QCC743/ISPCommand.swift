@@ -1,3 +1,5 @@
+import Foundation
+
 /// Command ids of the QCC743/BL616 boot ROM's UART ISP (spec sections 6.1 and 6.2).
 public enum ISPCommand: UInt8, Sendable, CaseIterable {
     case getBootInfo = 0x10
@@ -58,5 +60,3 @@ public enum ISPCommand: UInt8, Sendable, CaseIterable {
         ISPCommand(rawValue: id)?.name ?? String(format: "0x%02X", id)
     }
 }
-
-import Foundation

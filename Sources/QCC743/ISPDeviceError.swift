@@ -1,3 +1,5 @@
+import Foundation
+
 /// Device-level error codes that follow `FL` (little-endian on the wire), with the names of
 /// the vendor tools' table (spec 15.2). The vendor prints them high byte first: `FL0103`.
 public struct ISPDeviceError: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -60,5 +62,3 @@ public struct ISPDeviceError: Sendable, Equatable, Hashable, CustomStringConvert
         0xFFFC: "PLL_ERROR", 0xFFFD: "INVASION_ERROR", 0xFFFE: "POLLING", 0xFFFF: "FAIL",
     ]
 }
-
-import Foundation

@@ -65,11 +65,13 @@ public enum LE {
     public static func u16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     public static func u32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 
-    public static func u16<C: Collection>(_ bytes: C, at offset: Int) -> UInt16 where C.Element == UInt8, C.Index == Int {
+    public static func u16<C: Collection>(_ bytes: C, at offset: Int) -> UInt16
+    where C.Element == UInt8, C.Index == Int {
         UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
-    public static func u32<C: Collection>(_ bytes: C, at offset: Int) -> UInt32 where C.Element == UInt8, C.Index == Int {
+    public static func u32<C: Collection>(_ bytes: C, at offset: Int) -> UInt32
+    where C.Element == UInt8, C.Index == Int {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
     }
 }

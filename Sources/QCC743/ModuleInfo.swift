@@ -63,12 +63,15 @@ public struct ModuleInfo: Sendable, Encodable {
         let count = Int(LE.u16(head, at: 6))
         if head.starts(with: PartitionTable.magic), count <= 64 {
             let bytes = try session.read(
-                address: partitionTableAddress, length: PartitionTable.headerSize + PartitionTable.entrySize * count + 4,
+                address: partitionTableAddress,
+                length: PartitionTable.headerSize + PartitionTable.entrySize * count + 4,
                 label: "partition table")
             do {
                 let table = try PartitionTable.parse(bytes)
                 info.partitionTable = table.entries.map {
-                    Partition(name: $0.name, type: Int($0.type), address: "0x\(String($0.address, radix: 16))", maxLength: Int($0.maxLength))
+                    Partition(
+                        name: $0.name, type: Int($0.type), address: "0x\(String($0.address, radix: 16))",
+                        maxLength: Int($0.maxLength))
                 }
                 places += table.entries.filter { $0.address != 0 }.map { ($0.name, Int($0.address)) }
             } catch {

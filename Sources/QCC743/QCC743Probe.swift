@@ -31,7 +31,8 @@ public enum QCC743Probe {
             let lost = collected.errors.first { $0.code == .linkLostAfterBaudChange }
             findings.append(
                 DoctorFinding(
-                    "link at \(from) baud", .fail, lost?.message ?? "silent after the switch", code: .linkLostAfterBaudChange,
+                    "link at \(from) baud", .fail, lost?.message ?? "silent after the switch",
+                    code: .linkLostAfterBaudChange,
                     hint: lost?.hint))
             findings.append(
                 DoctorFinding(
@@ -42,7 +43,8 @@ public enum QCC743Probe {
         }
         findings.append(
             DoctorFinding(
-                "flash", .pass, "JEDEC \(Hex.string(identity.jedecID.prefix(3))), \(identity.flashSize / 1024 / 1024) MiB"))
+                "flash", .pass,
+                "JEDEC \(Hex.string(identity.jedecID.prefix(3))), \(identity.flashSize / 1024 / 1024) MiB"))
         findings.append(
             DoctorFinding(
                 "signed boot", identity.bootInfo.signedBootRequired ? .warn : .pass,

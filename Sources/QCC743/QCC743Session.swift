@@ -58,12 +58,15 @@ public final class QCC743Session {
     ) throws -> QCC743Session {
         events(.stage("connect", detail: "\(link.name) at \(options.bootBaud) baud"))
         let client = ISPClient(link: link)
-        let rates = options.fallback ? fallbackRates(from: options.loadBaud, boot: options.bootBaud) : [options.loadBaud]
+        let rates =
+            options.fallback ? fallbackRates(from: options.loadBaud, boot: options.bootBaud) : [options.loadBaud]
         var lost: [Int] = []
         for rate in rates {
-            let bootInfo = try handshake(link: link, client: client, options: options, recovering: recovering || !lost.isEmpty, events: events)
+            let bootInfo = try handshake(
+                link: link, client: client, options: options, recovering: recovering || !lost.isEmpty, events: events)
             do {
-                let identity = try identify(client: client, bootInfo: bootInfo, loadBaud: rate, options: options, events: events)
+                let identity = try identify(
+                    client: client, bootInfo: bootInfo, loadBaud: rate, options: options, events: events)
                 if let highest = lost.first {
                     events(
                         .note(
@@ -108,7 +111,8 @@ public final class QCC743Session {
         while true {
             let first = attempts.isEmpty && !recovering
             entry = try BootEntry.drive(
-                first || canReset ? options.bootSequence : BootSequence(steps: []), on: link, events: first ? events : { _ in })
+                first || canReset ? options.bootSequence : BootSequence(steps: []), on: link,
+                events: first ? events : { _ in })
             if recovering && !canReset && !attempts.isEmpty {
                 // The ROM drops back to waiting for sync after 2 s of silence (spec 10).
                 MonotonicClock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
@@ -116,7 +120,8 @@ public final class QCC743Session {
             let reply = try sync(link: link, baud: options.bootBaud)
             attempts.append(reply)
             if reply == ISPResponse.okBytes { break }
-            let giveUp = options.bootSequence.isManual ? manualDeadline.hasPassed : attempts.count >= options.syncAttempts
+            let giveUp =
+                options.bootSequence.isManual ? manualDeadline.hasPassed : attempts.count >= options.syncAttempts
             if giveUp { throw SyncEvidence.failure(attempts, baud: options.bootBaud, entry: entry) }
         }
         if attempts.count > 1 { events(.note(.info("boot ROM answered on attempt \(attempts.count)"))) }
@@ -128,9 +133,17 @@ public final class QCC743Session {
         }
         if !recovering {
             if bootInfo.chipFamily == nil {
-                events(.note(.warning(.unexpectedChip, "boot ROM version \(bootInfo.romVersion) is not a known QCC743/BL616 revision")))
+                events(
+                    .note(
+                        .warning(
+                            .unexpectedChip,
+                            "boot ROM version \(bootInfo.romVersion) is not a known QCC743/BL616 revision")))
             }
-            events(.note(.info("boot ROM \(bootInfo.romVersion) (\(bootInfo.chipFamily ?? "unknown")), chip id \(bootInfo.chipID)")))
+            events(
+                .note(
+                    .info(
+                        "boot ROM \(bootInfo.romVersion) (\(bootInfo.chipFamily ?? "unknown")), chip id \(bootInfo.chipID)"
+                    )))
         }
         return bootInfo
     }
@@ -157,11 +170,14 @@ public final class QCC743Session {
                 "the module went silent right after switching from \(options.bootBaud) to \(loadBaud) baud",
                 hint: "the adapter or bridge cannot carry \(loadBaud) baud (CP2102 and PL2303HX top out near 1 Mbaud, "
                     + "some CH340 boards and STLINK-V2 VCPs at 1-2 Mbaud); use --baud \(loadBaud / 2), or an FTDI FT232R/FT232H",
-                evidence: error.evidence.merging(["load-baud": "\(loadBaud)", "boot-baud": "\(options.bootBaud)"]) { a, _ in a })
+                evidence: error.evidence.merging(["load-baud": "\(loadBaud)", "boot-baud": "\(options.bootBaud)"]) {
+                    a, _ in a
+                })
         }
         guard macReply.count == 10, CRC32.checksum(macReply[0..<6]) == LE.u32(macReply, at: 6) else {
             throw BootwireError(
-                .protocolError, "the MAC address reply failed its CRC", hint: "bytes are being corrupted; try a lower --baud",
+                .protocolError, "the MAC address reply failed its CRC",
+                hint: "bytes are being corrupted; try a lower --baud",
                 evidence: ["received": Hex.string(macReply)])
         }
         try client.exchange(ISPFrame(.flashSetParameters, payload: LE.u32(flashSet(pin: bootInfo.flashPin))))
@@ -169,10 +185,12 @@ public final class QCC743Session {
         guard jedec.count == 4, jedec[0..<3] != [0, 0, 0], let size = FlashSize.bytes(jedecCapacity: jedec[2]) else {
             throw BootwireError(
                 .protocolError, "the flash did not identify itself (JEDEC id \(Hex.string(jedec)))",
-                hint: "the flash pin configuration may be wrong for this module", evidence: ["jedec": Hex.string(jedec)])
+                hint: "the flash pin configuration may be wrong for this module", evidence: ["jedec": Hex.string(jedec)]
+            )
         }
         events(.note(.info("flash \(Hex.string(jedec[0..<3])), \(size / 1024 / 1024) MiB; link at \(loadBaud) baud")))
-        return DeviceIdentity(bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
+        return DeviceIdentity(
+            bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
     }
 
     /// Runs `body` on a connected session; when the module stops answering mid-session (it
@@ -224,7 +242,8 @@ public final class QCC743Session {
         try link.flushInput()
         let count = min(max(baud * 6 / 10_000, 32), 1200)
         try link.write([UInt8](repeating: 0x55, count: count))
-        let reply = try link.readUntilQuiet(quietMilliseconds: 15, deadline: .after(milliseconds: 100 + count * 10_000 / baud))
+        let reply = try link.readUntilQuiet(
+            quietMilliseconds: 15, deadline: .after(milliseconds: 100 + count * 10_000 / baud))
         return reply
     }
 
@@ -249,7 +268,8 @@ public final class QCC743Session {
             timeout: 0.5 + Double(length) / 2_000_000)
         try client.exchange(ISPFrame(.xipReadFinish, checksummed: false))
         guard digest.count == 32 else {
-            throw BootwireError(.protocolError, "SHA-256 reply has \(digest.count) bytes", evidence: ["received": Hex.string(digest)])
+            throw BootwireError(
+                .protocolError, "SHA-256 reply has \(digest.count) bytes", evidence: ["received": Hex.string(digest)])
         }
         return digest
     }
@@ -278,7 +298,9 @@ public final class QCC743Session {
         let start = MonotonicClock.now()
         func report(_ done: Int, _ total: Int) {
             let seconds = Double(MonotonicClock.now() - start) / 1e9
-            events(.progress(label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
+            events(
+                .progress(
+                    label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
         }
         // Compressed when that puts fewer bytes on the wire; incompressible data goes plain.
         if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil), stream.count < data.count {
@@ -287,14 +309,19 @@ public final class QCC743Session {
             // Plain writes are harmless to repeat (the same bytes ANDed again), so silence is retried too.
             try sendAdaptively(
                 total: data.count, retry: .unlessRejected,
-                frame: { range in ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + range.lowerBound)) + data[range]) },
-                timeout: { range in self.client.quickTimeout(frameBytes: range.count + 8) + Double((range.count + 255) / 256) * 0.005 },
+                frame: { range in
+                    ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + range.lowerBound)) + data[range])
+                },
+                timeout: { range in
+                    self.client.quickTimeout(frameBytes: range.count + 8) + Double((range.count + 255) / 256) * 0.005
+                },
                 report: { report($0, data.count) })
             try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false))
         }
     }
 
-    private func writeCompressed(_ stream: [UInt8], plainSize: Int, at address: Int, report: (Int, Int) -> Void) throws {
+    private func writeCompressed(_ stream: [UInt8], plainSize: Int, at address: Int, report: (Int, Int) -> Void) throws
+    {
         // Each chunk's wait follows the pages it makes the device program (5 ms per page is the
         // flash's worst case): our own stream, decoded, says how many plain bytes each part yields.
         let yield = try PlainYield(stream)
@@ -315,14 +342,19 @@ public final class QCC743Session {
                             + Double(yield.plainBytes(range) / 256 + 2) * 0.005
                     },
                     report: { report($0, stream.count) })
-                try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false), timeout: 0.5 + Double(plainSize / 256 + 2) * 0.005)
+                try client.exchange(
+                    ISPFrame(.flashWriteCheck, checksummed: false), timeout: 0.5 + Double(plainSize / 256 + 2) * 0.005)
                 return
             } catch let error as BootwireError
                 where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
             {
                 // Programming the same bytes again over them is harmless on NOR flash (AND).
                 restarts += 1
-                events(.note(.info("compressed write at 0x\(String(address, radix: 16)) restarted (\(error.evidence["device-code"] ?? ""))")))
+                events(
+                    .note(
+                        .info(
+                            "compressed write at 0x\(String(address, radix: 16)) restarted (\(error.evidence["device-code"] ?? ""))"
+                        )))
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
                 try link.flushInput()
             }
@@ -343,7 +375,8 @@ public final class QCC743Session {
             let range = offset..<min(offset + size, total)
             do {
                 try client.exchange(frame(range), timeout: timeout(range), retry: retry)
-            } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk {
+            } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk
+            {
                 rejected += 1
                 client.countResend(rejected: true)
                 size = max(Self.smallestChunk, size / 2)
@@ -377,7 +410,10 @@ public final class QCC743Session {
             }
             out += chunk
             let seconds = Double(MonotonicClock.now() - start) / 1e9
-            events(.progress(label: label, done: out.count, total: length, bytesPerSecond: seconds > 0 ? Double(out.count) / seconds : 0))
+            events(
+                .progress(
+                    label: label, done: out.count, total: length,
+                    bytesPerSecond: seconds > 0 ? Double(out.count) / seconds : 0))
         }
         return out
     }

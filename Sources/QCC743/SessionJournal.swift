@@ -57,7 +57,8 @@ public final class SessionJournal: @unchecked Sendable {
 
     /// `0x10000..0x20000, 0x378000..0x3e5000`.
     public static func describe(_ ranges: [Range<Int>]) -> String {
-        ranges.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }.joined(separator: ", ")
+        ranges.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" }.joined(
+            separator: ", ")
     }
 
     public func finish() {

@@ -14,13 +14,15 @@ public enum SigningCheck {
                 header = try BootHeader.parse(image.data)
             } catch {
                 throw BootwireError(
-                    .imageNotSignedForDevice, "\(image.name) has a damaged boot header and this module only boots signed images",
+                    .imageNotSignedForDevice,
+                    "\(image.name) has a damaged boot header and this module only boots signed images",
                     hint: "rebuild the image", evidence: evidence)
             }
             guard header.isSigned, let keyHash = header.publicKeyHash else {
                 throw BootwireError(
                     .imageNotSignedForDevice, "\(image.name) is not signed, and this module only boots signed images",
-                    hint: "sign the image with the key whose hash is in the module's eFuse (for ST's modules, use ST's signed release)",
+                    hint:
+                        "sign the image with the key whose hash is in the module's eFuse (for ST's modules, use ST's signed release)",
                     evidence: evidence)
             }
             evidence["image-key-hash"] = Hex.string(keyHash)
@@ -31,7 +33,8 @@ public enum SigningCheck {
             }
             if case .measured(_, let verifies) = header.body, verifies == false {
                 throw BootwireError(
-                    .imageNotSignedForDevice, "\(image.name)'s signature does not verify", hint: "the file is damaged or was modified after signing",
+                    .imageNotSignedForDevice, "\(image.name)'s signature does not verify",
+                    hint: "the file is damaged or was modified after signing",
                     evidence: evidence)
             }
         }

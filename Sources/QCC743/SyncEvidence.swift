@@ -31,7 +31,9 @@ public enum SyncEvidence: Sendable, Equatable {
         var evidence: [String: String] = [
             "attempts": "\(attempts.count)", "baud": "\(baud)", "boot-entry": entry.summary,
         ]
-        if let sample = attempts.last(where: { !$0.isEmpty }) { evidence["first-bytes"] = Hex.string(sample.prefix(32)) }
+        if let sample = attempts.last(where: { !$0.isEmpty }) {
+            evidence["first-bytes"] = Hex.string(sample.prefix(32))
+        }
         if outcomes.contains(where: { if case .text = $0 { true } else { false } }),
             case .text(let line)? = outcomes.first(where: { if case .text = $0 { true } else { false } })
         {

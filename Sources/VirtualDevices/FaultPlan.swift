@@ -1,3 +1,5 @@
+import BootwireCore
+
 /// Field failures a virtual device reproduces on demand (`--fault NAME[=VALUE]`). Wire-level
 /// faults act in the runner, between the pty and the device model; device-level ones
 /// (`application`, `locked`) change the model itself.
@@ -73,5 +75,3 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import BootwireCore

@@ -32,7 +32,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private var lastDirectionWasHost = false
     private var counters = WireStatistics()
 
-    public init(device: any VirtualDevice, wire: WireModel = .instant, faults: [Fault] = [], linkPath: String? = nil) throws {
+    public init(device: any VirtualDevice, wire: WireModel = .instant, faults: [Fault] = [], linkPath: String? = nil)
+        throws
+    {
         self.device = device
         self.wire = wire
         self.faults = faults
@@ -101,7 +103,8 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         do {
             try fm.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)
         } catch {
-            throw BootwireError(.portIO, "cannot create the link \(linkPath)", hint: "choose a path in a writable folder")
+            throw BootwireError(
+                .portIO, "cannot create the link \(linkPath)", hint: "choose a path in a writable folder")
         }
     }
 
@@ -191,12 +194,14 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         lineFreeAt = start + wire.wireTime(bytes: bytes.count, baud: hostBaud)
         count {
             $0.hostBytes += bytes.count
-            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(bytes: bytes.count, baud: hostBaud)
+            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(
+                bytes: bytes.count, baud: hostBaud)
             if !lastDirectionWasHost { $0.turnarounds += 1 }
         }
         lastDirectionWasHost = true
         device.hostRate(hostBaud)
-        let actions = Self.sameRate(hostBaud, device.listeningBaud)
+        let actions =
+            Self.sameRate(hostBaud, device.listeningBaud)
             ? device.receive(bytes) : device.receiveNoise(count: bytes.count)
         execute(actions)
     }
@@ -219,12 +224,14 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private func send(_ bytes: [UInt8], deviceBaud: Int) {
         let hostBaud = pty.clientBaud
         if blockedByAdapter(max(hostBaud, deviceBaud)) || faults.contains(.silent) { return }
-        let seen = Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
+        let seen =
+            Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
         var at = max(MonotonicClock.now(), lineFreeAt)
         if lastDirectionWasHost { at += wire.latencyNanoseconds }
         count {
             $0.deviceBytes += seen.count
-            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(bytes: seen.count, baud: deviceBaud)
+            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(
+                bytes: seen.count, baud: deviceBaud)
             if lastDirectionWasHost { $0.turnarounds += 1 }
         }
         lastDirectionWasHost = false

@@ -32,7 +32,9 @@ public enum VirtualPort {
                 }
                 wire.pacing = pacing
             case "latency-ms":
-                guard kv.count == 2, let ms = Double(kv[1]) else { throw BootwireError(.usage, "`\(option)`: latency-ms takes a number") }
+                guard kv.count == 2, let ms = Double(kv[1]) else {
+                    throw BootwireError(.usage, "`\(option)`: latency-ms takes a number")
+                }
                 wire.latencyMilliseconds = ms
             case "fault":
                 guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }

@@ -284,7 +284,9 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             let address = Int(LE.u32(p, at: 0))
             let data = p[4...]
             summary = String(format: "0x%03X +%d", address, data.count)
-            guard address >= 0, address + data.count <= EfuseMap.size else { return [reply(.fail(.efuseWriteAddressError))] }
+            guard address >= 0, address + data.count <= EfuseMap.size else {
+                return [reply(.fail(.efuseWriteAddressError))]
+            }
             // eFuse bits are one-time programmable: a write can only set bits.
             for (i, byte) in data.enumerated() { efuse[address + i] |= byte }
             actions = [reply(.ok)]
@@ -313,7 +315,9 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
         // A chunk out of sequence would decode into the wrong place: refuse it. (Whether the
         // real ROM checks is unconfirmed; Bouffalo's tools always send the right value.)
         guard address == stream.destination + stream.received else {
-            log?("decompress chunk for 0x\(String(address, radix: 16)), expected 0x\(String(stream.destination + stream.received, radix: 16))")
+            log?(
+                "decompress chunk for 0x\(String(address, radix: 16)), expected 0x\(String(stream.destination + stream.received, radix: 16))"
+            )
             xz = nil
             return [reply(.fail(.flashWriteXZError))]
         }

@@ -11,7 +11,9 @@ public struct WireModel: Sendable, Equatable {
     /// Bits per byte on the wire: 10 for 8N1, 11 for 8E1.
     public var bitsPerByte: Int
 
-    public init(pacing: Pacing, latencyMilliseconds: Double = 0, timings: FlashTimings = .typicalSPINOR, bitsPerByte: Int = 10) {
+    public init(
+        pacing: Pacing, latencyMilliseconds: Double = 0, timings: FlashTimings = .typicalSPINOR, bitsPerByte: Int = 10
+    ) {
         self.pacing = pacing
         self.latencyMilliseconds = latencyMilliseconds
         self.timings = timings

@@ -15,7 +15,11 @@ struct Bootwire: AsyncParsableCommand {
             No hardware? `bootwire emulate qcc743` runs a virtual ST67W611M1 boot ROM on a pseudo-terminal.
             """,
         version: version,
-        subcommands: [FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self, ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self, CodesCommand.self]
+        subcommands: [
+            FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self,
+            ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self,
+            CodesCommand.self,
+        ]
     )
 
     /// Parses (accepting QConn_Flash_Cmd spellings), runs, and maps command-line mistakes to
@@ -36,7 +40,12 @@ struct Bootwire: AsyncParsableCommand {
             guard status == .validationFailure else { exit(withError: error) }
             let message = fullMessage(for: error)
             if arguments.contains("--json") {
-                JSONRenderer().render(.result(JobResult(error: BootwireError(.usage, message.split(separator: "\n").first.map(String.init) ?? message, hint: "see bootwire help"))))
+                JSONRenderer().render(
+                    .result(
+                        JobResult(
+                            error: BootwireError(
+                                .usage, message.split(separator: "\n").first.map(String.init) ?? message,
+                                hint: "see bootwire help"))))
             } else {
                 StandardStreams.err(message + "\n")
             }

@@ -12,14 +12,18 @@ import Testing
         let text = try String(contentsOf: Self.root.appendingPathComponent("docs/events.md"), encoding: .utf8)
         let rows = ErrorCode.allCases.map { "| `\($0.rawValue)` | \($0.category.exitStatus) | \($0.summary) |" }
         let table = (["| code | exit | meaning |", "|---|---|---|"] + rows).joined(separator: "\n")
-        #expect(text.contains(table), "docs/events.md is out of date: append `bootwire codes --markdown` in place of its table")
+        #expect(
+            text.contains(table),
+            "docs/events.md is out of date: append `bootwire codes --markdown` in place of its table")
     }
 
     @Test func readmeAndDocsListEveryExitStatus() throws {
         for file in ["README.md", "docs/events.md"] {
             let text = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)
             for category in ErrorCategory.allCases {
-                #expect(text.contains("| \(category.exitStatus) | \(category.rawValue)"), "\(file) lacks exit status \(category.exitStatus)")
+                #expect(
+                    text.contains("| \(category.exitStatus) | \(category.rawValue)"),
+                    "\(file) lacks exit status \(category.exitStatus)")
             }
         }
     }

@@ -16,8 +16,7 @@ func millisecondsSince(_ start: UInt64) -> Double {
 
 /// A fresh pseudo-terminal with its slave opened as a `SerialPort` (115200 8N1 unless told).
 /// The master stays alive until `body` returns, and the port is closed afterwards.
-func withPort<T>(baud: Int = 115_200, _ body: (PseudoTerminal, SerialPort) throws -> T) throws -> T
-{
+func withPort<T>(baud: Int = 115_200, _ body: (PseudoTerminal, SerialPort) throws -> T) throws -> T {
     let pty = try PseudoTerminal()
     let port = try SerialPort.open(pty.slavePath)
     defer { port.close() }

@@ -20,7 +20,9 @@ struct BootwireRun {
     var summary: [String: String] { result?["summary"] as? [String: String] ?? [:] }
 
     var warningCodes: [String] {
-        events.filter { $0["event"] as? String == "note" && $0["level"] as? String == "warning" }.compactMap { $0["code"] as? String }
+        events.filter { $0["event"] as? String == "note" && $0["level"] as? String == "warning" }.compactMap {
+            $0["code"] as? String
+        }
     }
 }
 

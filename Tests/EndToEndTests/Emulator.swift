@@ -48,7 +48,9 @@ enum Fixtures {
 
     static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    static func bytes(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: folder.appendingPathComponent(name))) }
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+    }
 
     /// ST's mission_t02 set: file → address.
     static let mission: [(String, Int)] = [

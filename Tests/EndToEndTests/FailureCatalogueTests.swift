@@ -35,7 +35,8 @@ import Testing
             report: "TX looped to RX (jumper, half-duplex bridge)", vendor: "`ack is b'5555…'`, 0050", fault: "echo",
             code: "echo-only"),
         Scenario(
-            report: "bytes corrupted on the line", vendor: "`FL0103 (CMD_CRC_ERROR)`, retried ×3", fault: "corrupt=2500",
+            report: "bytes corrupted on the line", vendor: "`FL0103 (CMD_CRC_ERROR)`, retried ×3",
+            fault: "corrupt=2500",
             code: nil, warning: "line-noise"),
         Scenario(
             report: "the chip resets mid-write (brown-out, watchdog)", vendor: "`ack is b''`, the session fails",
@@ -44,7 +45,8 @@ import Testing
             report: "the cable is pulled mid-write", vendor: "a Python exception", fault: "disconnect-after=6000",
             code: "device-disconnected"),
         Scenario(
-            report: "written over unerased flash (erase = 0)", vendor: "`SHA caled by dev` ≠ host, 003E", fault: "stale",
+            report: "written over unerased flash (erase = 0)", vendor: "`SHA caled by dev` ≠ host, 003E",
+            fault: "stale",
             arguments: ["--erase", "none"], code: "verify-mismatch"),
     ]
 
@@ -65,10 +67,12 @@ import Testing
             }
             let run: BootwireRun
             if flashImage.isEmpty {
-                run = try Bootwire.run(["flash", "--port", port, "--json", "\(image.path)@0x10000"] + scenario.arguments)
+                run = try Bootwire.run(
+                    ["flash", "--port", port, "--json", "\(image.path)@0x10000"] + scenario.arguments)
             } else {
                 let emulator = try Emulator(flashImage)
-                run = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(image.path)@0x10000"] + scenario.arguments)
+                run = try Bootwire.run(
+                    ["flash", "--port", emulator.port, "--json", "\(image.path)@0x10000"] + scenario.arguments)
                 _ = try emulator.stop()
             }
             if let code = scenario.code {
@@ -83,14 +87,17 @@ import Testing
             let fix = error?["hint"] as? String ?? ""
             let outcome = scenario.code.map { "`\($0)`" } ?? "success, warning `\(scenario.warning ?? "")`"
             rows.append(
-                "| \(scenario.report) | \(scenario.vendor) | `\(scenario.fault)` \(scenario.arguments.joined(separator: " ")) | \(outcome) | \(Self.stable(said)) | \(fix) |")
+                "| \(scenario.report) | \(scenario.vendor) | `\(scenario.fault)` \(scenario.arguments.joined(separator: " ")) | \(outcome) | \(Self.stable(said)) | \(fix) |"
+            )
         }
         let text = Self.header + rows.joined(separator: "\n") + "\n"
         if ProcessInfo.processInfo.environment["BOOTWIRE_REGENERATE_DOCS"] == "1" {
             try text.write(to: Self.page, atomically: true, encoding: .utf8)
         }
         let committed = try String(contentsOf: Self.page, encoding: .utf8)
-        #expect(committed == text, "docs/failures.md is out of date: run BOOTWIRE_REGENERATE_DOCS=1 swift test --filter FailureCatalogueTests")
+        #expect(
+            committed == text,
+            "docs/failures.md is out of date: run BOOTWIRE_REGENERATE_DOCS=1 swift test --filter FailureCatalogueTests")
     }
 
     /// Numbers that vary from run to run (byte counts of a stream) are replaced by N.
@@ -98,7 +105,9 @@ import Testing
         text.replacingOccurrences(of: #"\(\d+ bytes\)"#, with: "(N bytes)", options: .regularExpression)
             .replacingOccurrences(of: #"within [\d.]+ s"#, with: "within T s", options: .regularExpression)
             .replacingOccurrences(of: #"/dev/pts/\d+"#, with: "/dev/pts/N", options: .regularExpression)
-            .replacingOccurrences(of: #"^\d+ frames were sent again \(\d+ rejected"#, with: "N frames were sent again (M rejected", options: .regularExpression)
+            .replacingOccurrences(
+                of: #"^\d+ frames were sent again \(\d+ rejected"#, with: "N frames were sent again (M rejected",
+                options: .regularExpression)
     }
 
     static let header = """

@@ -42,7 +42,8 @@ import VirtualDevices
                 for i in at..<(at + rng.range(1...5000)) { stale[i] = UInt8(truncatingIfNeeded: rng.next()) }
             }
             let images = [
-                FlashJob.Image(name: "boot", address: 0, data: firmwareLike(rng.range(300...9000), seed: UInt32(index))),
+                FlashJob.Image(
+                    name: "boot", address: 0, data: firmwareLike(rng.range(300...9000), seed: UInt32(index))),
                 FlashJob.Image(
                     name: "app", address: 0x10000 + rng.below(16) * 0x1000,
                     data: firmwareLike(rng.range(5000...24_000), seed: UInt32(index) + 7)),

@@ -28,7 +28,10 @@ import VirtualDevices
         let (run, model) = try flash(faults: [.baudLimit(1_000_000)])
         #expect(run.ok, "\(run.stdout)")
         #expect(run.warningCodes.contains("adapter-baud-limit"))
-        #expect(run.events.contains { $0["event"] as? String == "diagnosis" && $0["code"] as? String == "link-lost-after-baud-change" })
+        #expect(
+            run.events.contains {
+                $0["event"] as? String == "diagnosis" && $0["code"] as? String == "link-lost-after-baud-change"
+            })
         expectFlashed(model)
     }
 
@@ -68,11 +71,13 @@ import VirtualDevices
         #expect(evidence["write"] == "0x20000..0x\(String(0x20000 + image.count, radix: 16))")
         #expect(evidence["journal"] != nil)
         // The cable is back (the emulator re-plugged its port at the same link).
-        let again = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        let again = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
         #expect(again.ok, "\(again.stdout)")
         #expect(again.warningCodes.contains("interrupted-session"))
         #expect(again.summary["written"] == "1")
-        let third = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        let third = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
         #expect(!third.warningCodes.contains("interrupted-session"), "a clean session leaves no journal")
         let (flash, _) = try emulator.stop()
         #expect(Array(flash[0x20000..<(0x20000 + image.count)]) == image)

@@ -43,7 +43,9 @@ import VirtualDevices
         defer { runner.stop() }
         let image = firmwareLike(80_000)
         let file = try Scratch.file(image)
-        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", "--erase", "chip", "\(file.path)@0x10000"])
+        let run = try Bootwire.run([
+            "flash", "--port", runner.slavePath, "--json", "--erase", "chip", "\(file.path)@0x10000",
+        ])
         #expect(run.ok, "\(run.stdout)\(run.stderr)")
         var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
         expected.replaceSubrange(0x10000..<(0x10000 + image.count), with: image)
@@ -54,7 +56,9 @@ import VirtualDevices
         let (_, runner) = try device(flash: [UInt8](repeating: 0x00, count: 0x20000))
         defer { runner.stop() }
         let file = try Scratch.file(firmwareLike(3000))
-        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", "--erase", "none", "\(file.path)@0x1000"])
+        let run = try Bootwire.run([
+            "flash", "--port", runner.slavePath, "--json", "--erase", "none", "\(file.path)@0x1000",
+        ])
         #expect(!run.ok)
         #expect(run.errorCode == "verify-mismatch")
         #expect(run.status == ErrorCategory.verification.exitStatus)
@@ -115,7 +119,9 @@ import VirtualDevices
         runner.start()
         defer { runner.stop() }
         let data = firmwareLike(6000, seed: 4)
-        let plan = try FlashPlan(segments: [Segment(address: 0x20000, bytes: data, origin: Origin(file: "made", location: .whole))])
+        let plan = try FlashPlan(segments: [
+            Segment(address: 0x20000, bytes: data, origin: Origin(file: "made", location: .whole))
+        ])
         let hex = try Scratch.file(Array(try IntelHex.write(plan).utf8), name: "app.hex")
         let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", hex.path])
         #expect(run.ok, "\(run.stdout)")

@@ -17,7 +17,9 @@ import VirtualDevices
 
     @Test(.enabled(if: Fixtures.present)) func infoDescribesALockedModuleAndWhatItHolds() throws {
         let emulator = try Emulator(["--fault", "locked"])
-        let flash = try Bootwire.run(["flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json"])
+        let flash = try Bootwire.run([
+            "flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
         #expect(flash.ok)
         let run = try Bootwire.run(["info", "--port", emulator.port, "--json"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -68,7 +70,8 @@ import VirtualDevices
         let modem = findings.first { $0["check"] as? String == "modem lines" }
         #expect(modem?["code"] as? String == "pty-no-modem-lines")
         #expect(findings.first { $0["check"] as? String == "loopback" }?["status"] as? String == "skip")
-        #expect(findings.first { $0["check"] as? String == "boot ROM answers the sync" }?["status"] as? String == "pass")
+        #expect(
+            findings.first { $0["check"] as? String == "boot ROM answers the sync" }?["status"] as? String == "pass")
     }
 
     @Test func doctorOnALoopbackMeasuresEveryRate() throws {
@@ -84,7 +87,8 @@ import VirtualDevices
         let run = try Bootwire.run(["doctor", "--port", "virtual:qcc743,wire=instant,baud-limit=1000000", "--json"])
         let findings = try findings(run)
         #expect(findings.contains { $0["code"] as? String == "link-lost-after-baud-change" })
-        #expect(findings.first { $0["check"] as? String == "highest working rate" }?["detail"] as? String == "1000000 baud")
+        #expect(
+            findings.first { $0["check"] as? String == "highest working rate" }?["detail"] as? String == "1000000 baud")
         #expect(run.status == ErrorCategory.connection.exitStatus)
     }
 }

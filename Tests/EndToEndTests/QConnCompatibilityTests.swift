@@ -40,7 +40,9 @@ struct QConnCompatibilityTests {
 
     @Test func mfgConfigFlashesEveryFile() throws {
         let emulator = try Emulator()
-        let run = try Bootwire.run(["flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json"])
+        let run = try Bootwire.run([
+            "flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
         #expect(run.ok, "\(run.stdout)")
         let (flash, _) = try emulator.stop()
         for (name, address) in Fixtures.mfg {
@@ -64,7 +66,9 @@ struct QConnCompatibilityTests {
 
     @Test func aLockedModuleTakesSTsSignedImagesAndRefusesAnUnsignedOne() throws {
         let emulator = try Emulator(["--fault", "locked"])
-        let signed = try Bootwire.run(["flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json"])
+        let signed = try Bootwire.run([
+            "flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
         #expect(signed.ok, "\(signed.stdout)")
         let unsigned = try UnsignedImageBuilder().image(body: firmwareLike(20_000))
         let file = try Scratch.file(unsigned)
@@ -93,18 +97,25 @@ struct QConnCompatibilityTests {
 
     @Test func eachBadInputHasItsCode() throws {
         let small = firmwareLike(100)
-        #expect(try flashCode(ini("[cfg]\nerase = 1\n[a]\nfiledir = ./missing.bin\naddress = 0x0\n")) == "file-not-found")
         #expect(
-            try flashCode(ini("[cfg]\nerase = 1\n[a]\nfiledir = ./a.bin\naddress = 0x0\n[b]\nfiledir = ./a.bin\naddress = 0x10\n", files: ["a.bin": small]))
+            try flashCode(ini("[cfg]\nerase = 1\n[a]\nfiledir = ./missing.bin\naddress = 0x0\n")) == "file-not-found")
+        #expect(
+            try flashCode(
+                ini(
+                    "[cfg]\nerase = 1\n[a]\nfiledir = ./a.bin\naddress = 0x0\n[b]\nfiledir = ./a.bin\naddress = 0x10\n",
+                    files: ["a.bin": small]))
                 == "image-overlap")
         #expect(try flashCode(ini("[cfg]\nerase = 7\n")) == "bad-config")
         #expect(try flashCode(ini("[cfg]\nerase 1\n")) == "bad-config")
-        #expect(try flashCode(ini("[a]\nfiledir = ./a.bin\naddress = 0x3FFFF0\n", files: ["a.bin": small])) == "image-too-large")
+        #expect(
+            try flashCode(ini("[a]\nfiledir = ./a.bin\naddress = 0x3FFFF0\n", files: ["a.bin": small]))
+                == "image-too-large")
         #expect(try flashCode("/no/such/flash_prog_cfg.ini") == "file-not-found")
     }
 
     @Test(.enabled(if: Fixtures.present)) func anUnknownPartitionNameIsABadConfig() throws {
-        let text = "[cfg]\nerase = 1\n[partition]\nfiledir = \(Fixtures.path("partition.bin"))\naddress = 0xE000\n"
+        let text =
+            "[cfg]\nerase = 1\n[partition]\nfiledir = \(Fixtures.path("partition.bin"))\naddress = 0xE000\n"
             + "[NOPE]\nfiledir = \(Fixtures.path("partition.bin"))\naddress = @partition\n"
         #expect(try flashCode(ini(text)) == "bad-config")
     }

@@ -16,13 +16,16 @@ import Testing
         bytes += u16(2) + u16(40) + u32(1) + u32(address) + u32(headerSize) + u32(0) + u32(0)
         bytes += u16(UInt16(headerSize)) + u16(UInt16(programHeaderSize)) + u16(1) + u16(40) + u16(0) + u16(0)
         let offset = headerSize + programHeaderSize
-        bytes += u32(1) + u32(offset) + u32(address) + u32(address) + u32(UInt32(data.count)) + u32(UInt32(data.count))
+        bytes +=
+            u32(1) + u32(offset) + u32(address) + u32(address) + u32(UInt32(data.count)) + u32(UInt32(data.count))
             + u32(5) + u32(4)
         return bytes + data
     }
 
     func files(_ data: [UInt8], at address: UInt64) throws -> [String: String] {
-        let plan = try FlashPlan(segments: [Segment(address: address, bytes: data, origin: Origin(file: "made", location: .whole))])
+        let plan = try FlashPlan(segments: [
+            Segment(address: address, bytes: data, origin: Origin(file: "made", location: .whole))
+        ])
         return [
             "hex": try Scratch.file(Array(try IntelHex.write(plan).utf8), name: "app.hex").path,
             "srec": try Scratch.file(Array(try SRecord.write(plan).utf8), name: "app.srec").path,
@@ -57,12 +60,18 @@ import Testing
         let image = try Scratch.file(stale, name: "stale.bin")
         let emulator = try Emulator(["--flash-image", image.path, "--fault", "locked"], stm32: "l476")
         let file = try Scratch.file(firmwareLike(1000), name: "new.bin")
-        let refused = try Bootwire.run(["flash", "--chip", "stm32", "--port", emulator.port, "--json", "\(file.path)@0x08000000"])
+        let refused = try Bootwire.run([
+            "flash", "--chip", "stm32", "--port", emulator.port, "--json", "\(file.path)@0x08000000",
+        ])
         #expect(refused.errorCode == "device-protected", "\(refused.stdout)")
         #expect(refused.status == ErrorCategory.protection.exitStatus)
-        let unconfirmed = try Bootwire.run(["unprotect", "--readout", "--port", emulator.port, "--chip", "stm32", "--json"])
+        let unconfirmed = try Bootwire.run([
+            "unprotect", "--readout", "--port", emulator.port, "--chip", "stm32", "--json",
+        ])
         #expect(unconfirmed.errorCode == "confirmation-required")
-        let unprotect = try Bootwire.run(["unprotect", "--readout", "--yes", "--port", emulator.port, "--chip", "stm32", "--json"])
+        let unprotect = try Bootwire.run([
+            "unprotect", "--readout", "--yes", "--port", emulator.port, "--chip", "stm32", "--json",
+        ])
         #expect(unprotect.ok, "\(unprotect.stdout)")
         let (flash, _) = try emulator.stop()
         #expect(flash.prefix(0x4000).allSatisfy { $0 == 0xFF }, "removing readout protection erased the flash")
@@ -74,7 +83,10 @@ import Testing
         #expect(facts?["readout protection"] as? String == "RDP level 0")
         #expect((facts?["part"] as? String)?.contains("0x415") == true)
         let out = Scratch.make().appendingPathComponent("read.bin")
-        let read = try Bootwire.run(["read", "--port", "virtual:stm32wb55,wire=instant", "--start", "0x08000000", "--len", "2K", "--file", out.path, "--json"])
+        let read = try Bootwire.run([
+            "read", "--port", "virtual:stm32wb55,wire=instant", "--start", "0x08000000", "--len", "2K", "--file",
+            out.path, "--json",
+        ])
         #expect(read.ok)
         #expect(try Data(contentsOf: out).count == 2048)
         let erase = try Bootwire.run(["erase", "--port", "virtual:stm32l476,wire=instant", "--whole-chip", "--json"])

@@ -19,7 +19,8 @@ import Testing
         let file = try Scratch.file(image)
         let report = Scratch.make().appendingPathComponent("station.jsonl")
         let run = try Bootwire.run(
-            ["flash", "--json", "--report", report.path, "\(file.path)@0x10000"] + emulators.flatMap { ["--port", $0.port] },
+            ["flash", "--json", "--report", report.path, "\(file.path)@0x10000"]
+                + emulators.flatMap { ["--port", $0.port] },
             timeout: 120)
         #expect(run.errorCode == "some-devices-failed")
         #expect(run.status == ErrorCategory.station.exitStatus)

@@ -14,7 +14,8 @@ public enum CRC32 {
 
 public enum SHA256Digest {
     public static func of<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-        if let digest = bytes.withContiguousStorageIfAvailable({ Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) }) {
+        if let digest = bytes.withContiguousStorageIfAvailable({ Array(SHA256.hash(data: UnsafeRawBufferPointer($0))) })
+        {
             return digest
         }
         return Array(SHA256.hash(data: Array(bytes)))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Hex text for evidence, traces and logs.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
@@ -47,5 +49,3 @@ public enum Hex {
         return overflow ? nil : product
     }
 }
-
-import Foundation

@@ -6,7 +6,9 @@ import CLZMA
 public enum XZ {
     public static let vendorDictionarySize: UInt32 = 32 * 1024
 
-    public static func compress(_ input: [UInt8], dictionarySize: UInt32 = vendorDictionarySize, preset: UInt32 = 6) throws -> [UInt8] {
+    public static func compress(_ input: [UInt8], dictionarySize: UInt32 = vendorDictionarySize, preset: UInt32 = 6)
+        throws -> [UInt8]
+    {
         var options = lzma_options_lzma()
         guard lzma_lzma_preset(&options, preset) == 0 else {
             throw BootwireError(.internalError, "liblzma rejected preset \(preset)")
@@ -21,9 +23,13 @@ public enum XZ {
             ]
             return lzma_stream_encoder(&stream, &filters, LZMA_CHECK_CRC32)
         }
-        guard ret == LZMA_OK else { throw BootwireError(.internalError, "liblzma encoder init failed (\(ret.rawValue))") }
+        guard ret == LZMA_OK else {
+            throw BootwireError(.internalError, "liblzma encoder init failed (\(ret.rawValue))")
+        }
         let (output, status) = pump(&stream, input, action: LZMA_FINISH)
-        guard status == LZMA_STREAM_END else { throw BootwireError(.internalError, "xz compression failed (\(status.rawValue))") }
+        guard status == LZMA_STREAM_END else {
+            throw BootwireError(.internalError, "xz compression failed (\(status.rawValue))")
+        }
         return output
     }
 
@@ -46,7 +52,9 @@ public enum XZ {
                 output += buffer[0..<produced]
                 // Done when the stream ended or failed, or when liblzma has taken all the input
                 // and has nothing more to give without more.
-                if status != LZMA_OK || (stream.avail_in == 0 && produced < buffer.count && action == LZMA_RUN) { break }
+                if status != LZMA_OK || (stream.avail_in == 0 && produced < buffer.count && action == LZMA_RUN) {
+                    break
+                }
             }
             stream.next_in = nil
         }
@@ -68,7 +76,9 @@ public final class XZDecoder {
 
     public init(memoryLimit: UInt64 = 64 << 20) throws {
         let ret = lzma_stream_decoder(&stream, memoryLimit, 0)
-        guard ret == LZMA_OK else { throw BootwireError(.internalError, "liblzma decoder init failed (\(ret.rawValue))") }
+        guard ret == LZMA_OK else {
+            throw BootwireError(.internalError, "liblzma decoder init failed (\(ret.rawValue))")
+        }
     }
 
     deinit { lzma_end(&stream) }

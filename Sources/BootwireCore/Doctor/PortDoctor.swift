@@ -16,19 +16,23 @@ public enum PortDoctor {
         }
         findings.append(DoctorFinding("port opens", .pass, "\(path) opened exclusively"))
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        if let info = PortDiscovery.list().first(where: { $0.path == resolved }), let vid = info.vendorID, let pid = info.productID {
+        if let info = PortDiscovery.list().first(where: { $0.path == resolved }), let vid = info.vendorID,
+            let pid = info.productID
+        {
             let limit = info.bridgeMaxBaud.map { ", rated to \($0) baud" } ?? ""
             findings.append(
                 DoctorFinding(
                     "adapter", .pass,
-                    "\(vid):\(pid) \(info.bridge ?? "unknown bridge")\(limit)\(info.serialNumber.map { ", serial \($0)" } ?? "")"))
+                    "\(vid):\(pid) \(info.bridge ?? "unknown bridge")\(limit)\(info.serialNumber.map { ", serial \($0)" } ?? "")"
+                ))
         } else if port.capabilities.isPseudoTerminal {
             findings.append(DoctorFinding("adapter", .skip, "a pseudo-terminal: no USB adapter behind it"))
         } else {
             findings.append(DoctorFinding("adapter", .skip, "not a USB adapter (on-board UART or unknown)"))
         }
         if port.capabilities.modemLines {
-            findings.append(DoctorFinding("modem lines", .pass, "DTR and RTS can be driven: boot entry can be automatic"))
+            findings.append(
+                DoctorFinding("modem lines", .pass, "DTR and RTS can be driven: boot entry can be automatic"))
         } else {
             findings.append(
                 DoctorFinding(
@@ -43,7 +47,9 @@ public enum PortDoctor {
 
     /// Sends a pattern at each rate and counts what comes back. Nothing back at the first rate
     /// means no loopback jumper: the test is skipped, not failed.
-    public static func loopback(_ link: any Link, rates: [Int] = loopbackRates, bytesPerRate: Int = 4096) throws -> [DoctorFinding] {
+    public static func loopback(_ link: any Link, rates: [Int] = loopbackRates, bytesPerRate: Int = 4096) throws
+        -> [DoctorFinding]
+    {
         var pattern = [UInt8](repeating: 0, count: bytesPerRate)
         var state: UInt32 = 0x1234_5678
         for i in pattern.indices {
@@ -69,8 +75,15 @@ public enum PortDoctor {
             // At the first rate a jumper returns the pattern nearly intact; anything else is a
             // device talking (or nothing), and the device probe follows instead.
             if rate == rates.first && errors * 2 > bytesPerRate {
-                let seen = back.isEmpty ? "nothing came back" : "\(back.count) bytes came back that are not the pattern (a device is talking)"
-                return [DoctorFinding("loopback", .skip, "\(seen) at \(rate) baud: no TX-RX jumper (fit one to test the adapter's rates)")]
+                let seen =
+                    back.isEmpty
+                    ? "nothing came back"
+                    : "\(back.count) bytes came back that are not the pattern (a device is talking)"
+                return [
+                    DoctorFinding(
+                        "loopback", .skip,
+                        "\(seen) at \(rate) baud: no TX-RX jumper (fit one to test the adapter's rates)")
+                ]
             }
             if errors == 0 {
                 best = rate
@@ -78,7 +91,8 @@ public enum PortDoctor {
             } else {
                 findings.append(
                     DoctorFinding(
-                        "loopback \(rate)", .fail, "\(errors) of \(bytesPerRate) bytes lost or wrong", code: .baudUnsupported,
+                        "loopback \(rate)", .fail, "\(errors) of \(bytesPerRate) bytes lost or wrong",
+                        code: .baudUnsupported,
                         hint: "the adapter or wiring cannot carry \(rate) baud reliably"))
             }
         }

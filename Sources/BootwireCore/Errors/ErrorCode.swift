@@ -100,7 +100,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .deviceDisconnected: "the device or adapter went away"
         case .deviceReset: "the device reset during the session"
         case .lineNoise: "frames were corrupted on the line and sent again (warning)"
-        case .interruptedSession: "an earlier session on this module was cut short; this one repairs what it changed (warning)"
+        case .interruptedSession:
+            "an earlier session on this module was cut short; this one repairs what it changed (warning)"
         case .timeout: "the device did not finish in time"
         case .deviceError: "the device answered with an error code"
         case .protocolError: "the device answered something the protocol does not allow"
@@ -108,7 +109,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .verifyMismatch: "flash contents differ from the image"
         case .imageNotSignedForDevice: "the device requires signed images and this one would not boot"
         case .deviceProtected: "the device's protection refused the operation"
-        case .someDevicesFailed: "a station run where at least one device failed (each device's code is in its own result)"
+        case .someDevicesFailed:
+            "a station run where at least one device failed (each device's code is in its own result)"
         case .internalError: "a bug in Bootwire"
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Drives a `BootSequence` on a link and records what was actually done, with timings, for the
 /// evidence of a later diagnosis.
 public struct BootEntryReport: Sendable, Equatable {
@@ -62,5 +64,3 @@ public enum BootEntry {
         return report
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a device is put into its boot loader: a short program of modem-line changes and waits,
 /// written in one line (`rts=1 dtr=0 wait=50ms rts=0 wait=100ms dtr=1`) or named by a preset.
 /// `manual` means a person does it: Bootwire says what to do and waits for the device.
@@ -89,7 +91,9 @@ public struct BootSequence: Sendable, Equatable, CustomStringConvertible {
                 guard value == "0" || value == "1" else { throw fail("a line is set to 0 or 1") }
                 steps.append(.set(key == "dtr" ? .dtr : .rts, asserted: value == "1"))
             case "wait":
-                guard let ms = milliseconds(value) else { throw fail("a wait is a duration such as 50ms, 0.2s or 500us") }
+                guard let ms = milliseconds(value) else {
+                    throw fail("a wait is a duration such as 50ms, 0.2s or 500us")
+                }
                 steps.append(.wait(milliseconds: ms))
             default:
                 throw fail("unknown step `\(key)` (dtr, rts, wait or manual)")
@@ -101,11 +105,11 @@ public struct BootSequence: Sendable, Equatable, CustomStringConvertible {
     private static func milliseconds(_ text: String) -> Int? {
         let units: [(String, Double)] = [("ms", 1), ("us", 0.001), ("s", 1000)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value <= 60_000 / scale else { return nil }
+            guard let value = Double(text.dropLast(suffix.count)), value >= 0, value <= 60_000 / scale else {
+                return nil
+            }
             return Int((value * scale).rounded())
         }
         return nil
     }
 }
-
-import Foundation

@@ -16,7 +16,8 @@ public enum PortHolders {
             guard let fds = try? fm.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
             for fd in fds {
                 if (try? fm.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == target {
-                    let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                    let comm =
+                        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
                         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
                     holders.append("pid \(pid) (\(comm))")
                     break
@@ -56,6 +57,8 @@ public enum PortPermission {
         guard count > 0 else { return [] }
         var ids = [gid_t](repeating: 0, count: Int(count))
         count = getgroups(count, &ids)
-        return ids.prefix(Int(max(count, 0))).compactMap { id in getgrgid(id).map { String(cString: $0.pointee.gr_name) } }
+        return ids.prefix(Int(max(count, 0))).compactMap { id in
+            getgrgid(id).map { String(cString: $0.pointee.gr_name) }
+        }
     }
 }

@@ -96,7 +96,9 @@ public final class SerialPort: Link, @unchecked Sendable {
     @discardableResult
     public func configure(baud: Int, parity: Parity) throws -> [Note] {
         var tio = termios()
-        guard tcgetattr(fd, &tio) == 0 else { throw BootwireError.posix(.portSettings, "cannot read settings of \(path)", errno: errno) }
+        guard tcgetattr(fd, &tio) == 0 else {
+            throw BootwireError.posix(.portSettings, "cannot read settings of \(path)", errno: errno)
+        }
         cfmakeraw(&tio)
         tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
         tio.c_cflag &= ~(tcflag_t(CRTSCTS) | tcflag_t(CSTOPB | PARODD | PARENB))
@@ -192,7 +194,9 @@ public final class SerialPort: Link, @unchecked Sendable {
             if n < 0 && (err == EAGAIN || err == EINTR) {
                 var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 if poll(&pfd, 1, deadline.remainingMilliseconds) == 0 {
-                    throw BootwireError(.portIO, "\(path) did not accept data in time", hint: "the adapter may be stalled by flow control")
+                    throw BootwireError(
+                        .portIO, "\(path) did not accept data in time",
+                        hint: "the adapter may be stalled by flow control")
                 }
                 continue
             }
@@ -240,7 +244,9 @@ public final class SerialPort: Link, @unchecked Sendable {
     }
 
     public func drain() throws {
-        if tcdrain(fd) != 0 && errno != EINTR { throw BootwireError.posix(.portIO, "cannot drain \(path)", errno: errno) }
+        if tcdrain(fd) != 0 && errno != EINTR {
+            throw BootwireError.posix(.portIO, "cannot drain \(path)", errno: errno)
+        }
     }
 
     public func setModemLine(_ line: ModemLine, asserted: Bool) throws {

@@ -9,7 +9,8 @@ public final class WireTrace: @unchecked Sendable {
 
     public init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw BootwireError(.fileNotFound, "cannot create trace file \(path)", hint: "check the folder exists and is writable")
+            throw BootwireError(
+                .fileNotFound, "cannot create trace file \(path)", hint: "check the folder exists and is writable")
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }

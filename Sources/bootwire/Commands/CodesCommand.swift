@@ -24,7 +24,9 @@ struct CodesCommand: ParsableCommand {
         }
         if !markdown {
             print("")
-            print("exit statuses: 0 ok; " + ErrorCategory.allCases.map { "\($0.exitStatus) \($0.rawValue)" }.joined(separator: "; "))
+            print(
+                "exit statuses: 0 ok; "
+                    + ErrorCategory.allCases.map { "\($0.exitStatus) \($0.rawValue)" }.joined(separator: "; "))
         }
     }
 }

@@ -15,7 +15,10 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "port"))
     var port: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("flash: every port matching this pattern (e.g. '/dev/serial/by-id/usb-FTDI*').", valueName: "glob"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "flash: every port matching this pattern (e.g. '/dev/serial/by-id/usb-FTDI*').", valueName: "glob"))
     var ports: String?
 
     @Option(name: .long, help: ArgumentHelp("flash: the ports listed in this file, one per line.", valueName: "file"))
@@ -53,7 +56,9 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Fail instead of going on at a lower rate when the link is lost after the baud change.")
     var noBaudFallback = false
 
-    @Option(name: .long, help: ArgumentHelp("Write every byte in and out, with timestamps, to this file.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Write every byte in and out, with timestamps, to this file.", valueName: "file"))
     var trace: String?
 
     func connectOptions(for link: any Link) throws -> ConnectOptions {
@@ -123,7 +128,8 @@ struct ConnectionOptions: ParsableArguments {
         if let pattern = ports {
             let matches = PortDiscovery.glob(pattern)
             guard !matches.isEmpty else {
-                throw BootwireError(.portNotFound, "no port matches \(pattern)", hint: "run `bootwire list` to see the ports")
+                throw BootwireError(
+                    .portNotFound, "no port matches \(pattern)", hint: "run `bootwire list` to see the ports")
             }
             names += matches
         }
@@ -155,7 +161,9 @@ struct ConnectionOptions: ParsableArguments {
         if let path = PortDiscovery.resolve(name) { return path }
         throw BootwireError(
             .portNotFound, "no serial port or adapter serial number `\(name)`",
-            hint: "name a path (/dev/ttyUSB0), a /dev/serial/by-id name, or an adapter serial number from `bootwire list`")
+            hint:
+                "name a path (/dev/ttyUSB0), a /dev/serial/by-id name, or an adapter serial number from `bootwire list`"
+        )
     }
 
     func withSession<T: Sendable>(
@@ -193,10 +201,14 @@ struct ConnectionOptions: ParsableArguments {
 /// Reads an input file with the error users expect.
 func readInput(_ path: String, what: String = "file") throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw BootwireError(.fileNotFound, "\(what) \(path) does not exist", hint: "check the path (relative paths start in \(FileManager.default.currentDirectoryPath))", evidence: ["path": path])
+        throw BootwireError(
+            .fileNotFound, "\(what) \(path) does not exist",
+            hint: "check the path (relative paths start in \(FileManager.default.currentDirectoryPath))",
+            evidence: ["path": path])
     }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw BootwireError(.fileNotFound, "\(what) \(path) cannot be read", hint: "check its permissions", evidence: ["path": path])
+        throw BootwireError(
+            .fileNotFound, "\(what) \(path) cannot be read", hint: "check its permissions", evidence: ["path": path])
     }
     return [UInt8](data)
 }

@@ -47,8 +47,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 if let hint = f.hint { o["hint"] = hint }
                 return o
             }
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
-            try JSONRenderer().finish(JobResult(error: failure, attachments: ["findings": String(decoding: data, as: UTF8.self)]))
+            let data = try JSONSerialization.data(
+                withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes])
+            try JSONRenderer().finish(
+                JobResult(error: failure, attachments: ["findings": String(decoding: data, as: UTF8.self)]))
         }
         for f in findings {
             let mark = ["pass": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "--  "][f.status.rawValue] ?? "?"

@@ -25,7 +25,8 @@ struct EfuseCommand: ParsableCommand {
         func run() async throws {
             let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
             do {
-                let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+                let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) {
+                    session in
                     try session.readEfuse()
                 }
                 if let file { try Data(bytes).write(to: URL(fileURLWithPath: file)) }
@@ -37,7 +38,12 @@ struct EfuseCommand: ParsableCommand {
                     ("key slot 0/1 write lock", "\(summary.keySlot0WriteLocked)/\(summary.keySlot1WriteLocked)"),
                     ("anti-rollback", summary.antiRollbackEnabled ? "on" : "off"),
                     ("default MAC", summary.defaultMAC.map { String(format: "%02x", $0) }.joined(separator: ":")),
-                    ("sw_usage_0", String(format: "0x%08x: %@", summary.softwareUsage0, summary.softwareUsage0Set.joined(separator: ", "))),
+                    (
+                        "sw_usage_0",
+                        String(
+                            format: "0x%08x: %@", summary.softwareUsage0,
+                            summary.softwareUsage0Set.joined(separator: ", "))
+                    ),
                 ]
                 if json {
                     var object = Dictionary(uniqueKeysWithValues: facts.map { ($0.0, $0.1) })
@@ -45,7 +51,9 @@ struct EfuseCommand: ParsableCommand {
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                     try renderer.finish(JobResult(attachments: ["efuse": String(decoding: data, as: UTF8.self)]))
                 } else {
-                    for (name, value) in facts { print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)") }
+                    for (name, value) in facts {
+                        print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)")
+                    }
                 }
             } catch {
                 try renderer.fail(error)
@@ -81,7 +89,8 @@ struct EfuseCommand: ParsableCommand {
             do {
                 let efuseImage = try EfuseImage.load(path: image)
                 let (yes, dryRun) = (self.yes, self.dryRun)
-                let burned = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) { session in
+                let burned = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink)
+                { session in
                     let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
                     for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
                     guard !change.isNoOp, !dryRun else { return 0 }
@@ -90,7 +99,8 @@ struct EfuseCommand: ParsableCommand {
                     try EfuseBurn.burn(efuseImage, on: session)
                     return change.newlySetBitCount
                 }
-                try renderer.finish(JobResult(summary: dryRun ? ["dry-run": "nothing was burned"] : ["bits-burned": "\(burned)"]))
+                try renderer.finish(
+                    JobResult(summary: dryRun ? ["dry-run": "nothing was burned"] : ["bits-burned": "\(burned)"]))
             } catch {
                 try renderer.fail(error)
             }

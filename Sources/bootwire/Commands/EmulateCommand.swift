@@ -64,7 +64,10 @@ struct EmulateCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Write every frame seen and answered to this file.", valueName: "file"))
         var log: String?
 
-        @Option(name: .long, help: ArgumentHelp("On exit, write bytes, wire time and device work as JSON (benchmarks).", valueName: "file"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "On exit, write bytes, wire time and device work as JSON (benchmarks).", valueName: "file"))
         var stats: String?
     }
 
@@ -115,7 +118,9 @@ struct EmulateCommand: ParsableCommand {
     }
 
     struct IdentityOptions: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("Chip id / factory MAC, 6 bytes as printed (40827b03d2dc).", valueName: "hex"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Chip id / factory MAC, 6 bytes as printed (40827b03d2dc).", valueName: "hex"))
         var chipId: String?
 
         @Option(name: .long, help: ArgumentHelp("JEDEC id and flag, 4 bytes (c4601600 = 4 MiB).", valueName: "hex"))
@@ -128,15 +133,19 @@ struct EmulateCommand: ParsableCommand {
     }
 
     struct BehaviourOptions: ParsableArguments {
-        @Option(name: .long, help: "instant (tests) or realistic (paced at the baud, device work takes datasheet time).")
+        @Option(
+            name: .long, help: "instant (tests) or realistic (paced at the baud, device work takes datasheet time).")
         var wire: WireModel.Pacing = .realistic
 
-        @Option(name: .long, help: ArgumentHelp("USB-serial latency added at each change of direction.", valueName: "ms"))
+        @Option(
+            name: .long, help: ArgumentHelp("USB-serial latency added at each change of direction.", valueName: "ms"))
         var latencyMs: Double = 0
 
         @Option(
             name: .long,
-            help: ArgumentHelp("A field failure to reproduce (repeatable): \(Fault.names.joined(separator: ", ")).", valueName: "fault"))
+            help: ArgumentHelp(
+                "A field failure to reproduce (repeatable): \(Fault.names.joined(separator: ", ")).", valueName: "fault"
+            ))
         var fault: [String] = []
     }
 
@@ -168,9 +177,11 @@ struct EmulateCommand: ParsableCommand {
             if let stats = port.stats {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                var object = try JSONSerialization.jsonObject(with: encoder.encode(runner.statistics)) as? [String: Any] ?? [:]
+                var object =
+                    try JSONSerialization.jsonObject(with: encoder.encode(runner.statistics)) as? [String: Any] ?? [:]
                 object["floorSeconds"] = runner.statistics.floorSeconds(latencyMilliseconds: wire.latencyMilliseconds)
-                try write([UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: stats)
+                try write(
+                    [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: stats)
             }
         } catch {
             try renderer.fail(error)

@@ -42,26 +42,38 @@ struct FlashCommand: AsyncParsableCommand {
     var output: OutputOptions
 
     struct InputOptions: ParsableArguments {
-        @Option(name: .long, help: ArgumentHelp("A flash_prog_cfg.ini, as ST ships with its firmware.", valueName: "ini"))
+        @Option(
+            name: .long, help: ArgumentHelp("A flash_prog_cfg.ini, as ST ships with its firmware.", valueName: "ini"))
         var config: String?
 
         @Option(
             name: .long,
-            help: ArgumentHelp("An eFuse image to burn after the images (ST's efusedata.bin, or 512 bytes + _mask.bin).", valueName: "file"))
+            help: ArgumentHelp(
+                "An eFuse image to burn after the images (ST's efusedata.bin, or 512 bytes + _mask.bin).",
+                valueName: "file"))
         var efuse: String?
     }
 
     struct EraseOptions: ParsableArguments {
-        @Option(name: .long, help: "none, sections (each image's sectors) or chip (everything else ends erased too). Default: the ini's, else sections.")
+        @Option(
+            name: .long,
+            help:
+                "none, sections (each image's sectors) or chip (everything else ends erased too). Default: the ini's, else sections."
+        )
         var erase: EraseMode?
 
-        @Flag(name: .long, help: "With --erase chip: send the whole-chip erase instead of erasing only what is not erased.")
+        @Flag(
+            name: .long,
+            help: "With --erase chip: send the whole-chip erase instead of erasing only what is not erased.")
         var literalChipErase = false
 
         @Flag(name: .long, help: "Write images even when the device already holds them.")
         var force = false
 
-        @Option(name: .long, help: ArgumentHelp("STM32: jump to this address afterwards (the application starts).", valueName: "address"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("STM32: jump to this address afterwards (the application starts).", valueName: "address")
+        )
         var go: String?
     }
 
@@ -78,10 +90,16 @@ struct FlashCommand: AsyncParsableCommand {
         do {
             let ports = try connection.resolvedPorts()
             if connection.chip(for: ports[0]) == .stm32 {
-                guard ports.count == 1 else { throw BootwireError(.usage, "the STM32 path flashes one port at a time for now") }
-                guard !images.isEmpty else { throw BootwireError(.usage, "nothing to flash", hint: "name images: app.hex, app.elf, app.bin@0x08000000") }
+                guard ports.count == 1 else {
+                    throw BootwireError(.usage, "the STM32 path flashes one port at a time for now")
+                }
+                guard !images.isEmpty else {
+                    throw BootwireError(
+                        .usage, "nothing to flash", hint: "name images: app.hex, app.elf, app.bin@0x08000000")
+                }
                 try await STM32Commands.flash(
-                    images: images, erase: erase.erase ?? .sections, go: erase.go, connection: connection, port: ports[0],
+                    images: images, erase: erase.erase ?? .sections, go: erase.go, connection: connection,
+                    port: ports[0],
                     renderer: renderer)
             }
             let (job, efuseImage) = try makeJob(events: renderer.sink)
@@ -89,15 +107,20 @@ struct FlashCommand: AsyncParsableCommand {
             if ports.count == 1 {
                 let started = MonotonicClock.now()
                 let device = try await flashDevice(
-                    port: ports[0], job: job, prepared: prepared, efuseImage: efuseImage, interactive: true, events: renderer.sink)
-                if let report = station.report { try StationReport.append([device.report(port: ports[0], started: started)], to: report) }
+                    port: ports[0], job: job, prepared: prepared, efuseImage: efuseImage, interactive: true,
+                    events: renderer.sink)
+                if let report = station.report {
+                    try StationReport.append([device.report(port: ports[0], started: started)], to: report)
+                }
                 for line in device.imageLines() { renderer.render(.note(.info(line))) }
                 try renderer.finish(
                     JobResult(
-                        summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun),
+                        summary: device.summary(
+                            seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun),
                         attachments: ["images": try device.imagesJSON()]))
             }
-            try await flashStation(ports: ports, job: job, prepared: prepared, efuseImage: efuseImage, renderer: renderer)
+            try await flashStation(
+                ports: ports, job: job, prepared: prepared, efuseImage: efuseImage, renderer: renderer)
         } catch {
             try renderer.fail(error)
         }
@@ -110,11 +133,16 @@ struct FlashCommand: AsyncParsableCommand {
         if let config = input.config {
             let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
             images += try manifest.images.map { image in
-                FlashJob.Image(name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
+                FlashJob.Image(
+                    name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
             }
             eraseMode = erase.erase ?? manifest.erase
             for name in manifest.vendorLookupDisagreements {
-                events(.note(.info("[\(name)] @partition: the vendor's substring lookup would pick another entry; Bootwire uses the exact name")))
+                events(
+                    .note(
+                        .info(
+                            "[\(name)] @partition: the vendor's substring lookup would pick another entry; Bootwire uses the exact name"
+                        )))
             }
         }
         guard !images.isEmpty else {
@@ -149,14 +177,17 @@ struct FlashCommand: AsyncParsableCommand {
                 if !change.isNoOp {
                     if !safety.dryRun {
                         try Confirmation.require(
-                            EfuseBurn.question(change), yes: safety.yes, interactive: interactive, events: session.events)
+                            EfuseBurn.question(change), yes: safety.yes, interactive: interactive,
+                            events: session.events)
                     }
                     burn = efuseImage
                     outcome.efuseChanges = change.fields.filter { $0.newlySetBits > 0 }.map(\.name)
                 }
             }
             if safety.dryRun {
-                for line in try job.plan(on: session, prepared: prepared) { session.events(.note(.info("would \(line)"))) }
+                for line in try job.plan(on: session, prepared: prepared) {
+                    session.events(.note(.info("would \(line)")))
+                }
                 return outcome
             }
             let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
@@ -182,7 +213,9 @@ struct FlashCommand: AsyncParsableCommand {
                 }
                 if !journal.entries.isEmpty {
                     error.evidence["journal"] = journal.path
-                    error.hint = (error.hint.map { $0 + "; " } ?? "") + "the next run on this module repairs what this one changed"
+                    error.hint =
+                        (error.hint.map { $0 + "; " } ?? "")
+                        + "the next run on this module repairs what this one changed"
                 }
                 throw error
             }

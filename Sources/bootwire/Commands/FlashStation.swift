@@ -4,10 +4,14 @@ import Foundation
 import QCC743
 
 struct StationOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Append one JSON line per device to this file (format: docs/station-report.md).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Append one JSON line per device to this file (format: docs/station-report.md).", valueName: "file"))
     var report: String?
 
-    @Option(name: .long, help: ArgumentHelp("Run a failed device's session again, up to this many times.", valueName: "n"))
+    @Option(
+        name: .long, help: ArgumentHelp("Run a failed device's session again, up to this many times.", valueName: "n"))
     var retry = 0
 }
 
@@ -33,7 +37,8 @@ struct DeviceOutcome: Sendable {
             if image.skipped { return "\(image.name) @\(at): \(image.size) bytes, unchanged: skipped" }
             let wire = image.compressedSize.map { ", \($0) compressed" } ?? ""
             let rate = image.seconds > 0 ? String(format: ", %.0f KB/s", Double(image.size) / image.seconds / 1000) : ""
-            return "\(image.name) @\(at): \(image.size) bytes\(wire), written and verified in \(String(format: "%.2f", image.seconds)) s\(rate)"
+            return
+                "\(image.name) @\(at): \(image.size) bytes\(wire), written and verified in \(String(format: "%.2f", image.seconds)) s\(rate)"
         }
     }
 
@@ -116,7 +121,8 @@ enum StationReport {
         }
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw BootwireError(.fileNotFound, "cannot create the report \(path)", hint: "check the folder exists and is writable")
+                throw BootwireError(
+                    .fileNotFound, "cannot create the report \(path)", hint: "check the folder exists and is writable")
             }
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -168,7 +174,8 @@ extension FlashCommand {
                         device.attempts = attempt
                         do {
                             let outcome = try await flashDevice(
-                                port: port, job: job, prepared: prepared, efuseImage: efuseImage, interactive: false, events: events)
+                                port: port, job: job, prepared: prepared, efuseImage: efuseImage, interactive: false,
+                                events: events)
                             device.fill(from: outcome)
                             device.result = "ok"
                             device.message = nil
@@ -178,9 +185,14 @@ extension FlashCommand {
                             let error = BootwireError.wrap(error)
                             device.result = error.code.rawValue
                             device.message = error.message
-                            let again = attempt <= retries && [.connection, .protocol, .verification, .port].contains(error.code.category)
+                            let again =
+                                attempt <= retries
+                                && [.connection, .protocol, .verification, .port].contains(error.code.category)
                             if again {
-                                events(.note(.warning(error.code, "attempt \(attempt) failed (\(error.message)); trying again")))
+                                events(
+                                    .note(
+                                        .warning(
+                                            error.code, "attempt \(attempt) failed (\(error.message)); trying again")))
                             } else {
                                 events(.result(JobResult(error: error)))
                                 break
@@ -198,7 +210,9 @@ extension FlashCommand {
             return all.sorted { $0.0 < $1.0 }.map(\.1)
         }
         if let report = station.report {
-            do { try StationReport.append(devices, to: report) } catch { renderer.render(.note(.warning(.fileNotFound, "\(error)"))) }
+            do { try StationReport.append(devices, to: report) } catch {
+                renderer.render(.note(.warning(.fileNotFound, "\(error)")))
+            }
         }
         if !output.json { printTable(devices) }
         let failed = devices.filter { $0.result != "ok" }
@@ -206,21 +220,33 @@ extension FlashCommand {
             "devices": "\(devices.count)", "succeeded": "\(devices.count - failed.count)", "failed": "\(failed.count)",
             "seconds": String(format: "%.2f", Double(MonotonicClock.now() - started) / 1e9),
         ]
-        let error = failed.isEmpty ? nil : BootwireError(
-            .someDevicesFailed, "\(failed.count) of \(devices.count) devices failed: " + failed.map { "\($0.port) (\($0.result))" }.joined(separator: ", "),
-            hint: "the others succeeded; run again with only the failed ports (--retry N retries them within one run)",
-            evidence: ["failed-ports": failed.map(\.port).joined(separator: " ")])
+        let error =
+            failed.isEmpty
+            ? nil
+            : BootwireError(
+                .someDevicesFailed,
+                "\(failed.count) of \(devices.count) devices failed: "
+                    + failed.map { "\($0.port) (\($0.result))" }.joined(separator: ", "),
+                hint:
+                    "the others succeeded; run again with only the failed ports (--retry N retries them within one run)",
+                evidence: ["failed-ports": failed.map(\.port).joined(separator: " ")])
         try renderer.finish(JobResult(error: error, summary: summary))
     }
 
     private func printTable(_ devices: [StationReport.Device]) {
-        let rows = [["port", "adapter", "chip id", "MAC", "result", "time"]]
+        let rows =
+            [["port", "adapter", "chip id", "MAC", "result", "time"]]
             + devices.map { d in
-                [d.port, d.adapterSerial ?? "-", d.chipID ?? "-", d.mac ?? "-", d.result, String(format: "%.1f s", d.seconds)]
+                [
+                    d.port, d.adapterSerial ?? "-", d.chipID ?? "-", d.mac ?? "-", d.result,
+                    String(format: "%.1f s", d.seconds),
+                ]
             }
         let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            StandardStreams.err(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") + "\n")
+            StandardStreams.err(
+                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    + "\n")
         }
     }
 }

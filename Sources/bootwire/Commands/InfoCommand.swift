@@ -28,7 +28,8 @@ struct InfoCommand: AsyncParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try renderer.finish(JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
+                try renderer.finish(
+                    JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
             }
             print(Self.text(info))
         } catch {
@@ -49,7 +50,11 @@ struct InfoCommand: AsyncParsableCommand {
         if !info.customerMACs.isEmpty { lines.append("customer MAC \(info.customerMACs.joined(separator: ", "))") }
         if let table = info.partitionTable {
             lines.append("partitions   (table at 0xE000)")
-            for p in table { lines.append("  \(p.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.address)  max \(p.maxLength / 1024) KiB") }
+            for p in table {
+                lines.append(
+                    "  \(p.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.address)  max \(p.maxLength / 1024) KiB"
+                )
+            }
         } else if let problem = info.partitionTableProblem {
             lines.append("partitions   \(problem)")
         }
@@ -57,9 +62,12 @@ struct InfoCommand: AsyncParsableCommand {
         for image in info.images {
             let signer =
                 image.signed
-                ? "signed by \(image.keyHash?.prefix(16) ?? "?")…" + (image.keyTrusted == true ? " (the key the module trusts)" : "")
+                ? "signed by \(image.keyHash?.prefix(16) ?? "?")…"
+                    + (image.keyTrusted == true ? " (the key the module trusts)" : "")
                 : "unsigned"
-            lines.append("  \(image.partition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(image.address)  \(image.codeLength) bytes of code, \(signer)")
+            lines.append(
+                "  \(image.partition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(image.address)  \(image.codeLength) bytes of code, \(signer)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -39,22 +39,28 @@ struct ReadCommand: AsyncParsableCommand {
             }
             guard count > 0 else { throw BootwireError(.usage, "nothing to read: the length is \(count)") }
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
-                throw BootwireError(.fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
+                throw BootwireError(
+                    .fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
             let port = try connection.singlePort()
-            let bytes = try await connection.chip(for: port) == .stm32
+            let bytes =
+                try await connection.chip(for: port) == .stm32
                 ? STM32Commands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
                 : connection.withSession(port: port, events: renderer.sink) { session in
-                guard first + count <= session.identity.flashSize else {
-                    throw BootwireError(
-                        .addressOutOfRange, "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
-                        hint: "the flash ends at 0x\(String(session.identity.flashSize, radix: 16))")
+                    guard first + count <= session.identity.flashSize else {
+                        throw BootwireError(
+                            .addressOutOfRange,
+                            "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
+                            hint: "the flash ends at 0x\(String(session.identity.flashSize, radix: 16))")
+                    }
+                    session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
+                    return try session.read(address: first, length: count, label: "read")
                 }
-                session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
-                return try session.read(address: first, length: count, label: "read")
-            }
             try Data(bytes).write(to: URL(fileURLWithPath: file))
-            try renderer.finish(JobResult(summary: ["file": file, "bytes": "\(bytes.count)", "sha256": Hex.string(SHA256Digest.of(bytes))]))
+            try renderer.finish(
+                JobResult(summary: [
+                    "file": file, "bytes": "\(bytes.count)", "sha256": Hex.string(SHA256Digest.of(bytes)),
+                ]))
         } catch {
             try renderer.fail(error)
         }
@@ -71,7 +77,9 @@ struct EraseCommand: AsyncParsableCommand {
             for confirmation (--yes in scripts).
             """)
 
-    @Flag(name: [.customLong("whole-chip"), .customLong("mass")], help: "Erase the whole flash (the module asks for confirmation).")
+    @Flag(
+        name: [.customLong("whole-chip"), .customLong("mass")],
+        help: "Erase the whole flash (the module asks for confirmation).")
     var wholeChip = false
 
     @Option(name: .long, help: ArgumentHelp("STM32: erase these pages, e.g. 0-15.", valueName: "first-last"))
@@ -111,7 +119,8 @@ struct EraseCommand: AsyncParsableCommand {
                 // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
                 if connection.chip(for: port) == .qcc743 {
                     try Confirmation.require(
-                        "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes, events: events)
+                        "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes,
+                        events: events)
                 }
             case (false, let start?, let end?):
                 let first = try parseAddress(start, option: "--start")
@@ -124,21 +133,37 @@ struct EraseCommand: AsyncParsableCommand {
             let target = range
             if connection.chip(for: port) == .stm32 {
                 try await STM32Commands.erase(connection: connection, port: port, range: target, renderer: renderer)
-                try renderer.finish(JobResult(summary: ["erased": target.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" } ?? "mass erase"]))
+                try renderer.finish(
+                    JobResult(summary: [
+                        "erased": target.map {
+                            "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))"
+                        } ?? "mass erase"
+                    ]))
             }
             try await connection.withSession(port: port, events: events) { session in
                 if let range = target {
                     guard range.upperBound <= session.identity.flashSize else {
-                        throw BootwireError(.addressOutOfRange, "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")
+                        throw BootwireError(
+                            .addressOutOfRange,
+                            "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")
                     }
-                    session.events(.stage("erase", detail: "0x\(String(range.lowerBound, radix: 16))..0x\(String(range.upperBound, radix: 16))"))
+                    session.events(
+                        .stage(
+                            "erase",
+                            detail: "0x\(String(range.lowerBound, radix: 16))..0x\(String(range.upperBound, radix: 16))"
+                        ))
                     try session.erase(start: range.lowerBound, end: range.upperBound)
                 } else {
                     session.events(.stage("erase", detail: "whole chip"))
                     try session.chipErase()
                 }
             }
-            try renderer.finish(JobResult(summary: ["erased": range.map { "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))" } ?? "whole chip"]))
+            try renderer.finish(
+                JobResult(summary: [
+                    "erased": range.map {
+                        "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))"
+                    } ?? "whole chip"
+                ]))
         } catch {
             try renderer.fail(error)
         }

@@ -23,7 +23,9 @@ enum STM32Commands {
         let started = MonotonicClock.now()
         let written = try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
             if let geometry = session.identity.geometry {
-                let flash = MemoryRegion(name: "flash", range: UInt64(geometry.base)...UInt64(geometry.base) + UInt64(geometry.accessibleSize) - 1)
+                let flash = MemoryRegion(
+                    name: "flash",
+                    range: UInt64(geometry.base)...UInt64(geometry.base) + UInt64(geometry.accessibleSize) - 1)
                 try plan.checkFits(in: [flash])
             }
             switch erase {
@@ -42,7 +44,11 @@ enum STM32Commands {
             var bytes = 0
             for segment in plan.segments {
                 let address = UInt32(segment.address)
-                session.events(.stage("write", detail: "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
+                session.events(
+                    .stage(
+                        "write",
+                        detail:
+                            "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
                 try session.write(segment.bytes, at: address)
                 try session.verify(segment.bytes, at: address)
                 bytes += segment.bytes.count
@@ -60,18 +66,32 @@ enum STM32Commands {
             ]))
     }
 
-    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never {
+    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never
+    {
         let identity = try await connection.withSTM32Session(port: port, events: renderer.sink) { $0.identity }
         var facts: [(String, String)] = [
             ("part", "\(identity.name) (product id 0x\(String(identity.productID, radix: 16)))"),
-            ("bootloader", "\(identity.bootloaderVersionText), commands \(identity.commands.map { String(format: "%02x", $0) }.joined(separator: " "))"),
-            ("flash", identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
+            (
+                "bootloader",
+                "\(identity.bootloaderVersionText), commands \(identity.commands.map { String(format: "%02x", $0) }.joined(separator: " "))"
+            ),
+            (
+                "flash",
+                identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"
+            ),
             ("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
         ]
         if let geometry = identity.geometry { facts.append(("geometry", "\(geometry)")) }
-        if let options = identity.optionBytes, let geometry = identity.geometry { facts.append(("option bytes", options.summary(geometry))) }
+        if let options = identity.optionBytes, let geometry = identity.geometry {
+            facts.append(("option bytes", options.summary(geometry)))
+        }
         let protected = identity.writeProtectedPages
-        facts.append(("write-protected pages", protected.isEmpty ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
+        facts.append(
+            (
+                "write-protected pages",
+                protected.isEmpty
+                    ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
+            ))
         if json {
             let object = Dictionary(uniqueKeysWithValues: facts)
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -81,17 +101,21 @@ enum STM32Commands {
         throw ExitCode.success
     }
 
-    static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer) async throws -> [UInt8] {
+    static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer)
+        async throws -> [UInt8]
+    {
         try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
             session.events(.stage("read", detail: "\(hex(UInt64(start))), \(count) bytes"))
             return try session.read(address: UInt32(start), length: count)
         }
     }
 
-    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws {
+    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws
+    {
         try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
             if let range {
-                session.events(.stage("erase", detail: "\(hex(UInt64(range.lowerBound)))..\(hex(UInt64(range.upperBound)))"))
+                session.events(
+                    .stage("erase", detail: "\(hex(UInt64(range.lowerBound)))..\(hex(UInt64(range.upperBound)))"))
                 try session.erase(address: UInt32(range.lowerBound), length: range.count)
             } else {
                 session.events(.stage("erase", detail: "mass erase"))
@@ -133,7 +157,8 @@ struct ProtectCommand: AsyncParsableCommand {
             try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
                 if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
             }
-            try renderer.finish(JobResult(summary: ["protected": readout ? "readout (RDP level 1)" : "pages \(write ?? "")"]))
+            try renderer.finish(
+                JobResult(summary: ["protected": readout ? "readout (RDP level 1)" : "pages \(write ?? "")"]))
         } catch {
             try renderer.fail(error)
         }
@@ -167,7 +192,8 @@ struct UnprotectCommand: AsyncParsableCommand {
             guard readout != write else { throw BootwireError(.usage, "give --readout or --write") }
             if readout {
                 try Confirmation.require(
-                    "remove readout protection: the bootloader erases the whole flash first", yes: yes, events: renderer.sink)
+                    "remove readout protection: the bootloader erases the whole flash first", yes: yes,
+                    events: renderer.sink)
             }
             let readout = self.readout
             try await connection.withSTM32Session(port: port, events: renderer.sink) { session in

@@ -40,7 +40,8 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
             progress(label: label, done: done, total: total, rate: rate)
         case .note(let note):
             if note.level == .info && quiet { return }
-            let tag = note.level == .warning ? paint("warning", 33) + (note.code.map { "[\($0.rawValue)]" } ?? "") : "note"
+            let tag =
+                note.level == .warning ? paint("warning", 33) + (note.code.map { "[\($0.rawValue)]" } ?? "") : "note"
             line("\(tag): \(note.message)")
         case .diagnosis(let error):
             line(paint("diagnosis", 33) + "[\(error.code.rawValue)]: \(error.message)")
@@ -51,7 +52,8 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
                 for (key, value) in error.evidence.sorted(by: { $0.key < $1.key }) { line("  \(key): \(value)") }
                 if let hint = error.hint { line("  fix: \(hint)") }
             } else if !result.summary.isEmpty {
-                let text = result.summary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let text = result.summary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
                 line(paint("done", 32) + ": \(text)")
             }
         }
@@ -65,7 +67,8 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
             let filled = Int(fraction * Double(width))
             let eta = rate > 0 && total > done ? String(format: " ETA %.1fs", Double(total - done) / rate) : ""
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            StandardStreams.err(String(format: "\r  %@ [%@] %3.0f%% %@%@\u{1B}[K", label, bar, fraction * 100, rateText, eta))
+            StandardStreams.err(
+                String(format: "\r  %@ [%@] %3.0f%% %@%@\u{1B}[K", label, bar, fraction * 100, rateText, eta))
             barShown = done < total
             if done >= total { StandardStreams.err("\n") }
         } else {
@@ -94,7 +97,11 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
         case .progress(let label, let done, let total, let rate):
             let percent = total > 0 ? done * 100 / total : 100
             status = "\(label) \(percent)% \(String(format: "%.0f KB/s", rate / 1000))"
-            if !isTTY, !quiet, let text = plainProgress(key: device + label, label: label, done: done, total: total, rate: String(format: "%.0f KB/s", rate / 1000)) {
+            if !isTTY, !quiet,
+                let text = plainProgress(
+                    key: device + label, label: label, done: done, total: total,
+                    rate: String(format: "%.0f KB/s", rate / 1000))
+            {
                 line = text
             }
         case .note(let note):
@@ -115,7 +122,9 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
             if let line { StandardStreams.err("\(device): \(line)\n") }
             for name in deviceOrder { StandardStreams.err("\(name): \(deviceStatus[name] ?? "waiting")\u{1B}[K\n") }
             deviceLinesShown = deviceOrder.count
-        } else if let text = line ?? (status.map { _ in event.isStage ? deviceStatus[device] : nil } ?? nil), !quiet || line != nil {
+        } else if let text = line ?? (status.map { _ in event.isStage ? deviceStatus[device] : nil } ?? nil),
+            !quiet || line != nil
+        {
             StandardStreams.err("[\(device)] \(text)\n")
         }
     }

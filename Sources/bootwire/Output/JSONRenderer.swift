@@ -11,7 +11,10 @@ struct JSONRenderer: Renderer {
     static func line(_ event: Event, device: String? = nil) -> String {
         var object = Self.object(event)
         if let device { object["port"] = device }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else {
             return #"{"event":"note","level":"warning","message":"unencodable event"}"#
         }
         return String(decoding: data, as: UTF8.self)
