@@ -96,21 +96,12 @@ struct ConnectionOptions: ParsableArguments {
     func withSTM32Session<T: Sendable>(
         port: String, events: @escaping EventSink, _ body: @escaping @Sendable (STM32Session) throws -> T
     ) async throws -> T {
-        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
-        defer { runner?.stop() }
-        let path = runner?.slavePath ?? port
-        let trace = try self.trace.map { try WireTrace(path: $0) }
-        let worker = PortWorker(name: path)
-        defer { worker.shutdown() }
         var base = STM32ConnectOptions()
         base.baud = baud ?? 115_200
         base.syncAttempts = max(1, connectAttempts)
         let initial = base
         let reset = self.reset
-        return try await worker.run {
-            let serial = try SerialPort.open(path)
-            defer { serial.close() }
-            serial.trace = trace
+        return try await withPort(port) { serial, _ in
             var options = initial
             if let reset {
                 options.bootSequence = try BootSequence.parse(reset)
@@ -118,6 +109,25 @@ struct ConnectionOptions: ParsableArguments {
                 options.bootSequence = try BootSequence.parse("manual")
             }
             return try body(try STM32Session.connect(link: serial, options: options, events: events))
+        }
+    }
+
+    /// Opens `port` (starting an in-process virtual device for virtual:…) with the wire trace,
+    /// and runs `body` on the port's own thread with the port and its device path.
+    private func withPort<T: Sendable>(
+        _ port: String, _ body: @escaping @Sendable (SerialPort, String) throws -> T
+    ) async throws -> T {
+        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
+        defer { runner?.stop() }
+        let path = runner?.slavePath ?? port
+        let trace = try self.trace.map { try WireTrace(path: $0) }
+        let worker = PortWorker(name: path)
+        defer { worker.shutdown() }
+        return try await worker.run {
+            let serial = try SerialPort.open(path)
+            defer { serial.close() }
+            serial.trace = trace
+            return try body(serial, path)
         }
     }
 
@@ -166,23 +176,15 @@ struct ConnectionOptions: ParsableArguments {
         )
     }
 
+    /// Opens the port, connects to the module's boot ROM (starting at the rate the adapter
+    /// carried last time), and runs `body` on the port's own thread.
     func withSession<T: Sendable>(
         port: String, events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
     ) async throws -> T {
-        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
-        defer { runner?.stop() }
-        let path = runner?.slavePath ?? port
-        let trace = try self.trace.map { try WireTrace(path: $0) }
-        let worker = PortWorker(name: path)
-        defer { worker.shutdown() }
-        // An adapter that fell back before starts at the rate that worked.
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
         let memory = AdapterMemory()
-        return try await worker.run {
-            let serial = try SerialPort.open(path)
-            defer { serial.close() }
-            serial.trace = trace
+        return try await withPort(port) { serial, path in
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
             var options = try connectOptions(for: serial)
             if let adapterSerial, let limit = memory.limit(forSerial: adapterSerial), limit < options.loadBaud {
                 events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
