@@ -251,7 +251,9 @@ public final class QCC743Session {
 
     /// The 84-byte SPI-flash parameters, sent once before the first erase or write (the
     /// vendor repeats it before every file; once per session is what the ROM needs).
-    public var flashParameters: [UInt8]? = nil
+    /// (flash_para.bin; the vendor's default). Nil skips the call, as the vendor does for a
+    /// block whose mfg_id is 0xFF.
+    public var flashParameters: [UInt8]? = FlashParameters.vendorDefaultBytes
 
     private func sendFlashParametersOnce() throws {
         guard !flashParametersSent, let parameters = flashParameters else { return }

@@ -35,6 +35,20 @@ import VirtualDevices
         #expect(second.summary["written"] == "0")
     }
 
+    @Test func theFlashParametersGoOutBeforeTheFirstErase() throws {
+        let (model, runner) = try device(flash: [UInt8](repeating: 0x00, count: 0x20000))
+        defer { runner.stop() }
+        let lines = LineLog()
+        model.log = { lines.add($0) }
+        let file = try Scratch.file(firmwareLike(3000))
+        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", "\(file.path)@0x1000"])
+        #expect(run.ok)
+        let commands = lines.all.compactMap { $0.split(separator: " ").first.map(String.init) }
+        let parameters = try #require(lines.all.firstIndex { $0.hasPrefix("flash_set_para len 88") })
+        let erase = try #require(lines.all.firstIndex { $0.hasPrefix("flash_erase") })
+        #expect(parameters < erase, "\(commands)")
+    }
+
     @Test func chipEraseLeavesEverythingElseErasedWithoutTheWholeChipErase() throws {
         var junk = [UInt8](repeating: 0xFF, count: 4 << 20)
         for i in stride(from: 0x200000, to: 0x201000, by: 1) { junk[i] = 0x00 }  // stale data elsewhere
@@ -126,5 +140,20 @@ import VirtualDevices
         let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", hex.path])
         #expect(run.ok, "\(run.stdout)")
         #expect(Array(model.flash.read(0x20000, count: data.count)) == data)
+    }
+}
+
+final class LineLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
     }
 }

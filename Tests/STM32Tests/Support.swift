@@ -8,10 +8,7 @@ import VirtualDevices
 // BootwireCoreTests. Expected bytes are written out from the spec, not taken from the code.
 
 /// Hex text to bytes: `bytes("79 0b 22")`.
-func bytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { !$0.isWhitespace })
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
+func bytes(_ hex: String) -> [UInt8] { Hex.bytes(hex)! }
 
 /// Deterministic bytes (xorshift32).
 func noise(count: Int, seed: UInt32 = 0x2545_F491) -> [UInt8] {

@@ -29,10 +29,7 @@ func frame(_ id: UInt8, _ payload: [UInt8] = [], checksum: UInt8? = nil) -> [UIn
     return [id, checksum ?? UInt8(sum & 0xFF)] + length + payload
 }
 
-func bytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { !$0.isWhitespace })
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
+func bytes(_ hex: String) -> [UInt8] { Hex.bytes(hex)! }
 
 /// Deterministic bytes that do not compress (xorshift32).
 func noise(count: Int, seed: UInt32 = 0x2545_F491) -> [UInt8] {

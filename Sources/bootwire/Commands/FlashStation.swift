@@ -45,7 +45,7 @@ struct DeviceOutcome: Sendable {
     func imagesJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(report(port: "", started: 0).images), as: UTF8.self)
+        return String(decoding: try encoder.encode(images.map(StationReport.Image.init)), as: UTF8.self)
     }
 
     func report(port: String, started: UInt64) -> StationReport.Device {
@@ -67,6 +67,15 @@ enum StationReport {
         var sha256: String
         var skipped: Bool
         var seconds: Double
+
+        init(_ outcome: FlashJob.ImageOutcome) {
+            name = outcome.name
+            address = "0x\(String(outcome.address, radix: 16))"
+            size = outcome.size
+            sha256 = outcome.sha256
+            skipped = outcome.skipped
+            seconds = outcome.seconds
+        }
     }
 
     struct Device: Codable, Sendable {
@@ -102,11 +111,7 @@ enum StationReport {
             bootROM = outcome.identity.bootInfo.romVersion
             signedBoot = outcome.identity.bootInfo.signedBootRequired
             baud = outcome.identity.loadBaud
-            images = outcome.images.map {
-                Image(
-                    name: $0.name, address: "0x\(String($0.address, radix: 16))", size: $0.size, sha256: $0.sha256,
-                    skipped: $0.skipped, seconds: $0.seconds)
-            }
+            images = outcome.images.map(Image.init)
             efuseChanges = outcome.efuseChanges
         }
     }
