@@ -5,7 +5,7 @@ let package = Package(
     name: "Bootwire",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "STM32", "VirtualDevices"]),
+        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "STM32", "USB", "VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
     ],
     dependencies: [
@@ -14,6 +14,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSerial"),
+        .target(name: "CUSB", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(
             name: "CLZMA",
             pkgConfig: "liblzma",
@@ -35,11 +36,12 @@ let package = Package(
             ]
         ),
         .target(name: "STM32", dependencies: ["BootwireCore"]),
-        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "STM32", "CSerial"]),
+        .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
+        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "STM32", "USB", "CSerial"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "QCC743", "STM32", "VirtualDevices",
+                "BootwireCore", "QCC743", "STM32", "USB", "VirtualDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,5 +54,6 @@ let package = Package(
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
+        .testTarget(name: "USBTests", dependencies: ["USB", "BootwireCore"]),
     ]
 )

@@ -24,6 +24,12 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case noModemLines = "no-modem-lines"
     case ptyNoParity = "pty-no-parity"
     case ptyNoModemLines = "pty-no-modem-lines"
+    // USB
+    case usbLibraryMissing = "usb-library-missing"
+    case usbNotFound = "usb-not-found"
+    case usbPermission = "usb-permission"
+    case usbBusy = "usb-busy"
+    case usbTransferFailed = "usb-transfer-failed"
     // connection
     case noResponse = "no-response"
     case echoOnly = "echo-only"
@@ -55,10 +61,12 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .usage, .badBootSequence, .unknownVirtualDevice: .usage
         case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
-            .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines:
+            .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .usbLibraryMissing, .usbNotFound, .usbPermission,
+            .usbBusy:
             .port
         case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
-            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .interruptedSession, .timeout:
+            .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .interruptedSession, .timeout,
+            .usbTransferFailed:
             .connection
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
@@ -91,6 +99,11 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .noModemLines: "the adapter has no DTR/RTS lines: boot entry cannot be driven"
         case .ptyNoParity: "a pseudo-terminal carries no parity (warning)"
         case .ptyNoModemLines: "a pseudo-terminal has no DTR/RTS lines (warning)"
+        case .usbLibraryMissing: "libusb-1.0 is not installed; only USB commands need it"
+        case .usbNotFound: "no USB device matches the port"
+        case .usbPermission: "a USB device is present but this user may not open it"
+        case .usbBusy: "another program or kernel driver holds the USB interface"
+        case .usbTransferFailed: "a USB transfer failed"
         case .noResponse: "nothing answered on the line"
         case .echoOnly: "only our own bytes came back (TX looped to RX)"
         case .applicationRunning: "the application, not the boot ROM, is talking"

@@ -10,10 +10,17 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: [.short, .long],
         help: ArgumentHelp(
-            "Serial port: a path (/dev/ttyUSB0, /dev/serial/by-id/…), an adapter serial number, or virtual:qcc743. "
+            "Serial port: a path (/dev/ttyUSB0, /dev/serial/by-id/…), an adapter serial number, virtual:qcc743; "
+                + "USB: usb:VID:PID[:SERIAL] (DFU), stlink[:SERIAL] (SWD), virtual:dfu-…, virtual:stlink-…. "
                 + "flash takes it more than once to flash several devices at once.",
             valueName: "port"))
     var port: [String] = []
+
+    @Flag(name: .long, help: "The STM32 ROM bootloader over USB DFU (usb:0483:df11), when no --port is given.")
+    var dfu = false
+
+    @Flag(name: .long, help: "The ST-LINK probe (SWD), when no --port is given; same as --port stlink.")
+    var stlink = false
 
     @Option(
         name: .long,
@@ -134,7 +141,7 @@ struct ConnectionOptions: ParsableArguments {
     /// Every port named by --port, --ports and --ports-from, in order, each resolved exactly
     /// (a serial number or by-id name must match one adapter): write mode never guesses.
     func resolvedPorts() throws -> [String] {
-        var names = port
+        var names = port.isEmpty ? impliedPorts : port
         if let pattern = ports {
             let matches = PortDiscovery.glob(pattern)
             guard !matches.isEmpty else {
@@ -167,7 +174,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     static func resolve(_ name: String) throws -> String {
-        if VirtualPort.isVirtual(name) || name.hasPrefix("/") || name.hasPrefix(".") { return name }
+        if VirtualPort.isVirtual(name) || isUSB(name) || name.hasPrefix("/") || name.hasPrefix(".") { return name }
         if let path = PortDiscovery.resolve(name) { return path }
         throw BootwireError(
             .portNotFound, "no serial port or adapter serial number `\(name)`",

@@ -43,17 +43,22 @@ struct EraseCommand: AsyncParsableCommand {
             var range: Range<Int>?
             let port = try connection.singlePort()
             if let pages {
-                guard connection.chip(for: port) == .stm32, !wholeChip, start == nil, end == nil else {
+                guard connection.route(for: port) != .qcc743, !wholeChip, start == nil, end == nil else {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
                 let list = Array(try pageRange(pages))
-                try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
+                switch connection.route(for: port) {
+                case .dfu: try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                case .swd: try await SWDCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                default:
+                    try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
+                }
                 try renderer.finish(JobResult(summary: ["erased": "pages \(pages)"]))
             }
             switch (wholeChip, start, end) {
             case (true, nil, nil):
                 // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
-                if connection.chip(for: port) == .qcc743 {
+                if connection.route(for: port) == .qcc743 {
                     try Confirmation.require(
                         "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes,
                         events: events)
@@ -67,8 +72,15 @@ struct EraseCommand: AsyncParsableCommand {
                 throw BootwireError(.usage, "give --whole-chip (--mass), --start and --end, or --pages (STM32)")
             }
             let target = range
-            if connection.chip(for: port) == .stm32 {
-                try await STM32Commands.erase(connection: connection, port: port, range: target, renderer: renderer)
+            let route = connection.route(for: port)
+            if route != .qcc743 {
+                let erase =
+                    switch route {
+                    case .dfu: DFUCommands.erase(connection:port:range:renderer:)
+                    case .swd: SWDCommands.erase(connection:port:range:renderer:)
+                    default: STM32Commands.erase(connection:port:range:renderer:)
+                    }
+                try await erase(connection, port, target, renderer)
                 try renderer.finish(
                     JobResult(summary: [
                         "erased": target.map {

@@ -89,7 +89,8 @@ struct FlashCommand: AsyncParsableCommand {
         let renderer = output.makeRenderer()
         do {
             let ports = try connection.resolvedPorts()
-            if connection.chip(for: ports[0]) == .stm32 {
+            let route = connection.route(for: ports[0])
+            if route != .qcc743 {
                 guard ports.count == 1 else {
                     throw BootwireError(.usage, "the STM32 path flashes one port at a time for now")
                 }
@@ -97,10 +98,13 @@ struct FlashCommand: AsyncParsableCommand {
                     throw BootwireError(
                         .usage, "nothing to flash", hint: "name images: app.hex, app.elf, app.bin@0x08000000")
                 }
-                try await STM32Commands.flash(
-                    images: images, erase: erase.erase ?? .sections, go: erase.go, connection: connection,
-                    port: ports[0],
-                    renderer: renderer)
+                let flash =
+                    switch route {
+                    case .dfu: DFUCommands.flash
+                    case .swd: SWDCommands.flash
+                    default: STM32Commands.flash
+                    }
+                try await flash(images, erase.erase ?? .sections, erase.go, connection, ports[0], renderer)
             }
             let (job, efuseImage) = try makeJob(events: renderer.sink)
             let prepared = FlashJob.Prepared(job.images)

@@ -19,8 +19,12 @@ struct InfoCommand: AsyncParsableCommand {
         let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
         do {
             let port = try connection.singlePort()
-            if connection.chip(for: port) == .stm32 {
+            switch connection.route(for: port) {
+            case .stm32Serial:
                 try await STM32Commands.info(connection: connection, port: port, json: json, renderer: renderer)
+            case .dfu: try await DFUCommands.info(connection: connection, port: port, json: json, renderer: renderer)
+            case .swd: try await SWDCommands.info(connection: connection, port: port, json: json, renderer: renderer)
+            case .qcc743: break
             }
             let info = try await connection.withSession(port: port, events: renderer.sink) { session in
                 try ModuleInfo.gather(from: session)

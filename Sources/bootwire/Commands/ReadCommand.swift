@@ -43,9 +43,14 @@ struct ReadCommand: AsyncParsableCommand {
                     .fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
             let port = try connection.singlePort()
+            let route = connection.route(for: port)
             let bytes =
-                try await connection.chip(for: port) == .stm32
+                try await route == .stm32Serial
                 ? STM32Commands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
+                : route == .dfu
+                    ? DFUCommands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
+                : route == .swd
+                    ? SWDCommands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
                 : connection.withSession(port: port, events: renderer.sink) { session in
                     guard first + count <= session.identity.flashSize else {
                         throw BootwireError(

@@ -1,0 +1,117 @@
+import BootwireCore
+import CUSB
+import Foundation
+
+/// Real USB: sysfs to enumerate, libusb-1.0 (loaded on first open) to talk. The only code in
+/// Bootwire that touches a USB device.
+public final class LibUSBBus: USBBus, @unchecked Sendable {
+    /// `BOOTWIRE_LIBUSB` names another library file (tests use it to prove the message when
+    /// libusb is absent).
+    public static let libraryOverride = "BOOTWIRE_LIBUSB"
+
+    private let lock = NSLock()
+
+    public init() {}
+
+    public func devices() throws -> [USBDeviceRecord] { SysfsUSB.devices() }
+
+    /// Loads libusb, or says what to install.
+    public func load() throws {
+        try lock.withLock {
+            var error = [CChar](repeating: 0, count: 512)
+            let path = ProcessInfo.processInfo.environment[Self.libraryOverride]
+            guard bw_usb_load(path, &error, error.count) == 0 else {
+                let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw BootwireError(
+                    .usbLibraryMissing, "USB needs libusb-1.0, which could not be loaded (\(reason))",
+                    hint: "install it: `sudo apt-get install libusb-1.0-0` (Fedora: libusb1, macOS: brew install libusb)",
+                    evidence: ["library": path ?? "libusb-1.0.so.0"])
+            }
+        }
+    }
+
+    public func open(_ device: USBDeviceRecord) throws -> any USBDeviceHandle {
+        try load()
+        var raw: UnsafeMutableRawPointer?
+        try Self.check(bw_usb_open(Int32(device.bus), Int32(device.address), &raw))
+        guard let raw else { throw USBError.notFound }
+        return Handle(raw: raw, record: device)
+    }
+
+    static func check(_ status: Int32) throws {
+        guard status < 0 else { return }
+        throw error(status)
+    }
+
+    static func error(_ status: Int32) -> USBError {
+        switch status {
+        case -1: .io
+        case -3: .access
+        case -4: .noDevice
+        case -5: .notFound
+        case -6: .busy
+        case -7: .timeout
+        case -8: .overflow
+        case -9: .stall
+        case -12: .notSupported
+        default: .other(code: status, name: String(cString: bw_usb_error_name(status)))
+        }
+    }
+
+    private final class Handle: USBDeviceHandle, @unchecked Sendable {
+        let raw: UnsafeMutableRawPointer
+        let record: USBDeviceRecord
+        private var claimed: [Int32] = []
+        private var open = true
+
+        init(raw: UnsafeMutableRawPointer, record: USBDeviceRecord) {
+            self.raw = raw
+            self.record = record
+        }
+
+        deinit { close() }
+
+        private func milliseconds(_ timeout: Duration) -> UInt32 { UInt32(max(1, timeout.seconds * 1000)) }
+
+        func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
+            var buffer = setup.isIn ? [UInt8](repeating: 0, count: Int(setup.length)) : data
+            let count = bw_usb_control(
+                raw, setup.requestType, setup.request, setup.value, setup.index, &buffer, setup.length,
+                milliseconds(timeout))
+            try LibUSBBus.check(count)
+            return setup.isIn ? Array(buffer.prefix(Int(count))) : []
+        }
+
+        func bulkWrite(endpoint: UInt8, _ data: [UInt8], timeout: Duration) throws {
+            var buffer = data
+            var sent: Int32 = 0
+            try LibUSBBus.check(bw_usb_bulk(raw, endpoint, &buffer, Int32(buffer.count), &sent, milliseconds(timeout)))
+            guard Int(sent) == data.count else { throw USBError.io }
+        }
+
+        func bulkRead(endpoint: UInt8, length: Int, timeout: Duration) throws -> [UInt8] {
+            var buffer = [UInt8](repeating: 0, count: length)
+            var got: Int32 = 0
+            let status = bw_usb_bulk(raw, endpoint | 0x80, &buffer, Int32(length), &got, milliseconds(timeout))
+            if status == -7 && got > 0 { return Array(buffer.prefix(Int(got))) }
+            try LibUSBBus.check(status)
+            return Array(buffer.prefix(Int(got)))
+        }
+
+        func claimInterface(_ number: UInt8) throws {
+            try LibUSBBus.check(bw_usb_claim(raw, Int32(number)))
+            claimed.append(Int32(number))
+        }
+
+        func setAlternateSetting(interface: UInt8, alternate: UInt8) throws {
+            try LibUSBBus.check(bw_usb_set_alt(raw, Int32(interface), Int32(alternate)))
+        }
+
+        func close() {
+            guard open else { return }
+            open = false
+            for number in claimed { _ = bw_usb_release(raw, number) }
+            bw_usb_close(raw)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// The eight-byte setup packet of a control transfer. Direction comes from bit 7 of
+/// `requestType`: IN requests return up to `length` bytes, OUT requests carry the data.
+public struct USBSetup: Sendable, Hashable, CustomStringConvertible {
+    public var requestType: UInt8
+    public var request: UInt8
+    public var value: UInt16
+    public var index: UInt16
+    public var length: UInt16
+
+    public init(requestType: UInt8, request: UInt8, value: UInt16, index: UInt16, length: UInt16) {
+        self.requestType = requestType
+        self.request = request
+        self.value = value
+        self.index = index
+        self.length = length
+    }
+
+    public var isIn: Bool { requestType & 0x80 != 0 }
+
+    public static let standardDeviceIn: UInt8 = 0x80
+    public static let standardInterfaceOut: UInt8 = 0x01
+    public static let classInterfaceOut: UInt8 = 0x21
+    public static let classInterfaceIn: UInt8 = 0xA1
+
+    public static let getDescriptor: UInt8 = 6
+
+    public var description: String {
+        func hex(_ v: some BinaryInteger, _ width: Int) -> String {
+            let text = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(hex(requestType, 2)) \(hex(request, 2)) v=\(hex(value, 4)) i=\(hex(index, 4)) l=\(length)"
+    }
+}
