@@ -24,7 +24,8 @@ public final class LibUSBBus: USBBus, @unchecked Sendable {
                 let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 throw BootwireError(
                     .usbLibraryMissing, "USB needs libusb-1.0, which could not be loaded (\(reason))",
-                    hint: "install it: `sudo apt-get install libusb-1.0-0` (Fedora: libusb1, macOS: brew install libusb)",
+                    hint:
+                        "install it: `sudo apt-get install libusb-1.0-0` (Fedora: libusb1, macOS: brew install libusb)",
                     evidence: ["library": path ?? "libusb-1.0.so.0"])
             }
         }

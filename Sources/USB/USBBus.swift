@@ -79,7 +79,8 @@ extension USBDeviceHandle {
         timeout: Duration = .seconds(5)
     ) throws {
         _ = try control(
-            USBSetup(requestType: requestType, request: request, value: value, index: index, length: UInt16(data.count)),
+            USBSetup(
+                requestType: requestType, request: request, value: value, index: index, length: UInt16(data.count)),
             data: data, timeout: timeout)
     }
 

@@ -26,7 +26,8 @@ public struct USBDeviceMatch: Sendable, Hashable, CustomStringConvertible {
             parts.count == 2 || !parts[2].isEmpty
         else {
             throw BootwireError(
-                .usage, "`\(spec)` is not a USB port", hint: "write usb:VID:PID or usb:VID:PID:SERIAL, e.g. usb:0483:df11")
+                .usage, "`\(spec)` is not a USB port",
+                hint: "write usb:VID:PID or usb:VID:PID:SERIAL, e.g. usb:0483:df11")
         }
         return USBDeviceMatch(
             vendorID: vendor, productIDs: [product], serial: parts.count == 3 ? String(parts[2]) : nil, name: spec)
@@ -62,7 +63,8 @@ extension USBBus {
         }
         throw BootwireError(
             .usage, "\(found.count) devices match \(match.name)",
-            hint: "add the serial number: " + found.map { "\(match.name):\($0.serial ?? "?")" }.joined(separator: " or "))
+            hint: "add the serial number: "
+                + found.map { "\(match.name):\($0.serial ?? "?")" }.joined(separator: " or "))
     }
 
     /// Opens `record`, turning a refusal into `usb-permission` (with the node, its mode and owner,

@@ -9,8 +9,37 @@ import Testing
         #expect(!text.stdout.isEmpty, "says something even with no ports")
         let json = try Bootwire.run(["list", "--json"])
         #expect(json.status == 0)
-        let ports = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let listing = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let ports = try #require(listing["serial"] as? [[String: Any]])
         #expect(ports.allSatisfy { ($0["path"] as? String)?.hasPrefix("/dev/") == true })
+        // No probe on this machine: the listing says so, and why.
+        let usb = try #require(listing["usb"] as? [[String: Any]])
+        if !usb.contains(where: { $0["kind"] as? String == "stlink" }) {
+            let notes = try #require(listing["notes"] as? [String])
+            #expect(notes.contains { $0.hasPrefix("No ST-LINK") })
+        }
+    }
+
+    @Test func udevRulesCoverDFUProbesAndBridgesAndInstallWritesThem() throws {
+        let printed = try Bootwire.run(["udev-rules"])
+        #expect(printed.status == 0)
+        let rules = printed.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        for pid in ["df11", "3748", "374b", "374e", "3754"] {
+            #expect(rules.contains { $0.contains("ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"\(pid)\"") })
+        }
+        #expect(rules.contains { $0.hasPrefix("SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"1a86\"") })
+        // Every line is a udev match/assign list udev accepts: KEY==/= "value" pairs only.
+        let pair = try Regex(#"^[A-Z]+(\{[a-zA-Z]+\})?\+?={1,2}"[^"]*"$"#)
+        for rule in rules {
+            for part in rule.split(separator: ", ") { #expect(part.wholeMatch(of: pair) != nil, "\(part)") }
+        }
+        let file = NSTemporaryDirectory() + "bootwire-\(UUID().uuidString).rules"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let installed = try Bootwire.run(["udev-rules", "--install", "--path", file])
+        #expect(installed.status == 0)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == printed.stdout)
+        let refused = try Bootwire.run(["udev-rules", "--install", "--path", "/nonexistent/dir/x.rules", "--json"])
+        #expect(refused.errorCode == "port-permission")
     }
 
     @Test func versionHelpAndCompletionsWork() throws {

@@ -18,8 +18,11 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
     ])
 
     func string(_ index: UInt8) -> String? {
-        [1: "STMicroelectronics", 2: "STM32  BOOTLOADER", 3: "205F3E8A5748", 4: "@Internal Flash  /0x08000000/512*02Kg",
-            5: "@Option Bytes  /0x1FFF7800/01*040 e"][index]
+        [
+            1: "STMicroelectronics", 2: "STM32  BOOTLOADER", 3: "205F3E8A5748",
+            4: "@Internal Flash  /0x08000000/512*02Kg",
+            5: "@Option Bytes  /0x1FFF7800/01*040 e",
+        ][index]
     }
 
     func control(_ setup: USBSetup, data: [UInt8]) throws -> [UInt8] {
@@ -161,7 +164,8 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root + "/usb1", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let device = EchoDevice()
-        try Data(device.deviceDescriptor.bytes + device.configuration.bytes).write(to: URL(fileURLWithPath: dev + "/descriptors"))
+        try Data(device.deviceDescriptor.bytes + device.configuration.bytes).write(
+            to: URL(fileURLWithPath: dev + "/descriptors"))
         try "1\n".write(toFile: dev + "/busnum", atomically: true, encoding: .utf8)
         try "7\n".write(toFile: dev + "/devnum", atomically: true, encoding: .utf8)
         try "205F3E8A5748\n".write(toFile: dev + "/serial", atomically: true, encoding: .utf8)
@@ -170,5 +174,33 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
         #expect(records.first?.nodePath == "/dev/bus/usb/001/007")
         #expect(records.first?.serial == "205F3E8A5748")
         #expect(records.first?.configuration == device.configuration)
+    }
+}
+
+@Suite struct ListingTests {
+    @Test func dfuDevicesAreListedWithTheirAlternates() {
+        let bus = VirtualUSBBus()
+        bus.attach(EchoDevice())
+        let listed = USBListing.list(bus)
+        #expect(listed.count == 1)
+        #expect(listed.first?.kind == .dfu)
+        #expect(
+            listed.first?.alternates == [
+                "alt 0: @Internal Flash  /0x08000000/512*02Kg", "alt 1: @Option Bytes  /0x1FFF7800/01*040 e",
+            ])
+    }
+
+    @Test func aDeviceThatRefusesOpeningIsListedWithTheFix() {
+        var faults = VirtualUSBBus.Faults()
+        faults.permissionDenied = true
+        let bus = VirtualUSBBus(faults: faults)
+        bus.attach(EchoDevice())
+        let listed = USBListing.list(bus)
+        #expect(listed.first?.alternates.isEmpty == true)
+        #expect(listed.first?.problem?.contains("udev-rules --install") == true)
+    }
+
+    @Test func noProbeExplainsAMissingUSBSubsystem() {
+        #expect(USBListing.whyNoProbe(records: [], sysfs: "/nonexistent/sys/bus/usb").contains("no USB support"))
     }
 }

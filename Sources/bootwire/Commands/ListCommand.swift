@@ -1,28 +1,59 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
+import USB
+import VirtualDevices
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List serial ports and the USB-serial adapters behind them.",
+        abstract: "List serial ports, STM32 DFU devices and ST-LINK probes.",
         discussion: """
-            Ports are read from sysfs. Use the stable /dev/serial/by-id name (or the adapter's \
-            serial number) in scripts: it survives re-plugging, /dev/ttyUSB0 does not.
+            Serial ports and USB devices are read from sysfs (no libusb needed; libusb is used only \
+            to read a DFU device's memory layouts). Use the stable /dev/serial/by-id name (or the \
+            adapter's serial number) in scripts: it survives re-plugging, /dev/ttyUSB0 does not.
             """)
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(
+        name: .customLong("virtual"),
+        help: ArgumentHelp(
+            "Also list this virtual USB device (virtual:dfu-wb55, virtual:stlink-l476).", visibility: .hidden))
+    var virtualDevices: [String] = []
+
+    struct Listing: Encodable {
+        var serial: [PortInfo]
+        var usb: [USBListedDevice]
+        var notes: [String]
+    }
+
     func run() throws {
         let ports = PortDiscovery.list()
+        var usb = USBListing.list(LibUSBBus())
+        let records = SysfsUSB.devices()
+        for spec in virtualDevices {
+            guard VirtualUSBPort.isVirtualUSB(spec) else {
+                throw BootwireError(.usage, "--virtual takes virtual:dfu-… or virtual:stlink-…")
+            }
+            usb += USBListing.list(try VirtualUSBPort.start(spec).0)
+        }
+        var notes: [String] = []
+        if !usb.contains(where: { $0.kind == .stlink }) { notes.append(USBListing.whyNoProbe(records: records)) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(ports)
+            let data = try encoder.encode(Listing(serial: ports, usb: usb, notes: notes))
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        printSerial(ports)
+        printUSB(usb)
+        for note in notes { print(note) }
+    }
+
+    private func printSerial(_ ports: [PortInfo]) {
         if ports.isEmpty {
             print("No serial ports found: /sys/class/tty lists no port with hardware behind it.")
             print("Plug in the USB-serial adapter (or the board's ST-LINK), check `dmesg` for its driver,")
@@ -41,6 +72,17 @@ struct ListCommand: ParsableCommand {
         }
         if !ports.contains(where: { $0.vendorID != nil }) {
             print("No USB-serial adapter is attached; the ports above are on-board UARTs.")
+        }
+    }
+
+    private func printUSB(_ devices: [USBListedDevice]) {
+        for device in devices {
+            let port = device.kind == .dfu ? "usb:\(device.ids)" : "stlink"
+            var parts = [port + (device.serial.map { ":" + $0 } ?? ""), device.name, device.node]
+            if device.kind == .dfu { parts.insert("DFU", at: 1) }
+            print(parts.joined(separator: "  "))
+            for alternate in device.alternates { print("    \(alternate)") }
+            if let problem = device.problem { print("    \(problem)") }
         }
     }
 }
