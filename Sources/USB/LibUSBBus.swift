@@ -13,7 +13,17 @@ public final class LibUSBBus: USBBus, @unchecked Sendable {
 
     public init() {}
 
-    public func devices() throws -> [USBDeviceRecord] { SysfsUSB.devices() }
+    public static let sysfs = "/sys/bus/usb/devices"
+
+    public func devices() throws -> [USBDeviceRecord] {
+        guard FileManager.default.fileExists(atPath: Self.sysfs) else {
+            throw BootwireError(
+                .usbNotFound, "this kernel has no USB support (\(Self.sysfs) is missing): no USB device can be seen",
+                hint: "run on a machine (or a VM with USB passthrough) that has the device; "
+                    + "without hardware use --port virtual:dfu-l476 or virtual:stlink-l476")
+        }
+        return SysfsUSB.devices(root: Self.sysfs)
+    }
 
     /// Loads libusb, or says what to install.
     public func load() throws {

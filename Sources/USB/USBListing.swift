@@ -66,7 +66,7 @@ public enum USBListing {
 
     /// One sentence on why no ST-LINK is listed: no USB in this kernel, nothing from ST on the
     /// bus, or a probe stuck in its firmware-update mode.
-    public static func whyNoProbe(records: [USBDeviceRecord], sysfs: String = "/sys/bus/usb") -> String {
+    public static func whyNoProbe(records: [USBDeviceRecord], sysfs: String = LibUSBBus.sysfs) -> String {
         if !FileManager.default.fileExists(atPath: sysfs) {
             return "No ST-LINK found: this kernel has no USB support (\(sysfs) is missing), so no USB device "
                 + "can be seen here (containers and some VMs); try `--port virtual:stlink-l476`."

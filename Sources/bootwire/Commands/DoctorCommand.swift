@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import USB
 import VirtualDevices
 
 struct DoctorCommand: AsyncParsableCommand {
@@ -23,6 +24,13 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let port = try connection.singlePort()
+        if ConnectionOptions.isUSB(port) {
+            let (bus, match): (any USBBus, USBDeviceMatch) =
+                VirtualUSBPort.isVirtualUSB(port)
+                ? try VirtualUSBPort.start(port)
+                : (LibUSBBus(), port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try ConnectionOptions.probeMatch(port))
+            try report(USBDoctor.run(bus: bus, match: match))
+        }
         let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
         defer { runner?.stop() }
         let path = runner?.slavePath ?? port
@@ -37,6 +45,10 @@ struct DoctorCommand: AsyncParsableCommand {
             if loopback.first?.status != .skip { return access + loopback }
             return access + loopback + QCC743Probe.run(link: port, options: try options.connectOptions(for: port))
         }
+        try report(findings)
+    }
+
+    private func report(_ findings: [DoctorFinding]) throws -> Never {
         let failure = findings.first { $0.status == .fail }.map { finding in
             BootwireError(finding.code ?? .internalError, "\(finding.check): \(finding.detail)", hint: finding.hint)
         }
@@ -58,5 +70,6 @@ struct DoctorCommand: AsyncParsableCommand {
             if let hint = f.hint, f.status == .fail || f.status == .warn { print("       fix: \(hint)") }
         }
         if let failure { throw ExitCode(failure.code.category.exitStatus) }
+        throw ExitCode.success
     }
 }

@@ -36,8 +36,20 @@ extension ConnectionOptions {
             let (bus, match) = try VirtualUSBPort.start(port)
             return (bus, match)
         }
-        if port.hasPrefix(USBDeviceMatch.prefix) { return (LibUSBBus(), try USBDeviceMatch.parse(port)) }
-        return (LibUSBBus(), try match(port))
+        let wanted = port.hasPrefix(USBDeviceMatch.prefix) ? try USBDeviceMatch.parse(port) : try match(port)
+        // What to install comes before whether anything is plugged in.
+        let bus = LibUSBBus()
+        try bus.load()
+        return (bus, wanted)
+    }
+
+    /// `stlink` or `stlink:SERIAL`: any ST-LINK in debug-capable mode.
+    static func probeMatch(_ port: String) throws -> USBDeviceMatch {
+        let serial = port.hasPrefix("stlink:") ? String(port.dropFirst("stlink:".count)) : nil
+        let loaders: Set<UInt16> = [0xDF11, 0x374D, 0x3755]
+        return USBDeviceMatch(
+            vendorID: UdevRules.stmicro,
+            productIDs: Set(UdevRules.stEntries.map(\.productID)).subtracting(loaders), serial: serial, name: port)
     }
 
     /// Runs `body` on a worker thread of its own (USB calls block), with the bus and the one
