@@ -88,6 +88,17 @@ public struct DfuSeMemoryLayout: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var start: UInt32 { segments.first?.start ?? 0 }
+
+    /// Every page, numbered from 0 in the order the string lists them.
+    public var allPages: [Page] {
+        segments.flatMap { segment in
+            (0..<segment.count).map {
+                Page(
+                    start: segment.start + UInt32($0 * segment.pageSize), size: segment.pageSize,
+                    attributes: segment.attributes)
+            }
+        }
+    }
     public var size: Int { segments.reduce(0) { $0 + $1.count * $1.pageSize } }
 
     public func page(containing address: UInt32) -> Page? {
@@ -116,6 +127,7 @@ public struct DfuSeMemoryLayout: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let runs = segments.map { "\($0.count)×\($0.pageSize >= 1024 ? "\($0.pageSize / 1024) KiB" : "\($0.pageSize) B")" }
-        return "\(name) at \(DFUText.hex(start)), \(size / 1024) KiB (\(runs.joined(separator: ", ")))"
+        let total = size >= 1024 ? "\(size / 1024) KiB" : "\(size) B"
+        return "\(name) at \(DFUText.hex(start)), \(total) (\(runs.joined(separator: ", ")))"
     }
 }
