@@ -136,6 +136,7 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
         let address = pointer &+ UInt32(Int(block - 2) * transferSize)
         guard let bytes = part.read(address, length) else { return fail(.errTarget, stall: true) }
         state = .uploadIdle
+        if address == DFUFUSTransport.stateAddress { part.save() }
         if part.fus?.rebootAfterReply == true {
             part.fus?.rebootAfterReply = false
             reboot()
