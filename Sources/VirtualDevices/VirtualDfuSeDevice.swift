@@ -132,9 +132,9 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
             state = .uploadIdle
             return Array([0x00, 0x21, 0x41, 0x92].prefix(length))
         }
-        guard block >= 2 else { return fail(.errTarget, stall: true) }
+        guard block >= 2 else { throw stall(.errTarget) }
         let address = pointer &+ UInt32(Int(block - 2) * transferSize)
-        guard let bytes = part.read(address, length) else { return fail(.errTarget, stall: true) }
+        guard let bytes = part.read(address, length) else { throw stall(.errTarget) }
         state = .uploadIdle
         if address == DFUFUSTransport.stateAddress { part.save() }
         if part.fus?.rebootAfterReply == true {
@@ -145,10 +145,10 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     }
 
     /// Errors on an upload: the request stalls and the device sits in dfuERROR.
-    private func fail(_ why: DFUStatus, stall: Bool) -> [UInt8] {
+    private func stall(_ why: DFUStatus) -> USBError {
         state = .error
         status = why
-        return []
+        return .stall
     }
 
     private func getStatus() -> [UInt8] {
