@@ -70,9 +70,14 @@ final class VirtualDFUPart: @unchecked Sendable {
         return fus?.read(address, count)
     }
 
+    /// Every page below the secure area that write protection leaves alone.
     func massErase() {
         let end = secureStart - Int(device.flashBase)
-        for i in 0..<end where !isWriteProtected(offset: i) { flash[i] = 0xFF }
+        let protected = options.writeProtectedPages(geometry)
+        for page in 0..<(end / device.pageSize) where !protected.contains(where: { $0.contains(page) }) {
+            let start = page * device.pageSize
+            flash.replaceSubrange(start..<start + device.pageSize, with: repeatElement(0xFF, count: device.pageSize))
+        }
     }
 
     // MARK: state file

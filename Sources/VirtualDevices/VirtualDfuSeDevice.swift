@@ -208,7 +208,8 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
         guard !part.readProtected, Int(address) + data.count <= part.secureStart,
             let offset = part.flashOffset(address, data.count)
         else { return (.errTarget, 0) }
-        for i in 0..<data.count where part.isWriteProtected(offset: offset + i) {
+        let pages = Set([offset / part.device.pageSize, (offset + data.count - 1) / part.device.pageSize])
+        if pages.contains(where: { part.isWriteProtected(offset: $0 * part.device.pageSize) }) {
             // A write to a WRP page: ST's status for it is UNCONFIRMED; errWRITE chosen.
             return (.errWrite, 0)
         }
