@@ -161,7 +161,8 @@ public final class DFUClient: @unchecked Sendable {
                 "the address is outside this memory, in the secure area, or the part is read-protected (`bootwire info`)"
             case .errErase, .errWrite:
                 "the page may be write-protected (WRP): `bootwire info` shows it; `bootwire unprotect --write` clears it"
-            case .errProg, .errCheckErased, .errVerify: "the flash was not erased first; erase the pages and write again"
+            case .errProg, .errCheckErased, .errVerify:
+                "the flash was not erased first; erase the pages and write again"
             default: "run the command again; replug the device if it repeats"
             }
         return BootwireError(

@@ -34,7 +34,9 @@ public struct DFUFunctionalDescriptor: Sendable, Equatable {
     public var isDfuSe: Bool { dfuVersion == Self.dfuSeVersion }
 
     public var attributeNames: [String] {
-        [(canDownload, "download"), (canUpload, "upload"), (manifestationTolerant, "manifestation-tolerant"),
-         (willDetach, "will-detach")].filter(\.0).map(\.1)
+        [
+            (canDownload, "download"), (canUpload, "upload"), (manifestationTolerant, "manifestation-tolerant"),
+            (willDetach, "will-detach"),
+        ].filter(\.0).map(\.1)
     }
 }

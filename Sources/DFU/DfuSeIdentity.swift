@@ -50,7 +50,8 @@ public struct DfuSeIdentity: Sendable {
             facts.append(("option bytes", options.summary(geometry)))
             if let sfsa = options.secureFlashStartPage {
                 let start = UInt64(geometry.base) + UInt64(sfsa) * 4096
-                facts.append(("secure area", "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) → \(DFUText.hex(start))"))
+                facts.append(
+                    ("secure area", "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) → \(DFUText.hex(start))"))
             }
         }
         return facts

@@ -126,7 +126,9 @@ public struct DfuSeMemoryLayout: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let runs = segments.map { "\($0.count)×\($0.pageSize >= 1024 ? "\($0.pageSize / 1024) KiB" : "\($0.pageSize) B")" }
+        let runs = segments.map {
+            "\($0.count)×\($0.pageSize >= 1024 ? "\($0.pageSize / 1024) KiB" : "\($0.pageSize) B")"
+        }
         let total = size >= 1024 ? "\(size / 1024) KiB" : "\(size) B"
         return "\(name) at \(DFUText.hex(start)), \(total) (\(runs.joined(separator: ", ")))"
     }

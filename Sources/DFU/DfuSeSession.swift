@@ -48,11 +48,14 @@ public final class DfuSeSession: @unchecked Sendable {
                 throw BootwireError(
                     .dfuNotDfuSe,
                     "\(record.ids) speaks DFU 0x\(String(functional.dfuVersion, radix: 16)), not ST's DfuSe (0x011A)",
-                    hint: "Bootwire's DFU path is for the STM32 ROM bootloader", evidence: ["bcdDFU": "\(functional.dfuVersion)"])
+                    hint: "Bootwire's DFU path is for the STM32 ROM bootloader",
+                    evidence: ["bcdDFU": "\(functional.dfuVersion)"])
             }
             var alternates: [DfuSeIdentity.Alternate] = []
             for alt in alts.sorted(by: { $0.alternate < $1.alternate }) {
-                let text = try client.usb("reading the name of alt \(alt.alternate)") { try handle.string(alt.nameIndex) } ?? ""
+                let text =
+                    try client.usb("reading the name of alt \(alt.alternate)") { try handle.string(alt.nameIndex) }
+                    ?? ""
                 alternates.append(.init(number: alt.alternate, text: text, layout: try? DfuSeMemoryLayout(text)))
             }
             var identity = DfuSeIdentity(record: record, functional: functional, alternates: alternates)
@@ -111,11 +114,14 @@ public final class DfuSeSession: @unchecked Sendable {
     }
 
     public func setAddress(_ address: UInt32) throws {
-        try command([DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(DFUText.hex(address))", address: address)
+        try command(
+            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(DFUText.hex(address))", address: address)
     }
 
     public func erasePage(containing address: UInt32) throws {
-        try command([DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(DFUText.hex(address))", address: address)
+        try command(
+            [DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(DFUText.hex(address))",
+            address: address)
     }
 
     public func massErase() throws {
@@ -226,7 +232,9 @@ public final class DfuSeSession: @unchecked Sendable {
     /// so only the first status is awaited.
     public func readUnprotect() throws {
         try select(0)
-        try client.usb("read unprotect") { try client.download(block: DfuSeBlock.command, [DfuSeCommand.readUnprotect.rawValue]) }
+        try client.usb("read unprotect") {
+            try client.download(block: DfuSeBlock.command, [DfuSeCommand.readUnprotect.rawValue])
+        }
         do {
             try client.waitUntilDone("read unprotect", address: nil, wait: .init(firstReplyOnly: true))
         } catch let error as BootwireError where error.code == .deviceDisconnected {

@@ -175,7 +175,8 @@ public final class FUSUpdater: @unchecked Sendable {
             default: "run `bootwire fus info`; power-cycle with BOOT0 high and try again"
             }
         throw BootwireError(
-            state.errorCode, "\(step) failed: FUS state is \(state.cubeProgrammerName ?? state.stateName), FUS status is \(state.errorName)",
+            state.errorCode,
+            "\(step) failed: FUS state is \(state.cubeProgrammerName ?? state.stateName), FUS status is \(state.errorName)",
             hint: hint, evidence: evidence)
     }
 

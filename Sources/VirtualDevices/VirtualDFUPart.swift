@@ -36,7 +36,8 @@ final class VirtualDFUPart: @unchecked Sendable {
 
     /// The first secure byte's address (WB), or the end of flash.
     var secureStart: Int {
-        options.secureFlashStartPage.map { Int(device.flashBase) + $0 * 4096 } ?? Int(device.flashBase) + device.flashSize
+        options.secureFlashStartPage.map { Int(device.flashBase) + $0 * 4096 } ?? Int(device.flashBase)
+            + device.flashSize
     }
 
     var readProtected: Bool { options.readoutProtection > .level0 }

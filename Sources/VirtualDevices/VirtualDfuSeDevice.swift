@@ -224,7 +224,8 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     private func command(_ data: [UInt8]) -> (DFUStatus, Int) {
         guard let code = data.first else { return (.errUnknown, 0) }
         func address() -> UInt32? {
-            data.count == 5 ? UInt32(data[1]) | UInt32(data[2]) << 8 | UInt32(data[3]) << 16 | UInt32(data[4]) << 24 : nil
+            data.count == 5
+                ? UInt32(data[1]) | UInt32(data[2]) << 8 | UInt32(data[3]) << 16 | UInt32(data[4]) << 24 : nil
         }
         switch (code, data.count) {
         case (DfuSeCommand.getCommands.rawValue, 1):

@@ -89,10 +89,13 @@ final class VirtualFUS: @unchecked Sendable {
         switch code {
         case DfuSeCommand.fusDelete.rawValue:
             pair = (0x30, 0)
-            pending = (4, { [self] in
-                stackVersion = nil
-                pair = (0, 0)
-            })
+            pending = (
+                4,
+                { [self] in
+                    stackVersion = nil
+                    pair = (0, 0)
+                }
+            )
         case DfuSeCommand.fusUpgrade.rawValue:
             pair = (0x10, 0)
             guard let image = findImage(part) else {
@@ -104,20 +107,23 @@ final class VirtualFUS: @unchecked Sendable {
                 return true
             }
             if image.isFUS { pair = (0x20, 0) }
-            pending = (5, { [self] in
-                // The image is now FUS's: the secure area grows down over it.
-                part.options.setWord(
-                    area: 0, offset: 0x70,
-                    part.options.word(area: 0, offset: 0x70) & ~0xFF | UInt32(image.page))
-                if image.isFUS {
-                    fusVersion = image.version
-                    pair = (0, 0)
-                } else {
-                    stackVersion = image.version
-                    cpu2 = .stack
-                    pair = (0xFF, 0xFE)
+            pending = (
+                5,
+                { [self] in
+                    // The image is now FUS's: the secure area grows down over it.
+                    part.options.setWord(
+                        area: 0, offset: 0x70,
+                        part.options.word(area: 0, offset: 0x70) & ~0xFF | UInt32(image.page))
+                    if image.isFUS {
+                        fusVersion = image.version
+                        pair = (0, 0)
+                    } else {
+                        stackVersion = image.version
+                        cpu2 = .stack
+                        pair = (0xFF, 0xFE)
+                    }
                 }
-            })
+            )
         case DfuSeCommand.fusStartStack.rawValue:
             guard stackVersion != nil else {
                 pair = (0xFF, 0x01)

@@ -110,7 +110,8 @@ public enum VirtualUSBPort {
         let part = VirtualDFUPart(device: device, altStrings: alts, fus: fus, statePath: statePath)
         if rdp1 { part.options.setReadoutProtection(.level1) }
         if let wrp {
-            part.options.setWord(area: 0, offset: 0x18, 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16)
+            let wrp1a = 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16
+            part.options.setWord(area: 0, offset: 0x18, wrp1a)
         }
         bus.attach(VirtualDfuSeDevice(part: part, faults: faults, serial: serial))
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [0xDF11], serial: serial, name: VirtualPort.prefix + name)

@@ -107,6 +107,8 @@ import VirtualDevices
     @Test func aDisconnectMidDownloadIsNamed() throws {
         let device = try connect("virtual:dfu-l476,disconnect-during-download=2")
         try device.session.erase(try device.session.pages(covering: 0x0800_0000, length: 0x4000))
-        #expect(code { try device.session.write([UInt8](repeating: 0x5A, count: 0x4000), at: 0x0800_0000) } == "device-disconnected")
+        #expect(
+            code { try device.session.write([UInt8](repeating: 0x5A, count: 0x4000), at: 0x0800_0000) }
+                == "device-disconnected")
     }
 }

@@ -92,10 +92,13 @@ import Testing
 
     @Test func aWriteProtectedPageIsErrEraseWithItsAddress() throws {
         let run = try Bootwire.run([
-            "flash", "--port", "virtual:dfu-l476,wrp=4-7", "--json", try images(firmwareLike(20_000), at: Self.base)["bin"]!,
+            "flash", "--port", "virtual:dfu-l476,wrp=4-7", "--json",
+            try images(firmwareLike(20_000), at: Self.base)["bin"]!,
         ])
         #expect(run.errorCode == "dfu-errerase", "\(run.stdout)")
-        #expect((run.result?["error"] as? [String: Any]).flatMap { $0["evidence"] as? [String: String] }?["address"] == "0x8002000")
+        #expect(
+            (run.result?["error"] as? [String: Any]).flatMap { $0["evidence"] as? [String: String] }?["address"]
+                == "0x8002000")
     }
 
     @Test func aDisconnectDuringDownloadIsNamed() throws {
@@ -117,7 +120,8 @@ import Testing
 
     @Test func aDeviceThisUserMayNotOpenIsUSBPermission() throws {
         let run = try Bootwire.run([
-            "flash", "--port", "virtual:dfu-l476,permission", "--json", try images([1, 2, 3, 4], at: Self.base)["bin"]!,
+            "flash", "--port", "virtual:dfu-l476,permission", "--json",
+            try images([1, 2, 3, 4], at: Self.base)["bin"]!,
         ])
         #expect(run.errorCode == "usb-permission", "\(run.stdout)")
         #expect(run.status == ErrorCategory.port.exitStatus)
@@ -129,7 +133,8 @@ import Testing
         let usb = try Bootwire.run(["flash", "--port", "usb:0483:df11", "--json", file], environment: environment)
         #expect(usb.errorCode == "usb-library-missing", "\(usb.stdout)")
         #expect(usb.status == ErrorCategory.port.exitStatus)
-        let serial = try Bootwire.run(["info", "--port", "virtual:qcc743,wire=instant", "--json"], environment: environment)
+        let serial = try Bootwire.run(
+            ["info", "--port", "virtual:qcc743,wire=instant", "--json"], environment: environment)
         #expect(serial.ok, "\(serial.stdout)")
         let virtualDFU = try Bootwire.run(["info", "--port", "virtual:dfu-l476", "--json"], environment: environment)
         #expect(virtualDFU.ok, "\(virtualDFU.stdout)")

@@ -44,7 +44,8 @@ enum DfuSuffixTool {
     }
 
     func file(_ bytes: [UInt8], _ name: String = "image.dfu") throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bootwire-dfu-\(UUID().uuidString)-\(name)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bootwire-dfu-\(UUID().uuidString)-\(name)")
         try Data(bytes).write(to: url)
         return url
     }
@@ -68,11 +69,15 @@ enum DfuSuffixTool {
     }
 
     @Test func otherAlternateSettingsAreRefusedByName() throws {
-        let file = DfuSeFile(targets: [.init(alternate: 1, name: "Option Bytes", elements: [.init(address: 0x1FFF_7800, bytes: [0xAA])])])
-        #expect(throws: BootwireError(
-            .dfuFileOtherAlt, "ob.dfu holds an image for alternate setting 1 (Option Bytes), not internal flash",
-            hint: "Bootwire flashes alt 0 only; option bytes and OTP are changed with their own commands",
-            evidence: ["file": "ob.dfu", "alternate": "1"])) { try ImageLoader.load(bytes: file.bytes, file: "ob.dfu", address: nil) }
+        let file = DfuSeFile(targets: [
+            .init(alternate: 1, name: "Option Bytes", elements: [.init(address: 0x1FFF_7800, bytes: [0xAA])])
+        ])
+        #expect(
+            throws: BootwireError(
+                .dfuFileOtherAlt, "ob.dfu holds an image for alternate setting 1 (Option Bytes), not internal flash",
+                hint: "Bootwire flashes alt 0 only; option bytes and OTP are changed with their own commands",
+                evidence: ["file": "ob.dfu", "alternate": "1"])
+        ) { try ImageLoader.load(bytes: file.bytes, file: "ob.dfu", address: nil) }
     }
 
     @Test func aRawBinaryWithAnAddressStaysRaw() throws {
@@ -82,7 +87,9 @@ enum DfuSuffixTool {
 
     @Test(.enabled(if: DfuSuffixTool.path != nil, "dfu-util's dfu-suffix is not installed (apt-get install dfu-util)"))
     func filesSuffixedByDfuSuffixParseToTheSameContents() throws {
-        let elements: [(UInt32, [UInt8])] = [(0x0800_0000, (0..<1024).map { UInt8($0 & 0xFF) }), (0x0801_0000, [9, 8, 7])]
+        let elements: [(UInt32, [UInt8])] = [
+            (0x0800_0000, (0..<1024).map { UInt8($0 & 0xFF) }), (0x0801_0000, [9, 8, 7]),
+        ]
         let url = try file(Self.handMadeBody(elements))
         let added = try DfuSuffixTool.run(["-v", "0483", "-p", "df11", "-S", "0x011a", "-a", url.path])
         #expect(added.status == 0, "\(added.output)")

@@ -26,8 +26,9 @@ public struct DfuSeFile: Sendable, Equatable {
     public var productID: UInt16
     public var deviceVersion: UInt16
 
-    public init(targets: [Target], vendorID: UInt16 = 0x0483, productID: UInt16 = 0xDF11, deviceVersion: UInt16 = 0xFFFF)
-    {
+    public init(
+        targets: [Target], vendorID: UInt16 = 0x0483, productID: UInt16 = 0xDF11, deviceVersion: UInt16 = 0xFFFF
+    ) {
         self.targets = targets
         self.vendorID = vendorID
         self.productID = productID
@@ -53,7 +54,9 @@ public struct DfuSeFile: Sendable, Equatable {
 
     public static func parse(_ data: [UInt8], file: String) throws -> DfuSeFile {
         func bad(_ why: String, _ evidence: [String: String] = [:]) -> BootwireError {
-            BootwireError(.badImage, "\(file) is not a valid .dfu file: \(why)", evidence: evidence.merging(["file": file]) { $1 })
+            BootwireError(
+                .badImage, "\(file) is not a valid .dfu file: \(why)", evidence: evidence.merging(["file": file]) { $1 }
+            )
         }
         func le16(_ i: Int) -> UInt16 { UInt16(data[i]) | UInt16(data[i + 1]) << 8 }
         func le32(_ i: Int) -> UInt32 { UInt32(le16(i)) | UInt32(le16(i + 2)) << 16 }
@@ -66,13 +69,17 @@ public struct DfuSeFile: Sendable, Equatable {
         let computed = crc(data[..<(data.count - 4)])
         guard stored == computed else {
             throw bad(
-                "the suffix CRC is wrong", ["stored": "0x" + String(stored, radix: 16), "computed": "0x" + String(computed, radix: 16)])
+                "the suffix CRC is wrong",
+                ["stored": "0x" + String(stored, radix: 16), "computed": "0x" + String(computed, radix: 16)])
         }
         guard le16(s + 6) == dfuSeVersion else {
-            throw bad("bcdDFU is 0x\(String(le16(s + 6), radix: 16)), not DfuSe's 0x011a (a plain DFU file has no addresses)")
+            throw bad(
+                "bcdDFU is 0x\(String(le16(s + 6), radix: 16)), not DfuSe's 0x011a (a plain DFU file has no addresses)")
         }
         guard Array(data[0..<5]) == prefixMagic, data[5] == 1 else { throw bad("it has no DfuSe prefix") }
-        guard Int(le32(6)) == s else { throw bad("the prefix's image size \(le32(6)) is not the file size without suffix \(s)") }
+        guard Int(le32(6)) == s else {
+            throw bad("the prefix's image size \(le32(6)) is not the file size without suffix \(s)")
+        }
         var targets: [Target] = []
         var offset = 11
         for index in 0..<Int(data[10]) {
@@ -99,7 +106,9 @@ public struct DfuSeFile: Sendable, Equatable {
             }
             guard offset == end else { throw bad("target \(index)'s size disagrees with its elements") }
             targets.append(
-                Target(alternate: alternate, name: named ? String(decoding: nameBytes, as: UTF8.self) : nil, elements: elements))
+                Target(
+                    alternate: alternate, name: named ? String(decoding: nameBytes, as: UTF8.self) : nil,
+                    elements: elements))
         }
         guard offset == s else { throw bad("\(s - offset) bytes follow the last target") }
         return DfuSeFile(targets: targets, vendorID: le16(s + 4), productID: le16(s + 2), deviceVersion: le16(s))

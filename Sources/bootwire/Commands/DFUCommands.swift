@@ -67,14 +67,16 @@ enum DFUCommands {
                 let address = UInt32(segment.address)
                 session.events(
                     .stage(
-                        "write", detail: "\(hex(address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
+                        "write",
+                        detail: "\(hex(address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
                 try session.select(0)
                 try session.write(segment.bytes, at: address)
                 session.events(.stage("verify", detail: "upload of \(hex(address)), \(segment.bytes.count) bytes"))
                 let back = try session.read(address: address, length: segment.bytes.count, label: "verify")
                 if let first = back.indices.first(where: { back[$0] != segment.bytes[$0] }) {
                     throw BootwireError(
-                        .verifyMismatch, "flash differs from \(segment.originDescription) at \(hex(address + UInt32(first)))",
+                        .verifyMismatch,
+                        "flash differs from \(segment.originDescription) at \(hex(address + UInt32(first)))",
                         hint: "erase and flash again; if it repeats, the flash may be worn or write-protected",
                         evidence: ["address": hex(address + UInt32(first))])
                 }
@@ -96,7 +98,8 @@ enum DFUCommands {
     /// Identity, every alt with its parsed layout, the option bytes decoded, and on a WB the
     /// secure area. FUS's state is left to `bootwire fus info`: a second FUS_GET_STATE starts
     /// FUS and reboots the chip, which `info` must never do.
-    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never {
+    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never
+    {
         let facts = try await withSession(connection: connection, port: port, renderer: renderer) { session, _ in
             session.identity.facts.map { [$0.0, $0.1] }
         }
@@ -118,7 +121,8 @@ enum DFUCommands {
         }
     }
 
-    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws {
+    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws
+    {
         try await withSession(connection: connection, port: port, renderer: renderer) { session, _ in
             if let range {
                 session.events(.stage("erase", detail: "\(hex(range.lowerBound))..\(hex(range.upperBound))"))

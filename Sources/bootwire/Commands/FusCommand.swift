@@ -27,7 +27,8 @@ enum FusRunner {
             throw BootwireError(.usage, "fus needs a USB DFU port")
         }
         let events = renderer.sink
-        return try await DFUCommands.withSession(connection: connection, port: port, renderer: renderer) { session, bus in
+        return try await DFUCommands.withSession(connection: connection, port: port, renderer: renderer) {
+            session, bus in
             let transport = DFUFUSTransport(bus: bus, session: session, events: events)
             defer { transport.session.close() }
             return try body(FUSUpdater(transport: transport, events: events))
