@@ -99,6 +99,7 @@ public final class DfuSeSession: @unchecked Sendable {
     }
 
     /// errTARGET on a read-protected part is the protection speaking: say so with its own code.
+    @discardableResult
     func protected<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
