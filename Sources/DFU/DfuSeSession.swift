@@ -265,6 +265,7 @@ public final class DfuSeSession: @unchecked Sendable {
         try select(0)
         if let address { try setAddress(address) }
         do {
+            // wValue for the zero-length download is UNCONFIRMED (dfu-util 2, qFlipper 0): dfu-util's chosen.
             try client.download(block: DfuSeBlock.firstData, [])
             let reply = try client.getStatus()
             if reply.state == .error {

@@ -50,6 +50,7 @@ final class VirtualFUS: @unchecked Sendable {
         case 0x2003_0000..<0x2003_0100:
             var table = [UInt8](repeating: 0, count: 0x100)
             if cpu2 == .fus {
+                // The DIT magic is UNCONFIRMED (forum 0xA94656B9, qFlipper 0x0A94656B): the forum's dump chosen.
                 table.replaceSubrange(0x24..<0x28, with: [0xB9, 0x56, 0x46, 0xA9])
                 table.replaceSubrange(0x30..<0x34, with: [0, fusVersion[2], fusVersion[1], fusVersion[0]])
             }

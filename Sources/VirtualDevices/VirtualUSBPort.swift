@@ -56,6 +56,8 @@ public enum VirtualUSBPort {
     /// `rdp1`, `wrp=FIRST-LAST` (pages of bank 1), `disconnect-during-download[=N]` (after N
     /// blocks, default 4), `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
+        // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
+        // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
         let layouts: [String: (STM32Device, [String], String)] = [
             "dfu-l476": (
                 STM32DeviceTable.l476,
