@@ -12,6 +12,9 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     struct Faults {
         /// The cable drops after this many data blocks (a power glitch mid-download).
         var disconnectDuringDownload: Int?
+        /// Some L4 ROMs: the reported poll timeout is a third of the real time, and a GETSTATUS
+        /// that comes before the operation is done is STALLed.
+        var shortPoll = false
     }
 
     let part: VirtualDFUPart
@@ -96,7 +99,7 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
             case .detach: return []
             case .download: return try download(block: setup.value, data)
             case .upload: return try upload(block: setup.value, length: Int(setup.length))
-            case .getStatus: return getStatus()
+            case .getStatus: return try getStatus()
             case .clearStatus:
                 if state == .error {
                     state = .dfuIdle
@@ -151,15 +154,17 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
         return .stall
     }
 
-    private func getStatus() -> [UInt8] {
+    private func getStatus() throws -> [UInt8] {
         let now = ContinuousClock.now
+        if faults.shortPoll, state == .downloadBusy, now < busyUntil { throw USBError.stall }
         switch state {
         case .downloadSync:
             let (result, milliseconds) = perform()
             outcome = result
             busyUntil = now + .milliseconds(milliseconds)
             state = .downloadBusy
-            let reply = DFUStatusReply(status: .ok, pollTimeout: milliseconds, state: .downloadBusy).bytes
+            let reported = faults.shortPoll && milliseconds > 0 ? max(1, milliseconds / 3) : milliseconds
+            let reply = DFUStatusReply(status: .ok, pollTimeout: reported, state: .downloadBusy).bytes
             if rebootAfterBusy {
                 rebootAfterBusy = false
                 reboot()

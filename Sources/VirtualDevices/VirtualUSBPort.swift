@@ -54,7 +54,8 @@ public enum VirtualUSBPort {
     /// Builds the named device with its own options, attaches it, and says how to match it.
     /// DFU device options: `state=PATH` (flash, option bytes and FUS kept in a file across runs),
     /// `rdp1`, `wrp=FIRST-LAST` (pages of bank 1), `disconnect-during-download[=N]` (after N
-    /// blocks, default 4), `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
+    /// blocks, default 4), `short-poll` (L4 ROMs' too-short bwPollTimeout, then a STALL),
+    /// `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
         // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
         // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
@@ -91,6 +92,7 @@ public enum VirtualUSBPort {
             switch kv[0] {
             case "state" where kv.count == 2: statePath = kv[1]
             case "rdp1": rdp1 = true
+            case "short-poll": faults.shortPoll = true
             case "fus-write-error" where device.optionLayout == .wb: writeError = true
             case "disconnect-during-download":
                 faults.disconnectDuringDownload = kv.count == 2 ? Int(kv[1]) ?? 4 : 4
@@ -103,7 +105,7 @@ public enum VirtualUSBPort {
             default:
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
-                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N]"
+                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll"
                         + (device.optionLayout == .wb ? ", fus-write-error" : ""))
             }
         }

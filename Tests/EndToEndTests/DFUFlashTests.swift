@@ -101,6 +101,22 @@ import Testing
                 == "0x8002000")
     }
 
+    @Test func writeUnprotectRewritesTheOptionBytesAndThePagesTakeWrites() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let file = try images(firmwareLike(20_000), at: Self.base)["bin"]!
+        let refused = try Bootwire.run(["flash", "--port", port("l476", state: state, "wrp=4-7"), "--json", file])
+        #expect(refused.errorCode == "dfu-errerase", "\(refused.stdout)")
+        let before = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
+        let protected = (before.result?["info"] as? [String: String])?["option bytes"]
+        #expect(protected?.contains("write-protected pages 4-7") == true, "\(before.stdout)")
+        let unprotect = try Bootwire.run(["unprotect", "--write", "--port", port("l476", state: state), "--json"])
+        #expect(unprotect.ok, "\(unprotect.stdout)")
+        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
+        let options = (info.result?["info"] as? [String: String])?["option bytes"]
+        #expect(options?.contains("no write protection") == true, "\(info.stdout)")
+        #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
+    }
+
     @Test func aDisconnectDuringDownloadIsNamed() throws {
         let run = try Bootwire.run([
             "flash", "--port", "virtual:dfu-wb55,disconnect-during-download=3", "--json",
