@@ -140,6 +140,17 @@ public final class DfuSeSession: @unchecked Sendable {
                 "\(DFUText.hex(address))+\(length) is not inside the writable flash of this part",
                 hint: identity.flash.map { "alt 0 is \($0)" }, evidence: ["address": DFUText.hex(address)])
         }
+        if let geometry = identity.geometry, geometry.accessibleSize < geometry.size,
+            UInt64(address) + UInt64(length) > UInt64(geometry.base) + UInt64(geometry.accessibleSize)
+        {
+            let secure = UInt64(geometry.base) + UInt64(geometry.accessibleSize)
+            throw BootwireError(
+                .addressOutOfRange,
+                "\(DFUText.hex(address))+\(length) reaches the secure area, which starts at \(DFUText.hex(secure))",
+                hint:
+                    "the top of a WB's flash belongs to FUS and the wireless stack (SFSA); keep the application below it",
+                evidence: ["address": DFUText.hex(address), "secure-start": DFUText.hex(secure)])
+        }
         return pages
     }
 

@@ -112,17 +112,33 @@ public final class FUSUpdater: @unchecked Sendable {
             try transport.delete()
             let state = try waitWhile("FW_DELETE") { $0.isOngoing || $0.isStackRunning }
             try failIfError(state, during: "FW_DELETE", plan: plan)
+            // Deleting the stack can move SFSA up (spec 8.5 computes the address after the
+            // delete): plan again from the option bytes read after the reboots.
+            if let fresh = try? secureStartPage(), fresh != sfsa {
+                events(
+                    .note(
+                        .info(
+                            "SFSA moved from 0x\(String(sfsa, radix: 16)) to 0x\(String(fresh, radix: 16)) after the delete"
+                        )))
+                plan = try FUSInstallPlan.plan(sfsa: fresh, imageSize: image.count, requested: nil, applicationEnd: nil)
+                let end = try applicationEnd ?? occupiedEnd(from: plan.address, to: plan.secureStart)
+                plan = try FUSInstallPlan.plan(
+                    sfsa: fresh, imageSize: image.count, requested: nil, applicationEnd: end)
+            }
         }
         events(.stage("download", detail: "Download Stack/FUS image at address \(DFUText.hex(plan.address))"))
-        try transport.onDevice { () }
-        let pages = try session.pages(covering: UInt32(plan.address), length: image.count)
-        try session.erase(pages)
-        try session.write(image, at: UInt32(plan.address))
-        let back = try session.read(address: UInt32(plan.address), length: image.count)
-        guard back == image else {
-            throw BootwireError(
-                .verifyMismatch, "the image read back from \(DFUText.hex(plan.address)) differs from \(name)",
-                evidence: ["address": DFUText.hex(plan.address)])
+        let address = plan.address
+        // A FUS reboot may still be under way: the whole download is repeated on the new connection.
+        try transport.onDevice {
+            let pages = try session.pages(covering: UInt32(address), length: image.count)
+            try session.erase(pages)
+            try session.write(image, at: UInt32(address))
+            let back = try session.read(address: UInt32(address), length: image.count)
+            guard back == image else {
+                throw BootwireError(
+                    .verifyMismatch, "the image read back from \(DFUText.hex(address)) differs from \(name)",
+                    evidence: ["address": DFUText.hex(address)])
+            }
         }
         events(.stage("fus upgrade", detail: "Firmware Upgrade process started"))
         try transport.upgrade()
@@ -149,7 +165,6 @@ public final class FUSUpdater: @unchecked Sendable {
             evidence["install-address"] = DFUText.hex(plan.address)
             evidence["secure-start"] = DFUText.hex(plan.secureStart)
         }
-        try? transport.onDevice { () }
         if let options = session.identity.optionBytes, options.layout == .wb {
             evidence["wrp1a"] = DFUText.hex(options.word(area: 0, offset: 0x18))
             evidence["wrp1b"] = DFUText.hex(options.word(area: 0, offset: 0x20))

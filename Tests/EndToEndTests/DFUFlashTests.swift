@@ -117,6 +117,19 @@ import Testing
         #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
     }
 
+    @Test func anImageReachingTheWBSecureAreaIsRefusedBeforeAnyErase() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let below = firmwareLike(4096, seed: 6)
+        let file = try images(below, at: 0x080F_3000)["bin"]!
+        #expect(try Bootwire.run(["flash", "--port", port("wb55", state: state), "--json", file]).ok)
+        let run = try Bootwire.run([
+            "flash", "--port", port("wb55", state: state), "--json",
+            try images(firmwareLike(8192), at: 0x080F_3000)["bin"]!,
+        ])
+        #expect(run.errorCode == "address-out-of-range", "\(run.stdout)")
+        #expect(try read(port("wb55", state: state), 0x080F_3000, below.count) == below, "nothing was erased")
+    }
+
     @Test func aDisconnectDuringDownloadIsNamed() throws {
         let run = try Bootwire.run([
             "flash", "--port", "virtual:dfu-wb55,disconnect-during-download=3", "--json",
