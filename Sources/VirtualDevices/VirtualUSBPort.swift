@@ -1,4 +1,5 @@
 import BootwireCore
+import STM32
 import USB
 
 /// `--port virtual:dfu-NAME[,options]` and `virtual:stlink-NAME[,options]`: a virtual USB device
@@ -15,7 +16,7 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { [] }
+    public static var names: [String] { ["dfu-l476", "dfu-wb55"] }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -51,9 +52,72 @@ public enum VirtualUSBPort {
     }
 
     /// Builds the named device with its own options, attaches it, and says how to match it.
+    /// DFU device options: `state=PATH` (flash, option bytes and FUS kept in a file across runs),
+    /// `rdp1`, `wrp=FIRST-LAST` (pages of bank 1), `disconnect-during-download[=N]` (after N
+    /// blocks, default 4), `short-poll` (L4 ROMs' too-short bwPollTimeout, then a STALL),
+    /// `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
-        throw BootwireError(
-            .unknownVirtualDevice, "no virtual USB device called `\(name)`",
-            hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
+        // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
+        // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
+        let layouts: [String: (STM32Device, [String], String)] = [
+            "dfu-l476": (
+                STM32DeviceTable.l476,
+                [
+                    "@Internal Flash  /0x08000000/512*0002Kg",
+                    "@Option Bytes  /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e",
+                    "@OTP Memory /0x1FFF7000/01*0001Ke",
+                ], "205F3E8A5748"
+            ),
+            "dfu-wb55": (
+                STM32DeviceTable.wb55,
+                [
+                    "@Internal Flash   /0x08000000/256*04Kg",
+                    "@Option Bytes   /0x1FFF8000/01*128 e",
+                    "@OTP Memory   /0x1FFF7000/01*1Ke",
+                ], "3A0F1B2C4D5E"
+            ),
+        ]
+        guard let (device, alts, serial) = layouts[name] else {
+            throw BootwireError(
+                .unknownVirtualDevice, "no virtual USB device called `\(name)`",
+                hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
+        }
+        var statePath: String?
+        var faults = VirtualDfuSeDevice.Faults()
+        var rdp1 = false
+        var wrp: ClosedRange<Int>?
+        var writeError = false
+        for option in options {
+            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv[0] {
+            case "state" where kv.count == 2: statePath = kv[1]
+            case "rdp1": rdp1 = true
+            case "short-poll": faults.shortPoll = true
+            case "fus-write-error" where device.optionLayout == .wb: writeError = true
+            case "disconnect-during-download":
+                faults.disconnectDuringDownload = kv.count == 2 ? Int(kv[1]) ?? 4 : 4
+            case "wrp" where kv.count == 2:
+                let ends = kv[1].split(separator: "-").compactMap { Int($0) }
+                guard ends.count == 2, ends[0] <= ends[1], ends[1] < 256 else {
+                    throw BootwireError(.usage, "`\(option)`: write it as wrp=FIRST-LAST, pages 0-255")
+                }
+                wrp = ends[0]...ends[1]
+            default:
+                throw BootwireError(
+                    .usage, "`\(option)` is not an option of virtual:\(name)",
+                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll"
+                        + (device.optionLayout == .wb ? ", fus-write-error" : ""))
+            }
+        }
+        let fus = device.optionLayout == .wb ? VirtualFUS() : nil
+        fus?.writeErrorFault = writeError
+        let part = VirtualDFUPart(device: device, altStrings: alts, fus: fus, statePath: statePath)
+        if rdp1 { part.options.setReadoutProtection(.level1) }
+        if let wrp {
+            let wrp1a = 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16
+            part.options.setWord(area: 0, offset: 0x18, wrp1a)
+        }
+        bus.attach(VirtualDfuSeDevice(part: part, faults: faults, serial: serial))
+        return USBDeviceMatch(vendorID: 0x0483, productIDs: [0xDF11], serial: serial, name: VirtualPort.prefix + name)
     }
 }

@@ -37,13 +37,16 @@ enum Bootwire {
     }
 
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
-    static func run(_ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil) throws -> BootwireRun {
+    static func run(
+        _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:]
+    ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         environment["XDG_CACHE_HOME"] = (cache ?? Scratch.make()).path
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

@@ -53,6 +53,45 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case deviceProtected = "device-protected"
     // several devices
     case someDevicesFailed = "some-devices-failed"
+    // USB DFU and STM32WB FUS
+    case dfuErrTarget = "dfu-errtarget"
+    case dfuErrFile = "dfu-errfile"
+    case dfuErrWrite = "dfu-errwrite"
+    case dfuErrErase = "dfu-errerase"
+    case dfuErrCheckErased = "dfu-errcheck-erased"
+    case dfuErrProg = "dfu-errprog"
+    case dfuErrVerify = "dfu-errverify"
+    case dfuErrAddress = "dfu-erraddress"
+    case dfuErrNotDone = "dfu-errnotdone"
+    case dfuErrFirmware = "dfu-errfirmware"
+    case dfuErrVendor = "dfu-errvendor"
+    case dfuErrUSBR = "dfu-errusbr"
+    case dfuErrPOR = "dfu-errpor"
+    case dfuErrUnknown = "dfu-errunknown"
+    case dfuErrStalledPkt = "dfu-errstalledpkt"
+    case dfuWrongState = "dfu-wrong-state"
+    case dfuStuck = "dfu-stuck"
+    case dfuNotDfuSe = "dfu-not-dfuse"
+    case dfuFileOtherAlt = "dfu-file-other-alt"
+    case fusInstallUnaligned = "fus-install-unaligned"
+    case fusInstallInSecureArea = "fus-install-in-secure-area"
+    case fusInstallOverApplication = "fus-install-over-application"
+    case fusInstallAddressMismatch = "fus-install-address-mismatch"
+    case fusVersionUnsupported = "fus-version-unsupported"
+    case fusUARTUnspecified = "fus-uart-unspecified"
+    case fusImageNotFound = "fus-image-not-found"
+    case fusImageCorrupt = "fus-image-corrupt"
+    case fusImageNotAuthentic = "fus-image-not-authentic"
+    case fusImageNotEnoughSpace = "fus-image-not-enough-space"
+    case fusImageUserAbort = "fus-image-usrabort"
+    case fusImageEraseError = "fus-image-erserror"
+    case fusImageWriteError = "fus-image-wrterror"
+    case fusAuthTagSTNotFound = "fus-auth-tag-st-notfound"
+    case fusAuthTagCustomerNotFound = "fus-auth-tag-cust-notfound"
+    case fusAuthKeyLocked = "fus-auth-key-locked"
+    case fusRollbackError = "fus-fw-rollback-error"
+    case fusErrorUnknown = "fus-err-unknown"
+    case fusStuck = "fus-stuck"
     // anything else
     case internalError = "internal-error"
 
@@ -71,6 +110,18 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
         case .imageNotSignedForDevice, .deviceProtected, .confirmationRequired: .protection
+        case .dfuErrTarget, .dfuErrFile, .dfuErrWrite, .dfuErrErase, .dfuErrCheckErased, .dfuErrProg, .dfuErrVerify,
+            .dfuErrAddress, .dfuErrNotDone, .dfuErrFirmware, .dfuErrVendor, .dfuErrUSBR, .dfuErrPOR, .dfuErrUnknown,
+            .dfuErrStalledPkt, .dfuWrongState, .dfuNotDfuSe, .fusImageNotFound, .fusImageCorrupt, .fusImageNotAuthentic,
+            .fusImageNotEnoughSpace, .fusImageUserAbort, .fusImageEraseError, .fusImageWriteError,
+            .fusAuthTagSTNotFound, .fusAuthTagCustomerNotFound, .fusAuthKeyLocked, .fusRollbackError,
+            .fusErrorUnknown:
+            .protocol
+        case .dfuStuck, .fusStuck: .connection
+        case .dfuFileOtherAlt, .fusInstallUnaligned, .fusInstallInSecureArea, .fusInstallOverApplication,
+            .fusInstallAddressMismatch, .fusVersionUnsupported:
+            .input
+        case .fusUARTUnspecified: .usage
         case .someDevicesFailed: .station
         case .internalError: .internal
         }
@@ -122,6 +173,44 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .verifyMismatch: "flash contents differ from the image"
         case .imageNotSignedForDevice: "the device requires signed images and this one would not boot"
         case .deviceProtected: "the device's protection refused the operation"
+        case .dfuErrTarget: "DfuSe errTARGET: the address is outside what this memory accepts (or protected)"
+        case .dfuErrFile: "DfuSe errFILE: the device rejected the downloaded data"
+        case .dfuErrWrite: "DfuSe errWRITE: the device could not write the memory"
+        case .dfuErrErase: "DfuSe errERASE: the erase failed (write-protected page?)"
+        case .dfuErrCheckErased: "DfuSe errCHECK_ERASED: the memory was not erased"
+        case .dfuErrProg: "DfuSe errPROG: programming failed (flash not erased?)"
+        case .dfuErrVerify: "DfuSe errVERIFY: the device's own check after programming failed"
+        case .dfuErrAddress: "DfuSe errADDRESS: the address is out of range"
+        case .dfuErrNotDone: "DfuSe errNOTDONE: the download ended early"
+        case .dfuErrFirmware: "DfuSe errFIRMWARE: the firmware is corrupt"
+        case .dfuErrVendor: "DfuSe errVENDOR: a vendor-specific error"
+        case .dfuErrUSBR: "DfuSe errUSBR: an unexpected USB reset"
+        case .dfuErrPOR: "DfuSe errPOR: an unexpected power-on reset"
+        case .dfuErrUnknown: "DfuSe errUNKNOWN: the device refused the request"
+        case .dfuErrStalledPkt: "DfuSe errSTALLEDPKT: the device stalled an unexpected request"
+        case .dfuWrongState: "a DFU device reported a state the protocol does not allow at that point"
+        case .dfuStuck: "a DFU device stayed busy past its poll limit"
+        case .dfuNotDfuSe: "the USB device is not an ST DfuSe (DFU 1.1a) bootloader"
+        case .dfuFileOtherAlt: "a .dfu file holds images for an alternate setting other than internal flash"
+        case .fusInstallUnaligned: "a FUS/stack install address is not 4 KB aligned"
+        case .fusInstallInSecureArea: "a FUS/stack image would reach into the secure area (SFSA)"
+        case .fusInstallOverApplication: "a FUS/stack image would overwrite the application"
+        case .fusInstallAddressMismatch: "a FUS/stack install address differs from the one SFSA and the image size give"
+        case .fusVersionUnsupported: "this FUS image cannot be installed on this part"
+        case .fusUARTUnspecified: "FUS over the UART bootloader is not publicly specified"
+        case .fusImageNotFound: "FUS_IMAGE_NOT_FOUND: FUS found no image below the secure area"
+        case .fusImageCorrupt: "FUS_IMAGE_CORRUPT: the image failed FUS's integrity check"
+        case .fusImageNotAuthentic: "FUS_IMAGE_NOT_AUTHENTIC: the image's signature was refused"
+        case .fusImageNotEnoughSpace: "FUS_IMAGE_NOT_ENOUGH_SPACE: the image does not fit the secure area"
+        case .fusImageUserAbort: "FUS_IMAGE_USRABORT: the upgrade was aborted"
+        case .fusImageEraseError: "FUS_IMAGE_ERSERROR: FUS could not erase flash"
+        case .fusImageWriteError: "FUS_IMAGE_WRTERROR: FUS could not write the image into the secure area"
+        case .fusAuthTagSTNotFound: "FUS_AUTH_TAG_ST_NOTFOUND: the image lacks ST's signature"
+        case .fusAuthTagCustomerNotFound: "FUS_AUTH_TAG_CUST_NOTFOUND: the image lacks the customer signature"
+        case .fusAuthKeyLocked: "FUS_AUTH_KEY_LOCKED: the customer key is locked"
+        case .fusRollbackError: "FUS_FW_ROLLBACK_ERROR: anti-rollback refused an older image"
+        case .fusErrorUnknown: "FUS reported an unknown error"
+        case .fusStuck: "FUS did not reach a final state in time"
         case .someDevicesFailed:
             "a station run where at least one device failed (each device's code is in its own result)"
         case .internalError: "a bug in Bootwire"

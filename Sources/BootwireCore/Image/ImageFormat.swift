@@ -4,6 +4,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
     case sRecord = "srec"
     case elf = "elf"
     case raw = "raw"
+    case dfuSe = "dfu"
 
     /// Whether the file says where its bytes go, so that no address may be given with it.
     public var carriesAddresses: Bool { self != .raw }
@@ -17,6 +18,8 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         let ext = Self.fileExtension(file)
         if ext == "bin" { return .raw }
         if data.count >= 4, Array(data[0..<4]) == ELFImage.magic { return .elf }
+        // The prefix magic, not the extension: ST's tools name these files freely.
+        if data.count >= 11, Array(data[0..<5]) == DfuSeFile.prefixMagic { return .dfuSe }
         if let line = firstLine(data) {
             let digits = { (slice: ArraySlice<UInt8>) in slice.allSatisfy { HexDigits.values[Int($0)] != 0xFF } }
             if line.first == UInt8(ascii: ":"), line.count > 1, digits(line.dropFirst()) { return .intelHex }
@@ -30,6 +33,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         case "hex", "ihex", "ihx", "h86", "a43": return .intelHex
         case "srec", "s19", "s28", "s37", "mot", "mhx", "sx": return .sRecord
         case "elf", "axf", "out": return .elf
+        case "dfu": return .dfuSe
         default: return .raw
         }
     }

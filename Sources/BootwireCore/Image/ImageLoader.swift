@@ -43,6 +43,7 @@ public enum ImageLoader {
         case .intelHex: plan = try IntelHex.parse(bytes, file: file)
         case .sRecord: plan = try SRecord.parse(bytes, file: file)
         case .elf: plan = try ELFImage.parse(bytes, file: file).plan
+        case .dfuSe: plan = try DfuSeFile.parse(bytes, file: file).plan(file: file)
         case .raw:
             guard let address else {
                 throw BootwireError(

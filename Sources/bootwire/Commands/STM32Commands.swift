@@ -196,6 +196,12 @@ struct UnprotectCommand: AsyncParsableCommand {
                     events: renderer.sink)
             }
             let readout = self.readout
+            if connection.route(for: port) == .dfu {
+                try await readout
+                    ? DFUCommands.unprotectReadout(connection: connection, port: port, renderer: renderer)
+                    : DFUCommands.unprotectWrite(connection: connection, port: port, renderer: renderer)
+                try renderer.finish(JobResult(summary: ["unprotected": readout ? "readout (flash erased)" : "write"]))
+            }
             try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
                 if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
             }

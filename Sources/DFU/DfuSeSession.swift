@@ -1,0 +1,291 @@
+import BootwireCore
+import Foundation
+import STM32
+import USB
+
+/// One connection to an ST ROM DFU bootloader: select a memory, point, erase, download, upload,
+/// unprotect, option bytes, leave. Blocking; events go to `events`, never to a terminal.
+public final class DfuSeSession: @unchecked Sendable {
+    public let client: DFUClient
+    public private(set) var identity: DfuSeIdentity
+    public let events: EventSink
+    private var alternate: UInt8?
+
+    init(client: DFUClient, identity: DfuSeIdentity, events: @escaping EventSink) {
+        self.client = client
+        self.identity = identity
+        self.events = events
+    }
+
+    public var transferSize: Int { Int(identity.functional.transferSize) }
+
+    /// Opens and claims the DFU interface, reads every alt's layout and, where there is an
+    /// option-byte alt, the option bytes.
+    public static func connect(bus: any USBBus, record: USBDeviceRecord, events: @escaping EventSink) throws
+        -> DfuSeSession
+    {
+        guard
+            let interface = record.configuration?.interfaces.first(where: {
+                $0.interfaceClass == 0xFE && $0.subclass == 0x01
+            })
+        else {
+            throw BootwireError(
+                .dfuNotDfuSe, "\(record.ids) has no DFU interface",
+                hint: "put the chip in its ROM bootloader (BOOT0 high, reset) and try again",
+                evidence: ["usb": record.ids])
+        }
+        let handle = try bus.openDiagnosed(record, interface: interface.number)
+        let client = DFUClient(handle: handle, interface: interface.number)
+        do {
+            let alts = record.configuration?.interfaces.filter { $0.number == interface.number } ?? []
+            guard
+                let functional = alts.lazy.flatMap(\.extra).compactMap(DFUFunctionalDescriptor.init(bytes:)).first
+            else {
+                throw BootwireError(
+                    .dfuNotDfuSe, "\(record.ids) has no DFU functional descriptor", evidence: ["usb": record.ids])
+            }
+            guard functional.isDfuSe else {
+                throw BootwireError(
+                    .dfuNotDfuSe,
+                    "\(record.ids) speaks DFU 0x\(String(functional.dfuVersion, radix: 16)), not ST's DfuSe (0x011A)",
+                    hint: "Bootwire's DFU path is for the STM32 ROM bootloader",
+                    evidence: ["bcdDFU": "\(functional.dfuVersion)"])
+            }
+            var alternates: [DfuSeIdentity.Alternate] = []
+            for alt in alts.sorted(by: { $0.alternate < $1.alternate }) {
+                let text =
+                    try client.usb("reading the name of alt \(alt.alternate)") { try handle.string(alt.nameIndex) }
+                    ?? ""
+                alternates.append(.init(number: alt.alternate, text: text, layout: try? DfuSeMemoryLayout(text)))
+            }
+            var identity = DfuSeIdentity(record: record, functional: functional, alternates: alternates)
+            let session = DfuSeSession(client: client, identity: identity, events: events)
+            if let options = identity.optionBytesAlternate?.layout {
+                identity.device = STM32DeviceTable.all.first { $0.optionBytes.first?.start == options.start }
+                if let device = identity.device {
+                    try session.select(identity.optionBytesAlternate!.number)
+                    var areas: [[UInt8]] = []
+                    for range in device.optionBytes {
+                        areas.append(try session.read(address: range.start, length: range.size))
+                    }
+                    identity.optionBytes = STM32OptionBytes(device: device, areas: areas)
+                }
+            }
+            session.identity = identity
+            try session.select(0)
+            return session
+        } catch {
+            handle.close()
+            throw error
+        }
+    }
+
+    public func close() { client.handle.close() }
+
+    /// SET_INTERFACE to the memory `number`, then prepare.
+    public func select(_ number: UInt8) throws {
+        if alternate != number {
+            try client.usb("selecting alt \(number)") {
+                try client.handle.setAlternateSetting(interface: client.interface, alternate: number)
+            }
+            alternate = number
+        }
+        try client.prepare()
+    }
+
+    func command(_ bytes: [UInt8], _ what: String, address: UInt32?, wait: DFUClient.Wait = .normal) throws {
+        try client.usb(what) { try client.download(block: DfuSeBlock.command, bytes) }
+        try protected { try client.waitUntilDone(what, address: address, wait: wait) }
+    }
+
+    /// errTARGET on a read-protected part is the protection speaking: say so with its own code.
+    @discardableResult
+    func protected<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as BootwireError
+            where (error.code == .dfuErrTarget || error.code == .usbTransferFailed)
+            && (identity.optionBytes?.readoutProtection ?? .level0) > .level0
+        {
+            throw BootwireError(
+                .deviceProtected, "the part is read-protected (\(identity.optionBytes!.readoutProtection))",
+                hint: "`bootwire unprotect --readout --port …` removes it and erases the whole flash",
+                evidence: error.evidence)
+        }
+    }
+
+    public func setAddress(_ address: UInt32) throws {
+        try command(
+            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(DFUText.hex(address))", address: address)
+    }
+
+    public func erasePage(containing address: UInt32) throws {
+        try command(
+            [DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(DFUText.hex(address))",
+            address: address)
+    }
+
+    public func massErase() throws {
+        try command([DfuSeCommand.erase.rawValue], "mass erase", address: nil, wait: .massErase)
+    }
+
+    /// The pages of alt 0 the range touches; addressOutOfRange when a byte lies outside or on
+    /// a page that is not writable.
+    public func pages(covering address: UInt32, length: Int) throws -> [DfuSeMemoryLayout.Page] {
+        guard let layout = identity.flash, let pages = layout.pages(covering: address, length: length),
+            pages.allSatisfy(\.writable)
+        else {
+            throw BootwireError(
+                .addressOutOfRange,
+                "\(DFUText.hex(address))+\(length) is not inside the writable flash of this part",
+                hint: identity.flash.map { "alt 0 is \($0)" }, evidence: ["address": DFUText.hex(address)])
+        }
+        if let geometry = identity.geometry, geometry.accessibleSize < geometry.size,
+            UInt64(address) + UInt64(length) > UInt64(geometry.base) + UInt64(geometry.accessibleSize)
+        {
+            let secure = UInt64(geometry.base) + UInt64(geometry.accessibleSize)
+            throw BootwireError(
+                .addressOutOfRange,
+                "\(DFUText.hex(address))+\(length) reaches the secure area, which starts at \(DFUText.hex(secure))",
+                hint:
+                    "the top of a WB's flash belongs to FUS and the wireless stack (SFSA); keep the application below it",
+                evidence: ["address": DFUText.hex(address), "secure-start": DFUText.hex(secure)])
+        }
+        return pages
+    }
+
+    /// Erases exactly the pages in `pages` (each once).
+    public func erase(_ pages: [DfuSeMemoryLayout.Page]) throws {
+        try select(0)
+        var seen = Set<UInt32>()
+        let unique = pages.filter { seen.insert($0.start).inserted }
+        for (index, page) in unique.enumerated() {
+            try erasePage(containing: page.start)
+            events(.progress(label: "erase", done: index + 1, total: unique.count, bytesPerSecond: 0))
+        }
+    }
+
+    /// Downloads `bytes` at `address` on the selected alt: one Set Address, then blocks 2, 3, 4…
+    /// of wTransferSize (a new Set Address when the block number would overflow).
+    public func write(_ bytes: [UInt8], at address: UInt32, label: String = "write") throws {
+        let started = ContinuousClock.now
+        var offset = 0
+        while offset < bytes.count {
+            let base = address + UInt32(offset)
+            try setAddress(base)
+            var block = DfuSeBlock.firstData
+            while offset < bytes.count && block < 0xFFFF {
+                let chunk = Array(bytes[offset..<min(offset + transferSize, bytes.count)])
+                let at = address + UInt32(offset)
+                try client.usb("downloading \(chunk.count) bytes at \(DFUText.hex(at))") {
+                    try client.download(block: block, chunk)
+                }
+                try protected { try client.waitUntilDone("the download at \(DFUText.hex(at))", address: at) }
+                offset += chunk.count
+                block += 1
+                let seconds = (ContinuousClock.now - started).seconds
+                events(
+                    .progress(
+                        label: label, done: offset, total: bytes.count,
+                        bytesPerSecond: seconds > 0 ? Double(offset) / seconds : 0))
+            }
+        }
+    }
+
+    /// Uploads `length` bytes from `address` (ABORT, Set Address, ABORT, then blocks 2, 3…).
+    public func read(address: UInt32, length: Int, label: String? = nil) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        let started = ContinuousClock.now
+        while out.count < length {
+            let base = address + UInt32(out.count)
+            try client.usb("aborting before an upload") { try client.abort() }
+            try setAddress(base)
+            try client.usb("aborting before an upload") { try client.abort() }
+            var block = DfuSeBlock.firstData
+            while out.count < length && block < 0xFFFF {
+                let want = min(transferSize, length - out.count)
+                let at = address + UInt32(out.count)
+                let chunk: [UInt8]
+                do {
+                    chunk = try client.upload(block: block, length: want)
+                } catch USBError.stall {
+                    let reply = try? client.getStatus()
+                    try? client.clearStatus()
+                    throw try protected {
+                        throw DFUClient.failure(
+                            reply ?? DFUStatusReply(status: .errStalledPkt, pollTimeout: 0, state: .error),
+                            "the upload at \(DFUText.hex(at))", address: at)
+                    }
+                } catch let error as USBError {
+                    throw BootwireError.usb(error, "uploading at \(DFUText.hex(at))")
+                }
+                out += chunk
+                if chunk.count < want {
+                    throw BootwireError(
+                        .protocolError, "the device ended the upload at \(DFUText.hex(at + UInt32(chunk.count)))",
+                        evidence: ["address": DFUText.hex(at), "asked": "\(want)", "got": "\(chunk.count)"])
+                }
+                block += 1
+                if let label {
+                    let seconds = (ContinuousClock.now - started).seconds
+                    events(
+                        .progress(
+                            label: label, done: out.count, total: length,
+                            bytesPerSecond: seconds > 0 ? Double(out.count) / seconds : 0))
+                }
+            }
+            try client.usb("aborting after an upload") { try client.abort() }
+        }
+        return out
+    }
+
+    /// Read Unprotect (0x92): clears RDP and mass-erases; the device resets and leaves the bus,
+    /// so only the first status is awaited.
+    public func readUnprotect() throws {
+        try select(0)
+        try client.usb("read unprotect") {
+            try client.download(block: DfuSeBlock.command, [DfuSeCommand.readUnprotect.rawValue])
+        }
+        do {
+            try client.waitUntilDone("read unprotect", address: nil, wait: .init(firstReplyOnly: true))
+        } catch let error as BootwireError where error.code == .deviceDisconnected {
+            // Some ROMs drop off the bus before answering: the command was taken.
+        }
+    }
+
+    /// Downloads a whole option-byte image to the option-byte alt; the device applies it and
+    /// resets (USB disconnect), which counts as success.
+    public func writeOptionBytes(_ options: STM32OptionBytes) throws {
+        guard let alt = identity.optionBytesAlternate else {
+            throw BootwireError(.dfuNotDfuSe, "this device lists no option-byte memory")
+        }
+        try select(alt.number)
+        for (range, bytes) in zip(options.ranges, options.areas) {
+            do {
+                try write(bytes, at: range.start, label: "option bytes")
+            } catch let error as BootwireError where error.code == .deviceDisconnected {
+                return
+            }
+        }
+    }
+
+    /// Leaves DFU: Set Address to `address` (the application's start) and a zero-length
+    /// download. A device that drops off the bus or fails the status here has left: success.
+    public func leave(at address: UInt32?) throws {
+        try select(0)
+        if let address { try setAddress(address) }
+        do {
+            // wValue for the zero-length download is UNCONFIRMED (dfu-util 2, qFlipper 0): dfu-util's chosen.
+            try client.download(block: DfuSeBlock.firstData, [])
+            let reply = try client.getStatus()
+            if reply.state == .error {
+                throw DFUClient.failure(reply, "leaving DFU", address: address)
+            }
+        } catch is USBError {
+            // qFlipper: "It will return an error on WB55 anyway".
+        }
+    }
+
+    func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+}

@@ -1,0 +1,171 @@
+import BootwireCore
+import Foundation
+import Testing
+
+/// The STM32 ROM bootloader over USB DFU, through `bootwire` against the in-process virtual
+/// DfuSe devices. The device keeps its flash in a `state=` file so a second run can read it back.
+@Suite(.serialized) struct DFUFlashTests {
+    static let base: UInt64 = 0x0800_0000
+
+    func port(_ device: String, state: URL, _ options: String = "") -> String {
+        "virtual:dfu-\(device),state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
+    }
+
+    func read(_ port: String, _ address: UInt64, _ count: Int) throws -> [UInt8] {
+        let out = Scratch.make().appendingPathComponent("read.bin")
+        let run = try Bootwire.run([
+            "read", "--port", port, "--start", "0x" + String(address, radix: 16), "--len", "\(count)", "--file",
+            out.path, "--json",
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        return [UInt8](try Data(contentsOf: out))
+    }
+
+    func images(_ data: [UInt8], at address: UInt64) throws -> [String: String] {
+        let plan = try FlashPlan(segments: [
+            Segment(address: address, bytes: data, origin: Origin(file: "made", location: .whole))
+        ])
+        let dfu = DfuSeFile(targets: [.init(alternate: 0, elements: [.init(address: UInt32(address), bytes: data)])])
+        return [
+            "hex": try Scratch.file(Array(try IntelHex.write(plan).utf8), name: "app.hex").path,
+            "elf": try Scratch.file(STM32FlashTests.elf(data, at: UInt32(address)), name: "app.elf").path,
+            "dfu": try Scratch.file(dfu.bytes, name: "app.dfu").path,
+            "srec": try Scratch.file(Array(try SRecord.write(plan).utf8), name: "app.srec").path,
+            "bin": try Scratch.file(data, name: "app.bin").path + "@0x\(String(address, radix: 16))",
+        ]
+    }
+
+    @Test(arguments: ["l476", "wb55"])
+    func everyImageFormatIsWrittenAndVerifiedByUpload(device: String) throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        var expected: [(UInt64, [UInt8])] = []
+        for (index, format) in ["hex", "elf", "dfu", "srec", "bin"].enumerated() {
+            let data = firmwareLike(5000 + index * 333, seed: UInt32(index + 3))
+            let address = Self.base + UInt64(index) * 0x4000
+            let run = try Bootwire.run([
+                "flash", "--port", port(device, state: state), "--json", try images(data, at: address)[format]!,
+            ])
+            #expect(run.ok, "\(format): \(run.stdout)")
+            #expect(run.summary["verified"] == "yes")
+            expected.append((address, data))
+        }
+        for (address, data) in expected {
+            #expect(try read(port(device, state: state), address, data.count) == data, "a later run reads it back")
+        }
+    }
+
+    @Test func massEraseAndGoLeaveTheDeviceAndCountAsSuccess() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let data = firmwareLike(9000)
+        let first = try Bootwire.run([
+            "flash", "--port", port("l476", state: state), "--json", try images(data, at: Self.base + 0x8000)["bin"]!,
+        ])
+        #expect(first.ok)
+        let run = try Bootwire.run([
+            "flash", "--port", port("l476", state: state), "--erase", "chip", "--go", "0x08000000", "--json",
+            try images(data, at: Self.base)["bin"]!,
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(try read(port("l476", state: state), Self.base, data.count) == data)
+        #expect(
+            try read(port("l476", state: state), Self.base + 0x8000, 64) == [UInt8](repeating: 0xFF, count: 64),
+            "the mass erase took the earlier image")
+    }
+
+    @Test func aReadProtectedPartIsExplainedAndUnprotectMassErases() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let file = try images(firmwareLike(3000), at: Self.base)["bin"]!
+        let refused = try Bootwire.run(["flash", "--port", port("l476", state: state, "rdp1"), "--json", file])
+        #expect(refused.errorCode == "device-protected", "\(refused.stdout)")
+        #expect(refused.status == ErrorCategory.protection.exitStatus)
+        let unconfirmed = try Bootwire.run(["unprotect", "--readout", "--port", port("l476", state: state), "--json"])
+        #expect(unconfirmed.errorCode == "confirmation-required")
+        let unprotect = try Bootwire.run([
+            "unprotect", "--readout", "--yes", "--port", port("l476", state: state), "--json",
+        ])
+        #expect(unprotect.ok, "\(unprotect.stdout)")
+        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
+        let facts = info.result?["info"] as? [String: Any]
+        #expect((facts?["option bytes"] as? String)?.hasPrefix("RDP level 0") == true, "\(info.stdout)")
+        #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
+    }
+
+    @Test func aWriteProtectedPageIsErrEraseWithItsAddress() throws {
+        let run = try Bootwire.run([
+            "flash", "--port", "virtual:dfu-l476,wrp=4-7", "--json",
+            try images(firmwareLike(20_000), at: Self.base)["bin"]!,
+        ])
+        #expect(run.errorCode == "dfu-errerase", "\(run.stdout)")
+        #expect(
+            (run.result?["error"] as? [String: Any]).flatMap { $0["evidence"] as? [String: String] }?["address"]
+                == "0x8002000")
+    }
+
+    @Test func writeUnprotectRewritesTheOptionBytesAndThePagesTakeWrites() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let file = try images(firmwareLike(20_000), at: Self.base)["bin"]!
+        let refused = try Bootwire.run(["flash", "--port", port("l476", state: state, "wrp=4-7"), "--json", file])
+        #expect(refused.errorCode == "dfu-errerase", "\(refused.stdout)")
+        let before = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
+        let protected = (before.result?["info"] as? [String: String])?["option bytes"]
+        #expect(protected?.contains("write-protected pages 4-7") == true, "\(before.stdout)")
+        let unprotect = try Bootwire.run(["unprotect", "--write", "--port", port("l476", state: state), "--json"])
+        #expect(unprotect.ok, "\(unprotect.stdout)")
+        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
+        let options = (info.result?["info"] as? [String: String])?["option bytes"]
+        #expect(options?.contains("no write protection") == true, "\(info.stdout)")
+        #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
+    }
+
+    @Test func anImageReachingTheWBSecureAreaIsRefusedBeforeAnyErase() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let below = firmwareLike(4096, seed: 6)
+        let file = try images(below, at: 0x080F_3000)["bin"]!
+        #expect(try Bootwire.run(["flash", "--port", port("wb55", state: state), "--json", file]).ok)
+        let run = try Bootwire.run([
+            "flash", "--port", port("wb55", state: state), "--json",
+            try images(firmwareLike(8192), at: 0x080F_3000)["bin"]!,
+        ])
+        #expect(run.errorCode == "address-out-of-range", "\(run.stdout)")
+        #expect(try read(port("wb55", state: state), 0x080F_3000, below.count) == below, "nothing was erased")
+    }
+
+    @Test func aDisconnectDuringDownloadIsNamed() throws {
+        let run = try Bootwire.run([
+            "flash", "--port", "virtual:dfu-wb55,disconnect-during-download=3", "--json",
+            try images(firmwareLike(20_000), at: Self.base)["bin"]!,
+        ])
+        #expect(run.errorCode == "device-disconnected", "\(run.stdout)")
+    }
+
+    @Test func infoShowsLayoutsAndDecodedOptionBytes() throws {
+        let run = try Bootwire.run(["info", "--port", "virtual:dfu-wb55", "--json"])
+        let facts = try #require(run.result?["info"] as? [String: String])
+        #expect(facts["alt 0"]?.contains("256×4 KiB") == true)
+        #expect(facts["alt 1"]?.hasPrefix("Option Bytes at 0x1FFF8000") == true)
+        #expect(facts["secure area"]?.contains("0x80F4000") == true)
+        #expect(facts["part"]?.contains("WB55") == true)
+    }
+
+    @Test func aDeviceThisUserMayNotOpenIsUSBPermission() throws {
+        let run = try Bootwire.run([
+            "flash", "--port", "virtual:dfu-l476,permission", "--json",
+            try images([1, 2, 3, 4], at: Self.base)["bin"]!,
+        ])
+        #expect(run.errorCode == "usb-permission", "\(run.stdout)")
+        #expect(run.status == ErrorCategory.port.exitStatus)
+    }
+
+    @Test func withoutLibusbUSBCommandsSayWhatToInstallAndOthersWork() throws {
+        let environment = ["BOOTWIRE_LIBUSB": "/nonexistent/libusb-1.0.so.0"]
+        let file = try images([1, 2, 3, 4], at: Self.base)["bin"]!
+        let usb = try Bootwire.run(["flash", "--port", "usb:0483:df11", "--json", file], environment: environment)
+        #expect(usb.errorCode == "usb-library-missing", "\(usb.stdout)")
+        #expect(usb.status == ErrorCategory.port.exitStatus)
+        let serial = try Bootwire.run(
+            ["info", "--port", "virtual:qcc743,wire=instant", "--json"], environment: environment)
+        #expect(serial.ok, "\(serial.stdout)")
+        let virtualDFU = try Bootwire.run(["info", "--port", "virtual:dfu-l476", "--json"], environment: environment)
+        #expect(virtualDFU.ok, "\(virtualDFU.stdout)")
+    }
+}
