@@ -42,6 +42,27 @@ import Testing
         #expect(refused.errorCode == "port-permission")
     }
 
+    @Test func dfuDevicesAreListedWithTheirLayouts() throws {
+        let json = try Bootwire.run(["list", "--json", "--virtual", "virtual:dfu-wb55"])
+        #expect(json.status == 0)
+        let listing = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let usb = try #require(listing["usb"] as? [[String: Any]])
+        let dfu = try #require(usb.first { $0["kind"] as? String == "dfu" })
+        #expect(dfu["ids"] as? String == "0483:df11")
+        let alternates = try #require(dfu["alternates"] as? [String])
+        #expect(alternates.first?.hasPrefix("alt 0: @Internal Flash") == true)
+        let text = try Bootwire.run(["list", "--virtual", "virtual:dfu-wb55"])
+        #expect(text.stdout.contains("alt 0: Internal Flash at 0x8000000, 1024 KiB (256×4 KiB)"))
+    }
+
+    @Test func doctorWalksAUSBConnectionToThePermissionProblem() throws {
+        let run = try Bootwire.run(["doctor", "--port", "virtual:dfu-l476,permission", "--json"])
+        #expect(run.status == 4)
+        #expect(run.errorCode == "usb-permission")
+        let clean = try Bootwire.run(["doctor", "--port", "virtual:dfu-l476"])
+        #expect(clean.status == 0)
+    }
+
     @Test func versionHelpAndCompletionsWork() throws {
         #expect(try Bootwire.run(["--version"]).stdout.contains("."))
         let help = try Bootwire.run(["flash", "--help"])

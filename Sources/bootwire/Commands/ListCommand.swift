@@ -1,5 +1,6 @@
 import ArgumentParser
 import BootwireCore
+import DFU
 import Foundation
 import USB
 import VirtualDevices
@@ -75,13 +76,22 @@ struct ListCommand: ParsableCommand {
         }
     }
 
+    /// `alt 0: @Internal Flash /0x08000000/512*02Kg` → `alt 0: Internal Flash at 0x8000000, 1024 KiB (512×2 KiB)`;
+    /// a string that is not a DfuSe layout stays as it is.
+    static func layout(_ alternate: String) -> String {
+        guard let colon = alternate.range(of: ": "),
+            let parsed = try? DfuSeMemoryLayout(String(alternate[colon.upperBound...]))
+        else { return alternate }
+        return alternate[..<colon.upperBound] + parsed.description
+    }
+
     private func printUSB(_ devices: [USBListedDevice]) {
         for device in devices {
             let port = device.kind == .dfu ? "usb:\(device.ids)" : "stlink"
             var parts = [port + (device.serial.map { ":" + $0 } ?? ""), device.name, device.node]
             if device.kind == .dfu { parts.insert("DFU", at: 1) }
             print(parts.joined(separator: "  "))
-            for alternate in device.alternates { print("    \(alternate)") }
+            for alternate in device.alternates { print("    " + Self.layout(alternate)) }
             if let problem = device.problem { print("    \(problem)") }
         }
     }
