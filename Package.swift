@@ -5,7 +5,7 @@ let package = Package(
     name: "Bootwire",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "STM32", "USB", "VirtualDevices"]),
+        .library(name: "BootwireKit", targets: ["BootwireCore", "QCC743", "STM32", "STLink", "USB", "VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
     ],
     dependencies: [
@@ -37,11 +37,12 @@ let package = Package(
         ),
         .target(name: "STM32", dependencies: ["BootwireCore"]),
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
+        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
         .target(name: "VirtualDevices", dependencies: ["BootwireCore", "QCC743", "STM32", "USB", "CSerial"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "QCC743", "STM32", "USB", "VirtualDevices",
+                "BootwireCore", "QCC743", "STM32", "STLink", "USB", "VirtualDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,5 +56,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
         .testTarget(name: "USBTests", dependencies: ["USB", "BootwireCore"]),
+        .testTarget(name: "STLinkTests", dependencies: ["STLink", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]
 )
