@@ -15,7 +15,7 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { [] }
+    public static var names: [String] { VirtualSTLinkPort.names }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -52,6 +52,7 @@ public enum VirtualUSBPort {
 
     /// Builds the named device with its own options, attaches it, and says how to match it.
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
+        if VirtualSTLinkPort.names.contains(name) { return try VirtualSTLinkPort.attach(name: name, options: options, to: bus) }
         throw BootwireError(
             .unknownVirtualDevice, "no virtual USB device called `\(name)`",
             hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
