@@ -220,8 +220,8 @@ public final class L4FlashController: SWDFlashController {
             .flashBankMismatch,
             "the erase of bank \(sector.bank) page \(sector.number) (\(hex32(sector.address))) left it unerased: "
                 + "the controller's bank layout is not the one OPTR shows, so another page was erased",
-            hint: "OPTR holds option bytes that were never loaded; power-cycle the target (or run "
-                + "`bootwire option-bytes set dualbank=… --yes` to program and load them), then flash again",
+            hint: "OPTR shows option values that were never loaded; run `bootwire option-bytes reload` "
+                + "(or power-cycle the target) so the controller and OPTR agree, then check `option-bytes show`",
             evidence: evidence)
     }
 
@@ -295,6 +295,11 @@ public final class L4FlashController: SWDFlashController {
     }
 
     public func launchOptionBytes() throws -> Bool {
+        try unlock()
+        if try read(Reg.cr) & CR.optlock != 0 {
+            try write(Reg.optkeyr, Self.optKey1)
+            try write(Reg.optkeyr, Self.optKey2)
+        }
         do {
             try write(Reg.cr, CR.oblLaunch)
         } catch let fault as SWDFault where fault.status.code == 0x16 || fault.status.code == 0x15 {
