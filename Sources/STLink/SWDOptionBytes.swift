@@ -62,8 +62,7 @@ public struct SWDOptionBytes: Sendable, Equatable {
     /// Write-protected areas as (bank, first page, last page).
     public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, register: String)] {
         fields.compactMap { field in
-            guard case .wrpArea(let bank) = field.kind else { return nil }
-            let value = registers[field.register] ?? 0
+            guard case .wrpArea(let bank) = field.kind, let value = registers[field.register] else { return nil }
             let start = Int(value & 0xFF)
             let end = Int((value >> 16) & 0xFF)
             return start <= end ? (bank, start, end, field.register) : nil

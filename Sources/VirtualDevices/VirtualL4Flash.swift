@@ -31,7 +31,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     /// What the hardware runs with (loaded at the last OBL or power-on).
     var loaded: [UInt32: UInt32]
     /// The target resets on OBL_LAUNCH; SRAM2 clears on RDP regression.
-    weak var target: VirtualSWDTarget?
+    public weak var target: VirtualSWDTarget?
     public private(set) var busySeconds = 0.0
 
     public init(flashSize: Int) {
@@ -78,7 +78,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         return dualBank ? (page / pagesPerBank + 1, page % pagesPerBank) : (1, page)
     }
 
-    func isWriteProtected(bank: Int, page: Int) -> Bool {
+    public func isWriteProtected(bank: Int, page: Int) -> Bool {
         let offsets: [UInt32] = bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50]
         return offsets.contains { offset in
             let value = loaded[offset]!
