@@ -123,7 +123,6 @@ public final class F4FlashController: SWDFlashController {
         try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3)
         try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3 | CR.strt)
         try check("erase of sector \(sector.number)", address: sector.address)
-        try write(Reg.cr, 0)
     }
 
     public func massErase() throws {

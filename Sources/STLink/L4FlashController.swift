@@ -232,8 +232,8 @@ public final class L4FlashController: SWDFlashController {
         try write(Reg.cr, CR.per | UInt32(sector.number) << 3 | bank | CR.strt)
         try check(
             "erase of bank \(sector.bank) page \(sector.number)", address: sector.address, erasedSector: sector)
+        // No CR = 0 here: the next store replaces PER/PNB anyway, and every round trip costs a USB frame.
         erasedThisSession.insert(sector.address)
-        try write(Reg.cr, 0)
     }
 
     public func massErase() throws {
