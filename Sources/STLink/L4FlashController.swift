@@ -178,14 +178,17 @@ public final class L4FlashController: SWDFlashController {
         for (name, offset) in Self.optionRegisters { evidence[name] = hex32(try read(offset)) }
         if sr & SR.wrperr != 0 {
             let options = try optionBytes()
-            let areas = options.writeProtectedAreas.map { "pages \($0.first)-\($0.last) of bank \($0.bank) (\($0.register))" }
+            let areas = options.writeProtectedAreas.map {
+                "pages \($0.first)-\($0.last) of bank \($0.bank) (\($0.register))"
+            }
             let what = areas.isEmpty ? "a write-protected area" : areas.joined(separator: ", ")
             throw BootwireError(
                 .flashWriteProtected,
                 operation == "mass erase"
                     ? "chip erase refused by WRP area: \(what)"
                     : "\(operation) refused: write-protected (WRP): \(what)",
-                hint: "remove the area with `bootwire option-bytes set \(options.writeProtectedAreas.first.map { "wrp\($0.bank)\($0.register.dropFirst(4).prefix(1).lowercased())" } ?? "wrp1a")=none --yes`, or erase pages outside it",
+                hint:
+                    "remove the area with `bootwire option-bytes set \(options.writeProtectedAreas.first.map { "wrp\($0.bank)\($0.register.dropFirst(4).prefix(1).lowercased())" } ?? "wrp1a")=none --yes`, or erase pages outside it",
                 evidence: evidence)
         }
         if sr & SR.rderr != 0 {

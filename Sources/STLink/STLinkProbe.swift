@@ -82,7 +82,8 @@ public final class STLinkProbe: @unchecked Sendable {
         case .swim: _ = try transact([STLinkCommand.swim, STLinkCommand.swimExit], kind: .control)
         default: break
         }
-        guard var found = STLinkVersion.decode(short: try transact([STLinkCommand.getVersion], reply: 6, kind: .control))
+        guard
+            var found = STLinkVersion.decode(short: try transact([STLinkCommand.getVersion], reply: 6, kind: .control))
         else { throw BootwireError(.protocolError, "the ST-LINK's version answer is short") }
         if found.hardware >= 3,
             let extended = STLinkVersion.decode(
@@ -216,7 +217,9 @@ public final class STLinkProbe: @unchecked Sendable {
 
     /// Pieces of [address, address + count) for memory commands: 8-bit head and tail around a
     /// 32-bit middle, no piece over the probe's buffer or across a 1 KiB TAR boundary.
-    static func pieces(address: UInt32, count: Int, byteLimit: Int, boundary tarBoundary: Int = 1024) -> [(address: UInt32, count: Int, wide: Bool)] {
+    static func pieces(address: UInt32, count: Int, byteLimit: Int, boundary tarBoundary: Int = 1024) -> [(
+        address: UInt32, count: Int, wide: Bool
+    )] {
         var out: [(UInt32, Int, Bool)] = []
         var at = UInt64(address)
         let end = UInt64(address) + UInt64(count)
@@ -240,7 +243,9 @@ public final class STLinkProbe: @unchecked Sendable {
     public func readMemory(_ address: UInt32, count: Int) throws -> [UInt8] {
         var data: [UInt8] = []
         data.reserveCapacity(count)
-        for piece in Self.pieces(address: address, count: count, byteLimit: version.maxByteTransfer, boundary: tarBoundary) {
+        for piece in Self.pieces(
+            address: address, count: count, byteLimit: version.maxByteTransfer, boundary: tarBoundary)
+        {
             let operation = "reading \(piece.count) bytes at \(hex32(piece.address))"
             data += try withWaitRetries(operation) {
                 let sub = piece.wide ? STLinkCommand.Debug.readMem32 : STLinkCommand.Debug.readMem8
@@ -258,7 +263,9 @@ public final class STLinkProbe: @unchecked Sendable {
 
     public func writeMemory(_ address: UInt32, _ bytes: [UInt8]) throws {
         var offset = 0
-        for piece in Self.pieces(address: address, count: bytes.count, byteLimit: version.maxByteTransfer, boundary: tarBoundary) {
+        for piece in Self.pieces(
+            address: address, count: bytes.count, byteLimit: version.maxByteTransfer, boundary: tarBoundary)
+        {
             let chunk = Array(bytes[offset..<(offset + piece.count)])
             offset += piece.count
             let operation = "writing \(piece.count) bytes at \(hex32(piece.address))"

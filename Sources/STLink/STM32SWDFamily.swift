@@ -26,24 +26,32 @@ public struct STM32SWDFamily: Sendable {
     public var programmable: Bool
 
     public static let l4 = STM32SWDFamily(
-        name: "STM32L4", deviceIDs: [0x415: "STM32L47x/L48x", 0x435: "STM32L43x/L44x", 0x461: "STM32L49x/L4Ax",
-            0x462: "STM32L45x/L46x", 0x464: "STM32L41x/L42x"],
+        name: "STM32L4",
+        deviceIDs: [
+            0x415: "STM32L47x/L48x", 0x435: "STM32L43x/L44x", 0x461: "STM32L49x/L4Ax",
+            0x462: "STM32L45x/L46x", 0x464: "STM32L41x/L42x",
+        ],
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_75E0, controller: .l4, controllerBase: 0x4002_2000,
         pageSize: 2048, maxFlashKiB: 1024, programUnit: 8, device: STM32DeviceTable.l476, programmable: true)
 
     public static let f4 = STM32SWDFamily(
         name: "STM32F2/F4",
-        deviceIDs: [0x413: "STM32F405/407/415/417", 0x419: "STM32F42x/43x", 0x431: "STM32F411", 0x433: "STM32F401xD/E",
+        deviceIDs: [
+            0x413: "STM32F405/407/415/417", 0x419: "STM32F42x/43x", 0x431: "STM32F411", 0x433: "STM32F401xD/E",
             0x423: "STM32F401xB/C", 0x411: "STM32F2xx", 0x421: "STM32F446", 0x441: "STM32F412", 0x458: "STM32F410",
-            0x463: "STM32F413/423", 0x434: "STM32F469/479"],
+            0x463: "STM32F413/423", 0x434: "STM32F469/479",
+        ],
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_7A22, controller: .f4, controllerBase: 0x4002_3C00,
         pageSize: 128 << 10, maxFlashKiB: 1024, programUnit: 4, device: nil, programmable: true)
 
     // The rows below identify the part and give its geometry; their controllers are data the
     // spec lists but Bootwire does not drive yet (flash-family-unsupported).
     public static let g0 = STM32SWDFamily(
-        name: "STM32G0", deviceIDs: [0x456: "STM32G05x/G06x", 0x460: "STM32G07x/G08x", 0x466: "STM32G03x/G04x",
-            0x467: "STM32G0Bx/G0Cx"],
+        name: "STM32G0",
+        deviceIDs: [
+            0x456: "STM32G05x/G06x", 0x460: "STM32G07x/G08x", 0x466: "STM32G03x/G04x",
+            0x467: "STM32G0Bx/G0Cx",
+        ],
         idcodeAddress: 0x4001_5800, flashSizeRegister: 0x1FFF_75E0, controller: .g0g4, controllerBase: 0x4002_2000,
         pageSize: 2048, maxFlashKiB: 512, programUnit: 8, device: nil, programmable: false)
     public static let g4 = STM32SWDFamily(
@@ -56,8 +64,11 @@ public struct STM32SWDFamily: Sendable {
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_75E0, controller: .wb, controllerBase: 0x5800_4000,
         pageSize: 4096, maxFlashKiB: 1024, programUnit: 8, device: STM32DeviceTable.wb55, programmable: false)
     public static let u5 = STM32SWDFamily(
-        name: "STM32U5", deviceIDs: [0x455: "STM32U535/545", 0x476: "STM32U59x/5Ax", 0x481: "STM32U5Fx/5Gx",
-            0x482: "STM32U575/585"],
+        name: "STM32U5",
+        deviceIDs: [
+            0x455: "STM32U535/545", 0x476: "STM32U59x/5Ax", 0x481: "STM32U5Fx/5Gx",
+            0x482: "STM32U575/585",
+        ],
         idcodeAddress: 0xE004_4000, flashSizeRegister: 0x0BFA_07A0, controller: .u5, controllerBase: 0x4002_2000,
         pageSize: 8192, maxFlashKiB: 4096, programUnit: 16, device: nil, programmable: false)
     /// UNCONFIRMED: which DBGMCU address answers over AP0 on H5; the M33 one, as stlink-org.

@@ -255,7 +255,8 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             return .ok
         }
         let start = physical(first.address)
-        let new = (0..<4).map { UInt8(truncatingIfNeeded: first.value >> (8 * $0)) }
+        let new =
+            (0..<4).map { UInt8(truncatingIfNeeded: first.value >> (8 * $0)) }
             + (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
         let erased = array[start..<start + 8].allSatisfy { $0 == 0xFF }
         guard erased || new.allSatisfy({ $0 == 0 }) else {

@@ -120,11 +120,13 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         switch c[0] {
         case 0xF1:
             let word = identity.isV3 ? 3 << 12 : identity.hardware << 12 | identity.jtag << 6 | identity.low
-            reply = [UInt8(word >> 8), UInt8(word & 0xFF), 0x83, 0x04] + [
-                UInt8(identity.productID & 0xFF), UInt8(identity.productID >> 8),
-            ]
+            reply =
+                [UInt8(word >> 8), UInt8(word & 0xFF), 0x83, 0x04] + [
+                    UInt8(identity.productID & 0xFF), UInt8(identity.productID >> 8),
+                ]
         case 0xFB where identity.isV3:
-            reply = [UInt8(identity.hardware), 0, UInt8(identity.jtag), UInt8(identity.low), 0, 0, 0, 0, 0x83, 0x04]
+            reply =
+                [UInt8(identity.hardware), 0, UInt8(identity.jtag), UInt8(identity.low), 0, 0, 0, 0, 0x83, 0x04]
                 + [UInt8(identity.productID & 0xFF), UInt8(identity.productID >> 8)]
         case 0xF5: reply = [mode, 0]
         case 0xF3 where c[1] == 0x07: mode = 1
@@ -202,7 +204,9 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             answer[0] = 0x80
             answer.replaceSubrange(4..<8, with: bytes32(UInt32(clockKHz)))
             answer[8] = UInt8(Self.v3Clocks.count)
-            for (i, k) in Self.v3Clocks.enumerated() { answer.replaceSubrange(12 + 4 * i..<16 + 4 * i, with: bytes32(k)) }
+            for (i, k) in Self.v3Clocks.enumerated() {
+                answer.replaceSubrange(12 + 4 * i..<16 + 4 * i, with: bytes32(k))
+            }
             reply = answer
         case 0x61:
             let kHz = le32(c, 4)
@@ -214,7 +218,9 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             reply = [0x80, 0, 0, 0] + bytes32(kHz)
         default:
             guard mode == 2 else {
-                if [0x07, 0x0C].contains(sub) { reply = [UInt8](repeating: 0, count: max(Int(c[6]) | Int(c[7]) << 8, 2)) }
+                if [0x07, 0x0C].contains(sub) {
+                    reply = [UInt8](repeating: 0, count: max(Int(c[6]) | Int(c[7]) << 8, 2))
+                }
                 if [0x07, 0x08, 0x0C, 0x0D].contains(sub) { lastStatus = 0x08 } else { status(0x08, sub) }
                 if [0x08, 0x0D].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, []) }
                 return

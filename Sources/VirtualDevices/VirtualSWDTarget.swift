@@ -99,7 +99,9 @@ public final class VirtualSWDTarget: @unchecked Sendable {
 
     private func sramIndex(_ address: UInt32, _ count: Int) -> (Int, Int)? {
         for (i, region) in sram.enumerated()
-        where address >= region.base && UInt64(address) + UInt64(count) <= UInt64(region.base) + UInt64(region.bytes.count) {
+        where address >= region.base
+            && UInt64(address) + UInt64(count) <= UInt64(region.base) + UInt64(region.bytes.count)
+        {
             return (i, Int(address - region.base))
         }
         return nil
@@ -107,7 +109,9 @@ public final class VirtualSWDTarget: @unchecked Sendable {
 
     /// Clears SRAM2-like regions after an RDP regression.
     public func clearSRAM(base: UInt32) {
-        for i in sram.indices where sram[i].base == base { sram[i].bytes = [UInt8](repeating: 0, count: sram[i].bytes.count) }
+        for i in sram.indices where sram[i].base == base {
+            sram[i].bytes = [UInt8](repeating: 0, count: sram[i].bytes.count)
+        }
     }
 
     public func read32(_ address: UInt32) -> UInt32? {

@@ -52,7 +52,9 @@ public enum VirtualUSBPort {
 
     /// Builds the named device with its own options, attaches it, and says how to match it.
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
-        if VirtualSTLinkPort.names.contains(name) { return try VirtualSTLinkPort.attach(name: name, options: options, to: bus) }
+        if VirtualSTLinkPort.names.contains(name) {
+            return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
+        }
         throw BootwireError(
             .unknownVirtualDevice, "no virtual USB device called `\(name)`",
             hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))

@@ -134,7 +134,9 @@ import Testing
 
     @Test func firmwareThatDisablesSWDIsReachedUnderReset() throws {
         let file = try Scratch.file(firmwareLike(3000), name: "app.bin").path + "@0x08000000"
-        let run = try Bootwire.run(["flash", "--port", "virtual:stlink-l476,swd-disabled", "--json", file, "--go", "0x08000000"])
+        let run = try Bootwire.run([
+            "flash", "--port", "virtual:stlink-l476,swd-disabled", "--json", file, "--go", "0x08000000",
+        ])
         #expect(run.ok, "\(run.stdout)")
         #expect(run.warningCodes.contains("swd-connected-under-reset"))
         #expect(run.summary["connected"] == "under reset")

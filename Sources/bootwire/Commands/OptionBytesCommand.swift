@@ -115,7 +115,8 @@ struct OptionBytesCommand: AsyncParsableCommand {
                                     "power-cycle the target: "
                                         + (after > before
                                             ? "readout protection set with the debugger attached takes full effect only after a power-on reset"
-                                            : "fields not loaded yet: " + missing.map(\.name).joined(separator: ", ")))))
+                                            : "fields not loaded yet: " + missing.map(\.name).joined(separator: ", "))))
+                        )
                         summary["power-cycle"] = "needed"
                     } else {
                         summary["power-cycle"] = "not needed"

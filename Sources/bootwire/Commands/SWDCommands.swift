@@ -56,7 +56,8 @@ enum SWDCommands {
                 session.events(
                     .stage(
                         "write",
-                        detail: "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"
+                        detail:
+                            "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"
                     ))
                 let (address, data) = controller.padded(segment.bytes, at: UInt32(segment.address))
                 try controller.program(data, at: address)
@@ -75,7 +76,8 @@ enum SWDCommands {
                     let at = segment.address + UInt64(index)
                     throw BootwireError(
                         .verifyMismatch, "flash differs from the image at \(hex(at))",
-                        hint: "erase and flash again; if it repeats, check the option bytes (`bootwire option-bytes show`)",
+                        hint:
+                            "erase and flash again; if it repeats, check the option bytes (`bootwire option-bytes show`)",
                         evidence: [
                             "address": hex(at), "expected": String(format: "%02X", segment.bytes[index]),
                             "read": String(format: "%02X", back[index]),
@@ -99,7 +101,8 @@ enum SWDCommands {
         try renderer.finish(JobResult(summary: summary))
     }
 
-    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never {
+    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never
+    {
         let (facts, _) = try await SWDSessionRunner.run(connection: connection, port: port, renderer: renderer) {
             session -> [(String, String)] in
             let probe = session.probe
@@ -113,7 +116,10 @@ enum SWDCommands {
                 ("target voltage", probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"),
                 ("swd clock", "\(probe.clockKHz) kHz"),
                 ("connected", session.connectedHow),
-                ("core", "\(identity.core) (CPUID \(hex(UInt64(identity.cpuid))), DPIDR \(hex(UInt64(identity.dpidr))))"),
+                (
+                    "core",
+                    "\(identity.core) (CPUID \(hex(UInt64(identity.cpuid))), DPIDR \(hex(UInt64(identity.dpidr))))"
+                ),
                 (
                     "part",
                     "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16)), REV_ID 0x\(String(identity.revisionID, radix: 16)))"
@@ -154,7 +160,8 @@ enum SWDCommands {
         }.0
     }
 
-    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws {
+    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws
+    {
         _ = try await SWDSessionRunner.run(connection: connection, port: port, renderer: renderer) { session in
             let controller = try session.flash()
             if let refused = try controller.readProtection() { throw refused }
