@@ -20,6 +20,8 @@ public struct SWDFlashLayout: Sendable, Equatable, CustomStringConvertible {
     public var bankCount: Int { Set(sectors.map(\.bank)).count }
 
     /// Uniform pages from the device table's geometry (L4 DUALBANK/BFB2, WB SFSA).
+    /// UNCONFIRMED (RM0351 unchecked): with BFB2 swapping the banks, BKER names the physical bank,
+    /// so the bank comes from the physical page, not the address — the documented best choice.
     public init(_ geometry: STM32FlashGeometry) {
         sectors = (0..<geometry.pageCount).filter(geometry.isAccessible(page:)).map { page in
             SWDFlashSector(

@@ -66,7 +66,6 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case flashReadProtected = "flash-read-protected"
     case flashPermanentlyLocked = "flash-permanently-locked"
     case flashPCROP = "flash-pcrop"
-    case flashSecureArea = "flash-secure-area"
     case flashBankMismatch = "flash-bank-mismatch"
     case flashFamilyUnsupported = "flash-family-unsupported"
     case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
@@ -93,7 +92,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
         case .flashBankMismatch: .verification
-        case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP, .flashSecureArea,
+        case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
             .optionBytesNeedPowerCycle:
             .protection
         case .internalError: .internal
@@ -160,7 +159,6 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .flashReadProtected: "readout protection (RDP level 1) blocks debug access to flash"
         case .flashPermanentlyLocked: "readout protection level 2: the debug port is closed for good"
         case .flashPCROP: "the range is proprietary-code protected (PCROP): not readable, not verifiable"
-        case .flashSecureArea: "the range belongs to CPU2 (wireless stack, FUS) above SFSA"
         case .flashBankMismatch: "the controller's bank layout differs from what OPTR says: the wrong page was erased"
         case .flashFamilyUnsupported: "no register-level flash controller for this STM32 family yet"
         case .optionBytesNeedPowerCycle: "new option bytes take effect only after a power cycle (warning)"
