@@ -187,8 +187,8 @@ public final class L4FlashController: SWDFlashController {
                 operation == "mass erase"
                     ? "chip erase refused by WRP area: \(what)"
                     : "\(operation) refused: write-protected (WRP): \(what)",
-                hint:
-                    "remove the area with `bootwire option-bytes set \(options.writeProtectedAreas.first.map { "wrp\($0.bank)\($0.register.dropFirst(4).prefix(1).lowercased())" } ?? "wrp1a")=none --yes`, or erase pages outside it",
+                hint: "remove the area with `bootwire option-bytes set "
+                    + "\(options.writeProtectedAreas.first?.field ?? "wrp1a")=none --yes`, or erase pages outside it",
                 evidence: evidence)
         }
         if sr & SR.rderr != 0 {

@@ -59,13 +59,13 @@ public struct SWDOptionBytes: Sendable, Equatable {
         return value == 0xAA ? .level0 : value == 0xCC ? .level2 : .level1
     }
 
-    /// Write-protected areas as (bank, first page, last page).
-    public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, register: String)] {
+    /// Write-protected areas as (bank, first page, last page) with the field and register.
+    public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, field: String, register: String)] {
         fields.compactMap { field in
             guard case .wrpArea(let bank) = field.kind, let value = registers[field.register] else { return nil }
             let start = Int(value & 0xFF)
             let end = Int((value >> 16) & 0xFF)
-            return start <= end ? (bank, start, end, field.register) : nil
+            return start <= end ? (bank, start, end, field.name, field.register) : nil
         }
     }
 

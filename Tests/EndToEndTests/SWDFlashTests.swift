@@ -156,3 +156,20 @@ import Testing
         #expect(run.errorCode == "device-disconnected", "\(run.stdout)")
     }
 }
+
+extension SWDFlashTests {
+    @Test func aReadProtectedF4IsExplainedFromOPTCR() throws {
+        let file = try Scratch.file(firmwareLike(100), name: "app.bin").path + "@0x08000000"
+        let run = try Bootwire.run(["flash", "--port", "virtual:stlink-f4,rdp1", "--json", file])
+        #expect(run.errorCode == "flash-read-protected", "\(run.stdout)")
+        let evidence = (run.result?["error"] as? [String: Any])?["evidence"] as? [String: String]
+        #expect(evidence?["FLASH_OPTCR"] == "0x0FFFBBED")
+    }
+
+    @Test func theWRPHintNamesTheFieldToClear() throws {
+        let file = try Scratch.file(firmwareLike(100), name: "app.bin").path + "@0x08000000"
+        let run = try Bootwire.run(["flash", "--port", "virtual:stlink-l476,wrp=0-3", "--json", file])
+        let hint = (run.result?["error"] as? [String: Any])?["hint"] as? String
+        #expect(hint?.contains("option-bytes set wrp1a=none") == true, "\(run.stdout)")
+    }
+}

@@ -127,3 +127,26 @@ import VirtualDevices
         #expect(STLinkProbeKind.displaySerial("\u{0055}\u{00FF}") == "55FF")
     }
 }
+
+extension ProbeProtocolTests {
+    @Test func aFamilyWithoutAControllerIsIdentifiedAndSaysSo() throws {
+        let flash = VirtualL4Flash(flashSize: 512 << 10)
+        // A G4 (DEV_ID 0x469) reads like an L4 over SWD; only its controller row is missing.
+        let target = VirtualSWDTarget(
+            cpuid: 0x410F_C241, idcode: 0x2000_6469, idcodeAddress: 0xE004_2000, flash: flash,
+            sram: [(0x2000_0000, 1024)])
+        flash.target = target
+        let bus = VirtualUSBBus()
+        bus.attach(VirtualSTLink(target: target))
+        let handle = try bus.openDiagnosed(try bus.devices()[0], interface: 0)
+        let session = try STM32SWDSession(handle: handle, events: { _ in })
+        #expect(session.identity.partName == "STM32G47x/G48x")
+        #expect(session.identity.flashSize == 512 << 10)
+        #expect(throws: BootwireError.self) { try session.flash() }
+        do {
+            _ = try session.flash()
+        } catch let error as BootwireError {
+            #expect(error.code == .flashFamilyUnsupported)
+        }
+    }
+}
