@@ -63,10 +63,30 @@ extension STLinkProbe {
         try writeWord(CortexDebug.demcr, CortexDebug.trcEna)
     }
 
-    /// Lets the application run from reset: no vector catch, SYSRESETREQ, debug off.
-    public func resetAndRun() throws {
+    /// Lets the application run from reset: no vector catch, debug off, then a hard reset.
+    /// Returns false when NRST is not wired and SYSRESETREQ did the reset instead.
+    @discardableResult
+    public func resetAndRun() throws -> Bool {
         try writeWord(CortexDebug.demcr, 0)
+        try writeWord(CortexDebug.dhcsr, CortexDebug.dbgKey)
+        _ = try? readWord(CortexDebug.dhcsr)
+        return try hardReset()
+    }
+
+    /// NRST low for 100 µs (≥ 20 µs needed), then high; S_RESET_ST says whether the pin reached
+    /// the part. A core that vanished at once (firmware turning SWD off) counts as reset.
+    public func hardReset() throws -> Bool {
+        try driveNRST(.low)
+        Thread.sleep(forTimeInterval: 0.0001)
+        try driveNRST(.high)
+        let dhcsr: UInt32
+        do {
+            dhcsr = try readWord(CortexDebug.dhcsr)
+        } catch is SWDFault {
+            return true
+        }
+        if dhcsr & CortexDebug.sResetSt != 0 { return true }
         try writeWord(CortexDebug.aircr, CortexDebug.sysResetReq)
-        try? writeWord(CortexDebug.dhcsr, CortexDebug.dbgKey)
+        return false
     }
 }

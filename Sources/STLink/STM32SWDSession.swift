@@ -132,7 +132,9 @@ public final class STM32SWDSession: @unchecked Sendable {
 
     /// Resets and lets the application run; leaves debug mode.
     public func resetAndRun() throws {
-        try probe.resetAndRun()
+        if try !probe.resetAndRun() {
+            events(.note(.info("NRST is not connected: reset by SYSRESETREQ instead")))
+        }
         probe.exitDebug()
     }
 
