@@ -5,7 +5,9 @@ let package = Package(
     name: "Bootwire",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "BootwireKit", targets: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "VirtualDevices"]),
+        .library(
+            name: "BootwireKit",
+            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
     ],
     dependencies: [
@@ -38,11 +40,13 @@ let package = Package(
         .target(name: "STM32", dependencies: ["BootwireCore"]),
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
-        .target(name: "VirtualDevices", dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial"]),
+        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
+        .target(
+            name: "VirtualDevices", dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "USB", "VirtualDevices",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,5 +61,6 @@ let package = Package(
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
         .testTarget(name: "USBTests", dependencies: ["USB", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),
+        .testTarget(name: "STLinkTests", dependencies: ["STLink", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]
 )

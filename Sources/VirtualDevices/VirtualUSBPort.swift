@@ -16,7 +16,7 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { ["dfu-l476", "dfu-wb55"] }
+    public static var names: [String] { ["dfu-l476", "dfu-wb55"] + VirtualSTLinkPort.names }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -57,6 +57,9 @@ public enum VirtualUSBPort {
     /// blocks, default 4), `short-poll` (L4 ROMs' too-short bwPollTimeout, then a STALL),
     /// `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
     static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
+        if VirtualSTLinkPort.names.contains(name) {
+            return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
+        }
         // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
         // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
         let layouts: [String: (STM32Device, [String], String)] = [

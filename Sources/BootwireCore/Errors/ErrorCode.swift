@@ -92,6 +92,22 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case fusRollbackError = "fus-fw-rollback-error"
     case fusErrorUnknown = "fus-err-unknown"
     case fusStuck = "fus-stuck"
+    // ST-LINK and SWD
+    case stlinkFirmwareTooOld = "stlink-firmware-too-old"
+    case stlinkError = "stlink-error"
+    case swdNoTarget = "swd-no-target"
+    case swdConnectedUnderReset = "swd-connected-under-reset"
+    case swdClockReduced = "swd-clock-reduced"
+    case flashStaleErrors = "flash-stale-errors"
+    case flashLocked = "flash-locked"
+    case flashProgramError = "flash-program-error"
+    case flashWriteProtected = "flash-write-protected"
+    case flashReadProtected = "flash-read-protected"
+    case flashPermanentlyLocked = "flash-permanently-locked"
+    case flashPCROP = "flash-pcrop"
+    case flashBankMismatch = "flash-bank-mismatch"
+    case flashFamilyUnsupported = "flash-family-unsupported"
+    case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
     // anything else
     case internalError = "internal-error"
 
@@ -123,6 +139,13 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .input
         case .fusUARTUnspecified: .usage
         case .someDevicesFailed: .station
+        case .stlinkFirmwareTooOld: .port
+        case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
+        case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
+        case .flashBankMismatch: .verification
+        case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
+            .optionBytesNeedPowerCycle:
+            .protection
         case .internalError: .internal
         }
     }
@@ -213,6 +236,21 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .fusStuck: "FUS did not reach a final state in time"
         case .someDevicesFailed:
             "a station run where at least one device failed (each device's code is in its own result)"
+        case .stlinkFirmwareTooOld: "the ST-LINK firmware lacks a command Bootwire needs; update it"
+        case .stlinkError: "the ST-LINK answered a command with an error status"
+        case .swdNoTarget: "the probe reached no core over SWD, not even under reset or at a low clock"
+        case .swdConnectedUnderReset: "the core answered only with NRST held low (warning)"
+        case .swdClockReduced: "SWD transfers failed at the set clock and worked at a lower one (warning)"
+        case .flashStaleErrors: "the flash controller held error flags from an earlier operation; cleared (warning)"
+        case .flashLocked: "the flash controller stayed locked after the unlock keys"
+        case .flashProgramError: "the flash controller refused an erase or a write (SR error flags in the evidence)"
+        case .flashWriteProtected: "the pages are write-protected (WRP) in the option bytes"
+        case .flashReadProtected: "readout protection (RDP level 1) blocks debug access to flash"
+        case .flashPermanentlyLocked: "readout protection level 2: the debug port is closed for good"
+        case .flashPCROP: "the range is proprietary-code protected (PCROP): not readable, not verifiable"
+        case .flashBankMismatch: "the controller's bank layout differs from what OPTR says: the wrong page was erased"
+        case .flashFamilyUnsupported: "no register-level flash controller for this STM32 family yet"
+        case .optionBytesNeedPowerCycle: "new option bytes take effect only after a power cycle (warning)"
         case .internalError: "a bug in Bootwire"
         }
     }

@@ -1,0 +1,185 @@
+import BootwireCore
+import Foundation
+
+/// STM32F2/F4 flash by register access (spec 3.2): sectors of 16/64/128 KiB, PSIZE x32
+/// (2.7–3.6 V), SER/SNB, MER, OPTCR with RDP and nWRP.
+public final class F4FlashController: SWDFlashController {
+    enum Reg {
+        static let keyr: UInt32 = 0x04
+        static let optkeyr: UInt32 = 0x08
+        static let sr: UInt32 = 0x0C
+        static let cr: UInt32 = 0x10
+        static let optcr: UInt32 = 0x14
+    }
+    enum SR {
+        static let operr: UInt32 = 1 << 1
+        static let wrperr: UInt32 = 1 << 4
+        static let pgaerr: UInt32 = 1 << 5
+        static let pgperr: UInt32 = 1 << 6
+        static let pgserr: UInt32 = 1 << 7
+        static let bsy: UInt32 = 1 << 16
+        static let errors: UInt32 = 0xF2
+        static let clearAll: UInt32 = 0xF3
+        static let names: [(UInt32, String)] = [
+            (operr, "OPERR"), (wrperr, "WRPERR"), (pgaerr, "PGAERR"), (pgperr, "PGPERR"), (pgserr, "PGSERR"),
+        ]
+    }
+    enum CR {
+        static let pg: UInt32 = 1 << 0
+        static let ser: UInt32 = 1 << 1
+        static let mer: UInt32 = 1 << 2
+        static let psize32: UInt32 = 2 << 8
+        static let strt: UInt32 = 1 << 16
+        static let lock: UInt32 = 1 << 31
+    }
+    static let optLock: UInt32 = 1 << 0
+    static let optStart: UInt32 = 1 << 1
+    static let fields: [SWDOptionField] = [
+        SWDOptionField("rdp", "OPTCR", 8, 8, .rdp), SWDOptionField("bor_lev", "OPTCR", 2, 2, .number),
+        SWDOptionField("wdg_sw", "OPTCR", 5), SWDOptionField("nrst_stop", "OPTCR", 6),
+        SWDOptionField("nrst_stdby", "OPTCR", 7), SWDOptionField("nwrp", "OPTCR", 16, 12, .sectorMask),
+    ]
+
+    let probe: STLinkProbe
+    let base: UInt32
+    let events: EventSink
+    public let layout: SWDFlashLayout
+    /// x32 parallelism: one word per AHB store.
+    public let programUnit = 4
+    public var blockSize = 16 << 10
+
+    public init(probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink) {
+        self.probe = probe
+        base = family.controllerBase
+        self.events = events
+        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize)
+    }
+
+    func read(_ offset: UInt32) throws -> UInt32 { try probe.readWord(base + offset) }
+    func write(_ offset: UInt32, _ value: UInt32) throws { try probe.writeWord(base + offset, value) }
+
+    static func flagNames(_ sr: UInt32) -> String {
+        SR.names.filter { sr & $0.0 != 0 }.map(\.1).joined(separator: "|")
+    }
+
+    /// Sector erase can take a second per 128 KiB (spec 3.2).
+    func waitIdle(timeout: TimeInterval = 10) throws -> UInt32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let sr = try read(Reg.sr)
+            if sr & SR.bsy == 0 { return sr }
+            guard Date() < deadline else {
+                throw BootwireError(.timeout, "the flash controller stayed busy", evidence: ["FLASH_SR": hex32(sr)])
+            }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    public func unlock() throws {
+        let sr = try waitIdle()
+        if sr & SR.errors != 0 {
+            events(
+                .note(
+                    .warning(
+                        .flashStaleErrors,
+                        "flash controller reports previous error \(hex32(sr)) (\(Self.flagNames(sr))); clearing")))
+            try write(Reg.sr, SR.clearAll)
+        }
+        guard try read(Reg.cr) & CR.lock != 0 else { return }
+        try write(Reg.keyr, L4FlashController.key1)
+        try write(Reg.keyr, L4FlashController.key2)
+        let cr = try read(Reg.cr)
+        guard cr & CR.lock == 0 else {
+            throw BootwireError(
+                .flashLocked, "the flash stays locked after the unlock keys", hint: "power-cycle the target",
+                evidence: ["FLASH_CR": hex32(cr)])
+        }
+    }
+
+    public func lock() throws { try write(Reg.cr, CR.lock) }
+
+    func check(_ operation: String, address: UInt32?) throws {
+        let sr = try waitIdle()
+        guard sr & SR.errors != 0 else { return }
+        let cr = try read(Reg.cr)
+        let optcr = try read(Reg.optcr)
+        try write(Reg.sr, SR.clearAll)
+        try write(Reg.cr, 0)
+        var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr), "FLASH_OPTCR": hex32(optcr)]
+        if let address { evidence["address"] = hex32(address) }
+        if sr & SR.wrperr != 0 {
+            let sectors = try optionBytes().writeProtectedSectors
+            throw BootwireError(
+                .flashWriteProtected,
+                "\(operation) refused: sectors \(sectors.map(String.init).joined(separator: ",")) are write-protected (nWRP)",
+                hint: "`bootwire option-bytes set nwrp=none --yes` removes the protection", evidence: evidence)
+        }
+        throw BootwireError(
+            .flashProgramError, "\(operation) failed: \(Self.flagNames(sr))",
+            hint: "check the target voltage (x32 needs 2.7–3.6 V)", evidence: evidence)
+    }
+
+    public func erase(_ sector: SWDFlashSector) throws {
+        try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3)
+        try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3 | CR.strt)
+        try check("erase of sector \(sector.number)", address: sector.address)
+    }
+
+    public func massErase() throws {
+        try write(Reg.cr, CR.mer | CR.psize32)
+        try write(Reg.cr, CR.mer | CR.psize32 | CR.strt)
+        try check("mass erase", address: nil)
+        try write(Reg.cr, 0)
+    }
+
+    public func program(_ bytes: [UInt8], at address: UInt32) throws {
+        try write(Reg.cr, CR.pg | CR.psize32)
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(blockSize, bytes.count - offset)
+            let at = address + UInt32(offset)
+            try probe.writeMemory(at, Array(bytes[offset..<(offset + count)]))
+            try check("programming \(count) bytes at \(hex32(at))", address: at)
+            offset += count
+        }
+        try write(Reg.cr, 0)
+    }
+
+    public func optionBytes() throws -> SWDOptionBytes {
+        SWDOptionBytes(
+            registers: ["OPTCR": try read(Reg.optcr)], addresses: [("OPTCR", base + Reg.optcr)], fields: Self.fields)
+    }
+
+    public func program(options: SWDOptionBytes) throws {
+        try unlock()
+        if try read(Reg.optcr) & Self.optLock != 0 {
+            try write(Reg.optkeyr, L4FlashController.optKey1)
+            try write(Reg.optkeyr, L4FlashController.optKey2)
+        }
+        let value = (options.registers["OPTCR"] ?? 0) & ~(Self.optLock | Self.optStart)
+        try write(Reg.optcr, value)
+        try write(Reg.optcr, value | Self.optStart)
+        _ = try waitIdle(timeout: 40)
+        try check("option byte programming", address: nil)
+        try write(Reg.optcr, value | Self.optLock)
+    }
+
+    /// F4 loads OPTCR as OPTSTRT completes; no OBL_LAUNCH. UNCONFIRMED whether RDP needs a
+    /// power cycle there too; the safe answer is yes for RDP only, which the caller says.
+    public func launchOptionBytes() throws -> Bool { true }
+
+    public func readProtection() throws -> BootwireError? {
+        let optcr = try read(Reg.optcr)
+        let rdp = (optcr >> 8) & 0xFF
+        guard rdp != 0xAA else { return nil }
+        let evidence = ["FLASH_OPTCR": hex32(optcr)]
+        if rdp == 0xCC {
+            return BootwireError(
+                .flashPermanentlyLocked, "chip is permanently locked (RDP level 2)", evidence: evidence)
+        }
+        return BootwireError(
+            .flashReadProtected, "device is read-protected (RDP level 1): flash cannot be read or written over SWD",
+            hint: "`bootwire option-bytes set rdp=0 --yes` removes it and MASS-ERASES the flash",
+            evidence: evidence)
+    }
+}

@@ -1,0 +1,142 @@
+import BootwireCore
+import Foundation
+import USB
+
+/// A connected, halted STM32 behind an ST-LINK: connect with the fallbacks of spec 4.2 (under
+/// reset, then at a lower clock), identify, and the flash controller of its family.
+public final class STM32SWDSession: @unchecked Sendable {
+    public let probe: STLinkProbe
+    public private(set) var identity: STM32SWDIdentity
+    public private(set) var controller: (any SWDFlashController)?
+    public let events: EventSink
+    /// How the core was reached: `normal`, `under reset`, `under reset at N kHz`.
+    public private(set) var connectedHow = "normal"
+
+    public struct Options: Sendable {
+        public var clockKHz = SWDClock.defaultKHz
+        public var underReset = false
+        public init() {}
+    }
+
+    public init(handle: any USBDeviceHandle, options: Options = Options(), events: @escaping EventSink) throws {
+        self.events = events
+        probe = try STLinkProbe(handle: handle, events: events)
+        try probe.open()
+        if let voltage = probe.voltage, voltage < 1.5 {
+            events(.note(.info(String(format: "target voltage %.2f V: is the target powered?", voltage))))
+        }
+        identity = STM32SWDIdentity(dpidr: 0, cpuid: 0, idcode: 0, family: nil, flashSize: 0)
+        try connect(options)
+        try identify()
+    }
+
+    /// Tries as asked, then under reset, then under reset at safer clocks; says which worked.
+    func connect(_ options: Options) throws {
+        var attempts: [(underReset: Bool, kHz: Int)] = [(options.underReset, options.clockKHz)]
+        if !options.underReset { attempts.append((true, options.clockKHz)) }
+        for kHz in [SWDClock.safeKHz, 100] where kHz < options.clockKHz { attempts.append((true, kHz)) }
+        var failures: [String: String] = [:]
+        for (index, attempt) in attempts.enumerated() {
+            do {
+                try attach(underReset: attempt.underReset, kHz: attempt.kHz)
+                if index > 0 {
+                    connectedHow = "under reset" + (attempt.kHz < options.clockKHz ? " at \(probe.clockKHz) kHz" : "")
+                    events(
+                        .note(
+                            .warning(
+                                .swdConnectedUnderReset,
+                                "the core did not answer at \(options.clockKHz) kHz; it answered \(connectedHow) "
+                                    + "(firmware that disables SWD, sleeps or remaps the pins does this)")))
+                }
+                return
+            } catch let fault as SWDFault {
+                failures["attempt \(index + 1)"] =
+                    "\(attempt.underReset ? "under reset" : "normal") at \(attempt.kHz) kHz: \(fault.operation): \(fault.status)"
+                probe.exitDebug()
+            }
+        }
+        throw BootwireError(
+            .swdNoTarget, "no core answered over SWD, not under reset, not at a low clock",
+            hint: "check SWDIO/SWCLK/GND/NRST wiring and target power; an RDP level 2 part never answers",
+            evidence: failures.merging(
+                ["target-voltage": probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"]) { a, _ in a })
+    }
+
+    func attach(underReset: Bool, kHz: Int) throws {
+        try probe.setClock(kHz: kHz)
+        if underReset { try probe.driveNRST(.low) }
+        try probe.enterSWD()
+        if underReset { try probe.driveNRST(.low) }
+        identity.dpidr = try probe.readIDCodes()
+        try probe.initAP()
+        if underReset {
+            try probe.halt()
+            try probe.writeWord(CortexDebug.demcr, CortexDebug.trcEna | CortexDebug.vcCoreReset)
+            try probe.driveNRST(.high)
+            for _ in 0..<10 {
+                try probe.halt()
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+        }
+        identity.cpuid = try probe.readWord(CortexDebug.cpuid)
+        guard identity.cpuid >> 24 == 0x41 else { throw SWDFault(.fault, operation: "reading CPUID") }
+        if underReset { try probe.resetAndHalt() } else { try probe.halt() }
+        guard try probe.isHalted() else { throw SWDFault(.fault, operation: "halting the core") }
+    }
+
+    func identify() throws {
+        var idcode = try? probe.readWord(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
+        if idcode == nil || idcode == 0 { idcode = try? probe.readWord(0xE004_2000) }
+        identity.idcode = idcode ?? 0
+        // stlink-org: DEV_ID 0x411 on a Cortex-M4 is an F4 rev-A erratum.
+        if identity.deviceID == 0x411, (identity.cpuid >> 4) & 0xFFF == 0xC24 {
+            identity.idcode = identity.idcode & ~0xFFF | 0x413
+        }
+        identity.family = STM32SWDFamily.family(deviceID: identity.deviceID)
+        guard let family = identity.family else { return }
+        let word = (try? probe.readWord(family.flashSizeRegister & ~3)) ?? 0
+        let kib = Int(family.flashSizeRegister & 2 != 0 ? word >> 16 : word & 0xFFFF)
+        identity.flashSize = (kib == 0 || kib == 0xFFFF ? family.maxFlashKiB : kib) << 10
+        if (identity.cpuid >> 4) & 0xFFF == 0xC23 || (identity.cpuid >> 4) & 0xFFF == 0xC24 {
+            probe.tarBoundary = 4096
+        }
+        switch family.controller {
+        case .l4:
+            controller = try L4FlashController(
+                probe: probe, family: family, flashSize: identity.flashSize, events: events)
+        case .f4:
+            controller = F4FlashController(probe: probe, family: family, flashSize: identity.flashSize, events: events)
+        default: controller = nil
+        }
+    }
+
+    /// The controller, or why there is none.
+    public func flash() throws -> any SWDFlashController {
+        if let controller { return controller }
+        throw BootwireError(
+            .flashFamilyUnsupported,
+            "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16))): no register-level flash controller yet",
+            hint: "STM32L4/L4+ and F2/F4 are programmable over SWD now; use the UART or DFU path for this part",
+            evidence: ["DBGMCU_IDCODE": hex32(identity.idcode), "CPUID": hex32(identity.cpuid)])
+    }
+
+    /// Reconnects after the part reset itself (OBL_LAUNCH).
+    public func reconnect() throws {
+        probe.exitDebug()
+        Thread.sleep(forTimeInterval: 0.01)
+        var options = Options()
+        options.clockKHz = probe.clockKHz
+        try connect(options)
+        try identify()
+    }
+
+    /// Resets and lets the application run; leaves debug mode.
+    public func resetAndRun() throws {
+        if try !probe.resetAndRun() {
+            events(.note(.info("NRST is not connected: reset by SYSRESETREQ instead")))
+        }
+        probe.exitDebug()
+    }
+
+    public func close() { probe.exitDebug() }
+}

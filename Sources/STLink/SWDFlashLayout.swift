@@ -1,0 +1,70 @@
+import STM32
+
+/// One erase unit (page or sector) as the controller numbers it: bank plus number in the bank.
+public struct SWDFlashSector: Sendable, Equatable {
+    public var bank: Int
+    public var number: Int
+    public var address: UInt32
+    public var size: Int
+
+    public var range: Range<UInt64> { UInt64(address)..<UInt64(address) + UInt64(size) }
+}
+
+/// The erase units of a part's flash, in address order.
+public struct SWDFlashLayout: Sendable, Equatable, CustomStringConvertible {
+    public var sectors: [SWDFlashSector]
+    public var summary: String
+
+    public var base: UInt32 { sectors.map(\.address).min() ?? 0 }
+    public var size: Int { sectors.reduce(0) { $0 + $1.size } }
+    public var bankCount: Int { Set(sectors.map(\.bank)).count }
+
+    /// Uniform pages from the device table's geometry (L4 DUALBANK/BFB2, WB SFSA).
+    /// UNCONFIRMED (RM0351 unchecked): with BFB2 swapping the banks, BKER names the physical bank,
+    /// so the bank comes from the physical page, not the address — the documented best choice.
+    public init(_ geometry: STM32FlashGeometry) {
+        sectors = (0..<geometry.pageCount).filter(geometry.isAccessible(page:)).map { page in
+            SWDFlashSector(
+                bank: geometry.bank(ofPage: page), number: page % geometry.pagesPerBank,
+                address: geometry.address(ofPhysicalOffset: page * geometry.pageSize), size: geometry.pageSize)
+        }.sorted { $0.address < $1.address }
+        summary = geometry.description
+    }
+
+    /// F2/F4 single bank: 4 × 16 KiB, 64 KiB, then 128 KiB sectors up to `size`.
+    public static func f4(base: UInt32, size: Int) -> SWDFlashLayout {
+        var sectors: [SWDFlashSector] = []
+        var at = 0
+        var number = 0
+        while at < size {
+            let sectorSize = number < 4 ? 16 << 10 : number == 4 ? 64 << 10 : 128 << 10
+            sectors.append(SWDFlashSector(bank: 1, number: number, address: base + UInt32(at), size: sectorSize))
+            at += sectorSize
+            number += 1
+        }
+        return SWDFlashLayout(sectors: sectors, summary: "\(size >> 10) KiB, \(sectors.count) sectors (16/64/128 KiB)")
+    }
+
+    public init(sectors: [SWDFlashSector], summary: String) {
+        self.sectors = sectors
+        self.summary = summary
+    }
+
+    /// Units that [address, address + count) touches.
+    public func sectors(covering address: UInt64, count: Int) -> [SWDFlashSector] {
+        let range = address..<address + UInt64(count)
+        return sectors.filter { $0.range.overlaps(range) }
+    }
+
+    public func contains(_ address: UInt64, count: Int) -> Bool {
+        var at = address
+        let end = address + UInt64(count)
+        for sector in sectors where sector.range.contains(at) {
+            at = sector.range.upperBound
+            if at >= end { return true }
+        }
+        return count == 0
+    }
+
+    public var description: String { summary }
+}

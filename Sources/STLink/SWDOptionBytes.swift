@@ -1,0 +1,162 @@
+import BootwireCore
+import STM32
+
+/// One option-byte field: where it sits in which option register, and how it reads.
+public struct SWDOptionField: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// RDP byte: 0xAA level 0, 0xCC level 2, anything else level 1.
+        case rdp
+        case flag
+        case number
+        /// L4 WRPxyR: start page [7:0], end page [23:16]; no area when start > end.
+        case wrpArea(bank: Int)
+        /// F4 nWRP: bit n = 0 protects sector n.
+        case sectorMask
+    }
+    public var name: String
+    public var register: String
+    public var shift: Int
+    public var width: Int
+    public var kind: Kind
+
+    public init(_ name: String, _ register: String, _ shift: Int, _ width: Int = 1, _ kind: Kind = .flag) {
+        self.name = name
+        self.register = register
+        self.shift = shift
+        self.width = width
+        self.kind = kind
+    }
+
+    var mask: UInt32 { (width >= 32 ? UInt32.max : (1 << UInt32(width)) - 1) << UInt32(shift) }
+}
+
+/// A family's option registers as read over SWD, decoded field by field and editable.
+public struct SWDOptionBytes: Sendable, Equatable {
+    public var registers: [String: UInt32]
+    /// Register names in address order, with addresses.
+    public var addresses: [(name: String, address: UInt32)]
+    public var fields: [SWDOptionField]
+
+    public static func == (a: Self, b: Self) -> Bool { a.registers == b.registers && a.fields == b.fields }
+
+    public init(registers: [String: UInt32], addresses: [(name: String, address: UInt32)], fields: [SWDOptionField]) {
+        self.registers = registers
+        self.addresses = addresses
+        self.fields = fields
+    }
+
+    public func raw(_ field: SWDOptionField) -> UInt32 {
+        ((registers[field.register] ?? 0) & field.mask) >> UInt32(field.shift)
+    }
+
+    public func field(named name: String) -> SWDOptionField? {
+        fields.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    public var readoutProtection: STM32ReadoutProtection {
+        guard let rdp = fields.first(where: { $0.kind == .rdp }) else { return .level0 }
+        let value = raw(rdp)
+        return value == 0xAA ? .level0 : value == 0xCC ? .level2 : .level1
+    }
+
+    /// Write-protected areas as (bank, first page, last page) with the field and register.
+    public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, field: String, register: String)] {
+        fields.compactMap { field in
+            guard case .wrpArea(let bank) = field.kind, let value = registers[field.register] else { return nil }
+            let start = Int(value & 0xFF)
+            let end = Int((value >> 16) & 0xFF)
+            return start <= end ? (bank, start, end, field.name, field.register) : nil
+        }
+    }
+
+    /// F4: sectors whose nWRP bit is 0.
+    public var writeProtectedSectors: [Int] {
+        guard let field = fields.first(where: { $0.kind == .sectorMask }) else { return [] }
+        let mask = raw(field)
+        return (0..<field.width).filter { mask & (1 << UInt32($0)) == 0 }
+    }
+
+    public func text(_ field: SWDOptionField) -> String {
+        let value = raw(field)
+        switch field.kind {
+        case .rdp:
+            let level = value == 0xAA ? 0 : value == 0xCC ? 2 : 1
+            return "level \(level) (0x\(String(value, radix: 16, uppercase: true)))"
+        case .flag: return "\(value)"
+        case .number: return "\(value)"
+        case .wrpArea(let bank):
+            let start = value & 0xFF
+            let end = (value >> 16) & 0xFF
+            return start <= end ? "pages \(start)-\(end) of bank \(bank)" : "none"
+        case .sectorMask:
+            let protected = writeProtectedSectors
+            return protected.isEmpty ? "none" : "sectors " + protected.map(String.init).joined(separator: ",")
+        }
+    }
+
+    /// `field=value` pairs as `option-bytes show` lists them.
+    public var decoded: [(name: String, value: String)] { fields.map { ($0.name, text($0)) } }
+
+    /// Sets a field from its text: `0`/`1`/`2` or a byte for RDP, `FIRST-LAST` or `none` for a
+    /// WRP area, a number otherwise.
+    public mutating func set(_ name: String, to text: String) throws {
+        guard let field = field(named: name) else {
+            throw BootwireError(
+                .usage, "no option field `\(name)`",
+                hint: "fields: " + fields.map(\.name).joined(separator: ", "))
+        }
+        func number(_ t: String) -> UInt32? {
+            t.lowercased().hasPrefix("0x") ? UInt32(t.dropFirst(2), radix: 16) : UInt32(t)
+        }
+        let value: UInt32
+        switch field.kind {
+        case .rdp:
+            switch text {
+            case "0": value = 0xAA
+            case "1": value = 0xBB
+            case "2": value = 0xCC
+            default:
+                guard let v = number(text), v <= 0xFF else { throw badValue(name, text, "0, 1, 2 or a byte") }
+                value = v
+            }
+        case .wrpArea:
+            if text.lowercased() == "none" {
+                value = 0xFF
+                registers[field.register] = (registers[field.register] ?? 0) & ~0x00FF_00FF | 0x0000_00FF
+                return
+            }
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] <= parts[1], parts[1] <= 0xFF else {
+                throw badValue(name, text, "FIRST-LAST pages of the bank, or none")
+            }
+            registers[field.register] =
+                (registers[field.register] ?? 0) & ~0x00FF_00FF | UInt32(parts[0]) | UInt32(parts[1]) << 16
+            return
+        case .sectorMask:
+            if text.lowercased() == "none" {
+                value = field.mask >> UInt32(field.shift)
+            } else {
+                let sectors = text.split(separator: ",").compactMap { Int($0) }
+                guard !sectors.isEmpty, sectors.allSatisfy({ $0 >= 0 && $0 < field.width }) else {
+                    throw badValue(name, text, "sector numbers like 0,1 or none")
+                }
+                value = sectors.reduce(field.mask >> UInt32(field.shift)) { $0 & ~(1 << UInt32($1)) }
+            }
+        case .flag, .number:
+            guard let v = number(text), v <= field.mask >> UInt32(field.shift) else {
+                throw badValue(name, text, field.width == 1 ? "0 or 1" : "a number below \(1 << field.width)")
+            }
+            value = v
+        }
+        registers[field.register] = (registers[field.register] ?? 0) & ~field.mask | value << UInt32(field.shift)
+    }
+
+    private func badValue(_ name: String, _ text: String, _ expected: String) -> BootwireError {
+        BootwireError(.usage, "`\(name)=\(text)`: \(name) takes \(expected)")
+    }
+
+    /// Fields whose value differs from `other`, as `name: old → new`.
+    public func changes(from other: SWDOptionBytes) -> [String] {
+        fields.filter { other.raw($0) != raw($0) }.map { "\($0.name): \(other.text($0)) → \(text($0))" }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// The STM32F4 flash controller (spec 3.2) of a 1 MiB F407: sectors 4 × 16 KiB, 64 KiB,
+/// 7 × 128 KiB; SER/SNB, MER, PSIZE checked against the store width (PGPERR); programming only
+/// clears bits, as NOR does; OPTCR with RDP and nWRP, loaded when OPTSTRT completes.
+public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
+    public let registerBase: UInt32 = 0x4002_3C00
+    public let flashBase: UInt32 = 0x0800_0000
+    public let flashSize: Int
+    static let factoryOPTCR: UInt32 = 0x0FFF_AAED
+
+    public private(set) var array: [UInt8]
+    var sr: UInt32 = 0
+    var cr: UInt32 = 0x8000_0000
+    var optcr: UInt32 = factoryOPTCR | 1
+    var stored: UInt32 = factoryOPTCR
+    private var keyStep = 0
+    private var optKeyStep = 0
+    private var lockedUntilReset = false
+    public private(set) var busySeconds = 0.0
+
+    public init(flashSize: Int = 1 << 20) {
+        self.flashSize = flashSize
+        array = [UInt8](repeating: 0xFF, count: flashSize)
+    }
+
+    public func setOPTCR(_ value: UInt32) {
+        stored = value & ~3
+        optcr = stored | 1
+    }
+
+    static func sectorRange(_ number: Int) -> Range<Int> {
+        let start = number < 4 ? number * 0x4000 : number == 4 ? 0x10000 : 0x20000 * (number - 4)
+        let size = number < 4 ? 0x4000 : number == 4 ? 0x10000 : 0x20000
+        return start..<start + size
+    }
+
+    func sector(of offset: Int) -> Int {
+        offset < 0x10000 ? offset / 0x4000 : offset < 0x20000 ? 4 : 4 + offset / 0x20000
+    }
+
+    var sectorCount: Int { sector(of: flashSize - 1) + 1 }
+    var readProtected: Bool { (stored >> 8) & 0xFF != 0xAA }
+    func isWriteProtected(_ sector: Int) -> Bool { stored & (1 << UInt32(16 + sector)) == 0 }
+
+    public func readRegister(_ offset: UInt32) -> UInt32 {
+        switch offset {
+        case 0x0C: return sr
+        case 0x10: return cr
+        case 0x14: return optcr
+        default: return 0
+        }
+    }
+
+    public func writeRegister(_ offset: UInt32, _ value: UInt32) -> SWDAccess {
+        switch offset {
+        case 0x04:
+            guard !lockedUntilReset, cr & (1 << 31) != 0 else {
+                lockedUntilReset = true
+                return .fault
+            }
+            if keyStep == 0, value == 0x4567_0123 {
+                keyStep = 1
+            } else if keyStep == 1, value == 0xCDEF_89AB {
+                keyStep = 0
+                cr &= ~(1 << 31)
+            } else {
+                lockedUntilReset = true
+                return .fault
+            }
+        case 0x08:
+            if optKeyStep == 0, value == 0x0819_2A3B {
+                optKeyStep = 1
+            } else if optKeyStep == 1, value == 0x4C5D_6E7F {
+                optKeyStep = 0
+                optcr &= ~1
+            } else {
+                optKeyStep = 0
+                return .fault
+            }
+        case 0x0C: sr &= ~(value & 0xF3)
+        case 0x10:
+            guard cr & (1 << 31) == 0 else { return .ok }
+            cr = value & ~(1 << 16)
+            if value & (1 << 16) != 0 { start(value) }
+        case 0x14:
+            guard optcr & 1 == 0 else { return .ok }
+            optcr = value & ~2
+            if value & 2 != 0 {
+                if readProtected, (value >> 8) & 0xFF == 0xAA {
+                    array = [UInt8](repeating: 0xFF, count: flashSize)
+                }
+                stored = value & ~3
+                busySeconds += 0.03
+            }
+        default: break
+        }
+        return .ok
+    }
+
+    private func start(_ value: UInt32) {
+        if value & 2 != 0 {
+            let number = Int((value >> 3) & 0xF)
+            guard number < sectorCount else {
+                sr |= 1 << 7
+                return
+            }
+            guard !isWriteProtected(number) else {
+                sr |= 1 << 4
+                return
+            }
+            let range = Self.sectorRange(number)
+            array.replaceSubrange(range, with: repeatElement(0xFF, count: range.count))
+            busySeconds += range.count <= 0x4000 ? 0.4 : range.count <= 0x10000 ? 1.1 : 2
+        } else if value & 4 != 0 {
+            guard (0..<sectorCount).allSatisfy({ !isWriteProtected($0) }) else {
+                sr |= 1 << 4
+                return
+            }
+            array = [UInt8](repeating: 0xFF, count: flashSize)
+            busySeconds += 16
+        } else {
+            sr |= 1 << 7
+        }
+    }
+
+    public func readFlash(_ address: UInt32) -> UInt32? {
+        guard !readProtected else { return nil }
+        let p = Int(address & ~3 - flashBase)
+        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+    }
+
+    public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
+        guard !readProtected else { return .fault }
+        guard cr & 1 != 0, cr & (1 << 31) == 0, cr & 6 == 0 else {
+            sr |= 1 << 7
+            return .ok
+        }
+        let psizeBytes = 1 << Int((cr >> 8) & 3)
+        guard psizeBytes == width else {
+            sr |= 1 << 6
+            return .ok
+        }
+        let p = Int(address - flashBase)
+        guard !isWriteProtected(sector(of: p)) else {
+            sr |= 1 << 4
+            return .ok
+        }
+        for i in 0..<width where p + i < flashSize {
+            array[p + i] &= UInt8(truncatingIfNeeded: value >> (8 * i))
+        }
+        busySeconds += 0.000016
+        return .ok
+    }
+
+    public func readSystem(_ address: UInt32) -> UInt32? {
+        address == 0x1FFF_7A20 ? UInt32(flashSize >> 10) << 16 | 0xFFFF : nil
+    }
+
+    public func reset() {
+        cr = 0x8000_0000
+        optcr = stored | 1
+        keyStep = 0
+        optKeyStep = 0
+        lockedUntilReset = false
+    }
+
+    public var state: Data {
+        var data = Data("BWF4".utf8) + Data(array)
+        withUnsafeBytes(of: stored.littleEndian) { data += $0 }
+        return data
+    }
+
+    public func restore(_ state: Data) -> Bool {
+        let bytes = [UInt8](state)
+        guard bytes.count == 8 + flashSize, Array(bytes.prefix(4)) == Array("BWF4".utf8) else { return false }
+        array = Array(bytes[4..<(4 + flashSize)])
+        setOPTCR((0..<4).reduce(0) { $0 | UInt32(bytes[4 + flashSize + $1]) << (8 * $1) })
+        return true
+    }
+}

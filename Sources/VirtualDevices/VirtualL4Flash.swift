@@ -1,0 +1,305 @@
+import Foundation
+
+/// The STM32L4 flash controller with the semantics of spec 3.1 and 5.3: two-step keys with
+/// lock-until-reset on a bad sequence, PG/PER/MER1/MER2 with PNB and BKER, double-word
+/// programming (first word latched, the second programs), SR errors write-1-to-clear, option
+/// registers whose writes become pending option bytes on OPTSTRT and current ones on
+/// OBL_LAUNCH, RDP levels, and the bank geometry from the loaded DUALBANK/BFB2.
+public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
+    public let registerBase: UInt32 = 0x4002_2000
+    public let flashBase: UInt32 = 0x0800_0000
+    public let flashSize: Int
+    static let pageSize = 2048
+    static let optionOffsets: [UInt32] = [0x20, 0x24, 0x28, 0x2C, 0x30, 0x44, 0x48, 0x4C, 0x50]
+    static let factoryOptions: [UInt32: UInt32] = [
+        0x20: 0xFFEF_F8AA, 0x24: 0xFFFF_FFFF, 0x28: 0xFFFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
+        0x44: 0xFFFF_FFFF, 0x48: 0xFFFF_0000, 0x4C: 0xFF00_FFFF, 0x50: 0xFF00_FFFF,
+    ]
+
+    /// Physical order: bank 1 then bank 2.
+    public private(set) var array: [UInt8]
+    var sr: UInt32 = 0
+    var cr: UInt32 = 0xC000_0000
+    private var keyStep = 0
+    private var optKeyStep = 0
+    private var lockedUntilReset = false
+    private var latched: (address: UInt32, value: UInt32)?
+    /// What reads of the option registers show (written by the debugger, reloaded by OBL).
+    var registers: [UInt32: UInt32]
+    /// Option bytes in flash (OPTSTRT writes them).
+    var stored: [UInt32: UInt32]
+    /// What the hardware runs with (loaded at the last OBL or power-on).
+    var loaded: [UInt32: UInt32]
+    /// The target resets on OBL_LAUNCH; SRAM2 clears on RDP regression.
+    public weak var target: VirtualSWDTarget?
+    public private(set) var busySeconds = 0.0
+
+    public init(flashSize: Int) {
+        self.flashSize = flashSize
+        array = [UInt8](repeating: 0xFF, count: flashSize)
+        registers = Self.factoryOptions
+        stored = Self.factoryOptions
+        loaded = Self.factoryOptions
+    }
+
+    /// Fault injection and setup: the option bytes both stored and loaded.
+    public func setOption(_ offset: UInt32, _ value: UInt32) {
+        registers[offset] = value
+        stored[offset] = value
+        loaded[offset] = value
+    }
+
+    /// Only the register view changes: a value written without OPTSTRT/OBL (bank-mismatch).
+    public func setRegisterOnly(_ offset: UInt32, _ value: UInt32) { registers[offset] = value }
+
+    public func setStaleFlags(_ flags: UInt32) { sr |= flags }
+
+    public func fill(_ bytes: [UInt8]) { array = Array(bytes.prefix(flashSize)) + array.dropFirst(bytes.count) }
+
+    // MARK: geometry (loaded options)
+
+    var optr: UInt32 { loaded[0x20]! }
+    var rdp: UInt32 { optr & 0xFF }
+    var readProtected: Bool { rdp != 0xAA }
+    var dualBank: Bool { flashSize >= 1 << 20 || optr & (1 << 21) != 0 }
+    var pagesPerBank: Int { (dualBank ? flashSize / 2 : flashSize) / Self.pageSize }
+    var swapped: Bool { dualBank && optr & (1 << 20) != 0 }
+
+    func physical(_ address: UInt32) -> Int {
+        let offset = Int(address - flashBase)
+        guard swapped else { return offset }
+        let half = flashSize / 2
+        return offset < half ? offset + half : offset - half
+    }
+
+    /// (bank, page in bank) of a physical offset.
+    func page(ofPhysical offset: Int) -> (bank: Int, page: Int) {
+        let page = offset / Self.pageSize
+        return dualBank ? (page / pagesPerBank + 1, page % pagesPerBank) : (1, page)
+    }
+
+    public func isWriteProtected(bank: Int, page: Int) -> Bool {
+        let offsets: [UInt32] = bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50]
+        return offsets.contains { offset in
+            let value = loaded[offset]!
+            let start = Int(value & 0xFF)
+            let end = Int((value >> 16) & 0xFF)
+            return start <= end && page >= start && page <= end
+        }
+    }
+
+    func bankHasWRP(_ bank: Int) -> Bool {
+        (bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50] as [UInt32]).contains {
+            loaded[$0]! & 0xFF <= (loaded[$0]! >> 16) & 0xFF
+        }
+    }
+
+    // MARK: bus
+
+    public func readRegister(_ offset: UInt32) -> UInt32 {
+        switch offset {
+        case 0x00: return 0x0000_0600
+        case 0x10: return sr
+        case 0x14: return cr
+        default: return registers[offset] ?? 0
+        }
+    }
+
+    static let errorMask: UInt32 = 0xC3FA
+
+    public func writeRegister(_ offset: UInt32, _ value: UInt32) -> SWDAccess {
+        switch offset {
+        case 0x08: return key(value, step: &keyStep, locked: cr & (1 << 31) != 0, unlockBit: 1 << 31)
+        case 0x0C:
+            guard cr & (1 << 31) == 0 else { return .fault }
+            return key(value, step: &optKeyStep, locked: cr & (1 << 30) != 0, unlockBit: 1 << 30, option: true)
+        case 0x10:
+            sr &= ~(value & 0xFFFF)
+            return .ok
+        case 0x14: return control(value)
+        default:
+            if Self.optionOffsets.contains(offset), cr & (1 << 30) == 0 { registers[offset] = value }
+            return .ok
+        }
+    }
+
+    private func key(
+        _ value: UInt32, step: inout Int, locked: Bool, unlockBit: UInt32, option: Bool = false
+    ) -> SWDAccess {
+        let keys: (UInt32, UInt32) = option ? (0x0819_2A3B, 0x4C5D_6E7F) : (0x4567_0123, 0xCDEF_89AB)
+        // A wrong key, or keys while unlocked, lock the register until the next reset.
+        guard !lockedUntilReset, locked else {
+            lockedUntilReset = !option || lockedUntilReset
+            return .fault
+        }
+        if step == 0, value == keys.0 {
+            step = 1
+        } else if step == 1, value == keys.1 {
+            step = 0
+            cr &= ~unlockBit
+        } else {
+            step = 0
+            if !option { lockedUntilReset = true }
+            return .fault
+        }
+        return .ok
+    }
+
+    private func control(_ value: UInt32) -> SWDAccess {
+        guard cr & (1 << 31) == 0 else { return .ok }
+        let lockBits = (cr | value) & 0xC000_0000
+        if value & (1 << 27) != 0 {
+            loadOptions()
+            target?.systemReset()
+            return .resetDuringAccess
+        }
+        cr = value & ~UInt32(0x0003_0000) & 0x3FFF_FFFF | lockBits
+        if value & (1 << 17) != 0, cr & (1 << 30) == 0 { startOptions() }
+        if value & (1 << 16) != 0 { start(value) }
+        return .ok
+    }
+
+    private func start(_ value: UInt32) {
+        guard sr & Self.errorMask == 0, value & 1 == 0 else {
+            sr |= 1 << 7
+            return
+        }
+        if value & 2 != 0 {
+            let pnb = Int((value >> 3) & 0xFF)
+            let bank = dualBank && value & (1 << 11) != 0 ? 2 : 1
+            // Single bank: BKER means nothing and PNB counts every page.
+            guard pnb < pagesPerBank else {
+                sr |= 1 << 7
+                return
+            }
+            guard !isWriteProtected(bank: bank, page: pnb) else {
+                sr |= 1 << 4
+                return
+            }
+            let start = ((bank - 1) * pagesPerBank + pnb) * Self.pageSize
+            array.replaceSubrange(start..<start + Self.pageSize, with: repeatElement(0xFF, count: Self.pageSize))
+            busySeconds += 0.022
+            return
+        }
+        var banks: [Int] = []
+        if value & 4 != 0 { banks.append(1) }
+        if value & (1 << 15) != 0, dualBank { banks.append(2) }
+        guard !banks.isEmpty else {
+            sr |= 1 << 7
+            return
+        }
+        guard !banks.contains(where: bankHasWRP) else {
+            sr |= 1 << 4
+            return
+        }
+        let bankSize = dualBank ? flashSize / 2 : flashSize
+        for bank in banks {
+            let start = (bank - 1) * bankSize
+            array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
+            busySeconds += 0.0221
+        }
+    }
+
+    private func startOptions() {
+        let wasProtected = stored[0x20]! & 0xFF != 0xAA
+        let regression = wasProtected && registers[0x20]! & 0xFF == 0xAA
+        if regression {
+            array = [UInt8](repeating: 0xFF, count: flashSize)
+            target?.clearSRAM(base: 0x1000_0000)
+            busySeconds += 0.5
+        }
+        stored = registers
+        busySeconds += 0.025
+    }
+
+    private func loadOptions() {
+        loaded = stored
+        registers = stored
+    }
+
+    public func readFlash(_ address: UInt32) -> UInt32? {
+        guard !readProtected else { return nil }
+        let p = physical(address & ~3)
+        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+    }
+
+    public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
+        guard !readProtected else { return .fault }
+        guard width == 4 else {
+            sr |= 1 << 6
+            return .ok
+        }
+        guard cr & 1 != 0, cr & (1 << 31) == 0, cr & 0x8006 == 0, sr & Self.errorMask == 0 else {
+            sr |= 1 << 7
+            latched = nil
+            return .ok
+        }
+        let p = physical(address)
+        let place = page(ofPhysical: p)
+        guard !isWriteProtected(bank: place.bank, page: place.page) else {
+            sr |= 1 << 4
+            latched = nil
+            return .ok
+        }
+        guard let first = latched else {
+            if address % 8 == 0 {
+                latched = (address, value)
+            } else {
+                sr |= 1 << 5
+            }
+            return .ok
+        }
+        latched = nil
+        guard address == first.address + 4 else {
+            sr |= 1 << 5
+            return .ok
+        }
+        let start = physical(first.address)
+        let new =
+            (0..<4).map { UInt8(truncatingIfNeeded: first.value >> (8 * $0)) }
+            + (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        let erased = array[start..<start + 8].allSatisfy { $0 == 0xFF }
+        guard erased || new.allSatisfy({ $0 == 0 }) else {
+            sr |= 1 << 3
+            return .ok
+        }
+        array.replaceSubrange(start..<start + 8, with: new)
+        busySeconds += 0.0000817
+        return .ok
+    }
+
+    public func readSystem(_ address: UInt32) -> UInt32? {
+        switch address {
+        case 0x1FFF_75E0: return 0xFFFF_0000 | UInt32(flashSize >> 10)
+        case 0x4001_0000: return swapped ? 1 << 8 : 0
+        default: return nil
+        }
+    }
+
+    public func reset() {
+        cr = 0xC000_0000
+        keyStep = 0
+        optKeyStep = 0
+        lockedUntilReset = false
+        latched = nil
+    }
+
+    public var state: Data {
+        var data = Data("BWL4".utf8)
+        data += Data(array)
+        for offset in Self.optionOffsets { withUnsafeBytes(of: stored[offset]!.littleEndian) { data += $0 } }
+        return data
+    }
+
+    public func restore(_ state: Data) -> Bool {
+        let bytes = [UInt8](state)
+        guard bytes.count == 4 + flashSize + 4 * Self.optionOffsets.count, Array(bytes.prefix(4)) == Array("BWL4".utf8)
+        else { return false }
+        array = Array(bytes[4..<(4 + flashSize)])
+        for (i, offset) in Self.optionOffsets.enumerated() {
+            let at = 4 + flashSize + 4 * i
+            setOption(offset, (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) })
+        }
+        return true
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import USB
+
+/// An ST-LINK's firmware as the host sees it over USB, byte for byte (spec 1.2–1.7, 5.3): 16-byte
+/// commands on the OUT endpoint, replies of the exact length on IN, no reply for EXIT, DFU EXIT
+/// and WRITEMEM; UNKNOWN_CMD for commands newer than the configured firmware; CMD_ERROR for
+/// debug commands outside debug mode; BAD_AP before INIT_AP on J28+; the 6144/64/512-byte
+/// limits; GETLASTRWSTATUS2 with the fault address. Memory goes to a `VirtualSWDTarget`.
+public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
+    public struct Identity: Sendable {
+        public var productID: UInt16
+        public var hardware: Int
+        public var jtag: Int
+        public var low: Int
+        public var serial: String
+
+        public static let v2 = Identity(productID: 0x3748, hardware: 2, jtag: 37, low: 7, serial: "BOOTWIRESWD2")
+        public static let v21 = Identity(
+            productID: 0x374B, hardware: 2, jtag: 37, low: 26, serial: "066DFF535155878281123456")
+        public static let v3 = Identity(
+            productID: 0x374E, hardware: 3, jtag: 7, low: 3, serial: "003A00123456789ABCDEF012")
+        var isV3: Bool { hardware >= 3 }
+        var outEndpoint: UInt8 { productID == 0x3748 ? 0x02 : 0x01 }
+    }
+
+    public let identity: Identity
+    public let target: VirtualSWDTarget
+    /// SWD_AP_WAIT answers left; they come only above `stormClearKHz` (a marginal line).
+    public var waitStorm = 0
+    public var stormClearKHz = 480
+    /// Where `state=PATH` keeps flash and option bytes between processes.
+    public var statePath: String?
+
+    private let lock = NSLock()
+    private var mode: UInt8
+    private var reply: [UInt8]?
+    private var pendingWrite: (sub: UInt8, address: UInt32, length: Int, data: [UInt8])?
+    private var openedAPs: Set<UInt8> = []
+    private var lastStatus: UInt8 = 0x80
+    private var lastFault: UInt32 = 0
+    public private(set) var clockKHz = 1800
+    static let v3Clocks: [UInt32] = [24000, 8000, 3300, 1000, 200, 50, 5]
+
+    public init(identity: Identity = .v21, target: VirtualSWDTarget) {
+        self.identity = identity
+        self.target = target
+        mode = identity.productID == 0x3748 ? 0 : 1
+    }
+
+    public var deviceDescriptor: USBDeviceDescriptor {
+        USBDeviceDescriptor(
+            usbVersion: identity.isV3 ? 0x0210 : 0x0200, vendorID: 0x0483, productID: identity.productID,
+            deviceVersion: identity.isV3 ? 0x0100 : 0x0100)
+    }
+
+    public var configuration: USBConfiguration {
+        let size: UInt16 = identity.isV3 ? 512 : 64
+        return USBConfiguration(interfaces: [
+            USBInterface(
+                number: 0, alternate: 0, interfaceClass: 0xFF, subclass: 0xFF, protocolCode: 0xFF, nameIndex: 4,
+                endpoints: [
+                    USBEndpoint(address: identity.outEndpoint, maxPacketSize: size),
+                    USBEndpoint(address: 0x81, maxPacketSize: size),
+                    USBEndpoint(address: identity.productID == 0x3748 ? 0x83 : 0x82, maxPacketSize: size),
+                ])
+        ])
+    }
+
+    public func string(_ index: UInt8) -> String? {
+        switch index {
+        case 1: "STMicroelectronics"
+        case 2: identity.isV3 ? "STLINK-V3" : "STM32 STLink"
+        case 3: identity.serial
+        case 4: "ST-Link Debug"
+        default: nil
+        }
+    }
+
+    public func control(_ setup: USBSetup, data: [UInt8]) throws -> [UInt8] { throw USBError.stall }
+
+    public func attached(to cable: VirtualUSBCable) {}
+
+    public func bulkWrite(endpoint: UInt8, _ data: [UInt8]) throws {
+        guard endpoint == identity.outEndpoint else { throw USBError.stall }
+        try lock.withLock {
+            if var pending = pendingWrite {
+                pending.data += data
+                if pending.data.count >= pending.length {
+                    pendingWrite = nil
+                    finishWrite(pending.sub, pending.address, Array(pending.data.prefix(pending.length)))
+                } else {
+                    pendingWrite = pending
+                }
+                return
+            }
+            guard data.count == 16 else { throw USBError.stall }
+            reply = nil
+            command(data)
+        }
+    }
+
+    public func bulkRead(endpoint: UInt8, length: Int, timeout: Duration) throws -> [UInt8] {
+        guard endpoint == 0x81 else { throw USBError.stall }
+        return try lock.withLock {
+            guard let answer = reply else { throw USBError.timeout }
+            let part = Array(answer.prefix(length))
+            reply = answer.count > length ? Array(answer.dropFirst(length)) : nil
+            return part
+        }
+    }
+
+    // MARK: commands
+
+    private func le32(_ b: [UInt8], _ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[i + $1]) << (8 * $1) } }
+    private func bytes32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+
+    private func since(v2: Int, v3: Int) -> Bool { identity.isV3 ? identity.jtag >= v3 : identity.jtag >= v2 }
+
+    private func command(_ c: [UInt8]) {
+        switch c[0] {
+        case 0xF1:
+            let word = identity.isV3 ? 3 << 12 : identity.hardware << 12 | identity.jtag << 6 | identity.low
+            reply =
+                [UInt8(word >> 8), UInt8(word & 0xFF), 0x83, 0x04] + [
+                    UInt8(identity.productID & 0xFF), UInt8(identity.productID >> 8),
+                ]
+        case 0xFB where identity.isV3:
+            reply =
+                [UInt8(identity.hardware), 0, UInt8(identity.jtag), UInt8(identity.low), 0, 0, 0, 0, 0x83, 0x04]
+                + [UInt8(identity.productID & 0xFF), UInt8(identity.productID >> 8)]
+        case 0xF5: reply = [mode, 0]
+        case 0xF3 where c[1] == 0x07: mode = 1
+        case 0xF4 where c[1] == 0x01: mode = 1
+        case 0xF7 where since(v2: 13, v3: 0):
+            // 3.3 V with the typical factor: 2 × reading × 1.2 / factor.
+            reply = bytes32(1489) + bytes32(2047)
+        case 0xF2: debug(c)
+        default: break
+        }
+    }
+
+    /// The reply length each debug sub-command has, for UNKNOWN_CMD and CMD_ERROR answers.
+    private static let replyLengths: [UInt8: Int] = [
+        0x30: 2, 0x31: 12, 0x32: 2, 0x33: 8, 0x34: 2, 0x35: 2, 0x36: 8, 0x3B: 2, 0x3C: 2, 0x3E: 12, 0x43: 2,
+        0x4B: 2, 0x4C: 2, 0x61: 8, 0x62: 52,
+    ]
+
+    private func status(_ code: UInt8, _ sub: UInt8) {
+        reply = [code] + [UInt8](repeating: 0, count: (Self.replyLengths[sub] ?? 2) - 1)
+    }
+
+    private func available(_ sub: UInt8) -> Bool {
+        switch sub {
+        case 0x3E: since(v2: 15, v3: 0)
+        case 0x43: !identity.isV3 && identity.jtag >= 22
+        case 0x4B, 0x4C: since(v2: 28, v3: 2)
+        case 0x61, 0x62: identity.isV3
+        default: true
+        }
+    }
+
+    /// Debug accesses to the target: the target's state and the line decide.
+    private func access() -> UInt8? {
+        if mode != 2 { return 0x08 }
+        if since(v2: 28, v3: 2), !openedAPs.contains(0) { return 0x1D }
+        if target.swdDead { return 0x16 }
+        if waitStorm > 0, clockKHz > stormClearKHz {
+            waitStorm -= 1
+            return 0x10
+        }
+        return nil
+    }
+
+    private func debug(_ c: [UInt8]) {
+        let sub = c[1]
+        guard Self.replyLengths[sub] != nil || [0x07, 0x08, 0x0C, 0x0D, 0x21].contains(sub), available(sub) else {
+            status(0x42, sub)
+            return
+        }
+        switch sub {
+        case 0x30:
+            mode = 2
+            openedAPs = []
+            status(0x80, sub)
+        case 0x21:
+            mode = 1
+            saveState()
+        case 0x3C:
+            target.setNRST(low: c[2] == 0)
+            if c[2] == 2 { target.setNRST(low: false) }
+            status(0x80, sub)
+        case 0x43:
+            let divisor = Int(c[2]) | Int(c[3]) << 8
+            let table = [0: 4000, 1: 1800, 2: 1200, 3: 950, 5: 650, 7: 480, 9: 400, 10: 360, 15: 240, 25: 150, 31: 125]
+                .merging([40: 100, 79: 50, 158: 25, 265: 15, 798: 5]) { a, _ in a }
+            guard let kHz = table[divisor] else {
+                status(0x41, sub)
+                return
+            }
+            clockKHz = kHz
+            status(0x80, sub)
+        case 0x62:
+            var answer = [UInt8](repeating: 0, count: 52)
+            answer[0] = 0x80
+            answer.replaceSubrange(4..<8, with: bytes32(UInt32(clockKHz)))
+            answer[8] = UInt8(Self.v3Clocks.count)
+            for (i, k) in Self.v3Clocks.enumerated() {
+                answer.replaceSubrange(12 + 4 * i..<16 + 4 * i, with: bytes32(k))
+            }
+            reply = answer
+        case 0x61:
+            let kHz = le32(c, 4)
+            guard Self.v3Clocks.contains(kHz) else {
+                status(0x41, sub)
+                return
+            }
+            clockKHz = Int(kHz)
+            reply = [0x80, 0, 0, 0] + bytes32(kHz)
+        default:
+            guard mode == 2 else {
+                if [0x07, 0x0C].contains(sub) {
+                    reply = [UInt8](repeating: 0, count: max(Int(c[6]) | Int(c[7]) << 8, 2))
+                }
+                if [0x07, 0x08, 0x0C, 0x0D].contains(sub) { lastStatus = 0x08 } else { status(0x08, sub) }
+                if [0x08, 0x0D].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, []) }
+                return
+            }
+            debugMode(c)
+        }
+    }
+
+    private func debugMode(_ c: [UInt8]) {
+        let sub = c[1]
+        switch sub {
+        case 0x31:
+            guard !target.swdDead else { return status(0x09, sub) }
+            reply = [0x80, 0, 0, 0] + bytes32(target.dpidr) + [0, 0, 0, 0]
+        case 0x4B:
+            openedAPs.insert(c[2])
+            status(0x80, sub)
+        case 0x4C:
+            openedAPs.remove(c[2])
+            status(0x80, sub)
+        case 0x32:
+            target.systemReset()
+            status(0x80, sub)
+        case 0x33:
+            reply = [0x80, 0, 0, 0, 0, 0, 0, 0]
+        case 0x34:
+            status(0x80, sub)
+        case 0x36:
+            if let code = access() { return status(code, sub) }
+            guard let value = target.read32(le32(c, 2)) else { return status(0x11, sub) }
+            reply = [0x80, 0, 0, 0] + bytes32(value)
+        case 0x35:
+            if let code = access() { return status(code, sub) }
+            switch target.write32(le32(c, 2), le32(c, 6)) {
+            case .ok: status(0x80, sub)
+            case .fault: status(0x11, sub)
+            case .resetDuringAccess: status(0x16, sub)
+            }
+        case 0x3E:
+            reply = [lastStatus, 0, 0, 0] + bytes32(lastFault) + [0, 0, 0, 0]
+        case 0x3B:
+            reply = [lastStatus, 0]
+        case 0x07, 0x0C:
+            let address = le32(c, 2)
+            let length = Int(c[6]) | Int(c[7]) << 8
+            var data = [UInt8](repeating: 0, count: length == 1 ? 2 : length)
+            lastStatus = 0x80
+            // UNCONFIRMED what firmware answers past its buffer; CMD_ERROR after the data phase.
+            if length > (sub == 0x07 ? 6144 : identity.isV3 && identity.jtag >= 6 ? 512 : 64) {
+                lastStatus = 0x08
+            } else if sub == 0x07, address % 4 != 0 || length % 4 != 0 {
+                lastStatus = 0x0A
+            } else if let code = access() {
+                lastStatus = code
+            } else {
+                for i in 0..<length {
+                    let at = address &+ UInt32(i)
+                    guard let byte = target.read8(at) else {
+                        lastStatus = 0x11
+                        lastFault = at
+                        break
+                    }
+                    data[i] = byte
+                }
+            }
+            reply = data
+        case 0x08, 0x0D:
+            pendingWrite = (sub, le32(c, 2), Int(c[6]) | Int(c[7]) << 8, [])
+        default:
+            status(0x42, sub)
+        }
+    }
+
+    private func finishWrite(_ sub: UInt8, _ address: UInt32, _ data: [UInt8]) {
+        guard mode == 2 else { return }
+        lastStatus = 0x80
+        if data.count > (sub == 0x08 ? 6144 : identity.isV3 && identity.jtag >= 6 ? 512 : 64) {
+            lastStatus = 0x08
+            return
+        }
+        if sub == 0x08, address % 4 != 0 || data.count % 4 != 0 {
+            lastStatus = 0x0A
+            return
+        }
+        if let code = access() {
+            lastStatus = code
+            return
+        }
+        let step = sub == 0x08 ? 4 : 1
+        for i in stride(from: 0, to: data.count, by: step) {
+            let at = address &+ UInt32(i)
+            let result =
+                step == 4
+                ? target.write32(at, le32(data, i)) : target.write8(at, data[i])
+            if result != .ok {
+                lastStatus = result == .fault ? 0x11 : 0x16
+                lastFault = at
+                return
+            }
+        }
+    }
+
+    /// Writes flash and option bytes to `state=PATH` (at EXIT: the end of every session).
+    public func saveState() {
+        guard let statePath else { return }
+        try? target.flash.state.write(to: URL(fileURLWithPath: statePath))
+    }
+
+    public func loadState() -> Bool {
+        guard let statePath, let data = FileManager.default.contents(atPath: statePath) else { return false }
+        return target.flash.restore(data)
+    }
+}
