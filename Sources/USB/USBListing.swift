@@ -27,16 +27,15 @@ public enum USBListing {
             ?? false
     }
 
-    public static func stlinkName(_ record: USBDeviceRecord) -> String? {
-        guard record.vendorID == UdevRules.stmicro, record.productID != 0xDF11 else { return nil }
-        return UdevRules.stEntries.first { $0.productID == record.productID }?.name
-    }
+    /// What the probe table (STLink module) says of an ST product ID: its name, and whether it
+    /// is a firmware-update loader rather than a debug interface.
+    public typealias ProbeTable = @Sendable (UInt16) -> (name: String, loader: Bool)?
 
-    public static func list(_ bus: any USBBus) -> [USBListedDevice] {
+    public static func list(_ bus: any USBBus, probes: ProbeTable) -> [USBListedDevice] {
         let records = (try? bus.devices()) ?? []
         return records.compactMap { record in
             if isDFU(record) { return dfu(record, bus: bus) }
-            guard let name = stlinkName(record) else { return nil }
+            guard record.vendorID == UdevRules.stmicro, let name = probes(record.productID)?.name else { return nil }
             return USBListedDevice(
                 kind: .stlink, ids: record.ids, name: name, serial: record.serial, node: record.nodePath,
                 location: record.portPath, alternates: [], problem: nil)
@@ -66,12 +65,14 @@ public enum USBListing {
 
     /// One sentence on why no ST-LINK is listed: no USB in this kernel, nothing from ST on the
     /// bus, or a probe stuck in its firmware-update mode.
-    public static func whyNoProbe(records: [USBDeviceRecord], sysfs: String = LibUSBBus.sysfs) -> String {
+    public static func whyNoProbe(
+        records: [USBDeviceRecord], probes: ProbeTable, sysfs: String = LibUSBBus.sysfs
+    ) -> String {
         if !FileManager.default.fileExists(atPath: sysfs) {
             return "No ST-LINK found: this kernel has no USB support (\(sysfs) is missing), so no USB device "
                 + "can be seen here (containers and some VMs); try `--port virtual:stlink-l476`."
         }
-        if records.contains(where: { $0.vendorID == UdevRules.stmicro && [0x374D, 0x3755].contains($0.productID) }) {
+        if records.contains(where: { $0.vendorID == UdevRules.stmicro && probes($0.productID)?.loader == true }) {
             return "No ST-LINK in debug mode: a probe is in its firmware-update (loader) mode; unplug and replug it."
         }
         return "No ST-LINK found: no device with vendor 0483 and an ST-LINK product ID is on the bus. Check the "

@@ -13,29 +13,30 @@ public enum UdevRules {
         public var name: String
         /// Serial bridges are reached through their tty; the others through /dev/bus/usb.
         public var serialBridge: Bool
+
+        public init(vendorID: UInt16, productID: UInt16, name: String, serialBridge: Bool) {
+            self.vendorID = vendorID
+            self.productID = productID
+            self.name = name
+            self.serialBridge = serialBridge
+        }
     }
 
     public static let stmicro: UInt16 = 0x0483
 
-    /// ST's ROM DFU bootloader and every ST-LINK product ID.
-    public static let stEntries: [Entry] =
-        [Entry(vendorID: stmicro, productID: 0xDF11, name: "STM32 ROM bootloader (DFU)", serialBridge: false)]
-        + [
-            (0x3744, "ST-LINK/V1"), (0x3748, "ST-LINK/V2"), (0x374B, "ST-LINK/V2-1"), (0x374A, "ST-LINK/V2-1"),
-            (0x3752, "ST-LINK/V2-1"), (0x374D, "STLINK-V3 loader"), (0x374E, "STLINK-V3"), (0x374F, "STLINK-V3"),
-            (0x3753, "STLINK-V3"), (0x3754, "STLINK-V3"), (0x3755, "STLINK-V3PWR loader"), (0x3757, "STLINK-V3PWR"),
-        ].map { Entry(vendorID: stmicro, productID: $0.0, name: $0.1, serialBridge: false) }
+    /// ST's ROM DFU bootloader; the ST-LINK entries come from the probe table (STLink module).
+    public static let stDFU = Entry(vendorID: stmicro, productID: 0xDF11, name: "STM32 ROM bootloader (DFU)", serialBridge: false)
 
+    /// The serial bridges of the port discovery table. ST's own (ST-LINK VCPs) are covered by the
+    /// probe's USB rule.
     public static var bridgeEntries: [Entry] {
         BridgeChip.known.compactMap { chip in
             guard let vendor = UInt16(chip.vendorID, radix: 16), let product = UInt16(chip.productID, radix: 16),
-                !stEntries.contains(where: { $0.vendorID == vendor && $0.productID == product })
+                vendor != stmicro
             else { return nil }
             return Entry(vendorID: vendor, productID: product, name: chip.name, serialBridge: true)
         }
     }
-
-    public static var entries: [Entry] { stEntries + bridgeEntries }
 
     public static func rule(for entry: Entry) -> String {
         let subsystem = entry.serialBridge ? "tty" : "usb"
@@ -44,15 +45,13 @@ public enum UdevRules {
             + "ATTRS{idProduct}==\"\(USBIDs.hex4(entry.productID))\", MODE=\"0660\", GROUP=\"\(group)\", TAG+=\"uaccess\""
     }
 
-    /// The rule for one device, also for IDs not in the table.
+    /// The rule for a device opened through /dev/bus/usb.
     public static func rule(vendorID: UInt16, productID: UInt16) -> String {
-        rule(
-            for: entries.first { $0.vendorID == vendorID && $0.productID == productID }
-                ?? Entry(vendorID: vendorID, productID: productID, name: "", serialBridge: false))
+        rule(for: Entry(vendorID: vendorID, productID: productID, name: "", serialBridge: false))
     }
 
-    /// The whole rules file.
-    public static var text: String {
+    /// The whole rules file for `entries`.
+    public static func text(_ entries: [Entry]) -> String {
         var lines = [
             "# Bootwire: let users in plugdev/dialout (and the logged-in user) open STM32 DFU, ST-LINK",
             "# and USB-serial bridges. Install: sudo bootwire udev-rules --install",

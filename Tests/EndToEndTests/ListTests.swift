@@ -55,6 +55,15 @@ import Testing
         #expect(text.stdout.contains("alt 0: Internal Flash at 0x8000000, 1024 KiB (256×4 KiB)"))
     }
 
+    @Test func stlinkProbesAreListedByName() throws {
+        let run = try Bootwire.run(["list", "--json", "--virtual", "virtual:stlink-l476"])
+        let listing = try #require(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let usb = try #require(listing["usb"] as? [[String: Any]])
+        let probe = try #require(usb.first { $0["kind"] as? String == "stlink" })
+        #expect((probe["name"] as? String)?.hasPrefix("ST-LINK/V2-1") == true)
+        #expect((listing["notes"] as? [String])?.contains { $0.hasPrefix("No ST-LINK") } == false)
+    }
+
     @Test func doctorWalksAUSBConnectionToThePermissionProblem() throws {
         let run = try Bootwire.run(["doctor", "--port", "virtual:dfu-l476,permission", "--json"])
         #expect(run.status == 4)

@@ -134,15 +134,18 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
 
 @Suite struct UdevRulesTests {
     @Test func everySTDeviceAndBridgeHasARule() {
-        let text = UdevRules.text
-        for pid in ["df11", "3748", "374b", "374e", "3757"] {
+        let entries =
+            [UdevRules.stDFU, UdevRules.Entry(vendorID: 0x0483, productID: 0x3748, name: "probe", serialBridge: false)]
+            + UdevRules.bridgeEntries
+        let text = UdevRules.text(entries)
+        for pid in ["df11", "3748"] {
             #expect(text.contains("SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"\(pid)\""))
         }
         #expect(text.contains("SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"10c4\", ATTRS{idProduct}==\"ea60\""))
         // The ST-LINK VCP entries are USB rules (the probe), not tty ones.
         #expect(!text.contains("SUBSYSTEM==\"tty\", ATTRS{idVendor}==\"0483\", ATTRS{idProduct}==\"374b\""))
         let rules = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(rules.count == UdevRules.entries.count)
+        #expect(rules.count == entries.count)
         #expect(rules.allSatisfy { $0.hasSuffix("TAG+=\"uaccess\"") })
     }
 }
@@ -181,7 +184,7 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
     @Test func dfuDevicesAreListedWithTheirAlternates() {
         let bus = VirtualUSBBus()
         bus.attach(EchoDevice())
-        let listed = USBListing.list(bus)
+        let listed = USBListing.list(bus, probes: { _ in nil })
         #expect(listed.count == 1)
         #expect(listed.first?.kind == .dfu)
         #expect(
@@ -195,12 +198,12 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
         faults.permissionDenied = true
         let bus = VirtualUSBBus(faults: faults)
         bus.attach(EchoDevice())
-        let listed = USBListing.list(bus)
+        let listed = USBListing.list(bus, probes: { _ in nil })
         #expect(listed.first?.alternates.isEmpty == true)
         #expect(listed.first?.problem?.contains("udev-rules --install") == true)
     }
 
     @Test func noProbeExplainsAMissingUSBSubsystem() {
-        #expect(USBListing.whyNoProbe(records: [], sysfs: "/nonexistent/sys/bus/usb").contains("no USB support"))
+        #expect(USBListing.whyNoProbe(records: [], probes: { _ in nil }, sysfs: "/nonexistent/sys/bus/usb").contains("no USB support"))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import STLink
 import USB
 import VirtualDevices
 
@@ -28,7 +29,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let (bus, match): (any USBBus, USBDeviceMatch) =
                 VirtualUSBPort.isVirtualUSB(port)
                 ? try VirtualUSBPort.start(port)
-                : (LibUSBBus(), port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try ConnectionOptions.probeMatch(port))
+                : (LibUSBBus(), port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try STLinkProbeKind.match(port: port))
             try report(USBDoctor.run(bus: bus, match: match))
         }
         let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil

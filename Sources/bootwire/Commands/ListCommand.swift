@@ -32,16 +32,16 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let ports = PortDiscovery.list()
-        var usb = USBListing.list(LibUSBBus())
+        var usb = USBListing.list(LibUSBBus(), probes: ConnectionOptions.probes)
         let records = SysfsUSB.devices()
         for spec in virtualDevices {
             guard VirtualUSBPort.isVirtualUSB(spec) else {
                 throw BootwireError(.usage, "--virtual takes virtual:dfu-… or virtual:stlink-…")
             }
-            usb += USBListing.list(try VirtualUSBPort.start(spec).0)
+            usb += USBListing.list(try VirtualUSBPort.start(spec).0, probes: ConnectionOptions.probes)
         }
         var notes: [String] = []
-        if !usb.contains(where: { $0.kind == .stlink }) { notes.append(USBListing.whyNoProbe(records: records)) }
+        if !usb.contains(where: { $0.kind == .stlink }) { notes.append(USBListing.whyNoProbe(records: records, probes: ConnectionOptions.probes)) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STLink
 import USB
 import VirtualDevices
 
@@ -43,13 +44,17 @@ extension ConnectionOptions {
         return (bus, wanted)
     }
 
-    /// `stlink` or `stlink:SERIAL`: any ST-LINK in debug-capable mode.
-    static func probeMatch(_ port: String) throws -> USBDeviceMatch {
-        let serial = port.hasPrefix("stlink:") ? String(port.dropFirst("stlink:".count)) : nil
-        let loaders: Set<UInt16> = [0xDF11, 0x374D, 0x3755]
-        return USBDeviceMatch(
-            vendorID: UdevRules.stmicro,
-            productIDs: Set(UdevRules.stEntries.map(\.productID)).subtracting(loaders), serial: serial, name: port)
+    /// ST's USB devices Bootwire knows: the probe table of the STLink module.
+    static let probes: USBListing.ProbeTable = { pid in
+        STLinkProbeKind.kind(productID: pid).map { ($0.name, $0.isLoader) }
+    }
+
+    /// The udev rules file: ST's DFU bootloader, every ST-LINK, the serial bridges.
+    static var udevEntries: [UdevRules.Entry] {
+        [UdevRules.stDFU]
+            + STLinkProbeKind.all.map {
+                UdevRules.Entry(vendorID: UdevRules.stmicro, productID: $0.productID, name: $0.name, serialBridge: false)
+            } + UdevRules.bridgeEntries
     }
 
     /// Runs `body` on a worker thread of its own (USB calls block), with the bus and the one

@@ -27,11 +27,11 @@ struct UdevRulesCommand: ParsableCommand {
     func run() throws {
         let renderer = output.makeRenderer()
         guard install else {
-            print(UdevRules.text, terminator: "")
+            print(UdevRules.text(ConnectionOptions.udevEntries), terminator: "")
             return
         }
         do {
-            guard FileManager.default.createFile(atPath: path, contents: Data(UdevRules.text.utf8)) else {
+            guard FileManager.default.createFile(atPath: path, contents: Data(UdevRules.text(ConnectionOptions.udevEntries).utf8)) else {
                 throw BootwireError(
                     .portPermission, "cannot write \(path)",
                     hint: "run it as root: sudo bootwire udev-rules --install (or save the printed rules yourself)",
