@@ -84,7 +84,14 @@ enum SWDCommands {
                         ])
                 }
             }
-            if go != nil {
+            if let go {
+                // A reset starts the core at the vector table the boot configuration selects;
+                // running from another address would need the core's registers set, which this
+                // path does not do, so say so rather than pretend.
+                if try parseAddress(go, option: "--go") != 0x0800_0000 {
+                    session.events(
+                        .note(.info("--go \(go): the core restarts from its boot vector (BOOT0/nBOOT0 decide), not \(go)")))
+                }
                 session.events(.stage("go", detail: "reset and run"))
                 try session.resetAndRun()
             }
