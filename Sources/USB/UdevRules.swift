@@ -25,7 +25,8 @@ public enum UdevRules {
     public static let stmicro: UInt16 = 0x0483
 
     /// ST's ROM DFU bootloader; the ST-LINK entries come from the probe table (STLink module).
-    public static let stDFU = Entry(vendorID: stmicro, productID: 0xDF11, name: "STM32 ROM bootloader (DFU)", serialBridge: false)
+    public static let stDFU = Entry(
+        vendorID: stmicro, productID: 0xDF11, name: "STM32 ROM bootloader (DFU)", serialBridge: false)
 
     /// The serial bridges of the port discovery table. ST's own (ST-LINK VCPs) are covered by the
     /// probe's USB rule.

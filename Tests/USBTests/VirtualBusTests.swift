@@ -204,6 +204,8 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
     }
 
     @Test func noProbeExplainsAMissingUSBSubsystem() {
-        #expect(USBListing.whyNoProbe(records: [], probes: { _ in nil }, sysfs: "/nonexistent/sys/bus/usb").contains("no USB support"))
+        #expect(
+            USBListing.whyNoProbe(records: [], probes: { _ in nil }, sysfs: "/nonexistent/sys/bus/usb").contains(
+                "no USB support"))
     }
 }

@@ -29,7 +29,10 @@ struct DoctorCommand: AsyncParsableCommand {
             let (bus, match): (any USBBus, USBDeviceMatch) =
                 VirtualUSBPort.isVirtualUSB(port)
                 ? try VirtualUSBPort.start(port)
-                : (LibUSBBus(), port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try STLinkProbeKind.match(port: port))
+                : (
+                    LibUSBBus(),
+                    port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try STLinkProbeKind.match(port: port)
+                )
             try report(USBDoctor.run(bus: bus, match: match))
         }
         let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil

@@ -48,8 +48,10 @@ struct EraseCommand: AsyncParsableCommand {
                 }
                 let list = Array(try pageRange(pages))
                 switch connection.route(for: port) {
-                case .dfu: try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
-                case .swd: try await SWDCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                case .dfu:
+                    try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                case .swd:
+                    try await SWDCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
                 default:
                     try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
                 }

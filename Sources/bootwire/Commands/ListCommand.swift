@@ -41,7 +41,9 @@ struct ListCommand: ParsableCommand {
             usb += USBListing.list(try VirtualUSBPort.start(spec).0, probes: ConnectionOptions.probes)
         }
         var notes: [String] = []
-        if !usb.contains(where: { $0.kind == .stlink }) { notes.append(USBListing.whyNoProbe(records: records, probes: ConnectionOptions.probes)) }
+        if !usb.contains(where: { $0.kind == .stlink }) {
+            notes.append(USBListing.whyNoProbe(records: records, probes: ConnectionOptions.probes))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -43,15 +43,19 @@ struct ReadCommand: AsyncParsableCommand {
                     .fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
             let port = try connection.singlePort()
-            let route = connection.route(for: port)
-            let bytes =
-                try await route == .stm32Serial
-                ? STM32Commands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
-                : route == .dfu
-                    ? DFUCommands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
-                : route == .swd
-                    ? SWDCommands.read(connection: connection, port: port, start: first, count: count, renderer: renderer)
-                : connection.withSession(port: port, events: renderer.sink) { session in
+            let bytes: [UInt8]
+            switch connection.route(for: port) {
+            case .stm32Serial:
+                bytes = try await STM32Commands.read(
+                    connection: connection, port: port, start: first, count: count, renderer: renderer)
+            case .dfu:
+                bytes = try await DFUCommands.read(
+                    connection: connection, port: port, start: first, count: count, renderer: renderer)
+            case .swd:
+                bytes = try await SWDCommands.read(
+                    connection: connection, port: port, start: first, count: count, renderer: renderer)
+            case .qcc743:
+                bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
                     guard first + count <= session.identity.flashSize else {
                         throw BootwireError(
                             .addressOutOfRange,
@@ -61,6 +65,7 @@ struct ReadCommand: AsyncParsableCommand {
                     session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
                     return try session.read(address: first, length: count, label: "read")
                 }
+            }
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             try renderer.finish(
                 JobResult(summary: [

@@ -90,7 +90,9 @@ enum SWDCommands {
                 // path does not do, so say so rather than pretend.
                 if try parseAddress(go, option: "--go") != 0x0800_0000 {
                     session.events(
-                        .note(.info("--go \(go): the core restarts from its boot vector (BOOT0/nBOOT0 decide), not \(go)")))
+                        .note(
+                            .info("--go \(go): the core restarts from its boot vector (BOOT0/nBOOT0 decide), not \(go)")
+                        ))
                 }
                 session.events(.stage("go", detail: "reset and run"))
                 try session.resetAndRun()

@@ -53,7 +53,8 @@ extension ConnectionOptions {
     static var udevEntries: [UdevRules.Entry] {
         [UdevRules.stDFU]
             + STLinkProbeKind.all.map {
-                UdevRules.Entry(vendorID: UdevRules.stmicro, productID: $0.productID, name: $0.name, serialBridge: false)
+                UdevRules.Entry(
+                    vendorID: UdevRules.stmicro, productID: $0.productID, name: $0.name, serialBridge: false)
             } + UdevRules.bridgeEntries
     }
 

@@ -31,7 +31,10 @@ struct UdevRulesCommand: ParsableCommand {
             return
         }
         do {
-            guard FileManager.default.createFile(atPath: path, contents: Data(UdevRules.text(ConnectionOptions.udevEntries).utf8)) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: path, contents: Data(UdevRules.text(ConnectionOptions.udevEntries).utf8))
+            else {
                 throw BootwireError(
                     .portPermission, "cannot write \(path)",
                     hint: "run it as root: sudo bootwire udev-rules --install (or save the printed rules yourself)",
