@@ -55,45 +55,24 @@ public final class F4FlashController: SWDFlashController {
         layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize)
     }
 
-    func read(_ offset: UInt32) throws -> UInt32 { try probe.readWord(base + offset) }
-    func write(_ offset: UInt32, _ value: UInt32) throws { try probe.writeWord(base + offset, value) }
-
-    static func flagNames(_ sr: UInt32) -> String {
-        SR.names.filter { sr & $0.0 != 0 }.map(\.1).joined(separator: "|")
+    var registers: FlashRegisterAccess {
+        FlashRegisterAccess(
+            probe: probe, base: base,
+            bits: .init(
+                keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
+                lock: CR.lock, flagNames: SR.names),
+            events: events)
     }
+
+    func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
+    func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
 
     /// Sector erase can take a second per 128 KiB (spec 3.2).
-    func waitIdle(timeout: TimeInterval = 10) throws -> UInt32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let sr = try read(Reg.sr)
-            if sr & SR.bsy == 0 { return sr }
-            guard Date() < deadline else {
-                throw BootwireError(.timeout, "the flash controller stayed busy", evidence: ["FLASH_SR": hex32(sr)])
-            }
-            Thread.sleep(forTimeInterval: 0.001)
-        }
-    }
+    func waitIdle(timeout: TimeInterval = 10) throws -> UInt32 { try registers.waitIdle(timeout: timeout) }
 
     public func unlock() throws {
-        let sr = try waitIdle()
-        if sr & SR.errors != 0 {
-            events(
-                .note(
-                    .warning(
-                        .flashStaleErrors,
-                        "flash controller reports previous error \(hex32(sr)) (\(Self.flagNames(sr))); clearing")))
-            try write(Reg.sr, SR.clearAll)
-        }
-        guard try read(Reg.cr) & CR.lock != 0 else { return }
-        try write(Reg.keyr, L4FlashController.key1)
-        try write(Reg.keyr, L4FlashController.key2)
-        let cr = try read(Reg.cr)
-        guard cr & CR.lock == 0 else {
-            throw BootwireError(
-                .flashLocked, "the flash stays locked after the unlock keys", hint: "power-cycle the target",
-                evidence: ["FLASH_CR": hex32(cr)])
-        }
+        try registers.clearStaleErrors(timeout: 10)
+        try registers.unlock(retryAfterReset: false)
     }
 
     public func lock() throws { try write(Reg.cr, CR.lock) }
@@ -115,7 +94,7 @@ public final class F4FlashController: SWDFlashController {
                 hint: "`bootwire option-bytes set nwrp=none --yes` removes the protection", evidence: evidence)
         }
         throw BootwireError(
-            .flashProgramError, "\(operation) failed: \(Self.flagNames(sr))",
+            .flashProgramError, "\(operation) failed: \(registers.names(sr))",
             hint: "check the target voltage (x32 needs 2.7–3.6 V)", evidence: evidence)
     }
 

@@ -45,8 +45,6 @@ public final class L4FlashController: SWDFlashController {
         static let optlock: UInt32 = 1 << 30
         static let lock: UInt32 = 1 << 31
     }
-    static let key1: UInt32 = 0x4567_0123
-    static let key2: UInt32 = 0xCDEF_89AB
     static let optKey1: UInt32 = 0x0819_2A3B
     static let optKey2: UInt32 = 0x4C5D_6E7F
 
@@ -103,65 +101,23 @@ public final class L4FlashController: SWDFlashController {
         layout = SWDFlashLayout(geometry)
     }
 
-    func read(_ offset: UInt32) throws -> UInt32 { try probe.readWord(base + offset) }
-    func write(_ offset: UInt32, _ value: UInt32) throws { try probe.writeWord(base + offset, value) }
-
-    static func flagNames(_ sr: UInt32) -> String {
-        SR.names.filter { sr & $0.0 != 0 }.map(\.1).joined(separator: "|")
+    var registers: FlashRegisterAccess {
+        FlashRegisterAccess(
+            probe: probe, base: base,
+            bits: .init(
+                keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
+                lock: CR.lock, flagNames: SR.names),
+            events: events)
     }
 
-    func waitIdle(timeout: TimeInterval = 2) throws -> UInt32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let sr = try read(Reg.sr)
-            if sr & SR.bsy == 0 { return sr }
-            guard Date() < deadline else {
-                throw BootwireError(
-                    .timeout, "the flash controller stayed busy", hint: "reset the target and try again",
-                    evidence: ["FLASH_SR": hex32(sr)])
-            }
-            Thread.sleep(forTimeInterval: 0.001)
-        }
-    }
+    func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
+    func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
+
+    func waitIdle(timeout: TimeInterval = 2) throws -> UInt32 { try registers.waitIdle(timeout: timeout) }
 
     public func unlock() throws {
-        let sr = try waitIdle()
-        if sr & SR.errors != 0 {
-            events(
-                .note(
-                    .warning(
-                        .flashStaleErrors,
-                        "flash controller reports previous error \(hex32(sr)) (\(Self.flagNames(sr))); clearing")))
-            try write(Reg.sr, SR.clearAll)
-            let again = try read(Reg.sr)
-            if again & SR.errors != 0 {
-                throw BootwireError(
-                    .flashProgramError, "the flash controller's error flags do not clear",
-                    hint: "power-cycle the target", evidence: ["FLASH_SR": hex32(again)])
-            }
-        }
-        var cr = try read(Reg.cr)
-        guard cr & CR.lock != 0 else { return }
-        do {
-            try write(Reg.keyr, Self.key1)
-            try write(Reg.keyr, Self.key2)
-        } catch let fault as SWDFault {
-            // A bad key sequence earlier locks KEYR until reset (and bus-faults the write).
-            _ = fault
-        }
-        cr = try read(Reg.cr)
-        if cr & CR.lock != 0 {
-            try probe.resetAndHalt()
-            try write(Reg.keyr, Self.key1)
-            try write(Reg.keyr, Self.key2)
-            cr = try read(Reg.cr)
-        }
-        guard cr & CR.lock == 0 else {
-            throw BootwireError(
-                .flashLocked, "the flash stays locked after the unlock keys, even after a reset",
-                hint: "power-cycle the target; another tool may hold the controller",
-                evidence: ["FLASH_CR": hex32(cr)])
-        }
+        try registers.clearStaleErrors(timeout: 2)
+        try registers.unlock(retryAfterReset: true)
     }
 
     public func lock() throws { try write(Reg.cr, CR.lock) }
@@ -200,7 +156,7 @@ public final class L4FlashController: SWDFlashController {
             throw mismatch
         }
         throw BootwireError(
-            .flashProgramError, "\(operation) failed: \(Self.flagNames(sr))",
+            .flashProgramError, "\(operation) failed: \(registers.names(sr))",
             hint: sr & SR.progerr != 0
                 ? "the target double-word was not erased; erase first (or the earlier erase silently failed)"
                 : "pad images to 8 bytes and use 32-bit accesses only", evidence: evidence)
@@ -291,7 +247,7 @@ public final class L4FlashController: SWDFlashController {
         if sr & (SR.optverr | SR.pgserr) != 0 {
             try write(Reg.sr, SR.clearAll)
             throw BootwireError(
-                .flashProgramError, "option byte programming failed: \(Self.flagNames(sr))",
+                .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values; OPTVERR means an invalid combination",
                 evidence: ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(try read(Reg.cr))])
         }

@@ -35,11 +35,7 @@ enum DFUCommands {
     static func flash(
         images: [String], erase: EraseMode, go: String?, connection: ConnectionOptions, port: String, renderer: Renderer
     ) async throws -> Never {
-        let plan = try FlashPlan.combining(
-            images.map { argument in
-                let (path, address) = try ImageLoader.parseArgument(argument)
-                return try ImageLoader.load(path: path, address: address)
-            })
+        let plan = try loadPlan(images)
         let goAddress = try go.map { try UInt32(parseAddress($0, option: "--go")) }
         let started = MonotonicClock.now()
         let written = try await withSession(connection: connection, port: port, renderer: renderer) { session, _ in
@@ -89,10 +85,7 @@ enum DFUCommands {
             return bytes
         }
         try renderer.finish(
-            JobResult(summary: [
-                "segments": "\(plan.segments.count)", "bytes": "\(written)", "verified": "yes",
-                "seconds": String(format: "%.2f", Double(MonotonicClock.now() - started) / 1e9),
-            ]))
+            JobResult(summary: flashSummary(plan, bytes: written, started: started)))
     }
 
     /// Identity, every alt with its parsed layout, the option bytes decoded, and on a WB the

@@ -14,11 +14,7 @@ enum STM32Commands {
     static func flash(
         images: [String], erase: EraseMode, go: String?, connection: ConnectionOptions, port: String, renderer: Renderer
     ) async throws -> Never {
-        let plan = try FlashPlan.combining(
-            images.map { argument in
-                let (path, address) = try ImageLoader.parseArgument(argument)
-                return try ImageLoader.load(path: path, address: address)
-            })
+        let plan = try loadPlan(images)
         let goAddress = try go.map { try UInt32(parseAddress($0, option: "--go")) }
         let started = MonotonicClock.now()
         let written = try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
@@ -60,10 +56,7 @@ enum STM32Commands {
             return bytes
         }
         try renderer.finish(
-            JobResult(summary: [
-                "segments": "\(plan.segments.count)", "bytes": "\(written)", "verified": "yes",
-                "seconds": String(format: "%.2f", Double(MonotonicClock.now() - started) / 1e9),
-            ]))
+            JobResult(summary: flashSummary(plan, bytes: written, started: started)))
     }
 
     static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never

@@ -17,11 +17,7 @@ enum SWDCommands {
     static func flash(
         images: [String], erase: EraseMode, go: String?, connection: ConnectionOptions, port: String, renderer: Renderer
     ) async throws -> Never {
-        let plan = try FlashPlan.combining(
-            images.map { argument in
-                let (path, address) = try ImageLoader.parseArgument(argument)
-                return try ImageLoader.load(path: path, address: address)
-            })
+        let plan = try loadPlan(images)
         let started = MonotonicClock.now()
         let (done, stats) = try await SWDSessionRunner.run(connection: connection, port: port, renderer: renderer) {
             session in

@@ -1,0 +1,91 @@
+import BootwireCore
+import Foundation
+
+/// What every STM32 flash controller shares (spec 3, steps 2–3): BSY polling, error flags left
+/// by an earlier operation written back as 1s (and reported), and the two-key unlock of CR.LOCK.
+/// A family gives its offsets and bits.
+struct FlashRegisterAccess {
+    struct Bits {
+        var keyr: UInt32
+        var sr: UInt32
+        var cr: UInt32
+        var bsy: UInt32
+        var errors: UInt32
+        var clearAll: UInt32
+        var lock: UInt32
+        var flagNames: [(UInt32, String)]
+    }
+
+    static let key1: UInt32 = 0x4567_0123
+    static let key2: UInt32 = 0xCDEF_89AB
+
+    let probe: STLinkProbe
+    let base: UInt32
+    let bits: Bits
+    let events: EventSink
+
+    func read(_ offset: UInt32) throws -> UInt32 { try probe.readWord(base + offset) }
+    func write(_ offset: UInt32, _ value: UInt32) throws { try probe.writeWord(base + offset, value) }
+
+    func names(_ sr: UInt32) -> String {
+        bits.flagNames.filter { sr & $0.0 != 0 }.map(\.1).joined(separator: "|")
+    }
+
+    func waitIdle(timeout: TimeInterval) throws -> UInt32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let sr = try read(bits.sr)
+            if sr & bits.bsy == 0 { return sr }
+            guard Date() < deadline else {
+                throw BootwireError(
+                    .timeout, "the flash controller stayed busy", hint: "reset the target and try again",
+                    evidence: ["FLASH_SR": hex32(sr)])
+            }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    /// Waits for BSY, then clears flags an earlier operation left (they would fail the next one);
+    /// flags that will not clear need a power cycle.
+    func clearStaleErrors(timeout: TimeInterval) throws {
+        let sr = try waitIdle(timeout: timeout)
+        guard sr & bits.errors != 0 else { return }
+        events(
+            .note(
+                .warning(
+                    .flashStaleErrors, "flash controller reports previous error \(hex32(sr)) (\(names(sr))); clearing")))
+        try write(bits.sr, bits.clearAll)
+        let again = try read(bits.sr)
+        if again & bits.errors != 0 {
+            throw BootwireError(
+                .flashProgramError, "the flash controller's error flags do not clear", hint: "power-cycle the target",
+                evidence: ["FLASH_SR": hex32(again)])
+        }
+    }
+
+    /// KEY1 then KEY2, unless already unlocked (re-keying an unlocked controller fails). A bad
+    /// sequence earlier keeps KEYR locked until reset (on L4 the write also bus-faults), so with
+    /// `retryAfterReset` the keys go once more after a reset-and-halt.
+    func unlock(retryAfterReset: Bool) throws {
+        var cr = try read(bits.cr)
+        guard cr & bits.lock != 0 else { return }
+        do {
+            try write(bits.keyr, Self.key1)
+            try write(bits.keyr, Self.key2)
+        } catch is SWDFault where retryAfterReset {
+            // Judged by CR.LOCK below.
+        }
+        cr = try read(bits.cr)
+        if cr & bits.lock != 0, retryAfterReset {
+            try probe.resetAndHalt()
+            try write(bits.keyr, Self.key1)
+            try write(bits.keyr, Self.key2)
+            cr = try read(bits.cr)
+        }
+        guard cr & bits.lock == 0 else {
+            throw BootwireError(
+                .flashLocked, "the flash stays locked after the unlock keys",
+                hint: "power-cycle the target; another tool may hold the controller", evidence: ["FLASH_CR": hex32(cr)])
+        }
+    }
+}
