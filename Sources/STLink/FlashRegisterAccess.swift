@@ -53,7 +53,8 @@ struct FlashRegisterAccess {
         events(
             .note(
                 .warning(
-                    .flashStaleErrors, "flash controller reports previous error \(hex32(sr)) (\(names(sr))); clearing")))
+                    .flashStaleErrors, "flash controller reports previous error \(hex32(sr)) (\(names(sr))); clearing"))
+        )
         try write(bits.sr, bits.clearAll)
         let again = try read(bits.sr)
         if again & bits.errors != 0 {
