@@ -3,7 +3,7 @@ import Foundation
 
 /// STM32F2/F4 flash by register access (spec 3.2): sectors of 16/64/128 KiB, PSIZE x32
 /// (2.7–3.6 V), SER/SNB, MER, OPTCR with RDP and nWRP.
-public final class F4FlashController: SWDFlashController {
+public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     enum Reg {
         static let keyr: UInt32 = 0x04
         static let optkeyr: UInt32 = 0x08
@@ -43,6 +43,7 @@ public final class F4FlashController: SWDFlashController {
     let probe: STLinkProbe
     let base: UInt32
     let events: EventSink
+    let registers: FlashRegisterAccess
     public let layout: SWDFlashLayout
     /// x32 parallelism: one word per AHB store.
     public let programUnit = 4
@@ -52,20 +53,14 @@ public final class F4FlashController: SWDFlashController {
         self.probe = probe
         base = family.controllerBase
         self.events = events
-        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize)
-    }
-
-    var registers: FlashRegisterAccess {
-        FlashRegisterAccess(
-            probe: probe, base: base,
+        registers = FlashRegisterAccess(
+            probe: probe, base: family.controllerBase,
             bits: .init(
                 keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
                 lock: CR.lock, flagNames: SR.names),
             events: events)
+        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize)
     }
-
-    func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
-    func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
 
     /// Sector erase can take a second per 128 KiB (spec 3.2).
     func waitIdle(timeout: TimeInterval = 10) throws -> UInt32 { try registers.waitIdle(timeout: timeout) }

@@ -90,3 +90,13 @@ struct FlashRegisterAccess {
         }
     }
 }
+
+/// A controller built on `FlashRegisterAccess`: its registers by offset from the controller base.
+protocol FlashRegisterClient {
+    var registers: FlashRegisterAccess { get }
+}
+
+extension FlashRegisterClient {
+    func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
+    func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
+}

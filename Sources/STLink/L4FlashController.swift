@@ -5,7 +5,7 @@ import STM32
 /// STM32L4/L4+ flash by register access, exactly spec 3.1: keys, stale-flag clearing, PER/PNB/BKER
 /// page erase, MER1/MER2, double-word programming through bulk WRITEMEM with one SR check per
 /// block, option registers with OPTSTRT and OBL_LAUNCH.
-public final class L4FlashController: SWDFlashController {
+public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     enum Reg {
         static let keyr: UInt32 = 0x08
         static let optkeyr: UInt32 = 0x0C
@@ -73,6 +73,7 @@ public final class L4FlashController: SWDFlashController {
     let probe: STLinkProbe
     let base: UInt32
     let events: EventSink
+    let registers: FlashRegisterAccess
     let device: STM32Device
     let flashSize: Int
     public private(set) var layout: SWDFlashLayout
@@ -85,6 +86,12 @@ public final class L4FlashController: SWDFlashController {
         self.probe = probe
         base = family.controllerBase
         self.events = events
+        registers = FlashRegisterAccess(
+            probe: probe, base: family.controllerBase,
+            bits: .init(
+                keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
+                lock: CR.lock, flagNames: SR.names),
+            events: events)
         device = family.device ?? STM32DeviceTable.l476
         self.flashSize = flashSize
         geometry = device.geometry(flashSize: flashSize)
@@ -100,18 +107,6 @@ public final class L4FlashController: SWDFlashController {
         geometry = device.geometry(flashSize: flashSize, options: options)
         layout = SWDFlashLayout(geometry)
     }
-
-    var registers: FlashRegisterAccess {
-        FlashRegisterAccess(
-            probe: probe, base: base,
-            bits: .init(
-                keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
-                lock: CR.lock, flagNames: SR.names),
-            events: events)
-    }
-
-    func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
-    func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
 
     func waitIdle(timeout: TimeInterval = 2) throws -> UInt32 { try registers.waitIdle(timeout: timeout) }
 

@@ -27,6 +27,18 @@ struct BootwireRun {
 }
 
 enum Bootwire {
+    /// `bootwire read` of `count` bytes at `address` from `port`, in a run of its own (so a
+    /// `state=` device proves what an earlier run left in it).
+    static func readMemory(_ port: String, at address: UInt64, count: Int) throws -> [UInt8] {
+        let out = Scratch.make().appendingPathComponent("read.bin")
+        let run = try run([
+            "read", "--port", port, "--start", "0x" + String(address, radix: 16), "--len", "\(count)", "--file",
+            out.path, "--json",
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        return [UInt8](try Data(contentsOf: out))
+    }
+
     /// The executable next to the test bundle (.build/debug on Linux).
     static var executable: URL {
         let candidates = [

@@ -11,16 +11,6 @@ import Testing
         "virtual:dfu-\(device),state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
     }
 
-    func read(_ port: String, _ address: UInt64, _ count: Int) throws -> [UInt8] {
-        let out = Scratch.make().appendingPathComponent("read.bin")
-        let run = try Bootwire.run([
-            "read", "--port", port, "--start", "0x" + String(address, radix: 16), "--len", "\(count)", "--file",
-            out.path, "--json",
-        ])
-        #expect(run.ok, "\(run.stdout)")
-        return [UInt8](try Data(contentsOf: out))
-    }
-
     func images(_ data: [UInt8], at address: UInt64) throws -> [String: String] {
         let plan = try FlashPlan(segments: [
             Segment(address: address, bytes: data, origin: Origin(file: "made", location: .whole))
@@ -50,7 +40,9 @@ import Testing
             expected.append((address, data))
         }
         for (address, data) in expected {
-            #expect(try read(port(device, state: state), address, data.count) == data, "a later run reads it back")
+            #expect(
+                try Bootwire.readMemory(port(device, state: state), at: address, count: data.count) == data,
+                "a later run reads it back")
         }
     }
 
@@ -66,9 +58,10 @@ import Testing
             try images(data, at: Self.base)["bin"]!,
         ])
         #expect(run.ok, "\(run.stdout)")
-        #expect(try read(port("l476", state: state), Self.base, data.count) == data)
+        #expect(try Bootwire.readMemory(port("l476", state: state), at: Self.base, count: data.count) == data)
         #expect(
-            try read(port("l476", state: state), Self.base + 0x8000, 64) == [UInt8](repeating: 0xFF, count: 64),
+            try Bootwire.readMemory(port("l476", state: state), at: Self.base + 0x8000, count: 64)
+                == [UInt8](repeating: 0xFF, count: 64),
             "the mass erase took the earlier image")
     }
 
@@ -127,7 +120,9 @@ import Testing
             try images(firmwareLike(8192), at: 0x080F_3000)["bin"]!,
         ])
         #expect(run.errorCode == "address-out-of-range", "\(run.stdout)")
-        #expect(try read(port("wb55", state: state), 0x080F_3000, below.count) == below, "nothing was erased")
+        #expect(
+            try Bootwire.readMemory(port("wb55", state: state), at: 0x080F_3000, count: below.count) == below,
+            "nothing was erased")
     }
 
     @Test func aDisconnectDuringDownloadIsNamed() throws {

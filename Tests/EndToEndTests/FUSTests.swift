@@ -23,16 +23,6 @@ import Testing
         return run.summary
     }
 
-    func read(_ port: String, _ address: UInt64, _ count: Int) throws -> [UInt8] {
-        let out = Scratch.make().appendingPathComponent("read.bin")
-        let run = try Bootwire.run([
-            "read", "--port", port, "--start", "0x" + String(address, radix: 16), "--len", "\(count)", "--file",
-            out.path, "--json",
-        ])
-        #expect(run.ok, "\(run.stdout)")
-        return [UInt8](try Data(contentsOf: out))
-    }
-
     @Test func aCleanStackUpgradeEndsWithTheNewStackRunning() throws {
         let state = Scratch.make().appendingPathComponent("wb.state")
         let before = try info(port(state))
@@ -72,7 +62,7 @@ import Testing
         ])
         #expect(run.errorCode == "fus-install-address-mismatch", "\(run.stdout)")
         #expect(run.status == ErrorCategory.input.exitStatus)
-        #expect(try read(port(state), 0x0805_3000, app.count) == app, "nothing was erased")
+        #expect(try Bootwire.readMemory(port(state), at: 0x0805_3000, count: app.count) == app, "nothing was erased")
         #expect(try info(port(state))["cpu2"] == "wireless stack running", "the stack was not deleted")
     }
 
@@ -85,7 +75,7 @@ import Testing
             ]).ok)
         let run = try Bootwire.run(["fus", "upgrade", try Self.stackImage(), "--port", port(state), "--json"])
         #expect(run.errorCode == "fus-install-over-application", "\(run.stdout)")
-        #expect(try read(port(state), 0x080E_0000, app.count) == app)
+        #expect(try Bootwire.readMemory(port(state), at: 0x080E_0000, count: app.count) == app)
     }
 
     @Test func fusOverASerialPortIsNotGuessed() throws {

@@ -21,16 +21,6 @@ import Testing
         try Scratch.file(STM32FlashTests.elf(data, at: UInt32(address)), name: "app.elf").path
     }
 
-    func readBack(_ port: String, at address: UInt64, count: Int) throws -> [UInt8] {
-        let out = Scratch.make().appendingPathComponent("back.bin").path
-        let run = try Bootwire.run([
-            "read", "--port", port, "--start", "0x" + String(address, radix: 16), "--len", "\(count)", "--file", out,
-            "--json",
-        ])
-        #expect(run.ok, "\(run.stdout)")
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
-    }
-
     @Test(arguments: ["stlink-l476", "stlink-f4"])
     func hexAndELFAreProgrammedAndReadBackInAnotherRun(target: String) throws {
         let port = "virtual:\(target),state=\(state())"
@@ -42,8 +32,8 @@ import Testing
         let elfAddress = Self.base + 0x2_0000
         let elf = try Bootwire.run(["flash", "--port", port, "--json", try elfFile(second, at: elfAddress)])
         #expect(elf.ok, "\(elf.stdout)")
-        #expect(try readBack(port, at: Self.base, count: first.count) == first)
-        #expect(try readBack(port, at: elfAddress, count: second.count) == second)
+        #expect(try Bootwire.readMemory(port, at: Self.base, count: first.count) == first)
+        #expect(try Bootwire.readMemory(port, at: elfAddress, count: second.count) == second)
     }
 
     @Test(arguments: ["v2", "v3"])
@@ -95,7 +85,9 @@ import Testing
         #expect(unconfirmed.errorCode == "confirmation-required")
         let unprotect = try Bootwire.run(["option-bytes", "set", "rdp=0", "--yes", "--port", port, "--json"])
         #expect(unprotect.ok, "\(unprotect.stdout)")
-        #expect(try readBack(port, at: Self.base, count: 4000).allSatisfy { $0 == 0xFF }, "RDP 1 → 0 erased flash")
+        #expect(
+            try Bootwire.readMemory(port, at: Self.base, count: 4000).allSatisfy { $0 == 0xFF },
+            "RDP 1 → 0 erased flash")
     }
 
     @Test func writeProtectedPagesAreNamedFromWRP1AR() throws {

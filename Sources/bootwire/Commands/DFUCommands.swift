@@ -96,13 +96,7 @@ enum DFUCommands {
         let facts = try await withSession(connection: connection, port: port, renderer: renderer) { session, _ in
             session.identity.facts.map { [$0.0, $0.1] }
         }
-        if json {
-            let object = Dictionary(facts.map { ($0[0], $0[1]) }) { $1 }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
-        }
-        for fact in facts { print("\(fact[0].padding(toLength: 22, withPad: " ", startingAt: 0)) \(fact[1])") }
-        throw ExitCode.success
+        try finishFacts(facts.map { ($0[0], $0[1]) }, json: json, renderer: renderer)
     }
 
     static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer)

@@ -85,13 +85,7 @@ enum STM32Commands {
                 protected.isEmpty
                     ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
             ))
-        if json {
-            let object = Dictionary(uniqueKeysWithValues: facts)
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
-        }
-        for (name, value) in facts { print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(value)") }
-        throw ExitCode.success
+        try finishFacts(facts, json: json, renderer: renderer)
     }
 
     static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer)

@@ -139,13 +139,7 @@ enum SWDCommands {
             }
             return facts
         }
-        if json {
-            let object = Dictionary(facts, uniquingKeysWith: { a, _ in a })
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
-        }
-        for (name, value) in facts { print("\(name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(value)") }
-        throw ExitCode.success
+        try finishFacts(facts, json: json, renderer: renderer)
     }
 
     static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer)
