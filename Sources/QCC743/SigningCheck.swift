@@ -4,7 +4,7 @@ import BootwireCore
 /// is not the one in eFuse, would not boot: it is refused before anything is erased.
 public enum SigningCheck {
     /// Images the boot ROM or boot2 verifies: those that start with a boot header (`BFNP`).
-    public static func check(_ images: [FlashJob.Image], efuse: EfuseSummary, bootInfo: BootInfo) throws {
+    public static func check(_ images: [FlashImage], efuse: EfuseSummary, bootInfo: BootInfo) throws {
         guard bootInfo.signedBootRequired || efuse.signatureRequired else { return }
         for image in images where image.data.starts(with: BootHeader.magic) {
             var evidence = ["image": image.name, "address": "0x\(String(image.address, radix: 16))"]

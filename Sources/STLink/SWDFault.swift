@@ -3,7 +3,7 @@ import BootwireCore
 /// A debug command the probe answered with an error status, with the address
 /// GETLASTRWSTATUS2 blamed. The target layer turns it into a diagnosis; on its own it becomes
 /// `stlink-error`.
-public struct SWDFault: Error, Sendable, Equatable {
+public struct SWDFault: DiagnosedError, Sendable, Equatable {
     public var status: STLinkStatus
     public var address: UInt32?
     public var operation: String

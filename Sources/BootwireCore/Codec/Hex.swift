@@ -4,6 +4,15 @@ import Foundation
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// `0x10000`: an address or size in messages and evidence.
+    public static func address(_ value: some BinaryInteger) -> String { "0x" + String(value, radix: 16) }
+
+    /// `0x10000..0x20000`: a half-open range.
+    public static func range(_ range: Range<Int>) -> String { "\(address(range.lowerBound))..\(address(range.upperBound))" }
+
+    /// Several ranges, comma-separated.
+    public static func ranges(_ ranges: [Range<Int>]) -> String { ranges.map(range).joined(separator: ", ") }
+
     public static func string<C: Collection>(_ bytes: C, separator: String = "") -> String where C.Element == UInt8 {
         var out = ""
         out.reserveCapacity(bytes.count * (2 + separator.count))

@@ -22,6 +22,7 @@ public struct BootwireError: Error, Sendable, Equatable, CustomStringConvertible
     /// Wraps anything thrown into a BootwireError, keeping one that already is.
     public static func wrap(_ error: any Error) -> BootwireError {
         if let error = error as? BootwireError { return error }
+        if let error = error as? any DiagnosedError { return error.error }
         return BootwireError(.internalError, "\(error)", hint: "please report this with --trace output")
     }
 }
@@ -38,3 +39,9 @@ extension BootwireError {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// A lower layer's error that knows its diagnosis (an ST-LINK fault with its address): `wrap`
+/// keeps its code wherever it escapes, instead of calling it an internal error.
+public protocol DiagnosedError: Error {
+    var error: BootwireError { get }
+}

@@ -1,18 +1,13 @@
 import Foundation
 
 /// The highest rate each USB-serial adapter (by serial number) was seen to carry, so a session
-/// after a fallback starts at the rate that works. Kept in the user's cache directory.
+/// after a fallback starts at the rate that works. The caller chooses the file (the CLI: the
+/// user's cache directory); the library reads no environment.
 public struct AdapterMemory: Sendable {
     public let path: String
 
-    public init(path: String = AdapterMemory.defaultPath) {
+    public init(path: String) {
         self.path = path
-    }
-
-    public static var defaultPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
-        return "\(cache)/bootwire/adapters.json"
     }
 
     public func limit(forSerial serial: String) -> Int? {

@@ -188,7 +188,7 @@ struct ConnectionOptions: ParsableArguments {
     func withSession<T: Sendable>(
         port: String, events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
     ) async throws -> T {
-        let memory = AdapterMemory()
+        let memory = CacheFolder.adapterMemory
         return try await withPort(port) { serial, path in
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber

@@ -36,18 +36,21 @@ struct EraseCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
+    @Flag(name: .long, help: "Connect and show what would be erased (widened to whole units); change nothing.")
+    var dryRun = false
+
     func run() async throws {
         let renderer = output.makeRenderer()
         let events = renderer.sink
         do {
-            var range: Range<Int>?
             let port = try connection.singlePort()
+            let route = connection.route(for: port)
             if let pages {
-                guard connection.route(for: port) != .qcc743, !wholeChip, start == nil, end == nil else {
+                guard route != .qcc743, !wholeChip, start == nil, end == nil else {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
                 let list = Array(try pageRange(pages))
-                switch connection.route(for: port) {
+                switch route {
                 case .dfu:
                     try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
                 case .swd:
@@ -57,10 +60,11 @@ struct EraseCommand: AsyncParsableCommand {
                 }
                 try renderer.finish(JobResult(summary: ["erased": "pages \(pages)"]))
             }
+            var range: Range<Int>?
             switch (wholeChip, start, end) {
             case (true, nil, nil):
                 // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
-                if connection.route(for: port) == .qcc743 {
+                if route == .qcc743 && !dryRun {
                     try Confirmation.require(
                         "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes,
                         events: events)
@@ -73,47 +77,28 @@ struct EraseCommand: AsyncParsableCommand {
             default:
                 throw BootwireError(.usage, "give --whole-chip (--mass), --start and --end, or --pages (STM32)")
             }
-            let target = range
-            let route = connection.route(for: port)
-            if route != .qcc743 {
-                let erase =
-                    switch route {
-                    case .dfu: DFUCommands.erase(connection:port:range:renderer:)
-                    case .swd: SWDCommands.erase(connection:port:range:renderer:)
-                    default: STM32Commands.erase(connection:port:range:renderer:)
+            var settings = FlashOptions()
+            settings.dryRun = dryRun
+            let options = settings
+            let requested = range
+            let (erased, _) = try await connection.withTarget(port: port, events: events) { target -> String in
+                let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
+                guard let requested else {
+                    if options.dryRun {
+                        events(.note(.info("would erase the whole flash")))
+                    } else {
+                        events(.stage("erase", detail: "whole flash"))
+                        try target.eraseAll()
+                        try target.finishWriting()
                     }
-                try await erase(connection, port, target, renderer)
-                try renderer.finish(
-                    JobResult(summary: [
-                        "erased": target.map {
-                            "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))"
-                        } ?? "mass erase"
-                    ]))
-            }
-            try await connection.withSession(port: port, events: events) { session in
-                if let range = target {
-                    guard range.upperBound <= session.identity.flashSize else {
-                        throw BootwireError(
-                            .addressOutOfRange,
-                            "the range ends beyond the \(session.identity.flashSize / 1024) KiB flash")
-                    }
-                    session.events(
-                        .stage(
-                            "erase",
-                            detail: "0x\(String(range.lowerBound, radix: 16))..0x\(String(range.upperBound, radix: 16))"
-                        ))
-                    try session.erase(start: range.lowerBound, end: range.upperBound)
-                } else {
-                    session.events(.stage("erase", detail: "whole chip"))
-                    try session.chipErase()
+                    return "whole chip"
                 }
+                return Hex.range(try pipeline.erase(requested, on: target))
             }
-            try renderer.finish(
-                JobResult(summary: [
-                    "erased": range.map {
-                        "0x\(String($0.lowerBound, radix: 16))..0x\(String($0.upperBound, radix: 16))"
-                    } ?? "whole chip"
-                ]))
+            var summary = ["erased": erased]
+            if let range, Hex.range(range) != erased { summary["requested"] = Hex.range(range) }
+            if dryRun { summary["dry-run"] = "nothing was changed" }
+            try renderer.finish(JobResult(summary: summary))
         } catch {
             try renderer.fail(error)
         }

@@ -89,58 +89,56 @@ struct FlashCommand: AsyncParsableCommand {
         let renderer = output.makeRenderer()
         do {
             let ports = try connection.resolvedPorts()
-            let route = connection.route(for: ports[0])
-            if route != .qcc743 {
-                guard ports.count == 1 else {
-                    throw BootwireError(.usage, "the STM32 path flashes one port at a time for now")
-                }
-                guard !images.isEmpty else {
-                    throw BootwireError(
-                        .usage, "nothing to flash", hint: "name images: app.hex, app.elf, app.bin@0x08000000")
-                }
-                let flash =
-                    switch route {
-                    case .dfu: DFUCommands.flash
-                    case .swd: SWDCommands.flash
-                    default: STM32Commands.flash
-                    }
-                try await flash(images, erase.erase ?? .sections, erase.go, connection, ports[0], renderer)
+            let routes = Set(ports.map(connection.route(for:)))
+            guard let route = routes.first, routes.count == 1 else {
+                throw BootwireError(
+                    .usage, "the ports lead to different kinds of device",
+                    hint: "flash one kind of device per run (all modules, or all STM32s over one route)")
             }
-            let (job, efuseImage) = try makeJob(events: renderer.sink)
-            let prepared = FlashJob.Prepared(job.images)
-            if ports.count == 1 {
+            let request = try makeRequest(route: route, events: renderer.sink)
+            if ports.count == 1 && station.report == nil {
                 let started = MonotonicClock.now()
                 let device = try await flashDevice(
-                    port: ports[0], job: job, prepared: prepared, efuseImage: efuseImage, interactive: true,
-                    events: renderer.sink)
-                if let report = station.report {
-                    try StationReport.append([device.report(port: ports[0], started: started)], to: report)
-                }
+                    port: ports[0], request: request, interactive: true, events: renderer.sink)
                 for line in device.imageLines() { renderer.render(.note(.info(line))) }
                 try renderer.finish(
                     JobResult(
-                        summary: device.summary(
-                            seconds: Double(MonotonicClock.now() - started) / 1e9, dryRun: safety.dryRun),
-                        attachments: ["images": try device.imagesJSON()]))
+                        summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9),
+                        attachments: try device.attachments()))
             }
-            try await flashStation(
-                ports: ports, job: job, prepared: prepared, efuseImage: efuseImage, renderer: renderer)
+            try await flashStation(ports: ports, request: request, renderer: renderer)
         } catch {
             try renderer.fail(error)
         }
     }
 
-    /// The images (from FILE@ADDRESS and --config) and the eFuse image, checked before any port opens.
-    func makeJob(events: EventSink) throws -> (FlashJob, EfuseImage?) {
+    /// Everything a device's flash job needs, checked before any port opens.
+    struct Request: Sendable {
+        var prepared: [PreparedImage]
+        var options: FlashOptions
+        var efuse: EfuseImage?
+    }
+
+    /// The images (from FILE@ADDRESS and --config), the options and the eFuse image, validated
+    /// before any port opens: missing, empty or folder files, overlaps and (where the flash is
+    /// known without the device) images beyond it are refused here.
+    func makeRequest(route: Route, events: EventSink) throws -> Request {
         var images = try images.flatMap(Self.parseImages)
-        var eraseMode = erase.erase ?? .sections
+        var options = FlashOptions()
+        options.erase = erase.erase ?? .sections
         if let config = input.config {
+            guard route == .qcc743 else {
+                throw BootwireError(
+                    .usage, "--config is the module's flash_prog_cfg.ini; an STM32 route takes image files",
+                    hint: "name the images: app.hex, app.elf, app.bin@0x08000000")
+            }
             let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
             images += try manifest.images.map { image in
-                FlashJob.Image(
-                    name: image.name, address: Int(image.address), data: try readInput(image.path, what: "image"))
+                FlashImage(
+                    name: image.name, address: Int(image.address),
+                    data: try FlashImage.readRaw(path: image.path, what: "[\(image.name)] file"))
             }
-            eraseMode = erase.erase ?? manifest.erase
+            options.erase = erase.erase ?? manifest.erase
             for name in manifest.vendorLookupDisagreements {
                 events(
                     .note(
@@ -149,102 +147,51 @@ struct FlashCommand: AsyncParsableCommand {
                         )))
             }
         }
-        guard !images.isEmpty else {
-            throw BootwireError(.usage, "nothing to flash", hint: "name images as FILE@ADDRESS, or pass --config INI")
+        if input.efuse != nil && route != .qcc743 {
+            throw BootwireError(.usage, "--efuse is for the ST67W611M1 module", hint: "drop --efuse for an STM32")
         }
-        let efuseImage = try input.efuse.map { try EfuseImage.load(path: $0) }
-        var options = FlashJob.Options()
-        options.erase = eraseMode
+        if erase.go != nil && route == .qcc743 {
+            throw BootwireError(
+                .usage, "--go is for an STM32", hint: "the module starts its firmware at the next reset with BOOT low")
+        }
+        images = try FlashImage.validated(images, flash: route.knownFlash)
         options.literalChipErase = erase.literalChipErase
         options.force = erase.force
-        let job = FlashJob(images: images, options: options)
-        try job.validate(flashSize: DeviceIdentity.moduleFlashSize)
-        return (job, efuseImage)
-    }
-
-    /// One device, start to end: safety checks first (signing, eFuse preview and confirmation),
-    /// then the images, then the eFuse burn.
-    func flashDevice(
-        port: String, job: FlashJob, prepared: FlashJob.Prepared, efuseImage: EfuseImage?, interactive: Bool,
-        events: @escaping EventSink
-    ) async throws -> DeviceOutcome {
-        let safety = self.safety
-        return try await connection.withSession(port: port, events: events) { session in
-            var outcome = DeviceOutcome(identity: session.identity)
-            // Everything that could refuse the job is decided before the first erase.
-            let efuse = try session.readEfuse()
-            try SigningCheck.check(job.images, efuse: EfuseSummary(efuse), bootInfo: session.identity.bootInfo)
-            var burn: EfuseImage?
-            if let efuseImage {
-                let change = try EfuseBurn.change(current: efuse, image: efuseImage)
-                for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
-                if !change.isNoOp {
-                    if !safety.dryRun {
-                        try Confirmation.require(
-                            EfuseBurn.question(change), yes: safety.yes, interactive: interactive,
-                            events: session.events)
-                    }
-                    burn = efuseImage
-                    outcome.efuseChanges = change.fields.filter { $0.newlySetBits > 0 }.map(\.name)
-                }
-            }
-            if safety.dryRun {
-                for line in try job.plan(on: session, prepared: prepared) {
-                    session.events(.note(.info("would \(line)")))
-                }
-                return outcome
-            }
-            let journal = SessionJournal(path: SessionJournal.path(forChip: session.identity.bootInfo.chipID))
-            var run = job
-            if let leftover = SessionJournal.leftover(at: journal.path), !leftover.isEmpty {
-                let ranges = SessionJournal.unverified(leftover)
-                session.events(
-                    .note(
-                        .warning(
-                            .interruptedSession,
-                            "an earlier session on this module was cut short after changing \(SessionJournal.describe(ranges)): "
-                                + "every image it touched is written again")))
-                run.options.rewrite = ranges
-            }
-            do {
-                outcome.images = try run.run(on: session, prepared: prepared, journal: journal)
-            } catch {
-                // Exactly what this session changed, for the person and for the next run.
-                var error = BootwireError.wrap(error)
-                for kind in [SessionJournal.Kind.erase, .write, .verified] {
-                    let ranges = journal.entries.filter { $0.kind == kind }.map { $0.start..<$0.end }
-                    if !ranges.isEmpty { error.evidence["\(kind.rawValue)"] = SessionJournal.describe(ranges) }
-                }
-                if !journal.entries.isEmpty {
-                    error.evidence["journal"] = journal.path
-                    error.hint =
-                        (error.hint.map { $0 + "; " } ?? "")
-                        + "the next run on this module repairs what this one changed"
-                }
-                throw error
-            }
-            if let burn {
-                session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
-                try EfuseBurn.burn(burn, on: session)
-            }
-            journal.finish()
-            return outcome
+        options.dryRun = safety.dryRun
+        options.journals = CacheFolder.journals
+        if let go = erase.go {
+            options.run = true
+            options.runAddress = try parseAddress(go, option: "--go")
         }
+        return Request(
+            prepared: PreparedImage.prepare(images, compressAbove: route.compressAbove), options: options,
+            efuse: try input.efuse.map { try EfuseImage.load(path: $0) })
     }
 
-    /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record and ELF files carry their own
+    /// One device, start to end, through the flash pipeline.
+    func flashDevice(port: String, request: Request, interactive: Bool, events: @escaping EventSink) async throws
+        -> DeviceOutcome
+    {
+        let yes = safety.yes
+        let (result, statistics) = try await connection.withTarget(port: port, efuse: request.efuse, events: events) {
+            target in
+            let pipeline = FlashPipeline(
+                options: request.options, events: events,
+                confirm: { question in
+                    try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
+                })
+            let outcome = try pipeline.run(request.prepared, on: target)
+            return (target.identity, outcome)
+        }
+        return DeviceOutcome(identity: result.0, outcome: result.1, statistics: statistics)
+    }
+
+    /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record, ELF and .dfu files carry their own
     /// addresses. Each segment of a file becomes one image.
-    static func parseImages(_ argument: String) throws -> [FlashJob.Image] {
+    static func parseImages(_ argument: String) throws -> [FlashImage] {
         let (path, address) = try ImageLoader.parseArgument(argument)
-        let plan = try ImageLoader.load(path: path, address: address)
-        let name = (path as NSString).lastPathComponent
-        return plan.segments.enumerated().map { index, segment in
-            FlashJob.Image(
-                name: plan.segments.count == 1 ? name : "\(name)#\(index + 1)", address: Int(clamping: segment.address),
-                data: segment.bytes)
-        }
+        return try FlashImage.load(path: path, address: address)
     }
-
 }
 
 extension EraseMode: ExpressibleByArgument {}

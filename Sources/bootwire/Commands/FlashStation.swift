@@ -15,25 +15,41 @@ struct StationOptions: ParsableArguments {
     var retry = 0
 }
 
-/// What one device's session did, for the result line and the station report.
+/// What one device's job did, for the result line and the station report.
 struct DeviceOutcome: Sendable {
-    var identity: DeviceIdentity
-    var images: [FlashJob.ImageOutcome] = []
-    var efuseChanges: [String] = []
+    var identity: TargetIdentity
+    var outcome: FlashOutcome
+    var statistics: [String: String] = [:]
 
-    func summary(seconds: Double, dryRun: Bool) -> [String: String] {
-        if dryRun { return ["dry-run": "nothing was changed"] }
-        let written = images.filter { !$0.skipped }
-        return [
-            "images": "\(images.count)", "written": "\(written.count)", "skipped": "\(images.count - written.count)",
-            "bytes": "\(written.map(\.size).reduce(0, +))", "seconds": String(format: "%.2f", seconds),
-        ]
+    func summary(seconds: Double) -> [String: String] {
+        var summary = statistics
+        let images = outcome.images
+        let written = outcome.written
+        if outcome.dryRun {
+            summary["dry-run"] = "nothing was changed"
+            summary["would-write"] = "\(written.count)"
+            summary["would-skip"] = "\(images.count - written.count)"
+            summary["would-erase"] = outcome.erased.isEmpty ? "nothing" : Hex.ranges(outcome.erased)
+            return summary
+        }
+        summary["images"] = "\(images.count)"
+        summary["written"] = "\(written.count)"
+        summary["skipped"] = "\(images.count - written.count)"
+        summary["bytes"] = "\(outcome.bytesWritten)"
+        summary["verified"] = "yes"
+        summary["erased"] =
+            outcome.erasedAll ? "whole flash" : outcome.erased.isEmpty ? "nothing" : Hex.ranges(outcome.erased)
+        summary["seconds"] = String(format: "%.2f", seconds)
+        summary["bytes-per-second"] = String(format: "%.0f", Double(outcome.bytesWritten) / max(seconds, 1e-9))
+        if !outcome.stillUnproven.isEmpty { summary["still-unproven"] = Hex.ranges(outcome.stillUnproven) }
+        return summary
     }
 
     /// One line per image: what was done, sizes on the wire, time and rate.
     func imageLines() -> [String] {
-        images.map { image in
-            let at = "0x\(String(image.address, radix: 16))"
+        guard !outcome.dryRun else { return [] }
+        return outcome.images.map { image in
+            let at = Hex.address(image.address)
             if image.skipped { return "\(image.name) @\(at): \(image.size) bytes, unchanged: skipped" }
             let wire = image.compressedSize.map { ", \($0) compressed" } ?? ""
             let rate = image.seconds > 0 ? String(format: ", %.0f KB/s", Double(image.size) / image.seconds / 1000) : ""
@@ -42,16 +58,14 @@ struct DeviceOutcome: Sendable {
         }
     }
 
-    func imagesJSON() throws -> String {
+    func attachments() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(images.map(StationReport.Image.init)), as: UTF8.self)
-    }
-
-    func report(port: String, started: UInt64) -> StationReport.Device {
-        var device = StationReport.Device(port: port, started: started)
-        device.fill(from: self)
-        return device
+        var out = [
+            "images": String(decoding: try encoder.encode(outcome.images.map(StationReport.Image.init)), as: UTF8.self)
+        ]
+        if outcome.dryRun { out["plan"] = String(decoding: try encoder.encode(outcome.plan), as: UTF8.self) }
+        return out
     }
 }
 
@@ -68,9 +82,9 @@ enum StationReport {
         var skipped: Bool
         var seconds: Double
 
-        init(_ outcome: FlashJob.ImageOutcome) {
+        init(_ outcome: FlashOutcome.Image) {
             name = outcome.name
-            address = "0x\(String(outcome.address, radix: 16))"
+            address = Hex.address(outcome.address)
             size = outcome.size
             sha256 = outcome.sha256
             skipped = outcome.skipped
@@ -105,14 +119,15 @@ enum StationReport {
             adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
         }
 
-        mutating func fill(from outcome: DeviceOutcome) {
-            chipID = outcome.identity.bootInfo.chipID
-            mac = outcome.identity.mac.reversed().map { String(format: "%02x", $0) }.joined(separator: ":")
-            bootROM = outcome.identity.bootInfo.romVersion
-            signedBoot = outcome.identity.bootInfo.signedBootRequired
-            baud = outcome.identity.loadBaud
-            images = outcome.images.map(Image.init)
-            efuseChanges = outcome.efuseChanges
+        mutating func fill(from device: DeviceOutcome) {
+            let facts = device.identity.facts
+            chipID = facts["chip-id"] ?? facts["dev-id"] ?? facts["product-id"]
+            mac = facts["mac"]
+            bootROM = facts["boot-rom"]
+            signedBoot = facts["signed-boot"].map { $0 == "yes" }
+            baud = facts["baud"].flatMap { Int($0) }
+            images = device.outcome.images.map(Image.init)
+            efuseChanges = device.outcome.irreversible
         }
     }
 
@@ -159,9 +174,7 @@ private final class WarningLog: @unchecked Sendable {
 extension FlashCommand {
     /// Several devices at once from one process: one port worker each, independent progress;
     /// one failing device never stops or slows the others.
-    func flashStation(
-        ports: [String], job: FlashJob, prepared: FlashJob.Prepared, efuseImage: EfuseImage?, renderer: Renderer
-    ) async throws -> Never {
+    func flashStation(ports: [String], request: Request, renderer: Renderer) async throws -> Never {
         let started = MonotonicClock.now()
         let retries = max(0, station.retry)
         let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
@@ -179,8 +192,7 @@ extension FlashCommand {
                         device.attempts = attempt
                         do {
                             let outcome = try await flashDevice(
-                                port: port, job: job, prepared: prepared, efuseImage: efuseImage, interactive: false,
-                                events: events)
+                                port: port, request: request, interactive: false, events: events)
                             device.fill(from: outcome)
                             device.result = "ok"
                             device.message = nil

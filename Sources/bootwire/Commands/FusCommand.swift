@@ -27,7 +27,7 @@ enum FusRunner {
             throw BootwireError(.usage, "fus needs a USB DFU port")
         }
         let events = renderer.sink
-        return try await DFUCommands.withSession(connection: connection, port: port, renderer: renderer) {
+        return try await DFUCommands.withSession(connection: connection, port: port, events: renderer.sink) {
             session, bus in
             let transport = DFUFUSTransport(bus: bus, session: session, events: events)
             defer { transport.session.close() }

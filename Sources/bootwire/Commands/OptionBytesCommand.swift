@@ -38,7 +38,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
             do {
                 let port = try swdPort(connection)
                 let (options, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, renderer: renderer
+                    connection: connection, port: port, events: renderer.sink
                 ) { try $0.flash().optionBytes() }
                 for (name, address) in options.addresses {
                     renderer.render(
@@ -81,7 +81,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 let yes = self.yes
                 let events = renderer.sink
                 let (result, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, renderer: renderer
+                    connection: connection, port: port, events: renderer.sink
                 ) { session -> [String: String] in
                     let current = try session.flash().optionBytes()
                     var wanted = current
@@ -141,7 +141,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
             do {
                 let port = try swdPort(connection)
                 let (options, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, renderer: renderer
+                    connection: connection, port: port, events: renderer.sink
                 ) { session in
                     _ = try session.flash().launchOptionBytes()
                     try session.reconnect()

@@ -9,56 +9,6 @@ import STM32
 enum STM32Commands {
     static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
-    /// Erases the pages the images touch (or the whole flash), writes, verifies each segment
-    /// (Get Checksum when listed, read-back otherwise), then jumps to `go` if given.
-    static func flash(
-        images: [String], erase: EraseMode, go: String?, connection: ConnectionOptions, port: String, renderer: Renderer
-    ) async throws -> Never {
-        let plan = try loadPlan(images)
-        let goAddress = try go.map { try UInt32(parseAddress($0, option: "--go")) }
-        let started = MonotonicClock.now()
-        let written = try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
-            if let geometry = session.identity.geometry {
-                let flash = MemoryRegion(
-                    name: "flash",
-                    range: UInt64(geometry.base)...UInt64(geometry.base) + UInt64(geometry.accessibleSize) - 1)
-                try plan.checkFits(in: [flash])
-            }
-            switch erase {
-            case .chip:
-                session.events(.stage("erase", detail: "mass erase"))
-                try session.massErase()
-            case .sections:
-                // Every page first, then the writes: two segments in one page must not erase each other.
-                session.events(.stage("erase", detail: "the pages the images touch"))
-                for segment in plan.segments {
-                    try session.erase(address: UInt32(segment.address), length: segment.bytes.count)
-                }
-            case .none:
-                break
-            }
-            var bytes = 0
-            for segment in plan.segments {
-                let address = UInt32(segment.address)
-                session.events(
-                    .stage(
-                        "write",
-                        detail:
-                            "\(hex(segment.address)), \(segment.bytes.count) bytes from \(segment.originDescription)"))
-                try session.write(segment.bytes, at: address)
-                try session.verify(segment.bytes, at: address)
-                bytes += segment.bytes.count
-            }
-            if let goAddress {
-                session.events(.stage("go", detail: hex(UInt64(goAddress))))
-                try session.go(address: goAddress)
-            }
-            return bytes
-        }
-        try renderer.finish(
-            JobResult(summary: flashSummary(plan, bytes: written, started: started)))
-    }
-
     static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never
     {
         let identity = try await connection.withSTM32Session(port: port, events: renderer.sink) { $0.identity }
@@ -97,19 +47,6 @@ enum STM32Commands {
         }
     }
 
-    static func erase(connection: ConnectionOptions, port: String, range: Range<Int>?, renderer: Renderer) async throws
-    {
-        try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
-            if let range {
-                session.events(
-                    .stage("erase", detail: "\(hex(UInt64(range.lowerBound)))..\(hex(UInt64(range.upperBound)))"))
-                try session.erase(address: UInt32(range.lowerBound), length: range.count)
-            } else {
-                session.events(.stage("erase", detail: "mass erase"))
-                try session.massErase()
-            }
-        }
-    }
 }
 
 /// `bootwire protect` / `unprotect`: readout and write protection of an STM32 (system bootloader).

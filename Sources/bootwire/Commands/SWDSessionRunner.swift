@@ -8,10 +8,9 @@ import VirtualDevices
 /// worker thread, and always leaves debug mode. The statistics say where the USB time went.
 enum SWDSessionRunner {
     static func run<T: Sendable>(
-        connection: ConnectionOptions, port: String, renderer: Renderer,
+        connection: ConnectionOptions, port: String, events: @escaping EventSink,
         _ body: @escaping @Sendable (STM32SWDSession) throws -> T
     ) async throws -> (T, [String: String]) {
-        let events = renderer.sink
         return try await connection.withUSB(port: port, match: STLinkProbeKind.match) { bus, record in
             let handle = try bus.openDiagnosed(record, interface: 0)
             defer { handle.close() }

@@ -1,0 +1,129 @@
+/// A device's flash as the pipeline sees it: where it is and the units it erases in.
+public struct FlashMemory: Sendable, Equatable {
+    /// Every erase unit (page or sector), sorted by address, none overlapping.
+    public var units: [Range<Int>]
+    /// The value erased flash reads as.
+    public var erasedByte: UInt8 = 0xFF
+
+    public init(units: [Range<Int>]) {
+        self.units = units.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// Uniform units of `unit` bytes over `range`.
+    public init(range: Range<Int>, unit: Int) {
+        self.init(units: stride(from: range.lowerBound, to: range.upperBound, by: unit).map { $0..<min($0 + unit, range.upperBound) })
+    }
+
+    /// From the first unit's start to the last unit's end; nil when the layout is unknown.
+    public var range: Range<Int>? {
+        guard let first = units.first, let last = units.last else { return nil }
+        return first.lowerBound..<last.upperBound
+    }
+
+    /// The units `range` touches, in address order.
+    public func units(covering range: Range<Int>) -> [Range<Int>] {
+        guard !range.isEmpty else { return [] }
+        // Binary search for the first unit ending after the range starts.
+        var low = 0
+        var high = units.count
+        while low < high {
+            let middle = (low + high) / 2
+            if units[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        var out: [Range<Int>] = []
+        var index = low
+        while index < units.count && units[index].lowerBound < range.upperBound {
+            out.append(units[index])
+            index += 1
+        }
+        return out
+    }
+
+    /// The smallest span of whole units that holds `range`, or nil when part of it is not flash.
+    public func widened(_ range: Range<Int>) -> Range<Int>? {
+        let covering = units(covering: range)
+        guard let first = covering.first, let last = covering.last, first.lowerBound <= range.lowerBound,
+            last.upperBound >= range.upperBound
+        else { return nil }
+        for (a, b) in zip(covering, covering.dropFirst()) where a.upperBound != b.lowerBound { return nil }
+        return first.lowerBound..<last.upperBound
+    }
+}
+
+/// What the device says about itself, for events, the journal and the station report.
+public struct TargetIdentity: Sendable, Equatable {
+    /// A short name: "ST67W611M1 (QCC743) boot ROM", "STM32L47x/L48x via ST-LINK".
+    public var name: String
+    /// Stable across sessions with the same device, unique among devices: names its journal.
+    public var journalKey: String
+    /// Facts for the station report (chip id, MAC, boot ROM, baud, …).
+    public var facts: [String: String]
+
+    public init(name: String, journalKey: String, facts: [String: String] = [:]) {
+        self.name = name
+        self.journalKey = journalKey
+        self.facts = facts
+    }
+}
+
+/// A step that cannot be undone (an eFuse burn), previewed and confirmed before anything is
+/// changed, and carried out only after every image is proven.
+public struct IrreversibleStep {
+    public var name: String
+    /// What will change, line by line.
+    public var preview: [String]
+    /// The question a person answers; nil when the step changes nothing.
+    public var question: String?
+    /// What it changes, by name (eFuse fields), for the report.
+    public var changes: [String]
+    public var apply: () throws -> Void
+
+    public init(
+        name: String, preview: [String], question: String?, changes: [String],
+        apply: @escaping () throws -> Void
+    ) {
+        self.name = name
+        self.preview = preview
+        self.question = question
+        self.changes = changes
+        self.apply = apply
+    }
+}
+
+/// One route to one device's flash (module boot ROM, STM32 UART bootloader, DfuSe, ST-LINK/SWD):
+/// its protocol and its capabilities. The rules (validation, dry-run, the journal, proofs, the
+/// vendor's end state) are the pipeline's; a route only answers what it is asked. Every call
+/// runs on the port's worker thread.
+public protocol FlashTarget: AnyObject {
+    var identity: TargetIdentity { get }
+    var memory: FlashMemory { get }
+    /// True when `isErased` and `matches` cost far less than erasing and writing (a device-side
+    /// hash): then `erase = chip` is reached by erasing only what is not erased.
+    var comparesCheaply: Bool { get }
+
+    /// What only the connected device can refuse (signing, protection, alignment), before any change.
+    func check(_ images: [FlashImage]) throws
+    /// Steps that cannot be undone, for the pipeline to preview, confirm and run last.
+    func irreversibleSteps() throws -> [IrreversibleStep]
+    /// Whether the device already holds `image`; nil when the route cannot tell cheaply.
+    func matches(_ image: PreparedImage) throws -> Bool?
+    /// Whether `range` reads as erased flash; nil when the route cannot tell cheaply.
+    func isErased(_ range: Range<Int>) throws -> Bool?
+    /// Erases these units (whole units, sorted, from `memory`).
+    func erase(_ units: [Range<Int>]) throws
+    /// The route's whole-flash erase (mass or chip erase).
+    func eraseAll() throws
+    func program(_ image: PreparedImage) throws
+    /// Throws `verify-mismatch` unless the device holds `image` (device hash, CRC or read-back).
+    func prove(_ image: PreparedImage) throws
+    /// Ends the writing part of the session (locks the flash controller); called on success and failure.
+    func finishWriting() throws
+    /// Starts the application after a flash (`--go`).
+    func run(at address: Int?) throws
+}
+
+extension FlashTarget {
+    public func check(_ images: [FlashImage]) throws {}
+    public func irreversibleSteps() throws -> [IrreversibleStep] { [] }
+    public func finishWriting() throws {}
+}

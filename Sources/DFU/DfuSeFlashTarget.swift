@@ -1,0 +1,76 @@
+import BootwireCore
+
+/// An STM32's flash through its ROM DFU bootloader (DfuSe), for the flash pipeline. Uploads are
+/// far cheaper than erase + download with their poll times, so images are compared by reading
+/// them back; erase goes page by page as alt 0's layout declares them.
+public final class DfuSeFlashTarget: FlashTarget {
+    public let session: DfuSeSession
+
+    public init(session: DfuSeSession) {
+        self.session = session
+    }
+
+    public var identity: TargetIdentity {
+        let record = session.identity.record
+        return TargetIdentity(
+            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")",
+            facts: ["usb": record.ids, "serial": record.serial ?? "", "product": record.product ?? ""])
+    }
+
+    public var memory: FlashMemory {
+        guard let layout = session.identity.flash else { return FlashMemory(units: []) }
+        let top = session.identity.geometry.map { Int($0.base) + $0.accessibleSize }
+        return FlashMemory(
+            units: layout.allPages.filter(\.writable).map { Int($0.start)..<Int($0.start) + $0.size }.filter {
+                top == nil || $0.upperBound <= top!
+            })
+    }
+
+    public var comparesCheaply: Bool { false }
+
+    /// Secure area, unwritable pages and addresses beyond 32 bits are refused before any erase.
+    public func check(_ images: [FlashImage]) throws {
+        for image in images {
+            guard image.end <= Int(UInt32.max) else {
+                throw BootwireError(.addressOutOfRange, "\(image.name) lies beyond 32-bit addresses")
+            }
+            _ = try session.pages(covering: UInt32(image.address), length: image.data.count)
+        }
+    }
+
+    public func matches(_ image: PreparedImage) throws -> Bool? {
+        try session.select(0)
+        return try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "compare")
+            == image.image.data
+    }
+
+    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
+
+    public func erase(_ units: [Range<Int>]) throws {
+        var pages: [DfuSeMemoryLayout.Page] = []
+        for unit in units { pages += try session.pages(covering: UInt32(unit.lowerBound), length: unit.count) }
+        try session.erase(pages)
+    }
+
+    public func eraseAll() throws {
+        try session.select(0)
+        try session.massErase()
+    }
+
+    public func program(_ image: PreparedImage) throws {
+        try session.select(0)
+        try session.write(image.image.data, at: UInt32(image.image.address), label: image.image.name)
+    }
+
+    public func prove(_ image: PreparedImage) throws {
+        session.events(.stage("verify", detail: "upload of \(image.image.name)"))
+        let back = try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "verify")
+        try ReadBackProof.check(
+            image.image, readBack: back, hint: "erase and flash again; if it repeats, the flash may be worn or write-protected")
+    }
+
+    /// Leaves DFU; a device that drops off the bus has left (success).
+    public func run(at address: Int?) throws {
+        try session.leave(at: address.map { UInt32($0) })
+    }
+}

@@ -1,0 +1,105 @@
+import BootwireCore
+
+/// The ST67W611M1's flash through its boot ROM, for the flash pipeline. The device hashes any
+/// range (0x3E), so comparing costs far less than writing: unchanged images are skipped and
+/// `erase = chip` erases only what is not erased. Files over 4 KiB go as xz streams.
+public final class ModuleFlashTarget: FlashTarget {
+    /// Images above this size are sent compressed (the vendor's choice too).
+    public static let compressAbove = 4096
+    public static let sectorSize = 4096
+
+    public let session: QCC743Session
+    private let efuseImage: EfuseImage?
+    private var efuseCache: [UInt8]?
+
+    public init(session: QCC743Session, efuseImage: EfuseImage?) {
+        self.session = session
+        self.efuseImage = efuseImage
+    }
+
+    public var identity: TargetIdentity {
+        let device = session.identity
+        return TargetIdentity(
+            name: "ST67W611M1 boot ROM", journalKey: "qcc743-\(device.bootInfo.chipID)",
+            facts: [
+                "chip-id": device.bootInfo.chipID,
+                "mac": device.mac.reversed().map { Hex.string([$0]) }.joined(separator: ":"),
+                "boot-rom": device.bootInfo.romVersion,
+                "signed-boot": device.bootInfo.signedBootRequired ? "yes" : "no",
+                "baud": "\(device.loadBaud)",
+            ])
+    }
+
+    public var memory: FlashMemory { FlashMemory(range: 0..<session.identity.flashSize, unit: Self.sectorSize) }
+    public var comparesCheaply: Bool { true }
+
+    private func efuse() throws -> [UInt8] {
+        if let efuseCache { return efuseCache }
+        let bytes = try session.readEfuse()
+        efuseCache = bytes
+        return bytes
+    }
+
+    /// An image the module would not boot (signed boot on, unsigned or other key) is refused
+    /// before anything is erased.
+    public func check(_ images: [FlashImage]) throws {
+        try SigningCheck.check(images, efuse: EfuseSummary(try efuse()), bootInfo: session.identity.bootInfo)
+    }
+
+    public func irreversibleSteps() throws -> [IrreversibleStep] {
+        guard let efuseImage else { return [] }
+        let change = try EfuseBurn.change(current: try efuse(), image: efuseImage)
+        let session = self.session
+        return [
+            IrreversibleStep(
+                name: "efuse", preview: EfuseBurn.describe(change),
+                question: change.isNoOp ? nil : EfuseBurn.question(change),
+                changes: change.fields.filter { $0.newlySetBits > 0 }.map(\.name),
+                apply: { try EfuseBurn.burn(efuseImage, on: session) })
+        ]
+    }
+
+    public func matches(_ image: PreparedImage) throws -> Bool? {
+        try session.sha256(address: image.image.address, length: image.image.data.count) == image.sha256
+    }
+
+    public func isErased(_ range: Range<Int>) throws -> Bool? {
+        try session.sha256(address: range.lowerBound, length: range.count) == Self.erasedHash(range.count)
+    }
+
+    public func erase(_ units: [Range<Int>]) throws {
+        for range in RangeSet.coalesce(units) { try session.erase(start: range.lowerBound, end: range.upperBound) }
+    }
+
+    public func eraseAll() throws { try session.chipErase() }
+
+    public func program(_ image: PreparedImage) throws {
+        try session.write(
+            image.image.data, at: image.image.address, compressed: try image.xzStream(), label: image.image.name)
+    }
+
+    public func prove(_ image: PreparedImage) throws {
+        let device = try session.sha256(address: image.image.address, length: image.image.data.count)
+        guard device == image.sha256 else {
+            throw BootwireError(
+                .verifyMismatch,
+                "\(image.image.name) at \(Hex.address(image.image.address)) does not match the file after writing",
+                hint:
+                    "if the flash was not erased first (erase = 0), run with --erase sections; otherwise run again, "
+                    + "and if it repeats the flash may be worn or the supply unstable",
+                evidence: [
+                    "image": image.image.name, "address": Hex.address(image.image.address),
+                    "expected-sha256": Hex.string(image.sha256), "device-sha256": Hex.string(device),
+                ])
+        }
+    }
+
+    /// The boot ROM has no "run" the pipeline could use: the module starts when CHIP_EN rises with BOOT low.
+    public func run(at address: Int?) throws {
+        session.events(.note(.info("the module starts its firmware at the next reset with BOOT low")))
+    }
+
+    static func erasedHash(_ count: Int) -> [UInt8] {
+        SHA256Digest.of([UInt8](repeating: 0xFF, count: count))
+    }
+}

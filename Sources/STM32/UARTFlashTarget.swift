@@ -1,0 +1,77 @@
+import BootwireCore
+
+/// An STM32's flash through its system bootloader over UART (AN3155), for the flash pipeline.
+/// Comparing needs Get Checksum (0xA1), which only some bootloaders list; erase goes by page
+/// numbers in one Extended Erase; proof is Get Checksum or a read-back.
+public final class UARTFlashTarget: FlashTarget {
+    public let session: STM32Session
+    private let port: String
+
+    public init(session: STM32Session, port: String) {
+        self.session = session
+        self.port = port
+    }
+
+    public var identity: TargetIdentity {
+        let device = session.identity
+        return TargetIdentity(
+            name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
+            facts: ["part": device.name, "product-id": Hex.address(device.productID), "bootloader": device.bootloaderVersionText])
+    }
+
+    public var memory: FlashMemory {
+        guard let geometry = session.identity.geometry else { return FlashMemory(units: []) }
+        return FlashMemory(
+            units: (0..<geometry.pageCount).filter(geometry.isAccessible(page:)).map { page in
+                let address = Int(geometry.address(ofPhysicalOffset: page * geometry.pageSize))
+                return address..<address + geometry.pageSize
+            })
+    }
+
+    public var comparesCheaply: Bool { false }
+
+    public func check(_ images: [FlashImage]) throws {
+        guard session.identity.geometry != nil else {
+            throw BootwireError(
+                .unexpectedChip,
+                "the flash layout of \(session.identity.name) (product id \(Hex.address(session.identity.productID))) is not known",
+                hint: "flash it with --erase none after erasing it another way, or report the part")
+        }
+    }
+
+    public func matches(_ image: PreparedImage) throws -> Bool? {
+        let data = image.image.data
+        guard session.identity.lists(.getChecksum), image.image.address % 4 == 0 else { return nil }
+        let padded = data + [UInt8](repeating: 0xFF, count: (4 - data.count % 4) % 4)
+        return try session.checksum(address: UInt32(image.image.address), length: padded.count)
+            == STM32CRC.checksum(padded)
+    }
+
+    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
+
+    /// Every page in one Extended Erase where the bootloader allows.
+    public func erase(_ units: [Range<Int>]) throws {
+        guard let geometry = session.identity.geometry else { return }
+        var pages: [Int] = []
+        for unit in units {
+            for page in geometry.pages(covering: UInt32(unit.lowerBound), length: unit.count) where !pages.contains(page) {
+                pages.append(page)
+            }
+        }
+        try session.erase(pages: pages)
+    }
+
+    public func eraseAll() throws { try session.massErase() }
+
+    public func program(_ image: PreparedImage) throws {
+        try session.write(image.image.data, at: UInt32(image.image.address), label: image.image.name)
+    }
+
+    public func prove(_ image: PreparedImage) throws {
+        try session.verify(image.image.data, at: UInt32(image.image.address))
+    }
+
+    public func run(at address: Int?) throws {
+        try session.go(address: address.map { UInt32($0) })
+    }
+}
