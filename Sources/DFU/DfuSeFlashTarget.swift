@@ -18,12 +18,9 @@ public final class DfuSeFlashTarget: FlashTarget {
     }
 
     public var memory: FlashMemory {
+        // Every writable page the layout declares; `check` refuses a WB's secure area by name.
         guard let layout = session.identity.flash else { return FlashMemory(units: []) }
-        let top = session.identity.geometry.map { Int($0.base) + $0.accessibleSize }
-        return FlashMemory(
-            units: layout.allPages.filter(\.writable).map { Int($0.start)..<Int($0.start) + $0.size }.filter {
-                top == nil || $0.upperBound <= top!
-            })
+        return FlashMemory(units: layout.allPages.filter(\.writable).map { Int($0.start)..<Int($0.start) + $0.size })
     }
 
     public var comparesCheaply: Bool { false }

@@ -78,6 +78,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         thread.start()
     }
 
+    /// Runs once the device thread has stopped (a `state=` port saves its flash here).
+    public var afterStop: (@Sendable () -> Void)?
+
     /// Stops the device thread and waits for it; the device's state can be read afterwards.
     public func stop() {
         lock.lock()
@@ -86,6 +89,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         if started {
             finished.wait()
             started = false
+            afterStop?()
         }
         if let linkPath { try? FileManager.default.removeItem(atPath: linkPath) }
     }

@@ -13,7 +13,8 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     var sr: UInt32 = 0
     var cr: UInt32 = 0x8000_0000
     var optcr: UInt32 = factoryOPTCR | 1
-    var stored: UInt32 = factoryOPTCR
+    // The loaded option bits only: OPTLOCK and OPTSTRT (bits 0-1) are control bits, not stored.
+    var stored: UInt32 = factoryOPTCR & ~3
     private var keyStep = 0
     private var optKeyStep = 0
     private var lockedUntilReset = false

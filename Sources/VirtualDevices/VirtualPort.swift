@@ -1,10 +1,13 @@
+import Foundation
 import BootwireCore
 import QCC743
 import STM32
 
 /// `--port virtual:NAME[,key=value…]`: a virtual device run in-process on a pseudo-terminal,
 /// so every command works with no hardware attached. Keys: `wire=instant|realistic`,
-/// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name.
+/// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name,
+/// `state=PATH` (the flash is loaded from PATH when it exists and saved there when the port
+/// closes, so one device lives across runs).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
@@ -23,6 +26,7 @@ public enum VirtualPort {
         }
         var wire = WireModel.realistic
         var faults: [Fault] = []
+        var statePath: String?
         for option in parts.dropFirst() {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
             switch kv[0] {
@@ -36,6 +40,9 @@ public enum VirtualPort {
                     throw BootwireError(.usage, "`\(option)`: latency-ms takes a number")
                 }
                 wire.latencyMilliseconds = ms
+            case "state":
+                guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: state=PATH") }
+                statePath = kv[1]
             case "fault":
                 guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }
                 faults.append(try Fault.parse(kv[1]))
@@ -43,14 +50,23 @@ public enum VirtualPort {
                 faults.append(try Fault.parse(option))
             }
         }
+        let saved = statePath.flatMap { FileManager.default.contents(atPath: $0) }.map { [UInt8]($0) }
         let device: any VirtualDevice
+        let flash: @Sendable () -> [UInt8]
         if let stm32 = STM32DeviceTable.all.first(where: { "stm32" + $0.key == name }) {
-            device = VirtualSTM32.make(device: stm32, faults: faults)
+            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved)
+            device = model
+            flash = { model.flash }
             wire.bitsPerByte = 11
         } else {
-            device = VirtualQCC743.make(faults: faults)
+            let model = VirtualQCC743.make(faults: faults, flash: saved)
+            device = model
+            flash = { model.flash.bytes }
         }
         let runner = try VirtualDeviceRunner(device: device, wire: wire, faults: faults)
+        if let statePath {
+            runner.afterStop = { FileManager.default.createFile(atPath: statePath, contents: Data(flash())) }
+        }
         runner.start()
         return runner
     }

@@ -42,13 +42,13 @@ import VirtualDevices
                 for i in at..<(at + rng.range(1...5000)) { stale[i] = UInt8(truncatingIfNeeded: rng.next()) }
             }
             let images = [
-                FlashJob.Image(
+                FlashImage(
                     name: "boot", address: 0, data: firmwareLike(rng.range(300...9000), seed: UInt32(index))),
-                FlashJob.Image(
+                FlashImage(
                     name: "app", address: 0x10000 + rng.below(16) * 0x1000,
                     data: firmwareLike(rng.range(5000...24_000), seed: UInt32(index) + 7)),
             ]
-            var options = FlashJob.Options()
+            var options = FlashOptions()
             options.erase = rng.below(2) == 0 ? .sections : .chip
             let model = VirtualQCC743.make(faults: faults, flash: stale)
             let runner = try VirtualDeviceRunner(device: model, wire: .instant, faults: faults)
@@ -60,9 +60,10 @@ import VirtualDevices
                 defer { port.close() }
                 var connect = ConnectOptions()
                 connect.idleTimeoutMilliseconds = 2000
-                let job = FlashJob(images: images, options: options)
+                let pipeline = FlashPipeline(options: options, events: { _ in }, confirm: { _ in })
+                let prepared = PreparedImage.prepare(images, compressAbove: ModuleFlashTarget.compressAbove)
                 _ = try QCC743Session.run(link: port, options: connect, events: { _ in }) { session in
-                    try job.run(on: session, prepared: FlashJob.Prepared(job.images), journal: nil)
+                    try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
                 }
                 ok = true
             } catch {
@@ -76,7 +77,7 @@ import VirtualDevices
             var expected = options.erase == .chip ? [UInt8](repeating: 0xFF, count: 4 << 20) : stale
             if options.erase == .sections {
                 for image in images {
-                    let sectors = FlashJob.sectorRange(image.address..<image.end)
+                    let sectors = FlashMemory(range: 0..<(4 << 20), unit: 4096).widened(image.range)!
                     // Sectors the job erased end as 0xFF where the image does not cover them;
                     // sectors it skipped keep what they had, which already matched.
                     if stale[image.address..<image.end].elementsEqual(image.data) { continue }

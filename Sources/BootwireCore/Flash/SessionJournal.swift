@@ -107,7 +107,10 @@ public enum RangeSet {
         for hole in holes {
             pieces = pieces.flatMap { piece -> [Range<Int>] in
                 guard piece.overlaps(hole) else { return [piece] }
-                return [piece.lowerBound..<hole.lowerBound, hole.upperBound..<piece.upperBound].filter { !$0.isEmpty }
+                var out: [Range<Int>] = []
+                if hole.lowerBound > piece.lowerBound { out.append(piece.lowerBound..<hole.lowerBound) }
+                if hole.upperBound < piece.upperBound { out.append(hole.upperBound..<piece.upperBound) }
+                return out
             }
         }
         return pieces

@@ -13,10 +13,15 @@ import Foundation
 public enum ImageLoader {
     public static func load(path: String, address: UInt64?) throws -> FlashPlan {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BootwireError(
                 .fileNotFound, "image \(path) does not exist",
                 hint: "check the path (relative paths start in \(FileManager.default.currentDirectoryPath))",
+                evidence: ["path": path, "file": path])
+        }
+        guard !isDirectory.boolValue else {
+            throw BootwireError(
+                .badImage, "image \(path) is a folder, not a file", hint: "name the image file inside it",
                 evidence: ["path": path, "file": path])
         }
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -20,7 +20,8 @@ extension ConnectionOptions {
             return (value, [:])
         case .stm32Serial:
             let value = try await withSTM32Session(port: port, events: events) { session in
-                try body(UARTFlashTarget(session: session, port: port))
+                // The port without a virtual device's options: the same device whatever faults a run adds.
+                try body(UARTFlashTarget(session: session, port: String(port.prefix { $0 != "," })))
             }
             return (value, [:])
         case .dfu:
