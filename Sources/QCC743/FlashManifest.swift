@@ -40,10 +40,10 @@ public struct FlashManifest: Sendable, Equatable {
     public static let partitionSection = "partition"
 
     /// Reads and validates `path`. `flashSize` (bytes), when known, bounds every image.
-    /// Reads only the ini, the partition table and file sizes: no device I/O.
+    /// Reads only the ini, the partition table and file sizes: no device I/O. `environment`
+    /// resolves `$(NAME)` in paths; the caller passes it (the library reads no environment).
     public static func load(
-        path: String, flashSize: Int? = nil, chipName: String = "qcc743",
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        path: String, flashSize: Int? = nil, chipName: String = "qcc743", environment: [String: String] = [:]
     ) throws -> FlashManifest {
         let data = try readFile(path, what: "flash config (ini)")
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -5,13 +5,18 @@ import Foundation
 /// Real USB: sysfs to enumerate, libusb-1.0 (loaded on first open) to talk. The only code in
 /// Bootwire that touches a USB device.
 public final class LibUSBBus: USBBus, @unchecked Sendable {
-    /// `BOOTWIRE_LIBUSB` names another library file (tests use it to prove the message when
-    /// libusb is absent).
+    /// The environment variable with which the CLI lets a user name another library file (tests
+    /// use it to prove the message when libusb is absent). The library reads no environment: the
+    /// caller passes the path.
     public static let libraryOverride = "BOOTWIRE_LIBUSB"
 
     private let lock = NSLock()
+    private let libraryPath: String?
 
-    public init() {}
+    /// `libraryPath`: a libusb-1.0 file to load instead of the system's `libusb-1.0.so.0`.
+    public init(libraryPath: String? = nil) {
+        self.libraryPath = libraryPath
+    }
 
     public static let sysfs = "/sys/bus/usb/devices"
 
@@ -29,7 +34,7 @@ public final class LibUSBBus: USBBus, @unchecked Sendable {
     public func load() throws {
         try lock.withLock {
             var error = [CChar](repeating: 0, count: 512)
-            let path = ProcessInfo.processInfo.environment[Self.libraryOverride]
+            let path = libraryPath
             guard bw_usb_load(path, &error, error.count) == 0 else {
                 let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 throw BootwireError(

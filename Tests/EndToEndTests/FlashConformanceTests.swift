@@ -175,4 +175,37 @@ struct FlashConformanceTests {
             #expect(back == Self.random(5000, seed: 8))
         }
     }
+
+    @Test func anIniSectionNamingAnEmptyFileIsRefusedBeforeThePortOpens() throws {
+        let folder = Scratch.make()
+        try Data().write(to: folder.appendingPathComponent("littlefs.bin"))
+        try Data(Self.random(5000, seed: 9)).write(to: folder.appendingPathComponent("fw.bin"))
+        let ini = folder.appendingPathComponent("flash_prog_cfg.ini")
+        try """
+        [cfg]
+        erase = 2
+
+        [FW]
+        filedir = ./fw.bin
+        address = 0x10000
+
+        [littlefs]
+        filedir = ./littlefs.bin
+        address = 0x378000
+        """.write(to: ini, atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("state.bin")
+        let run = try Bootwire.run(
+            ["flash", "--port", "virtual:qcc743,wire=instant,state=\(state.path)", "--config", ini.path, "--json"],
+            cache: Scratch.make())
+        #expect(run.errorCode == "bad-image", "\(run.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: state.path), "the port was opened")
+    }
+
+    @Test("--config and --efuse are the module's; an STM32 route refuses them", arguments: routes.dropFirst())
+    func moduleOnlyOptionsAreRefusedOnSTM32Routes(route: Route) throws {
+        let image = try Scratch.file(Self.random(100, seed: 10), name: "app.bin")
+        let run = try Bootwire.run(
+            ["flash", "--port", route.device, "\(image.path)@\(Self.hex(route.base))", "--efuse", image.path, "--json"])
+        #expect(run.errorCode == "usage", "\(run.stdout)")
+    }
 }

@@ -152,9 +152,9 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
 
 @Suite struct LibUSBTests {
     @Test func aMissingLibraryIsNamedWithWhatToInstall() throws {
-        setenv(LibUSBBus.libraryOverride, "/nonexistent/libusb-1.0.so.0", 1)
-        defer { unsetenv(LibUSBBus.libraryOverride) }
-        let error = try #require(throws: BootwireError.self) { try LibUSBBus().load() }
+        let error = try #require(throws: BootwireError.self) {
+            try LibUSBBus(libraryPath: "/nonexistent/libusb-1.0.so.0").load()
+        }
         #expect(error.code == .usbLibraryMissing)
         #expect(error.hint?.contains("libusb-1.0-0") == true)
     }

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import USB
 
 /// Where the command keeps what outlives one run (the library reads no environment): the
 /// adapter memory and the session journals, under XDG_CACHE_HOME or ~/.cache.
@@ -12,4 +13,11 @@ enum CacheFolder {
 
     static var adapterMemory: AdapterMemory { AdapterMemory(path: "\(root)/adapters.json") }
     static var journals: JournalStore { JournalStore(folder: "\(root)/sessions") }
+}
+
+extension LibUSBBus {
+    /// The system's libusb, or the file BOOTWIRE_LIBUSB names.
+    static func configured() -> LibUSBBus {
+        LibUSBBus(libraryPath: ProcessInfo.processInfo.environment[LibUSBBus.libraryOverride])
+    }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import BootwireCore
 import DFU
 import Foundation
-import QCC743
 import STM32
 import USB
 import VirtualDevices
@@ -18,7 +17,7 @@ enum DFUCommands {
         connection: ConnectionOptions, port: String, events: @escaping EventSink,
         _ body: @escaping @Sendable (DfuSeSession, any USBBus) throws -> T
     ) async throws -> T {
-        if !VirtualUSBPort.isVirtualUSB(port) { try LibUSBBus().load() }
+        if !VirtualUSBPort.isVirtualUSB(port) { try LibUSBBus.configured().load() }
         return try await connection.withUSB(port: port, match: { _ in stDFU }) { bus, record in
             events(.stage("connect", detail: "\(record.ids) \(record.serial ?? "") (ROM DFU)"))
             let session = try DfuSeSession.connect(bus: bus, record: record, events: events)

@@ -30,7 +30,7 @@ struct DoctorCommand: AsyncParsableCommand {
                 VirtualUSBPort.isVirtualUSB(port)
                 ? try VirtualUSBPort.start(port)
                 : (
-                    LibUSBBus(),
+                    LibUSBBus.configured(),
                     port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try STLinkProbeKind.match(port: port)
                 )
             try report(USBDoctor.run(bus: bus, match: match))

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import QCC743
 
 struct EraseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

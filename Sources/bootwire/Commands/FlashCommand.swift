@@ -132,7 +132,9 @@ struct FlashCommand: AsyncParsableCommand {
                     .usage, "--config is the module's flash_prog_cfg.ini; an STM32 route takes image files",
                     hint: "name the images: app.hex, app.elf, app.bin@0x08000000")
             }
-            let manifest = try FlashManifest.load(path: config, flashSize: DeviceIdentity.moduleFlashSize)
+            let manifest = try FlashManifest.load(
+                path: config, flashSize: DeviceIdentity.moduleFlashSize,
+                environment: ProcessInfo.processInfo.environment)
             images += try manifest.images.map { image in
                 FlashImage(
                     name: image.name, address: Int(image.address),

@@ -32,7 +32,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let ports = PortDiscovery.list()
-        var usb = USBListing.list(LibUSBBus(), probes: ConnectionOptions.probes)
+        var usb = USBListing.list(LibUSBBus.configured(), probes: ConnectionOptions.probes)
         let records = SysfsUSB.devices()
         for spec in virtualDevices {
             guard VirtualUSBPort.isVirtualUSB(spec) else {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import QCC743
 import STM32
 
 /// The STM32 system-bootloader side of `flash`, `info`, `read` and `erase`: the same verbs as

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import QCC743
 import STLink
 
 /// The verbs (`flash`, `info`, `read`, `erase`) on an STM32 through an ST-LINK probe over SWD.

@@ -39,7 +39,7 @@ extension ConnectionOptions {
         }
         let wanted = port.hasPrefix(USBDeviceMatch.prefix) ? try USBDeviceMatch.parse(port) : try match(port)
         // What to install comes before whether anything is plugged in.
-        let bus = LibUSBBus()
+        let bus = LibUSBBus.configured()
         try bus.load()
         return (bus, wanted)
     }
