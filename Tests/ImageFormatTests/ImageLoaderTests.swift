@@ -46,7 +46,8 @@ import Testing
             _ = try ImageLoader.load(path: folder.path + "/none.hex", address: nil)
         }
         #expect(missing?.evidence["path"] == folder.path + "/none.hex")
-        expectError(.fileNotFound) { _ = try ImageLoader.load(path: folder.path, address: nil) }
+        // A folder is named as one, not as missing.
+        expectError(.badImage) { _ = try ImageLoader.load(path: folder.path, address: nil) }
 
         let bin = try folder.write("app.bin", [1, 2])
         let noAddress = expectError(.badImage) { _ = try ImageLoader.load(path: bin, address: nil) }

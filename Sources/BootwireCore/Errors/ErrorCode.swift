@@ -188,7 +188,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .deviceReset: "the device reset during the session"
         case .lineNoise: "frames were corrupted on the line and sent again (warning)"
         case .interruptedSession:
-            "an earlier session on this module was cut short; this one repairs what it changed (warning)"
+            "an earlier session on this device was cut short; its ranges stay recorded until a run proves them (warning)"
         case .timeout: "the device did not finish in time"
         case .deviceError: "the device answered with an error code"
         case .protocolError: "the device answered something the protocol does not allow"
