@@ -1,5 +1,6 @@
 import ArgumentParser
 import BootwireCore
+import Foundation
 
 struct CodesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,7 +10,21 @@ struct CodesCommand: ParsableCommand {
     @Flag(name: .long, help: "Print a Markdown table (as in the README).")
     var markdown = false
 
-    func run() {
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
+    func run() throws {
+        if output.json {
+            let codes: [[String: Any]] = ErrorCode.allCases.map { code in
+                [
+                    "code": code.rawValue, "exit": Int(code.category.exitStatus), "category": code.category.rawValue,
+                    "meaning": code.summary,
+                ]
+            }
+            let data = try JSONSerialization.data(withJSONObject: codes, options: [.sortedKeys])
+            try output.makeRenderer().finish(
+                JobResult(attachments: ["codes": String(decoding: data, as: UTF8.self)]))
+        }
         if markdown {
             print("| code | exit | meaning |")
             print("|---|---|---|")

@@ -20,8 +20,8 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
-    @Flag(name: .long, help: "Print the findings as JSON.")
-    var json = false
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
 
     func run() async throws {
         let port = try connection.singlePort()
@@ -41,10 +41,12 @@ struct DoctorCommand: AsyncParsableCommand {
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }
         let options = connection
+        let trace = try connection.trace.map { try WireTrace(path: $0) }
         let findings: [DoctorFinding] = try await worker.run {
             let (opened, access) = PortDoctor.checkAccess(path)
             guard let port = opened else { return access }
             defer { port.close() }
+            port.trace = trace
             let loopback = try PortDoctor.loopback(port)
             if loopback.first?.status != .skip { return access + loopback }
             return access + loopback + QCC743Probe.run(link: port, options: try options.connectOptions(for: port))
@@ -56,7 +58,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let failure = findings.first { $0.status == .fail }.map { finding in
             BootwireError(finding.code ?? .internalError, "\(finding.check): \(finding.detail)", hint: finding.hint)
         }
-        if json {
+        if output.json {
             let objects: [[String: Any]] = findings.map { f in
                 var o: [String: Any] = ["check": f.check, "status": f.status.rawValue, "detail": f.detail]
                 if let code = f.code { o["code"] = code.rawValue }
@@ -68,7 +70,7 @@ struct DoctorCommand: AsyncParsableCommand {
             try JSONRenderer().finish(
                 JobResult(error: failure, attachments: ["findings": String(decoding: data, as: UTF8.self)]))
         }
-        for f in findings {
+        for f in findings where !output.quiet || f.status == .fail || f.status == .warn {
             let mark = ["pass": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "--  "][f.status.rawValue] ?? "?"
             print("[\(mark)] \(f.check): \(f.detail)\(f.code.map { " [\($0.rawValue)]" } ?? "")")
             if let hint = f.hint, f.status == .fail || f.status == .warn { print("       fix: \(hint)") }

@@ -7,7 +7,7 @@ struct EfuseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "efuse",
         abstract: "Show a module's eFuse, or burn an eFuse image (one-time programmable: asks first).",
-        subcommands: [Show.self, Burn.self])
+        subcommands: [Show.self, Burn.self], defaultSubcommand: Show.self)
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -19,10 +19,11 @@ struct EfuseCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Also save the raw 512 bytes here.", valueName: "file"))
         var file: String?
 
-        @Flag(name: .long, help: "Print JSON instead of text.")
-        var json = false
+        @OptionGroup(title: "Output")
+        var output: OutputOptions
 
         func run() async throws {
+            let json = output.json
             let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
             do {
                 let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) {

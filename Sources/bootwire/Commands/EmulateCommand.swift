@@ -149,8 +149,11 @@ struct EmulateCommand: ParsableCommand {
         var fault: [String] = []
     }
 
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
+
     func run() throws {
-        let renderer = HumanRenderer(quiet: false)
+        let renderer = output.makeRenderer()
         do {
             let faults = try behaviour.fault.map(Fault.parse)
             // Before the port (and the link) exists: a host may finish its session and send
@@ -165,12 +168,20 @@ struct EmulateCommand: ParsableCommand {
             wire.bitsPerByte = emulated.bitsPerByte
             let runner = try VirtualDeviceRunner(device: model, wire: wire, faults: faults, linkPath: port.link)
             runner.resetOnOpen = !port.noResetOnOpen
-            runner.onPortChanged = { path in StandardStreams.out("port re-plugged as \(path)\n") }
+            let json = output.json
+            runner.onPortChanged = { path in
+                if json {
+                    renderer.render(.stage("replugged", detail: path))
+                } else {
+                    StandardStreams.out("port re-plugged as \(path)\n")
+                }
+            }
             runner.start()
             let faultText = faults.isEmpty ? "" : ", faults: \(faults.map(\.description).joined(separator: " "))"
-            StandardStreams.out(
+            let banner =
                 "virtual \(emulated.title) on \(runner.slavePath)\(port.link.map { " (link \($0))" } ?? "")"
-                    + ", wire \(wire.pacing.rawValue)\(faultText); Ctrl-C to stop\n")
+                + ", wire \(wire.pacing.rawValue)\(faultText); Ctrl-C to stop"
+            if json { renderer.render(.stage("ready", detail: banner)) } else { StandardStreams.out(banner + "\n") }
             waitForTermination(termination)
             runner.stop()
             try emulated.writeDumps()
@@ -183,6 +194,7 @@ struct EmulateCommand: ParsableCommand {
                 try write(
                     [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: stats)
             }
+            if json { try renderer.finish(JobResult(summary: ["port": runner.slavePath])) }
         } catch {
             try renderer.fail(error)
         }

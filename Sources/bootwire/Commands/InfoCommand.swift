@@ -12,10 +12,12 @@ struct InfoCommand: AsyncParsableCommand {
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
 
     func run() async throws {
+        // The facts are the result: progress lines would only crowd them.
+        let json = output.json
         let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
         do {
             let port = try connection.singlePort()

@@ -15,8 +15,8 @@ struct ListCommand: ParsableCommand {
             adapter's serial number) in scripts: it survives re-plugging, /dev/ttyUSB0 does not.
             """)
 
-    @Flag(name: .long, help: "Print JSON instead of a table.")
-    var json = false
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
 
     @Option(
         name: .customLong("virtual"),
@@ -44,16 +44,20 @@ struct ListCommand: ParsableCommand {
         if !usb.contains(where: { $0.kind == .stlink }) {
             notes.append(USBListing.whyNoProbe(records: records, probes: ConnectionOptions.probes))
         }
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(Listing(serial: ports, usb: usb, notes: notes))
-            print(String(decoding: data, as: UTF8.self))
-            return
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            func text(_ value: some Encodable) throws -> String {
+                String(decoding: try encoder.encode(value), as: UTF8.self)
+            }
+            try output.makeRenderer().finish(
+                JobResult(
+                    summary: ["serial-ports": "\(ports.count)", "usb-devices": "\(usb.count)"],
+                    attachments: ["serial": try text(ports), "usb": try text(usb), "notes": try text(notes)]))
         }
         printSerial(ports)
         printUSB(usb)
-        for note in notes { print(note) }
+        if !output.quiet { for note in notes { print(note) } }
     }
 
     private func printSerial(_ ports: [PortInfo]) {

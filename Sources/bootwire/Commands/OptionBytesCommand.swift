@@ -10,7 +10,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "option-bytes",
         abstract: "STM32 over SWD: show, change or reload the option bytes (RDP, WRP, DUALBANK, BFB2, nBOOT0…).",
-        subcommands: [Show.self, Set.self, Reload.self])
+        subcommands: [Show.self, Set.self, Reload.self], defaultSubcommand: Show.self)
 
     static func swdPort(_ connection: ConnectionOptions) throws -> String {
         let port = try connection.singlePort()

@@ -27,8 +27,13 @@ struct UdevRulesCommand: ParsableCommand {
     func run() throws {
         let renderer = output.makeRenderer()
         guard install else {
-            print(UdevRules.text(ConnectionOptions.udevEntries), terminator: "")
-            return
+            let text = UdevRules.text(ConnectionOptions.udevEntries)
+            guard output.json else {
+                print(text, terminator: "")
+                return
+            }
+            let data = try JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed])
+            try renderer.finish(JobResult(attachments: ["rules": String(decoding: data, as: UTF8.self)]))
         }
         do {
             guard
