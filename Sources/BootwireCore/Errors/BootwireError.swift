@@ -9,7 +9,8 @@ public struct BootwireError: Error, Sendable, Equatable, CustomStringConvertible
     public init(_ code: ErrorCode, _ message: String, hint: String? = nil, evidence: [String: String] = [:]) {
         self.code = code
         self.message = message
-        self.hint = hint
+        // A place with nothing more precise to say still gives the code's way forward.
+        self.hint = hint ?? code.hint
         self.evidence = evidence
     }
 

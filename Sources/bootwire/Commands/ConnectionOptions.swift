@@ -68,6 +68,13 @@ struct ConnectionOptions: ParsableArguments {
         help: ArgumentHelp("Write every byte in and out, with timestamps, to this file.", valueName: "file"))
     var trace: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "ST-LINK: the SWD clock to start at, in kHz (default 1800; long or noisy wires want 480 or 100).",
+            valueName: "khz"))
+    var swdKhz: Int?
+
     func connectOptions(for link: any Link) throws -> ConnectOptions {
         var options = ConnectOptions()
         options.bootBaud = bootBaud

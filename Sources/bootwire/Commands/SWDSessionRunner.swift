@@ -14,7 +14,9 @@ enum SWDSessionRunner {
         return try await connection.withUSB(port: port, match: STLinkProbeKind.match) { bus, record in
             let handle = try bus.openDiagnosed(record, interface: 0)
             defer { handle.close() }
-            let session = try STM32SWDSession(handle: handle, events: events)
+            var options = STM32SWDSession.Options()
+            if let khz = connection.swdKhz { options.clockKHz = khz }
+            let session = try STM32SWDSession(handle: handle, options: options, events: events)
             defer { session.close() }
             let value = try body(session)
             return (value, statistics(session, bus: bus))
