@@ -209,3 +209,28 @@ struct FlashConformanceTests {
         #expect(run.errorCode == "usage", "\(run.stdout)")
     }
 }
+
+/// A port another program holds open without a lock is named, in `flash` and in `doctor`.
+struct PortOwnershipTests {
+    @Test func aPortHeldWithoutALockIsPortBusyNamingTheProgram() throws {
+        let emulator = try Emulator()
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // `sleep` with the port as its stdin, as `cat /dev/ttyUSB0` would hold it: no flock, no TIOCEXCL.
+        holder.arguments = ["-c", "exec sleep 8 < \(emulator.port)"]
+        try holder.run()
+        defer { holder.terminate() }
+        usleep(300_000)
+        let image = try Scratch.file(firmwareLike(5000), name: "app.bin")
+        let flash = try Bootwire.run(["flash", "--port", emulator.port, "\(image.path)@0x10000", "--json"])
+        #expect(flash.errorCode == "port-busy", "\(flash.stdout)")
+        let error = flash.result?["error"] as? [String: Any]
+        #expect(((error?["evidence"] as? [String: String])?["held-by"] ?? "").contains("sleep"))
+        let doctor = try Bootwire.run(["doctor", "--port", emulator.port, "--json"])
+        #expect(doctor.errorCode == "port-busy", "\(doctor.stdout)")
+        holder.terminate()
+        holder.waitUntilExit()
+        let again = try Bootwire.run(["flash", "--port", emulator.port, "\(image.path)@0x10000", "--json"])
+        #expect(again.ok, "\(again.stdout)")
+    }
+}

@@ -58,6 +58,13 @@ public final class SerialPort: Link, @unchecked Sendable {
             }
             throw BootwireError.posix(.portIO, "cannot lock \(path)", errno: err)
         }
+        // A program that opened the port without a lock (`cat /dev/ttyUSB0`, a serial monitor)
+        // would share every byte: two readers garble a session, so it is named, not raced.
+        if !PortHolders.find(path).isEmpty {
+            _ = ioctl(fd, UInt(TIOCNXCL))
+            Glibc.close(fd)
+            throw busy(path)
+        }
         let resolved = (try? FileManager.default.destinationOfSymbolicLinkResolved(path)) ?? path
         let isPty = resolved.hasPrefix("/dev/pts/")
         var lines: Int32 = 0
