@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Bootwire",
-    platforms: [.macOS(.v13)],
     products: [
         .library(
             name: "BootwireKit",

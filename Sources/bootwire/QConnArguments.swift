@@ -9,7 +9,10 @@
 ///     --chipname qcc743|bl616, --interface uart  → dropped (the only values that apply)
 enum QConnArguments {
     static func translate(_ arguments: [String], subcommands: Set<String>) -> [String] {
-        guard let first = arguments.first, first.hasPrefix("-"), first != "-h", first != "--help", first != "--version"
+        // The root's own flags (help, version, completions, the manual's dump) are not QConn spellings.
+        let rootFlags = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        guard let first = arguments.first, first.hasPrefix("-"),
+            !rootFlags.contains(where: { first == $0 || first.hasPrefix($0 + "=") })
         else { return arguments }
         var verb = "flash"
         var out: [String] = []
