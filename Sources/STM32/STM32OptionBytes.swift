@@ -17,7 +17,7 @@ public enum STM32ReadoutProtection: Int, Sendable, Equatable, Comparable, Custom
 /// - F1, 16 bytes at 0x1FFFF800: RDP, USER, DATA0, DATA1, WRP0…WRP3, each byte followed by its
 ///   complement. RDP 0xA5 = level 0, anything else level 1. WRP bit n = 0 protects pages
 ///   n × ppb … n × ppb + ppb − 1 (ppb = `writeProtectPagesPerBit`).
-/// - L4, two areas of 0x30 bytes (bank 1 at 0x1FFF7800, bank 2 at 0x1FFFF800) of 64-bit
+/// - L4, one area of 0x28 bytes per bank (bank 1 at 0x1FFF7800, bank 2 at 0x1FFFF800) of 64-bit
 ///   slots, each a 32-bit value then its complement: bank 1 OPTR +0, PCROP1 start +8, end
 ///   +0x10, WRP1A +0x18, WRP1B +0x20; bank 2 the same from +8 (PCROP2, WRP2A, WRP2B). OPTR:
 ///   RDP [7:0] (0xAA level 0, 0xCC level 2), BFB2 bit 20, DUALBANK bit 21. WRPxy: start page
@@ -57,14 +57,13 @@ public struct STM32OptionBytes: Sendable, Equatable {
                 0xA5, 0x5A, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00, 0xFF, 0x00,
             ]
         case .l4:
-            options.setWord(area: 0, offset: 0x00, 0xFFEF_F8AA)
-            for area in 0..<2 {
-                if area == 1 { options.setWord(area: 1, offset: 0x00, 0xFFFF_FFFF) }
+            // Bit 21 (DUALBANK) reads 1 on single-bank parts too, where it is reserved.
+            for area in options.areas.indices {
+                options.setWord(area: area, offset: 0x00, area == 0 ? 0xFFEF_F8AA : 0xFFFF_FFFF)
                 options.setWord(area: area, offset: 0x08, 0xFFFF_FFFF)
                 options.setWord(area: area, offset: 0x10, 0xFFFF_0000)
                 options.setWord(area: area, offset: 0x18, Self.noWriteProtection)
                 options.setWord(area: area, offset: 0x20, Self.noWriteProtection)
-                options.setWord(area: area, offset: 0x28, 0xFFFF_FFFF)
             }
         case .wb:
             for offset in stride(from: 0, to: 0x80, by: 8) { options.setWord(area: 0, offset: offset, 0xFFFF_FFFF) }
@@ -134,13 +133,14 @@ public struct STM32OptionBytes: Sendable, Equatable {
         }
     }
 
-    /// L4 DUALBANK (bit 21).
-    public var dualBank: Bool? { layout == .l4 ? user & (1 << 21) != 0 : nil }
+    /// L4 DUALBANK (bit 21), on the parts that have a second bank's option bytes; on single-bank
+    /// L4 the bit is reserved (and reads 1).
+    public var dualBank: Bool? { layout == .l4 && ranges.count > 1 ? user & (1 << 21) != 0 : nil }
 
     /// L4 BFB2 (bit 20) or H5 SWAP_BANK (bit 31): bank 2 appears at the flash base.
     public var bootFromBank2: Bool? {
         switch layout {
-        case .l4: user & (1 << 20) != 0
+        case .l4: ranges.count > 1 ? user & (1 << 20) != 0 : nil
         case .h5: user & (1 << 31) != 0
         default: nil
         }
@@ -272,7 +272,7 @@ public struct STM32OptionBytes: Sendable, Equatable {
             }
             return true
         case .l4, .wb:
-            let slots = layout == .l4 ? [(0, 0x18), (0, 0x20), (1, 0x18), (1, 0x20)] : [(0, 0x18), (0, 0x20)]
+            let slots = [(0, 0x18), (0, 0x20), (1, 0x18), (1, 0x20)].filter { $0.0 < areas.count }
             guard codes.count % 2 == 0, codes.count / 2 <= slots.count else { return false }
             for pair in 0..<(codes.count / 2) {
                 // A start above the end leaves the area unused.

@@ -13,6 +13,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         public var jtag: Int
         public var low: Int
         public var serial: String
+        /// A V2 whose serial descriptor holds 12 raw bytes (one per UTF-16 unit), as real V2s do.
+        public var binarySerial = false
+        public static let binarySerialBytes: [UInt8] = [
+            0x55, 0xFF, 0x6B, 0x06, 0x49, 0x88, 0x49, 0x56, 0x20, 0x38, 0x10, 0x87,
+        ]
 
         public static let v2 = Identity(productID: 0x3748, hardware: 2, jtag: 37, low: 7, serial: "BOOTWIRESWD2")
         public static let v21 = Identity(
@@ -70,7 +75,10 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         switch index {
         case 1: "STMicroelectronics"
         case 2: identity.isV3 ? "STLINK-V3" : "STM32 STLink"
-        case 3: identity.serial
+        case 3:
+            identity.binarySerial
+                ? String(String.UnicodeScalarView(Identity.binarySerialBytes.map { Unicode.Scalar($0) }))
+                : identity.serial
         case 4: "ST-Link Debug"
         default: nil
         }
