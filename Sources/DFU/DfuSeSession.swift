@@ -60,16 +60,11 @@ public final class DfuSeSession: @unchecked Sendable {
             }
             var identity = DfuSeIdentity(record: record, functional: functional, alternates: alternates)
             let session = DfuSeSession(client: client, identity: identity, events: events)
-            if let options = identity.optionBytesAlternate?.layout {
-                identity.device = STM32DeviceTable.all.first { $0.optionBytes.first?.start == options.start }
-                if let device = identity.device {
-                    try session.select(identity.optionBytesAlternate!.number)
-                    var areas: [[UInt8]] = []
-                    for range in device.optionBytes {
-                        areas.append(try session.read(address: range.start, length: range.size))
-                    }
-                    identity.optionBytes = STM32OptionBytes(device: device, areas: areas)
-                }
+            if let alternate = identity.optionBytesAlternate, let options = alternate.layout {
+                let regions = DfuSePart.regions(options)
+                identity.device = DfuSePart.device(optionRegions: regions, flash: identity.flash)
+                identity.optionBytes = try session.readOptionBytes(
+                    alternate: alternate.number, regions: regions, device: identity.device)
             }
             session.identity = identity
             try session.select(0)
@@ -81,6 +76,35 @@ public final class DfuSeSession: @unchecked Sendable {
     }
 
     public func close() { client.handle.close() }
+
+    /// Reads exactly the regions the option-byte alt declares. The option bytes are information
+    /// at connect (protection, banks): a refused read becomes a note, never a failed connection.
+    func readOptionBytes(alternate: UInt8, regions: [STM32MemoryRange], device: STM32Device?) throws
+        -> STM32OptionBytes?
+    {
+        var areas: [[UInt8]] = []
+        do {
+            try select(alternate)
+            for region in regions { areas.append(try read(address: region.start, length: region.size)) }
+        } catch let error as BootwireError where error.code != .deviceDisconnected {
+            events(
+                .note(
+                    .warning(
+                        .optionBytesUnreadable,
+                        "the option bytes were not readable (\(error.message)); protection and banks are not known")))
+            // The refused upload left the device in dfuERROR; the next select's prepare clears it.
+            return nil
+        }
+        guard let device else {
+            events(
+                .note(
+                    .info(
+                        "no part in Bootwire's table declares option bytes at "
+                            + regions.map(\.description).joined(separator: ", ") + ": they are not decoded")))
+            return nil
+        }
+        return STM32OptionBytes(device: device, areas: areas)
+    }
 
     /// SET_INTERFACE to the memory `number`, then prepare.
     public func select(_ number: UInt8) throws {

@@ -16,7 +16,7 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { ["dfu-l476", "dfu-wb55"] + VirtualSTLinkPort.names }
+    public static var names: [String] { ["dfu-l476", "dfu-l432", "dfu-l452", "dfu-wb55"] + VirtualSTLinkPort.names }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -60,16 +60,33 @@ public enum VirtualUSBPort {
         if VirtualSTLinkPort.names.contains(name) {
             return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
         }
-        // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
-        // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
+        // Alt strings as real `dfu-util -l` listings show them (silicon notes): a single-bank L4
+        // declares one 40-byte option region; the L476's two 40-byte regions follow RM0351's
+        // areas (its own listing UNCONFIRMED).
         let layouts: [String: (STM32Device, [String], String)] = [
             "dfu-l476": (
                 STM32DeviceTable.l476,
                 [
                     "@Internal Flash  /0x08000000/512*0002Kg",
-                    "@Option Bytes  /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e",
+                    "@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e",
                     "@OTP Memory /0x1FFF7000/01*0001Ke",
                 ], "205F3E8A5748"
+            ),
+            "dfu-l432": (
+                STM32DeviceTable.l432,
+                [
+                    "@Internal Flash  /0x08000000/0128*0002Kg",
+                    "@Option Bytes  /0x1FFF7800/01*040 e",
+                    "@OTP Memory /0x1FFF7000/01*0001Ke",
+                ], "2083367E4B4D"
+            ),
+            "dfu-l452": (
+                STM32DeviceTable.l452,
+                [
+                    "@Internal Flash  /0x08000000/0256*0002Kg",
+                    "@Option Bytes  /0x1FFF7800/01*040 e",
+                    "@OTP Memory /0x1FFF7000/01*0001Ke",
+                ], "3468375A3033"
             ),
             "dfu-wb55": (
                 STM32DeviceTable.wb55,
@@ -90,11 +107,13 @@ public enum VirtualUSBPort {
         var rdp1 = false
         var wrp: ClosedRange<Int>?
         var writeError = false
+        var refuseOptions = false
         for option in options {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
             switch kv[0] {
             case "state" where kv.count == 2: statePath = kv[1]
             case "rdp1": rdp1 = true
+            case "option-read-refused": refuseOptions = true
             case "short-poll": faults.shortPoll = true
             case "fus-write-error" where device.optionLayout == .wb: writeError = true
             case "disconnect-during-download":
@@ -108,13 +127,15 @@ public enum VirtualUSBPort {
             default:
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
-                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll"
+                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll, "
+                        + "option-read-refused"
                         + (device.optionLayout == .wb ? ", fus-write-error" : ""))
             }
         }
         let fus = device.optionLayout == .wb ? VirtualFUS() : nil
         fus?.writeErrorFault = writeError
         let part = VirtualDFUPart(device: device, altStrings: alts, fus: fus, statePath: statePath)
+        part.refusesOptionRead = refuseOptions
         if rdp1 { part.options.setReadoutProtection(.level1) }
         if let wrp {
             let wrp1a = 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16
