@@ -185,7 +185,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             if setup.requestType == USBSetup.standardDeviceIn, setup.request == USBSetup.getDescriptor {
                 return Array(try descriptor(setup).prefix(Int(setup.length)))
             }
-            let answer = try device.control(setup, data: setup.isIn ? [] : data)
+            let answer = try device.control(setup, data: setup.isIn ? [] : data, timeout: timeout)
             guard answer.count <= Int(setup.length) || !setup.isIn else { throw USBError.overflow }
             return answer
         }

@@ -114,6 +114,12 @@ public enum VirtualUSBPort {
             case "state" where kv.count == 2: statePath = kv[1]
             case "rdp1": rdp1 = true
             case "option-read-refused": refuseOptions = true
+            case "mass-erase-seconds" where kv.count == 2:
+                guard let seconds = Double(kv[1]), seconds >= 0 else {
+                    throw BootwireError(.usage, "`\(option)`: mass-erase-seconds takes a number")
+                }
+                faults.massEraseMilliseconds = Int(seconds * 1000)
+            case "status-blocks": faults.statusBlocksDuringErase = true
             case "short-poll": faults.shortPoll = true
             case "fus-write-error" where device.optionLayout == .wb: writeError = true
             case "disconnect-during-download":
@@ -128,7 +134,7 @@ public enum VirtualUSBPort {
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll, "
-                        + "option-read-refused"
+                        + "option-read-refused, mass-erase-seconds=N, status-blocks"
                         + (device.optionLayout == .wb ? ", fus-write-error" : ""))
             }
         }

@@ -44,6 +44,16 @@ import Testing
         #expect(run.warningCodes.contains("option-bytes-unreadable"))
     }
 
+    /// Case 5: an F405/F407 mass erase takes 16–32 s and reports a 100 ms bwPollTimeout; whether
+    /// GETSTATUS blocks through it is not known, so both ways must pass (dfu-util waits 35 s).
+    @Test(arguments: ["", ",status-blocks"])
+    func aLongDFUMassEraseIsWaitedFor(blocking: String) throws {
+        let run = try Bootwire.run(
+            ["erase", "--mass", "--yes", "--port", "virtual:dfu-l476,mass-erase-seconds=7\(blocking)", "--json"],
+            timeout: 60)
+        #expect(run.ok, "\(run.stdout)")
+    }
+
     /// Case 8 and the UART side of the part model: the new L432 row over UART.
     @Test(arguments: ["l432", "l452"])
     func aSingleBankL4IsFlashedOverUART(part: String) throws {
