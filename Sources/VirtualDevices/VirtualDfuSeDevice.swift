@@ -21,6 +21,8 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
         /// During that erase GETSTATUS does not answer until the erase is done (the ROM is busy;
         /// UNCONFIRMED which F4 ROMs do this, hence a switch); otherwise dfuDNBUSY every 100 ms.
         var statusBlocksDuringErase = false
+        /// How long a reboot keeps the device off the bus (a WB55's FUS reboots take seconds).
+        var rebootMilliseconds = 300
     }
 
     let part: VirtualDFUPart
@@ -97,7 +99,7 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
 
     private func reboot() {
         part.save()
-        cable?.unplug(reattachAfter: .milliseconds(300))
+        cable?.unplug(reattachAfter: .milliseconds(faults.rebootMilliseconds))
     }
 
     func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {

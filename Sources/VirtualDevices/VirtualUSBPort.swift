@@ -6,7 +6,9 @@ import USB
 /// on an in-process virtual bus, so the USB paths run with no hardware. Bus options, for every
 /// device: `usb-latency-ms=N` (cost of each transfer, sleeps), `usb-bytes-per-second=N`,
 /// `permission` (the node refuses this user), `busy` (the interface is claimed elsewhere),
-/// `usb-disconnect-after=N` (the cable is pulled after N transfers).
+/// `usb-disconnect-after=N` (the cable is pulled after N transfers), `reset-error=io|pipe|timeout`
+/// (what a request to a device that reset fails with), `reattach-unready-ms=N` (opening a device
+/// that came back fails for N ms).
 public enum VirtualUSBPort {
     public static let dfuPrefix = VirtualPort.prefix + "dfu-"
     public static let stlinkPrefix = VirtualPort.prefix + "stlink-"
@@ -43,6 +45,13 @@ public enum VirtualUSBPort {
             case "permission": faults.permissionDenied = true
             case "busy": faults.interfaceBusy = true
             case "usb-disconnect-after": faults.disconnectAfterTransfers = Int(try number())
+            case "reset-error":
+                let errors: [String: USBError] = ["io": .io, "pipe": .stall, "timeout": .timeout]
+                guard kv.count == 2, let error = errors[kv[1]] else {
+                    throw BootwireError(.usage, "`\(option)`: reset-error is io, pipe or timeout")
+                }
+                faults.resetError = error
+            case "reattach-unready-ms": faults.unreadyAfterReattach = .milliseconds(Int64(try number()))
             default: deviceOptions.append(option)
             }
         }
@@ -120,6 +129,11 @@ public enum VirtualUSBPort {
                 }
                 faults.massEraseMilliseconds = Int(seconds * 1000)
             case "status-blocks": faults.statusBlocksDuringErase = true
+            case "reboot-seconds" where kv.count == 2:
+                guard let seconds = Double(kv[1]), seconds >= 0 else {
+                    throw BootwireError(.usage, "`\(option)`: reboot-seconds takes a number")
+                }
+                faults.rebootMilliseconds = Int(seconds * 1000)
             case "short-poll": faults.shortPoll = true
             case "fus-write-error" where device.optionLayout == .wb: writeError = true
             case "disconnect-during-download":
@@ -134,7 +148,7 @@ public enum VirtualUSBPort {
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll, "
-                        + "option-read-refused, mass-erase-seconds=N, status-blocks"
+                        + "option-read-refused, mass-erase-seconds=N, status-blocks, reboot-seconds=N"
                         + (device.optionLayout == .wb ? ", fus-write-error" : ""))
             }
         }
