@@ -41,6 +41,16 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     /// (UNCONFIRMED: whether it checks bank 2's vector first); a reset-and-halt stops the core
     /// before the ROM runs, so it stays 0.
     public private(set) var fbMode = false
+    /// Erase and programming take the datasheet's typical time in wall-clock time: BSY stays set
+    /// (22 ms a page or bank, 82 µs a double word) instead of clearing at once.
+    public var realTimeBusy = false
+    public private(set) var busyUntil: ContinuousClock.Instant?
+
+    private func occupy(_ seconds: Double) {
+        guard realTimeBusy else { return }
+        let now = ContinuousClock.now
+        busyUntil = max(busyUntil ?? now, now) + .nanoseconds(Int64(seconds * 1e9))
+    }
 
     public init(flashSize: Int, singleBank: Bool = false) {
         self.flashSize = flashSize
@@ -111,7 +121,9 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     public func readRegister(_ offset: UInt32) -> UInt32 {
         switch offset {
         case 0x00: return 0x0000_0600
-        case 0x10: return sr
+        case 0x10:
+            if let until = busyUntil, ContinuousClock.now < until { return sr | 1 << 16 }
+            return sr
         case 0x14: return cr
         default: return registers[offset] ?? 0
         }
@@ -191,6 +203,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             let start = ((bank - 1) * pagesPerBank + pnb) * Self.pageSize
             array.replaceSubrange(start..<start + Self.pageSize, with: repeatElement(0xFF, count: Self.pageSize))
             busySeconds += 0.022
+            occupy(0.022)
             return
         }
         var banks: [Int] = []
@@ -209,6 +222,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             let start = (bank - 1) * bankSize
             array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
             busySeconds += 0.0221
+            occupy(0.0221)
         }
     }
 
@@ -277,6 +291,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         }
         array.replaceSubrange(start..<start + 8, with: new)
         busySeconds += 0.0000817
+        occupy(0.0000817)
         return .ok
     }
 

@@ -21,6 +21,9 @@ import USB
 ///   and not after a reset-and-halt (SYSCFG_MEMRMP.FB_MODE).
 /// - `mass-erase-seconds=N` (F4): BSY stays set N seconds after a mass erase starts.
 /// - `binary-serial` (with `v2`): the V2's serial string is 12 raw bytes, not text.
+/// - `flash-wait=reported|hidden` (L4): erase and programming take their typical time in wall
+///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
+///   until the flash is free (`hidden`): which real firmware does is not known.
 public enum VirtualSTLinkPort {
     public static let names = ["stlink-l476", "stlink-l432", "stlink-l452", "stlink-f4", "stlink-f429"]
 
@@ -44,6 +47,7 @@ public enum VirtualSTLinkPort {
         var storm = 0
         var statePath: String?
         var disabled = false
+        var flashWait: String?
         var rest: [String] = []
         for option in options {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
@@ -61,6 +65,11 @@ public enum VirtualSTLinkPort {
                 statePath = kv[1]
             case "swd-disabled": disabled = true
             case "binary-serial": identity.binarySerial = true
+            case "flash-wait":
+                guard kv.count == 2, ["reported", "hidden"].contains(kv[1]) else {
+                    throw bad(option, "flash-wait=reported or flash-wait=hidden")
+                }
+                flashWait = kv[1]
             default: rest.append(option)
             }
         }
@@ -68,6 +77,10 @@ public enum VirtualSTLinkPort {
         target.appDisablesSWD = disabled
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
+        if let flashWait {
+            (target.flash as? VirtualL4Flash)?.realTimeBusy = true
+            probe.flashWaitReported = flashWait == "reported"
+        }
         probe.statePath = statePath
         _ = probe.loadState()
         target.powerOn()

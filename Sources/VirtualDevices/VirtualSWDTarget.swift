@@ -26,6 +26,9 @@ public protocol VirtualFlashPeripheral: AnyObject {
     func reset()
     /// After a reset or power-on: whether the core halted at the reset vector or booted.
     func booted(halted: Bool)
+    /// When the flash work under way ends in wall-clock time (nil: work is instant): until then
+    /// SR.BSY reads 1 and a flash access stalls the bus.
+    var busyUntil: ContinuousClock.Instant? { get }
     /// Saved/loaded by `state=PATH`.
     var state: Data { get }
     func restore(_ state: Data) -> Bool
@@ -35,6 +38,7 @@ public protocol VirtualFlashPeripheral: AnyObject {
 
 extension VirtualFlashPeripheral {
     public func booted(halted: Bool) {}
+    public var busyUntil: ContinuousClock.Instant? { nil }
 }
 
 /// A Cortex-M STM32 behind SWD: debug registers (DHCSR with DBGKEY, S_HALT, sticky

@@ -89,6 +89,19 @@ import Testing
         #expect(try Bootwire.readMemory(port, at: Self.base, count: second.count) == second)
     }
 
+    /// Unknown timing: whether an ST-LINK answers WAIT to a flash access that starts while the
+    /// flash is busy, or holds it, is not known; with erase and programming taking their
+    /// datasheet times in wall time, both must program and verify without lowering the clock.
+    @Test(arguments: ["reported", "hidden"])
+    func flashBusyWaitStatesReportedOrHiddenBothWork(mode: String) throws {
+        let port = "virtual:stlink-l476,flash-wait=\(mode),state=\(state())"
+        let data = firmwareLike(40_000, seed: 51)
+        let run = try Bootwire.run(["flash", "--port", port, "--json", try image(data, at: Self.base)])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(!run.warningCodes.contains("swd-clock-reduced"), "a busy flash is not a bad line")
+        #expect(try Bootwire.readMemory(port, at: Self.base, count: data.count) == data)
+    }
+
     /// Case 9: a V2's serial is 12 raw bytes; it is shown as the 24 hex digits openocd prints.
     @Test func aV2BinarySerialIsShownAsHex() throws {
         let run = try Bootwire.run(["info", "--port", "virtual:stlink-l476,v2,binary-serial", "--json"])
