@@ -393,7 +393,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     private func writableStart(_ address: UInt32) -> Bool {
         let geometry = self.geometry
         if let page = geometry.page(containing: address) { return geometry.isAccessible(page: page) }
-        if device.optionBytes.contains(where: { $0.contains(address) }) { return device.optionLayout != .h5 }
+        if device.optionBytes.contains(where: { $0.contains(address) }) { return device.optionFields.programmable }
         return device.ram.contains(address) && address >= device.firstFreeRAM
     }
 
@@ -426,7 +426,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             log?("Write Memory \(Self.hex(address))+\(data.count) → 79")
             return [busy, ack]
         }
-        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }), device.optionLayout != .h5 {
+        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }), device.optionFields.programmable {
             guard optionBytes.program(data, at: address) else { return refuse("Write Memory to the option bytes") }
             log?("Write Memory \(Self.hex(address))+\(data.count) (option bytes) → 79, reset")
             let actions: [DeviceAction] = [.busy(nanoseconds: optionTime), ack]
