@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves the virtual STM32 bootloader against two clients nobody here wrote: stm32flash (Debian)
 # and stm32loader 0.7.1 (PyPI). Each runs its sessions against `bootwire emulate stm32 --device
-# l476` over a pty, and the flash dump must hold what they wrote. A pty carries no parity, so
+# l476` (and the single-bank `l432`) over a pty, and the flash dump must hold what they wrote. A pty carries no parity, so
 # stm32flash runs with -m 8n1 and stm32loader with -P none (shared/peers/README.md).
 # Usage: scripts/stm32-peer-interop.sh [path/to/bootwire]
 # Skips (loudly) a tool only when apt or PyPI cannot be reached; any other failure exits non-zero.
@@ -34,11 +34,12 @@ bad() {
 }
 skip() { echo "stm32-peer-interop: SKIPPED $1"; skipped=$((skipped + 1)); }
 
-# start DIR [emulate options…]: a virtual L476 whose port is DIR/tty; its pid in $emu.
+# start DIR [emulate options…]: a virtual $part (l476 unless set) whose port is DIR/tty; its pid in $emu.
+part=l476
 start() {
   local dir=$1; shift
   mkdir -p "$dir"
-  "$bootwire" emulate stm32 --device l476 --wire instant --link "$dir/tty" --dump "$dir/dump.bin" \
+  "$bootwire" emulate stm32 --device "$part" --wire instant --link "$dir/tty" --dump "$dir/dump.bin" \
     --log "$dir/device.log" "$@" >"$dir/emulate.out" 2>&1 &
   emu=$!
   emulators+=("$emu")
@@ -68,6 +69,8 @@ all_ff() { python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 i
 
 head -c 65536 /dev/urandom >"$work/fw.bin"
 head -c 65536 /dev/urandom >"$work/fw2.bin"
+# Above 128 KiB: on a single-bank L432 this is where a dual-bank page numbering goes wrong.
+head -c 204800 /dev/urandom >"$work/fw200.bin"
 
 # ---------------------------------------------------------------- stm32flash (Debian)
 have_stm32flash() {
@@ -121,6 +124,29 @@ if have_stm32flash; then
   else
     bad "stm32flash: the emulator did not start" "$dir/emulate.out"
   fi
+
+  # The single-bank L432 (0x435, 256 KiB): stm32flash knows the id; an image above 128 KiB.
+  part=l432
+  dir=$work/stm32flash-l432
+  if start "$dir"; then
+    tty=$dir/tty
+    if sf && grep -q "Device ID    : 0x0435" "$dir/peer.log"; then ok "stm32flash probe L432"; else bad "stm32flash probe L432" "$dir/peer.log" "$dir/device.log"; fi
+    if sf -w "$work/fw200.bin" -v -S 0x08000000 && sf -r "$dir/back.bin" -S 0x08000000:204800 \
+       && cmp -s "$dir/back.bin" "$work/fw200.bin"; then
+      ok "stm32flash L432 write 200 KiB with verify, read back"
+    else
+      bad "stm32flash L432 write" "$dir/peer.log" "$dir/device.log"
+    fi
+    if sf -o && sf -r "$dir/erased.bin" -S 0x08000000:204800 && all_ff "$dir/erased.bin"; then
+      ok "stm32flash L432 mass erase"
+    else
+      bad "stm32flash L432 mass erase" "$dir/peer.log" "$dir/device.log"
+    fi
+    stop
+  else
+    bad "stm32flash: the L432 emulator did not start" "$dir/emulate.out"
+  fi
+  part=l476
 
   # Readout protection with a peer: a locked part refuses reads; -k (Readout Unprotect) mass-
   # erases it and resets; -j (Readout Protect) locks it again.
@@ -198,6 +224,28 @@ if [ -n "$py" ]; then
   else
     bad "stm32loader: the emulator did not start" "$dir/emulate.out"
   fi
+fi
+
+if [ -n "$py" ]; then
+  part=l432
+  dir=$work/stm32loader-l432
+  if start "$dir"; then
+    if sl && grep -q "Chip id: 0x435" "$dir/peer.log" && grep -q "Flash size: 256 KiB" "$dir/peer.log"; then
+      ok "stm32loader probe L432"
+    else
+      bad "stm32loader probe L432" "$dir/peer.log" "$dir/device.log"
+    fi
+    if sl -e -w -v "$work/fw200.bin" && grep -q "Verification OK" "$dir/peer.log"; then
+      ok "stm32loader L432 erase, write 200 KiB, verify"
+    else
+      bad "stm32loader L432 erase/write/verify" "$dir/peer.log" "$dir/device.log"
+    fi
+    stop
+    if dump_is "$dir/dump.bin" "$work/fw200.bin"; then ok "stm32loader L432: the dump holds the image"; else bad "stm32loader L432 dump" "$dir/device.log"; fi
+  else
+    bad "stm32loader: the L432 emulator did not start" "$dir/emulate.out"
+  fi
+  part=l476
 fi
 
 echo "stm32-peer-interop: $passed checks passed, $failed failed, $skipped skipped"

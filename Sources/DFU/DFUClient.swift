@@ -26,10 +26,10 @@ public final class DFUClient: @unchecked Sendable {
         }
     }
 
-    public func getStatus() throws -> DFUStatusReply {
+    public func getStatus(timeout: Duration = .seconds(5)) throws -> DFUStatusReply {
         let bytes = try handle.controlIn(
             requestType: USBSetup.classInterfaceIn, request: DFURequest.getStatus.rawValue, index: UInt16(interface),
-            length: 6)
+            length: 6, timeout: timeout)
         guard let reply = DFUStatusReply(bytes: bytes) else {
             throw BootwireError(
                 .protocolError, "GETSTATUS returned \(bytes.count) bytes that are not a DFU status",
@@ -79,13 +79,19 @@ public final class DFUClient: @unchecked Sendable {
         public var limit: Duration
         /// Return after the first (busy) reply: the device will not answer again (0x92).
         public var firstReplyOnly = false
-        public init(limit: Duration = .seconds(10), firstReplyOnly: Bool = false) {
+        /// How long one GETSTATUS may take to be answered.
+        public var statusTimeout: Duration = .seconds(5)
+        public init(limit: Duration = .seconds(10), firstReplyOnly: Bool = false, statusTimeout: Duration = .seconds(5))
+        {
             self.limit = limit
             self.firstReplyOnly = firstReplyOnly
+            self.statusTimeout = statusTimeout
         }
         public static let normal = Wait()
-        /// dfu-util's F405 workaround: a mass erase gets at least 35 s whatever the device says.
-        public static let massErase = Wait(limit: .seconds(35))
+        /// dfu-util's F405 workaround: a mass erase gets at least 35 s whatever the device says,
+        /// and GETSTATUS may block through the erase (dfu-util sleeps 35 s before asking), so one
+        /// GETSTATUS may take that long too, and one that times out is asked again until then.
+        public static let massErase = Wait(limit: .seconds(35), statusTimeout: .seconds(35))
     }
 
     /// Polls after a download or a DfuSe command until the device is done: the first reply must
@@ -103,7 +109,10 @@ public final class DFUClient: @unchecked Sendable {
         while true {
             let reply: DFUStatusReply
             do {
-                reply = try getStatus()
+                reply = try getStatus(timeout: min(wait.statusTimeout, max(deadline - clock.now, .seconds(1))))
+            } catch USBError.timeout where wait.statusTimeout > .seconds(5) && clock.now < deadline {
+                // A long operation: the device answers when it is done.
+                continue
             } catch USBError.stall where stalls < 3 {
                 stalls += 1
                 pause(lastTimeout)

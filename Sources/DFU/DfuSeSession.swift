@@ -10,6 +10,10 @@ public final class DfuSeSession: @unchecked Sendable {
     public private(set) var identity: DfuSeIdentity
     public let events: EventSink
     private var alternate: UInt8?
+    /// The bus the device was found on: after a command that resets the part, it is found there again.
+    private var bus: (any USBBus)?
+    /// How long a reset may keep the device away before a result is confirmed.
+    public var resetLimit: Duration = .seconds(15)
 
     init(client: DFUClient, identity: DfuSeIdentity, events: @escaping EventSink) {
         self.client = client
@@ -60,18 +64,14 @@ public final class DfuSeSession: @unchecked Sendable {
             }
             var identity = DfuSeIdentity(record: record, functional: functional, alternates: alternates)
             let session = DfuSeSession(client: client, identity: identity, events: events)
-            if let options = identity.optionBytesAlternate?.layout {
-                identity.device = STM32DeviceTable.all.first { $0.optionBytes.first?.start == options.start }
-                if let device = identity.device {
-                    try session.select(identity.optionBytesAlternate!.number)
-                    var areas: [[UInt8]] = []
-                    for range in device.optionBytes {
-                        areas.append(try session.read(address: range.start, length: range.size))
-                    }
-                    identity.optionBytes = STM32OptionBytes(device: device, areas: areas)
-                }
+            if let alternate = identity.optionBytesAlternate, let options = alternate.layout {
+                let regions = DfuSePart.regions(options)
+                identity.device = DfuSePart.device(optionRegions: regions, flash: identity.flash)
+                identity.optionBytes = try session.readOptionBytes(
+                    alternate: alternate.number, regions: regions, device: identity.device)
             }
             session.identity = identity
+            session.bus = bus
             try session.select(0)
             return session
         } catch {
@@ -81,6 +81,35 @@ public final class DfuSeSession: @unchecked Sendable {
     }
 
     public func close() { client.handle.close() }
+
+    /// Reads exactly the regions the option-byte alt declares. The option bytes are information
+    /// at connect (protection, banks): a refused read becomes a note, never a failed connection.
+    func readOptionBytes(alternate: UInt8, regions: [STM32MemoryRange], device: STM32Device?) throws
+        -> STM32OptionBytes?
+    {
+        var areas: [[UInt8]] = []
+        do {
+            try select(alternate)
+            for region in regions { areas.append(try read(address: region.start, length: region.size)) }
+        } catch let error as BootwireError where error.code != .deviceDisconnected {
+            events(
+                .note(
+                    .warning(
+                        .optionBytesUnreadable,
+                        "the option bytes were not readable (\(error.message)); protection and banks are not known")))
+            // The refused upload left the device in dfuERROR; the next select's prepare clears it.
+            return nil
+        }
+        guard let device else {
+            events(
+                .note(
+                    .info(
+                        "no part in Bootwire's table declares option bytes at "
+                            + regions.map(\.description).joined(separator: ", ") + ": they are not decoded")))
+            return nil
+        }
+        return STM32OptionBytes(device: device, areas: areas)
+    }
 
     /// SET_INTERFACE to the memory `number`, then prepare.
     public func select(_ number: UInt8) throws {
@@ -241,33 +270,71 @@ public final class DfuSeSession: @unchecked Sendable {
     }
 
     /// Read Unprotect (0x92): clears RDP and mass-erases; the device resets and leaves the bus,
-    /// so only the first status is awaited.
+    /// so only the first status is awaited. A failure that looks like the reset (no device, IO,
+    /// PIPE, TIMEOUT) means "maybe done": the part is found again and its RDP decides.
     public func readUnprotect() throws {
-        try select(0)
-        try client.usb("read unprotect") {
-            try client.download(block: DfuSeBlock.command, [DfuSeCommand.readUnprotect.rawValue])
-        }
         do {
+            try select(0)
+            try client.usb("read unprotect") {
+                try client.download(block: DfuSeBlock.command, [DfuSeCommand.readUnprotect.rawValue])
+            }
             try client.waitUntilDone("read unprotect", address: nil, wait: .init(firstReplyOnly: true))
-        } catch let error as BootwireError where error.code == .deviceDisconnected {
-            // Some ROMs drop off the bus before answering: the command was taken.
+        } catch let error where DeviceReset.isSymptom(error) {
+            try confirmAfterReset("read unprotect", error) { fresh in
+                guard let rdp = fresh.identity.optionBytes?.readoutProtection else { return }
+                guard rdp == .level0 else {
+                    throw BootwireError(
+                        .deviceProtected, "after read unprotect the part is still at \(rdp)",
+                        hint: "power-cycle the board (BOOT0 high) and run `bootwire unprotect --readout` again")
+                }
+            }
         }
     }
 
     /// Downloads a whole option-byte image to the option-byte alt; the device applies it and
-    /// resets (USB disconnect), which counts as success.
+    /// resets. A failure that looks like the reset means "maybe done": the part is found again
+    /// and the option bytes it reads decide.
     public func writeOptionBytes(_ options: STM32OptionBytes) throws {
         guard let alt = identity.optionBytesAlternate else {
             throw BootwireError(.dfuNotDfuSe, "this device lists no option-byte memory")
         }
-        try select(alt.number)
-        for (range, bytes) in zip(options.ranges, options.areas) {
-            do {
+        do {
+            try select(alt.number)
+            for (range, bytes) in zip(options.ranges, options.areas) {
                 try write(bytes, at: range.start, label: "option bytes")
-            } catch let error as BootwireError where error.code == .deviceDisconnected {
-                return
+            }
+        } catch let error where DeviceReset.isSymptom(error) {
+            try confirmAfterReset("the option-byte write", error) { fresh in
+                guard let now = fresh.identity.optionBytes, now.areas != options.areas else { return }
+                throw BootwireError(
+                    .dfuErrWrite, "after the option-byte write and reset the part shows other option bytes",
+                    hint: "run `bootwire info` to see them; power-cycle with BOOT0 high and write again",
+                    evidence: ["read": now.areas.map { Hex.string($0) }.joined(separator: " ")])
             }
         }
+    }
+
+    /// After `what` ended in `error` that looks like the part resetting: waits for it on the bus,
+    /// connects, lets `decide` judge what it reads. A part that does not come back (it left for
+    /// its application) cannot be judged: that is said, and the command counts as done.
+    func confirmAfterReset(_ what: String, _ error: Error, decide: (DfuSeSession) throws -> Void) throws {
+        guard let bus else { return }
+        let record = identity.record
+        close()
+        events(.note(.info("the part reset during \(what) (\(error)); finding it again to confirm")))
+        let fresh: DfuSeSession
+        do {
+            fresh = try DeviceReset.reconnect(bus: bus, limit: resetLimit, events: events) { found in
+                guard found.vendorID == record.vendorID, found.productID == record.productID else { return false }
+                if let serial = record.serial { return found.serial == serial }
+                return found.portPath == record.portPath
+            }
+        } catch let lost as BootwireError where lost.code == .deviceDisconnected {
+            events(.note(.info("the part did not come back on USB, so \(what) could not be confirmed")))
+            return
+        }
+        defer { fresh.close() }
+        try decide(fresh)
     }
 
     /// Leaves DFU: Set Address to `address` (the application's start) and a zero-length

@@ -61,23 +61,20 @@ public final class DFUFUSTransport: FUSTransport, @unchecked Sendable {
         return record.portPath == portPath
     }
 
-    /// Waits for the chip to come back and connects again.
+    /// Waits for the chip to come back and connects again; a failed open or claim while it
+    /// re-enumerates is waited out, up to `reenumerationLimit`.
     public func reconnect() throws {
         session.close()
         events(.note(.info("waiting for the device to come back on USB")))
-        guard let record = try bus.waitForDevice(timeout: reenumerationLimit, where: isOurs) else {
-            throw BootwireError(
-                .deviceDisconnected, "the device did not come back on USB within \(reenumerationLimit)",
-                hint: "check the cable; avoid hubs; keep BOOT0 high so the ROM bootloader runs after each reboot")
-        }
-        session = try DfuSeSession.connect(bus: bus, record: record, events: events)
+        session = try DeviceReset.reconnect(bus: bus, limit: reenumerationLimit, events: events, where: isOurs)
     }
 
-    /// Runs `body`; if the chip has left the bus (a FUS reboot), finds it again and runs it once more.
+    /// Runs `body`; if the chip is resetting (a FUS reboot: no device, IO, PIPE or TIMEOUT),
+    /// finds it again and runs it once more.
     func onDevice<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as BootwireError where error.code == .deviceDisconnected {
+        } catch let error where DeviceReset.isSymptom(error) {
             try reconnect()
             return try body()
         }
@@ -111,7 +108,8 @@ public final class DFUFUSTransport: FUSTransport, @unchecked Sendable {
         do {
             try session.client.usb(name) { try session.client.download(block: DfuSeBlock.command, [command.rawValue]) }
             try session.client.waitUntilDone(name, address: nil)
-        } catch let error as BootwireError where error.code == .deviceDisconnected {
+        } catch let error where DeviceReset.isSymptom(error) {
+            // The chip reboots to do the work: FUS_GET_STATE polling decides how it went.
             return
         }
     }

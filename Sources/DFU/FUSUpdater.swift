@@ -7,8 +7,8 @@ import STM32
 public final class FUSUpdater: @unchecked Sendable {
     public let transport: DFUFUSTransport
     let events: EventSink
-    /// Between two FUS_GET_STATE polls. ST's tools wait about a second on hardware.
-    public var pollInterval: Duration = .milliseconds(200)
+    /// Between two FUS_GET_STATE polls: qFlipper's 1 s (`wirelessstackdownloadoperation.cpp`).
+    public var pollInterval: Duration = .seconds(1)
     /// The whole of one FUS operation (an upgrade with its reboots takes tens of seconds).
     public var operationLimit: Duration = .seconds(300)
 
@@ -55,7 +55,14 @@ public final class FUSUpdater: @unchecked Sendable {
         var last: FUSState?
         while true {
             Thread.sleep(forTimeInterval: pollInterval.seconds)
-            let state = try transport.state()
+            let state: FUSState
+            do {
+                state = try transport.state()
+            } catch let error where DeviceReset.isSymptom(error) && clock.now < deadline {
+                // qFlipper: a state that cannot be read means the chip is rebooting: wait.
+                events(.note(.info("FUS state not readable (\(error)); the chip is rebooting, waiting")))
+                continue
+            }
             if state != last {
                 events(.stage("fus", detail: "\(state)"))
                 last = state

@@ -28,6 +28,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         static let pg: UInt32 = 1 << 0
         static let ser: UInt32 = 1 << 1
         static let mer: UInt32 = 1 << 2
+        static let mer1: UInt32 = 1 << 15
         static let psize32: UInt32 = 2 << 8
         static let strt: UInt32 = 1 << 16
         static let lock: UInt32 = 1 << 31
@@ -49,7 +50,17 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     public let programUnit = 4
     public var blockSize = 16 << 10
 
-    public init(probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink) {
+    /// openocd `stm32f2x.c`: FLASH_ERASE_TIMEOUT 10 s for a sector, FLASH_MASS_ERASE_TIMEOUT 33 s
+    /// (a 2 MiB part at x8 takes up to 32 s per the datasheets).
+    static let sectorEraseTimeout: TimeInterval = 10
+    static let massEraseTimeout: TimeInterval = 33
+
+    /// `deviceID` says whether the part can have two banks (F42x/F43x/F469/F479); then OPTCR's
+    /// DB1M (bit 30) decides for 1 MiB, and above 1 MiB there are always two.
+    public init(
+        probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink,
+        deviceID: UInt16 = 0x413
+    ) {
         self.probe = probe
         base = family.controllerBase
         self.events = events
@@ -59,11 +70,20 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
                 keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
                 lock: CR.lock, flagNames: SR.names),
             events: events)
-        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize)
+        var dualBank = false
+        if family.deviceIDs[deviceID]?.dualBankCapable == true {
+            let db1m = ((try? probe.readWord(family.controllerBase + Reg.optcr)) ?? 0) & Self.db1m != 0
+            dualBank = flashSize > 1 << 20 || (flashSize == 1 << 20 && db1m)
+        }
+        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize, dualBank: dualBank)
     }
 
+    static let db1m: UInt32 = 1 << 30
+
     /// Sector erase can take a second per 128 KiB (spec 3.2).
-    func waitIdle(timeout: TimeInterval = 10) throws -> UInt32 { try registers.waitIdle(timeout: timeout) }
+    func waitIdle(timeout: TimeInterval = sectorEraseTimeout) throws -> UInt32 {
+        try registers.waitIdle(timeout: timeout)
+    }
 
     public func unlock() throws {
         try registers.clearStaleErrors(timeout: 10)
@@ -72,8 +92,8 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func lock() throws { try write(Reg.cr, CR.lock) }
 
-    func check(_ operation: String, address: UInt32?) throws {
-        let sr = try waitIdle()
+    func check(_ operation: String, address: UInt32?, timeout: TimeInterval = sectorEraseTimeout) throws {
+        let sr = try waitIdle(timeout: timeout)
         guard sr & SR.errors != 0 else { return }
         let cr = try read(Reg.cr)
         let optcr = try read(Reg.optcr)
@@ -93,16 +113,22 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
             hint: "check the target voltage (x32 needs 2.7–3.6 V)", evidence: evidence)
     }
 
+    /// RM0090 3.9.8: SNB 0–11 bank 1, 0x10 + k bank 2's sector k (openocd: `(i − n/2) | 0x10`).
+    static func snb(_ sector: SWDFlashSector) -> UInt32 { UInt32(sector.number) | (sector.bank == 2 ? 0x10 : 0) }
+
     public func erase(_ sector: SWDFlashSector) throws {
-        try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3)
-        try write(Reg.cr, CR.ser | CR.psize32 | UInt32(sector.number) << 3 | CR.strt)
-        try check("erase of sector \(sector.number)", address: sector.address)
+        let snb = Self.snb(sector) << 3
+        try write(Reg.cr, CR.ser | CR.psize32 | snb)
+        try write(Reg.cr, CR.ser | CR.psize32 | snb | CR.strt)
+        try check("erase of bank \(sector.bank) sector \(sector.number)", address: sector.address)
     }
 
     public func massErase() throws {
-        try write(Reg.cr, CR.mer | CR.psize32)
-        try write(Reg.cr, CR.mer | CR.psize32 | CR.strt)
-        try check("mass erase", address: nil)
+        // MER erases bank 1 only; a dual-bank part needs MER1 as well (RM0090 3.5.3).
+        let banks = layout.bankCount == 2 ? CR.mer | CR.mer1 : CR.mer
+        try write(Reg.cr, banks | CR.psize32)
+        try write(Reg.cr, banks | CR.psize32 | CR.strt)
+        try check("mass erase", address: nil, timeout: Self.massEraseTimeout)
         try write(Reg.cr, 0)
     }
 

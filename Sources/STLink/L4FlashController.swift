@@ -82,7 +82,23 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     /// Bytes per WRITEMEM block between SR checks: large, so few polls.
     public var blockSize = 16 << 10
 
-    public init(probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink) throws {
+    /// This part's option registers and fields: single-bank parts have no bank-2 registers, and
+    /// their OPTR bits 20–21 are reserved (bit 21 reads 1), so they show neither BFB2 nor DUALBANK.
+    let optionRegisters: [(name: String, offset: UInt32)]
+    let fields: [SWDOptionField]
+
+    /// SYSCFG_MEMRMP: FB_MODE (bit 8) is the live bank swap, set by the ROM when it jumped to
+    /// bank 2 and 0 after a reset-and-halt, whatever BFB2 says (RM0351 9.2.1; openocd reads no BFB2).
+    static let syscfgMemrmp: UInt32 = 0x4001_0000
+    static let fbMode: UInt32 = 1 << 8
+    static let bfb2: UInt32 = 1 << 20
+
+    /// `deviceID` picks the shared device-table row (0x415 L47x, 0x435 L43x, 0x462 L45x, …); an L4
+    /// the table lacks (0x461) is taken as the dual-bank L476.
+    public init(
+        probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink,
+        deviceID: UInt16 = 0x415
+    ) throws {
         self.probe = probe
         base = family.controllerBase
         self.events = events
@@ -92,16 +108,36 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
                 keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
                 lock: CR.lock, flagNames: SR.names),
             events: events)
-        device = family.device ?? STM32DeviceTable.l476
+        let device = family.device(deviceID: deviceID) ?? STM32DeviceTable.l476
+        self.device = device
+        let singleBank = device.banks == 1
+        optionRegisters = Self.optionRegisters.filter { !singleBank || $0.offset < 0x40 }
+        fields = Self.fields.filter { field in
+            !singleBank || !["bfb2", "dualbank", "wrp2a", "wrp2b"].contains(field.name)
+        }
         self.flashSize = flashSize
         geometry = device.geometry(flashSize: flashSize)
         layout = SWDFlashLayout(geometry)
         try refreshGeometry()
     }
 
-    /// Geometry from OPTR, every session (DUALBANK on the smaller parts, BFB2).
+    /// Geometry from OPTR (DUALBANK on the smaller dual-bank parts) and the live bank mapping,
+    /// every session. The mapping is FB_MODE, not BFB2: after a reset-and-halt the ROM never ran,
+    /// so bank 1 is at the flash base even with BFB2 set; trusting BFB2 there erases the other bank.
     func refreshGeometry() throws {
-        let optr = try probe.readWord(base + Reg.optr)
+        var optr = try probe.readWord(base + Reg.optr)
+        if device.banks == 2 {
+            let live = (try? probe.readWord(Self.syscfgMemrmp)).map { $0 & Self.fbMode != 0 } ?? (optr & Self.bfb2 != 0)
+            if live != (optr & Self.bfb2 != 0) {
+                events(
+                    .note(
+                        .info(
+                            "BFB2 is \(optr & Self.bfb2 != 0 ? 1 : 0) but the banks are "
+                                + (live ? "swapped" : "not swapped")
+                                + " now (SYSCFG_MEMRMP.FB_MODE \(live ? 1 : 0)): pages follow the live mapping")))
+            }
+            optr = live ? optr | Self.bfb2 : optr & ~Self.bfb2
+        }
         var options = STM32OptionBytes.factory(for: device)
         options.setWord(area: 0, offset: 0, optr)
         geometry = device.geometry(flashSize: flashSize, options: options)
@@ -126,7 +162,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         try write(Reg.cr, 0)
         var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr)]
         if let address { evidence["address"] = hex32(address) }
-        for (name, offset) in Self.optionRegisters { evidence[name] = hex32(try read(offset)) }
+        for (name, offset) in optionRegisters { evidence[name] = hex32(try read(offset)) }
         if sr & SR.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -214,10 +250,10 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func optionBytes() throws -> SWDOptionBytes {
         var registers: [String: UInt32] = [:]
-        for (name, offset) in Self.optionRegisters { registers[name] = try read(offset) }
+        for (name, offset) in optionRegisters { registers[name] = try read(offset) }
         return SWDOptionBytes(
-            registers: registers, addresses: Self.optionRegisters.map { ($0.name, base + $0.offset) },
-            fields: Self.fields)
+            registers: registers, addresses: optionRegisters.map { ($0.name, base + $0.offset) },
+            fields: fields)
     }
 
     public func program(options: SWDOptionBytes) throws {
@@ -233,7 +269,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
                 hint: "power-cycle the target", evidence: ["FLASH_CR": hex32(cr)])
         }
         let current = try optionBytes()
-        for (name, offset) in Self.optionRegisters where current.registers[name] != options.registers[name] {
+        for (name, offset) in optionRegisters where current.registers[name] != options.registers[name] {
             try write(offset, options.registers[name] ?? 0)
         }
         try write(Reg.cr, CR.optstrt)

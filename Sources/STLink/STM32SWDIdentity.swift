@@ -10,6 +10,6 @@ public struct STM32SWDIdentity: Sendable {
     public var revisionID: UInt16 { UInt16(idcode >> 16) }
     public var core: String { CortexDebug.coreName(cpuid: cpuid) }
     public var partName: String {
-        family?.deviceIDs[deviceID] ?? "unknown STM32 (DEV_ID 0x\(String(deviceID, radix: 16)))"
+        family?.partName(deviceID: deviceID) ?? "unknown STM32 (DEV_ID 0x\(String(deviceID, radix: 16)))"
     }
 }

@@ -103,9 +103,12 @@ public final class STM32SWDSession: @unchecked Sendable {
         switch family.controller {
         case .l4:
             controller = try L4FlashController(
-                probe: probe, family: family, flashSize: identity.flashSize, events: events)
+                probe: probe, family: family, flashSize: identity.flashSize, events: events,
+                deviceID: identity.deviceID)
         case .f4:
-            controller = F4FlashController(probe: probe, family: family, flashSize: identity.flashSize, events: events)
+            controller = F4FlashController(
+                probe: probe, family: family, flashSize: identity.flashSize, events: events,
+                deviceID: identity.deviceID)
         default: controller = nil
         }
     }

@@ -31,18 +31,26 @@ public struct SWDFlashLayout: Sendable, Equatable, CustomStringConvertible {
         summary = geometry.description
     }
 
-    /// F2/F4 single bank: 4 × 16 KiB, 64 KiB, then 128 KiB sectors up to `size`.
-    public static func f4(base: UInt32, size: Int) -> SWDFlashLayout {
+    /// F2/F4: 4 × 16 KiB, 64 KiB, then 128 KiB sectors up to `size`; with `dualBank` (F42x/F43x
+    /// over 1 MiB, or DB1M) each half is a bank laid out the same way, numbered from 0 again.
+    public static func f4(base: UInt32, size: Int, dualBank: Bool = false) -> SWDFlashLayout {
         var sectors: [SWDFlashSector] = []
-        var at = 0
-        var number = 0
-        while at < size {
-            let sectorSize = number < 4 ? 16 << 10 : number == 4 ? 64 << 10 : 128 << 10
-            sectors.append(SWDFlashSector(bank: 1, number: number, address: base + UInt32(at), size: sectorSize))
-            at += sectorSize
-            number += 1
+        let banks = dualBank ? 2 : 1
+        let bankSize = size / banks
+        for bank in 1...banks {
+            var at = 0
+            var number = 0
+            while at < bankSize {
+                let sectorSize = number < 4 ? 16 << 10 : number == 4 ? 64 << 10 : 128 << 10
+                let address = base + UInt32((bank - 1) * bankSize + at)
+                sectors.append(SWDFlashSector(bank: bank, number: number, address: address, size: sectorSize))
+                at += sectorSize
+                number += 1
+            }
         }
-        return SWDFlashLayout(sectors: sectors, summary: "\(size >> 10) KiB, \(sectors.count) sectors (16/64/128 KiB)")
+        return SWDFlashLayout(
+            sectors: sectors,
+            summary: "\(size >> 10) KiB, \(sectors.count) sectors (16/64/128 KiB)" + (dualBank ? " in 2 banks" : ""))
     }
 
     public init(sectors: [SWDFlashSector], summary: String) {

@@ -151,13 +151,57 @@ public enum STM32DeviceTable {
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
         flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048, banks: 2,
         dualBankOption: true, programUnit: 8,
-        optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)],
-        optionLayout: .l4, writeProtectPagesPerBit: 0,
+        optionBytes: l4OptionBytes(banks: 2), optionLayout: .l4, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_3100,
         systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
-        uniqueIDAddress: 0x1FFF_7590,
-        times: STM32FlashTimes(pageErase: (22.02, 24.47), massErase: (22.13, 25), program: (0.0817, 0.0908)),
-        hasMassErase: true)
+        uniqueIDAddress: 0x1FFF_7590, times: l4Times, hasMassErase: true)
+
+    /// L4 option bytes as RM0351 places them: bank 1 0x1FFF7800–0x1FFF7827 (OPTR, PCROP1 start
+    /// and end, WRP1A, WRP1B: five value/complement slots, 40 bytes); bank 2's slots at the same
+    /// offsets from 0x1FFFF800 (its first slot is reserved). 40 bytes is what real single-bank
+    /// L4 DFU listings declare (`/0x1FFF7800/01*040 e`); a 48-byte read runs past the area and a
+    /// ROM may refuse it (silicon notes).
+    static func l4OptionBytes(banks: Int) -> [STM32MemoryRange] {
+        [STM32MemoryRange(0x1FFF_7800, size: 0x28), STM32MemoryRange(0x1FFF_F800, size: 0x28)].prefix(banks).map { $0 }
+    }
+
+    /// STM32L4 datasheets (L476, L432, L452 alike): 64-bit program 81.7/90.8 µs, page erase
+    /// 22.0/24.5 ms, bank mass erase 22.1/25 ms.
+    static let l4Times = STM32FlashTimes(
+        pageErase: (22.02, 24.47), massErase: (22.13, 25), program: (0.0817, 0.0908))
+
+    /// A single-bank L4 (openocd `stm32l4_probe`: only 0x415 and 0x461 look at DUALBANK; on these
+    /// parts OPTR bit 21 is reserved and reads 1 in the factory value 0xFFEFF8AA). The bootloader,
+    /// RAM reserve and system memory are the L476's (AN2606 lists the same V10.x bootloader
+    /// family); UNCONFIRMED per part.
+    static func singleBankL4(
+        productID: UInt16, key: String, name: String, referencePart: String, flashKiB: Int, maxFlashKiB: Int,
+        ramKiB: Int
+    ) -> STM32Device {
+        STM32Device(
+            productID: productID, key: key, name: name, referencePart: referencePart, family: .l4,
+            bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: flashKiB << 10,
+            maxFlashSize: maxFlashKiB << 10, pageSize: 2048, banks: 1, dualBankOption: false, programUnit: 8,
+            optionBytes: l4OptionBytes(banks: 1), optionLayout: .l4, writeProtectPagesPerBit: 0,
+            ram: STM32MemoryRange(0x2000_0000, size: ramKiB << 10), firstFreeRAM: 0x2000_3100,
+            systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
+            uniqueIDAddress: 0x1FFF_7590, times: l4Times, hasMassErase: true)
+    }
+
+    /// STM32L43x/L44x (0x435): the L432KC has 256 KiB, 128 pages of 2 KiB in one bank.
+    public static let l432 = singleBankL4(
+        productID: 0x435, key: "l432", name: "STM32L43x/L44x", referencePart: "STM32L432KC", flashKiB: 256,
+        maxFlashKiB: 256, ramKiB: 48)
+
+    /// STM32L45x/L46x (0x462): the L452RE has 512 KiB, 256 pages of 2 KiB in one bank.
+    public static let l452 = singleBankL4(
+        productID: 0x462, key: "l452", name: "STM32L45x/L46x", referencePart: "STM32L452RE", flashKiB: 512,
+        maxFlashKiB: 512, ramKiB: 128)
+
+    /// STM32L41x/L42x (0x464): the L412KB has 128 KiB in one bank.
+    public static let l412 = singleBankL4(
+        productID: 0x464, key: "l412", name: "STM32L41x/L42x", referencePart: "STM32L412KB", flashKiB: 128,
+        maxFlashKiB: 128, ramKiB: 32)
 
     /// STM32WB55xx/WB35xx (stm32flash 0.7 labels 0x495 "STM32WB10xx/15xx"; the spec trusts
     /// 0x495 = WB5x). 4 KiB pages; pages from SFSA up hold the wireless stack and FUS and are
@@ -195,7 +239,7 @@ public enum STM32DeviceTable {
         times: STM32FlashTimes(pageErase: (20, 100), massErase: (1500, 8000), program: (0.1, 0.2)),
         hasMassErase: true)
 
-    public static let all: [STM32Device] = [f103, l476, wb55, h563]
+    public static let all: [STM32Device] = [f103, l476, l432, l452, l412, wb55, h563]
 
     public static func device(productID: UInt16) -> STM32Device? {
         all.first { $0.productID == productID }

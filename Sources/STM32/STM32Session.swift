@@ -169,17 +169,28 @@ public final class STM32Session {
             // An erased or odd register (0xFFFF) is not a size.
             if kib > 0 && kib << 10 <= device.maxFlashSize { identity.flashSize = kib << 10 }
             var areas: [[UInt8]] = []
-            for range in device.optionBytes {
-                var bytes: [UInt8] = []
-                while bytes.count < range.size {
-                    let count = min(STM32Protocol.maxTransfer, range.size - bytes.count)
-                    bytes += try client.readMemory(address: range.start + UInt32(bytes.count), count: count)
+            do {
+                for range in device.optionBytes {
+                    var bytes: [UInt8] = []
+                    while bytes.count < range.size {
+                        let count = min(STM32Protocol.maxTransfer, range.size - bytes.count)
+                        bytes += try client.readMemory(address: range.start + UInt32(bytes.count), count: count)
+                    }
+                    areas.append(bytes)
                 }
-                areas.append(bytes)
+                let optionBytes = STM32OptionBytes(device: device, areas: areas)
+                identity.optionBytes = optionBytes
+                identity.readoutProtection = optionBytes.readoutProtection
+            } catch let error as BootwireError where error.code == .deviceError || error.code == .addressOutOfRange {
+                // Which option reads a ROM accepts is not documented (silicon notes); the
+                // option bytes only inform (protection, banks), so a refusal never stops a flash.
+                events(
+                    .note(
+                        .warning(
+                            .optionBytesUnreadable,
+                            "the bootloader refused to read the option bytes (\(error.message)); "
+                                + "assuming the factory layout: level 0, no write protection")))
             }
-            let optionBytes = STM32OptionBytes(device: device, areas: areas)
-            identity.optionBytes = optionBytes
-            identity.readoutProtection = optionBytes.readoutProtection
         } catch let error as BootwireError where error.code == .deviceProtected {
             identity.readoutProtection = .level1
             events(
@@ -442,10 +453,13 @@ public final class STM32Session {
                 ])
         }
         if useChecksum {
-            throw BootwireError(
-                .verifyMismatch, "the device's checksum disagrees but the bytes read back match",
-                hint: "the padding after the image may differ; erase and write again",
-                evidence: ["address": STM32BootloaderClient.hex(address), "length": "\(data.count)"])
+            // Get Checksum's layout is known only from stm32flash: the bytes are what count.
+            events(
+                .note(
+                    .warning(
+                        .checksumLayoutMismatch,
+                        "the device's checksum disagrees but the bytes read back match: verified by read-back "
+                            + "(this bootloader's checksum layout is not the one Bootwire computes)")))
         }
     }
 

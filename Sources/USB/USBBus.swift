@@ -28,7 +28,8 @@ public struct USBDeviceRecord: Sendable, Hashable {
         self.configuration = configuration
         self.manufacturer = manufacturer
         self.product = product
-        self.serial = serial
+        self.serial = STLinkV2Serial.normalized(
+            serial, vendorID: descriptor.vendorID, productID: descriptor.productID)
         self.nodePath = nodePath ?? USBDeviceRecord.node(bus: bus, address: address)
     }
 

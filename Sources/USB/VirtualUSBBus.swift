@@ -34,6 +34,13 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         public var interfaceBusy = false
         /// The cable is pulled after this many transfers.
         public var disconnectAfterTransfers: Int?
+        /// What a transfer on a handle to a device that reset (rebooted, re-enumerated) fails
+        /// with: libusb often reports IO, PIPE or TIMEOUT there, not NO_DEVICE (qFlipper ignores
+        /// errors around option writes and FUS commands for this reason). nil: `noDevice`.
+        public var resetError: USBError?
+        /// After a device comes back, opening it fails (IO) for this long: the kernel is still
+        /// enumerating it and another open or claim loses the race.
+        public var unreadyAfterReattach: Duration?
         public init() {}
     }
 
@@ -49,6 +56,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         let port: Int
         var address: Int
         var generation = 0
+        var reattachedAt: ContinuousClock.Instant?
         init(device: any VirtualUSBDevice, port: Int, address: Int) {
             self.device = device
             self.port = port
@@ -93,6 +101,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             for slot in slots {
                 let state = slot.cable.poll()
                 if state.reattached {
+                    slot.reattachedAt = ContinuousClock.now
                     slot.address = nextAddress
                     nextAddress += 1
                     reattached.append(slot)
@@ -114,6 +123,9 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             return slot
         }
         if faults.permissionDenied { throw USBError.access }
+        if let unready = faults.unreadyAfterReattach, let at = slot.reattachedAt, ContinuousClock.now < at + unready {
+            throw USBError.io
+        }
         return Handle(bus: self, slot: slot, generation: slot.generation, record: device)
     }
 
@@ -145,7 +157,8 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
     /// disconnect fault says so.
     fileprivate func transfer(_ slot: Slot, generation: Int, bytes: Int) throws {
         let state = slot.cable.poll()
-        guard state.present, state.generation == generation else { throw USBError.noDevice }
+        guard state.generation == generation else { throw faults.resetError ?? USBError.noDevice }
+        guard state.present else { throw USBError.noDevice }
         var cost = timing.perTransfer.seconds
         if let rate = timing.bytesPerSecond { cost += Double(bytes) / rate }
         let pull = lock.withLock {
@@ -185,7 +198,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             if setup.requestType == USBSetup.standardDeviceIn, setup.request == USBSetup.getDescriptor {
                 return Array(try descriptor(setup).prefix(Int(setup.length)))
             }
-            let answer = try device.control(setup, data: setup.isIn ? [] : data)
+            let answer = try device.control(setup, data: setup.isIn ? [] : data, timeout: timeout)
             guard answer.count <= Int(setup.length) || !setup.isIn else { throw USBError.overflow }
             return answer
         }

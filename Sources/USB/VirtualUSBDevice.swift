@@ -10,6 +10,9 @@ public protocol VirtualUSBDevice: AnyObject, Sendable {
     /// Every control request except GET_DESCRIPTOR and SET_INTERFACE. Throw `USBError.stall`
     /// where the device stalls.
     func control(_ setup: USBSetup, data: [UInt8]) throws -> [UInt8]
+    /// As above, for a device that may take its time to answer: past `timeout` the host gives
+    /// up and the request fails with `USBError.timeout`.
+    func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8]
     func setAlternateSetting(interface: UInt8, alternate: UInt8) throws
     func bulkWrite(endpoint: UInt8, _ data: [UInt8]) throws
     func bulkRead(endpoint: UInt8, length: Int, timeout: Duration) throws -> [UInt8]
@@ -19,6 +22,9 @@ public protocol VirtualUSBDevice: AnyObject, Sendable {
 }
 
 extension VirtualUSBDevice {
+    public func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
+        try control(setup, data: data)
+    }
     public func setAlternateSetting(interface: UInt8, alternate: UInt8) throws {
         guard configuration.interfaces.contains(where: { $0.number == interface && $0.alternate == alternate })
         else { throw USBError.stall }

@@ -24,11 +24,17 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     /// STM32: the TX pin glitches when the bootloader turns it on, so a 0x00 comes before the
     /// ACK to the first 0x7F after each reset.
     case syncGlitch
+    /// STM32: Read Memory of the option bytes is refused (NACK after the length), as a ROM may
+    /// do for a range it does not accept (silicon notes: which reads a ROM accepts is unknown).
+    case optionReadRefused
+    /// STM32: Get Checksum with another word layout than stm32flash's (the layout is known only
+    /// from stm32flash): the CRC disagrees while the bytes are right.
+    case checksumLayout
 
     public static let names = [
         "silent", "application", "echo", "baud-limit=N", "corrupt=N", "disconnect-after=BYTES",
         "reset-after=BYTES", "locked[=KEYHASH]",
-        "sync-glitch",
+        "sync-glitch", "option-read-refused", "checksum-layout",
     ]
 
     public static func parse(_ text: String) throws -> Fault {
@@ -50,6 +56,8 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case "disconnect-after": return .disconnectAfter(bytes: try number())
         case "reset-after": return .resetAfter(bytes: try number())
         case "sync-glitch": return .syncGlitch
+        case "option-read-refused": return .optionReadRefused
+        case "checksum-layout": return .checksumLayout
         case "locked":
             guard let value else { return .locked(keyHash: nil) }
             guard let hash = Hex.bytes(value), hash.count == 32 else {
@@ -72,6 +80,8 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
         case .resetAfter(let n): "reset-after=\(n)"
         case .locked(let hash): hash.map { "locked=\(Hex.string($0))" } ?? "locked"
         case .syncGlitch: "sync-glitch"
+        case .optionReadRefused: "option-read-refused"
+        case .checksumLayout: "checksum-layout"
         }
     }
 }

@@ -15,6 +15,8 @@ final class VirtualDFUPart: @unchecked Sendable {
     let otpBase: UInt32 = 0x1FFF_7000
     let fus: VirtualFUS?
     let statePath: String?
+    /// UPLOAD of the option bytes is refused (a ROM that does not accept the read).
+    var refusesOptionRead = false
 
     init(device: STM32Device, altStrings: [String], fus: VirtualFUS?, statePath: String?) {
         self.device = device
@@ -61,6 +63,7 @@ final class VirtualDFUPart: @unchecked Sendable {
             return Array(flash[offset..<offset + count])
         }
         for (range, area) in zip(options.ranges, options.areas) where range.contains(address, count: count) {
+            guard !refusesOptionRead else { return nil }
             let start = Int(address - range.start)
             return Array(area[start..<start + count])
         }

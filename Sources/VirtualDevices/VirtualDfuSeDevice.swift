@@ -15,6 +15,14 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
         /// Some L4 ROMs: the reported poll timeout is a third of the real time, and a GETSTATUS
         /// that comes before the operation is done is STALLed.
         var shortPoll = false
+        /// A mass erase that takes this long (an F405/F407 takes 16–32 s), reported as F4 ROMs
+        /// do with a 100 ms bwPollTimeout (dfu-util's F405 workaround).
+        var massEraseMilliseconds: Int?
+        /// During that erase GETSTATUS does not answer until the erase is done (the ROM is busy;
+        /// UNCONFIRMED which F4 ROMs do this, hence a switch); otherwise dfuDNBUSY every 100 ms.
+        var statusBlocksDuringErase = false
+        /// How long a reboot keeps the device off the bus (a WB55's FUS reboots take seconds).
+        var rebootMilliseconds = 300
     }
 
     let part: VirtualDFUPart
@@ -33,6 +41,10 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     private var outcome = DFUStatus.ok
     private var rebootAfterBusy = false
     private var blocksWritten = 0
+    /// The long mass erase under way: its bwPollTimeout stays 100 ms.
+    private var longErase = false
+    /// The host's timeout for the control request being answered.
+    private var requestTimeout: Duration = .seconds(5)
 
     /// Operation times (ms) as reported in bwPollTimeout: the datasheets' page erase (25 ms)
     /// and 64-bit programming (~82 µs per double word, so ~21 ms per 2 KiB block).
@@ -87,7 +99,12 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
 
     private func reboot() {
         part.save()
-        cable?.unplug(reattachAfter: .milliseconds(300))
+        cable?.unplug(reattachAfter: .milliseconds(faults.rebootMilliseconds))
+    }
+
+    func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
+        lock.withLock { requestTimeout = timeout }
+        return try control(setup, data: data)
     }
 
     func control(_ setup: USBSetup, data: [UInt8]) throws -> [UInt8] {
@@ -163,17 +180,28 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
             outcome = result
             busyUntil = now + .milliseconds(milliseconds)
             state = .downloadBusy
-            let reported = faults.shortPoll && milliseconds > 0 ? max(1, milliseconds / 3) : milliseconds
+            var reported = faults.shortPoll && milliseconds > 0 ? max(1, milliseconds / 3) : milliseconds
+            if longErase { reported = 100 }
             let reply = DFUStatusReply(status: .ok, pollTimeout: reported, state: .downloadBusy).bytes
             if rebootAfterBusy {
                 rebootAfterBusy = false
                 reboot()
             }
             return reply
+        case .downloadBusy where now < busyUntil && longErase && faults.statusBlocksDuringErase:
+            // No answer until the erase is done; a host that gives up first sees a timeout.
+            let left = busyUntil - now
+            guard left <= requestTimeout else {
+                Thread.sleep(forTimeInterval: requestTimeout.seconds)
+                throw USBError.timeout
+            }
+            Thread.sleep(forTimeInterval: left.seconds)
+            return try getStatus()
         case .downloadBusy where now < busyUntil:
             let left = Int(((busyUntil - now).seconds * 1000).rounded(.up))
-            return DFUStatusReply(status: .ok, pollTimeout: left, state: .downloadBusy).bytes
+            return DFUStatusReply(status: .ok, pollTimeout: longErase ? 100 : left, state: .downloadBusy).bytes
         case .downloadBusy:
+            longErase = false
             if outcome == .ok {
                 state = .downloadIdle
             } else {
@@ -252,6 +280,10 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
             guard !part.readProtected else { return (.errTarget, 0) }
             part.massErase()
             part.save()
+            if let long = faults.massEraseMilliseconds {
+                longErase = true
+                return (.ok, long)
+            }
             return (.ok, Self.massEraseMilliseconds)
         case (DfuSeCommand.readUnprotect.rawValue, 1):
             part.options.setReadoutProtection(.level0)

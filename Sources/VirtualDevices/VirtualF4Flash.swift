@@ -20,10 +20,25 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     private var lockedUntilReset = false
     public private(set) var busySeconds = 0.0
 
-    public init(flashSize: Int = 1 << 20) {
+    /// F42x/F43x/F469/F479 (RM0090 3.5): above 1 MiB, or at 1 MiB with DB1M (OPTCR bit 30), two
+    /// banks of 12 (8 with DB1M) sectors; SNB 0x10 + k names bank 2's sector k, SNB 12–15 name
+    /// nothing; MER erases bank 1 and MER1 (CR bit 15) bank 2.
+    public let dualBankCapable: Bool
+    /// Wall-clock seconds BSY stays set after a mass erase starts (0: done at once). Datasheets
+    /// give 8–16 s typical for 1 MiB at x32 and up to 32 s at x8; openocd waits 33 s.
+    public var massEraseSeconds = 0.0
+    private var busyUntil: Date?
+
+    public init(flashSize: Int = 1 << 20, dualBankCapable: Bool = false) {
         self.flashSize = flashSize
+        self.dualBankCapable = dualBankCapable
         array = [UInt8](repeating: 0xFF, count: flashSize)
     }
+
+    var dualBank: Bool {
+        dualBankCapable && (flashSize > 1 << 20 || (flashSize == 1 << 20 && stored & (1 << 30) != 0))
+    }
+    var bankSize: Int { dualBank ? flashSize / 2 : flashSize }
 
     public func setOPTCR(_ value: UInt32) {
         stored = value & ~3
@@ -36,17 +51,23 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         return start..<start + size
     }
 
+    /// The sector number within its bank.
     func sector(of offset: Int) -> Int {
-        offset < 0x10000 ? offset / 0x4000 : offset < 0x20000 ? 4 : 4 + offset / 0x20000
+        let offset = offset % bankSize
+        return offset < 0x10000 ? offset / 0x4000 : offset < 0x20000 ? 4 : 4 + offset / 0x20000
     }
 
-    var sectorCount: Int { sector(of: flashSize - 1) + 1 }
+    /// Sectors per bank.
+    var sectorCount: Int { sector(of: bankSize - 1) + 1 }
     var readProtected: Bool { (stored >> 8) & 0xFF != 0xAA }
     func isWriteProtected(_ sector: Int) -> Bool { stored & (1 << UInt32(16 + sector)) == 0 }
 
     public func readRegister(_ offset: UInt32) -> UInt32 {
         switch offset {
-        case 0x0C: return sr
+        case 0x0C:
+            if let until = busyUntil, Date() < until { return sr | 1 << 16 }
+            busyUntil = nil
+            return sr
         case 0x10: return cr
         case 0x14: return optcr
         default: return 0
@@ -101,25 +122,35 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
 
     private func start(_ value: UInt32) {
         if value & 2 != 0 {
-            let number = Int((value >> 3) & 0xF)
-            guard number < sectorCount else {
+            // SNB is CR[7:3] on dual-bank parts, CR[6:3] elsewhere (bit 7 reserved).
+            let snb = Int((value >> 3) & (dualBankCapable ? 0x1F : 0xF))
+            let bank = dualBank && snb & 0x10 != 0 ? 2 : 1
+            let number = dualBank ? snb & ~0x10 : snb
+            guard number < sectorCount, bank == 2 || snb & 0x10 == 0 else {
                 sr |= 1 << 7
                 return
             }
-            guard !isWriteProtected(number) else {
+            // Bank 2's nWRP bits live in OPTCR1, not modelled: bank 2 is never protected here.
+            guard bank == 2 || !isWriteProtected(number) else {
                 sr |= 1 << 4
                 return
             }
             let range = Self.sectorRange(number)
-            array.replaceSubrange(range, with: repeatElement(0xFF, count: range.count))
+            let start = (bank - 1) * bankSize
+            array.replaceSubrange(
+                (start + range.lowerBound)..<(start + range.upperBound), with: repeatElement(0xFF, count: range.count))
             busySeconds += range.count <= 0x4000 ? 0.4 : range.count <= 0x10000 ? 1.1 : 2
-        } else if value & 4 != 0 {
-            guard (0..<sectorCount).allSatisfy({ !isWriteProtected($0) }) else {
+        } else if value & 4 != 0 || (dualBank && value & (1 << 15) != 0) {
+            guard value & 4 == 0 || (0..<sectorCount).allSatisfy({ !isWriteProtected($0) }) else {
                 sr |= 1 << 4
                 return
             }
-            array = [UInt8](repeating: 0xFF, count: flashSize)
-            busySeconds += 16
+            for bank in [1, 2] where bank == 1 ? value & 4 != 0 : value & (1 << 15) != 0 {
+                let start = (bank - 1) * bankSize
+                array.replaceSubrange(start..<(start + bankSize), with: repeatElement(0xFF, count: bankSize))
+                busySeconds += 16
+            }
+            if massEraseSeconds > 0 { busyUntil = Date().addingTimeInterval(massEraseSeconds) }
         } else {
             sr |= 1 << 7
         }
@@ -143,7 +174,7 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             return .ok
         }
         let p = Int(address - flashBase)
-        guard !isWriteProtected(sector(of: p)) else {
+        guard p >= bankSize || !isWriteProtected(sector(of: p)) else {
             sr |= 1 << 4
             return .ok
         }

@@ -34,8 +34,27 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     public weak var target: VirtualSWDTarget?
     public private(set) var busySeconds = 0.0
 
-    public init(flashSize: Int) {
+    /// L43x/L44x, L45x/L46x, L41x/L42x: one bank whatever OPTR bit 21 says (it is reserved there
+    /// and reads 1); BKER and MER2 do nothing, PNB counts every page.
+    public let singleBank: Bool
+    /// SYSCFG_MEMRMP.FB_MODE: the live swap. The ROM sets it when BFB2 sends it to bank 2 at boot
+    /// (UNCONFIRMED: whether it checks bank 2's vector first); a reset-and-halt stops the core
+    /// before the ROM runs, so it stays 0.
+    public private(set) var fbMode = false
+    /// Erase and programming take the datasheet's typical time in wall-clock time: BSY stays set
+    /// (22 ms a page or bank, 82 µs a double word) instead of clearing at once.
+    public var realTimeBusy = false
+    public private(set) var busyUntil: ContinuousClock.Instant?
+
+    private func occupy(_ seconds: Double) {
+        guard realTimeBusy else { return }
+        let now = ContinuousClock.now
+        busyUntil = max(busyUntil ?? now, now) + .nanoseconds(Int64(seconds * 1e9))
+    }
+
+    public init(flashSize: Int, singleBank: Bool = false) {
         self.flashSize = flashSize
+        self.singleBank = singleBank
         array = [UInt8](repeating: 0xFF, count: flashSize)
         registers = Self.factoryOptions
         stored = Self.factoryOptions
@@ -61,9 +80,12 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     var optr: UInt32 { loaded[0x20]! }
     var rdp: UInt32 { optr & 0xFF }
     var readProtected: Bool { rdp != 0xAA }
-    var dualBank: Bool { flashSize >= 1 << 20 || optr & (1 << 21) != 0 }
+    var dualBank: Bool { !singleBank && (flashSize >= 1 << 20 || optr & (1 << 21) != 0) }
     var pagesPerBank: Int { (dualBank ? flashSize / 2 : flashSize) / Self.pageSize }
-    var swapped: Bool { dualBank && optr & (1 << 20) != 0 }
+    var swapped: Bool { fbMode }
+
+    /// After a reset: the application boots (through the ROM when BFB2 is set) or the core halts.
+    public func booted(halted: Bool) { fbMode = !halted && dualBank && optr & (1 << 20) != 0 }
 
     func physical(_ address: UInt32) -> Int {
         let offset = Int(address - flashBase)
@@ -99,7 +121,9 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     public func readRegister(_ offset: UInt32) -> UInt32 {
         switch offset {
         case 0x00: return 0x0000_0600
-        case 0x10: return sr
+        case 0x10:
+            if let until = busyUntil, ContinuousClock.now < until { return sr | 1 << 16 }
+            return sr
         case 0x14: return cr
         default: return registers[offset] ?? 0
         }
@@ -179,6 +203,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             let start = ((bank - 1) * pagesPerBank + pnb) * Self.pageSize
             array.replaceSubrange(start..<start + Self.pageSize, with: repeatElement(0xFF, count: Self.pageSize))
             busySeconds += 0.022
+            occupy(0.022)
             return
         }
         var banks: [Int] = []
@@ -197,6 +222,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             let start = (bank - 1) * bankSize
             array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
             busySeconds += 0.0221
+            occupy(0.0221)
         }
     }
 
@@ -265,13 +291,14 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         }
         array.replaceSubrange(start..<start + 8, with: new)
         busySeconds += 0.0000817
+        occupy(0.0000817)
         return .ok
     }
 
     public func readSystem(_ address: UInt32) -> UInt32? {
         switch address {
         case 0x1FFF_75E0: return 0xFFFF_0000 | UInt32(flashSize >> 10)
-        case 0x4001_0000: return swapped ? 1 << 8 : 0
+        case 0x4001_0000: return fbMode ? 1 << 8 : 0
         default: return nil
         }
     }

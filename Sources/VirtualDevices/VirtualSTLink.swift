@@ -13,6 +13,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         public var jtag: Int
         public var low: Int
         public var serial: String
+        /// A V2 whose serial descriptor holds 12 raw bytes (one per UTF-16 unit), as real V2s do.
+        public var binarySerial = false
+        public static let binarySerialBytes: [UInt8] = [
+            0x55, 0xFF, 0x6B, 0x06, 0x49, 0x88, 0x49, 0x56, 0x20, 0x38, 0x10, 0x87,
+        ]
 
         public static let v2 = Identity(productID: 0x3748, hardware: 2, jtag: 37, low: 7, serial: "BOOTWIRESWD2")
         public static let v21 = Identity(
@@ -28,6 +33,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     /// SWD_AP_WAIT answers left; they come only above `stormClearKHz` (a marginal line).
     public var waitStorm = 0
     public var stormClearKHz = 480
+    /// A debug access to flash that starts while the flash is still busy: the probe answers
+    /// SWD_AP_WAIT (true) or waits the stall out itself (false). Which firmware does which is
+    /// not known (silicon notes), so both must work. Stalls inside one WRITEMEM are always
+    /// absorbed (the firmware retries the SWD WAIT acknowledge).
+    public var flashWaitReported = false
     /// Where `state=PATH` keeps flash and option bytes between processes.
     public var statePath: String?
 
@@ -70,7 +80,10 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         switch index {
         case 1: "STMicroelectronics"
         case 2: identity.isV3 ? "STLINK-V3" : "STM32 STLink"
-        case 3: identity.serial
+        case 3:
+            identity.binarySerial
+                ? String(String.UnicodeScalarView(Identity.binarySerialBytes.map { Unicode.Scalar($0) }))
+                : identity.serial
         case 4: "ST-Link Debug"
         default: nil
         }
@@ -159,14 +172,23 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         }
     }
 
-    /// Debug accesses to the target: the target's state and the line decide.
-    private func access() -> UInt8? {
+    /// Debug accesses to the target: the target's state and the line decide; an access to
+    /// flash while it is busy stalls (reported as WAIT, or waited out).
+    private func access(_ address: UInt32? = nil, _ count: Int = 4) -> UInt8? {
         if mode != 2 { return 0x08 }
         if since(v2: 28, v3: 2), !openedAPs.contains(0) { return 0x1D }
         if target.swdDead { return 0x16 }
         if waitStorm > 0, clockKHz > stormClearKHz {
             waitStorm -= 1
             return 0x10
+        }
+        let flash = target.flash
+        if let address, let until = flash.busyUntil, ContinuousClock.now < until,
+            UInt64(address) < UInt64(flash.flashBase) + UInt64(flash.flashSize),
+            UInt64(address) + UInt64(count) > UInt64(flash.flashBase)
+        {
+            if flashWaitReported { return 0x10 }
+            Thread.sleep(forTimeInterval: (until - ContinuousClock.now).seconds)
         }
         return nil
     }
@@ -249,11 +271,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         case 0x34:
             status(0x80, sub)
         case 0x36:
-            if let code = access() { return status(code, sub) }
+            if let code = access(le32(c, 2)) { return status(code, sub) }
             guard let value = target.read32(le32(c, 2)) else { return status(0x11, sub) }
             reply = [0x80, 0, 0, 0] + bytes32(value)
         case 0x35:
-            if let code = access() { return status(code, sub) }
+            if let code = access(le32(c, 2)) { return status(code, sub) }
             switch target.write32(le32(c, 2), le32(c, 6)) {
             case .ok: status(0x80, sub)
             case .fault: status(0x11, sub)
@@ -273,7 +295,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 lastStatus = 0x08
             } else if sub == 0x07, address % 4 != 0 || length % 4 != 0 {
                 lastStatus = 0x0A
-            } else if let code = access() {
+            } else if let code = access(address, length) {
                 lastStatus = code
             } else {
                 for i in 0..<length {
@@ -305,7 +327,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             lastStatus = 0x0A
             return
         }
-        if let code = access() {
+        if let code = access(address, data.count) {
             lastStatus = code
             return
         }
@@ -320,6 +342,12 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 lastFault = at
                 return
             }
+        }
+        // Each double word stalls the next store while it programs; the firmware retries those
+        // stalls, so the command ends only as the last unit starts programming.
+        if let until = target.flash.busyUntil {
+            let left = (until - ContinuousClock.now).seconds - 0.0001
+            if left > 0 { Thread.sleep(forTimeInterval: left) }
         }
     }
 

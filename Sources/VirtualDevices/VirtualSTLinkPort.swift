@@ -3,7 +3,9 @@ import Foundation
 import USB
 
 /// `virtual:stlink-l476[,options]` and `virtual:stlink-f4[,options]`: a virtual ST-LINK (V2-1
-/// unless `v2`/`v3`) wired to a virtual STM32L476 (1 MiB) or STM32F407 (1 MiB). Device options:
+/// unless `v2`/`v3`) wired to a virtual STM32L476 (1 MiB) or STM32F407 (1 MiB);
+/// `stlink-l432` (256 KiB) and `stlink-l452` (512 KiB) are single-bank L4s, `stlink-f429` a
+/// 2 MiB dual-bank F429. Device options:
 /// - `state=PATH`: flash and option bytes load from and save to PATH (at each session's end),
 ///   so separate processes see one chip.
 /// - `firmware=J`: the probe's JTAG firmware number (too old below J26 / V3J3).
@@ -15,8 +17,22 @@ import USB
 /// - `wait-storm[=N]`: N (default: unending) SWD_AP_WAIT answers while SWCLK is above 480 kHz.
 /// - `swd-disabled`: the application turns the SWD pins off; only connect-under-reset works.
 /// - `optverr`: SR.OPTVERR set at power-on, as on some virgin parts.
+/// - `bfb2` (L476): BFB2 set, so the banks swap when the application boots through the ROM,
+///   and not after a reset-and-halt (SYSCFG_MEMRMP.FB_MODE).
+/// - `mass-erase-seconds=N` (F4): BSY stays set N seconds after a mass erase starts.
+/// - `binary-serial` (with `v2`): the V2's serial string is 12 raw bytes, not text.
+/// - `flash-wait=reported|hidden` (L4): erase and programming take their typical time in wall
+///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
+///   until the flash is free (`hidden`): which real firmware does is not known.
 public enum VirtualSTLinkPort {
-    public static let names = ["stlink-l476", "stlink-f4"]
+    public static let names = ["stlink-l476", "stlink-l432", "stlink-l452", "stlink-f4", "stlink-f429"]
+
+    /// The L4 parts: flash, single bank, DBGMCU IDCODE (rev 0x1001/0x1000), SRAM1 and SRAM2.
+    static let l4Parts: [String: (flashKiB: Int, singleBank: Bool, idcode: UInt32, sramKiB: Int, sram2KiB: Int)] = [
+        "stlink-l476": (1024, false, 0x1007_6415, 96, 32),
+        "stlink-l432": (256, true, 0x1001_6435, 48, 16),
+        "stlink-l452": (512, true, 0x1000_6462, 128, 32),
+    ]
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var targets: [ObjectIdentifier: VirtualSWDTarget] = [:]
@@ -31,6 +47,7 @@ public enum VirtualSTLinkPort {
         var storm = 0
         var statePath: String?
         var disabled = false
+        var flashWait: String?
         var rest: [String] = []
         for option in options {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
@@ -47,13 +64,23 @@ public enum VirtualSTLinkPort {
                 guard kv.count == 2 else { throw bad(option, "state=PATH") }
                 statePath = kv[1]
             case "swd-disabled": disabled = true
+            case "binary-serial": identity.binarySerial = true
+            case "flash-wait":
+                guard kv.count == 2, ["reported", "hidden"].contains(kv[1]) else {
+                    throw bad(option, "flash-wait=reported or flash-wait=hidden")
+                }
+                flashWait = kv[1]
             default: rest.append(option)
             }
         }
-        let target = try name == "stlink-f4" ? f4(rest) : l476(rest)
+        let target = try name.hasPrefix("stlink-f4") ? f4(name, rest) : l4(name, rest)
         target.appDisablesSWD = disabled
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
+        if let flashWait {
+            (target.flash as? VirtualL4Flash)?.realTimeBusy = true
+            probe.flashWaitReported = flashWait == "reported"
+        }
         probe.statePath = statePath
         _ = probe.loadState()
         target.powerOn()
@@ -66,12 +93,14 @@ public enum VirtualSTLinkPort {
         BootwireError(.usage, "`\(option)`: write \(expected)")
     }
 
-    static func l476(_ options: [String]) throws -> VirtualSWDTarget {
-        let mismatch = options.contains("bank-mismatch")
-        let flash = VirtualL4Flash(flashSize: mismatch ? 512 << 10 : 1 << 20)
+    static func l4(_ name: String, _ options: [String]) throws -> VirtualSWDTarget {
+        let part = l4Parts[name] ?? l4Parts["stlink-l476"]!
+        let mismatch = options.contains("bank-mismatch") && !part.singleBank
+        let flash = VirtualL4Flash(
+            flashSize: mismatch ? 512 << 10 : part.flashKiB << 10, singleBank: part.singleBank)
         let target = VirtualSWDTarget(
-            cpuid: 0x410F_C241, idcode: 0x1007_6415, idcodeAddress: 0xE004_2000, flash: flash,
-            sram: [(0x2000_0000, 96 << 10), (0x1000_0000, 32 << 10)])
+            cpuid: 0x410F_C241, idcode: part.idcode, idcodeAddress: 0xE004_2000, flash: flash,
+            sram: [(0x2000_0000, part.sramKiB << 10), (0x1000_0000, part.sram2KiB << 10)])
         flash.target = target
         for option in options {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
@@ -84,32 +113,43 @@ public enum VirtualSTLinkPort {
                 flash.setOption(0x2C, 0xFF00_FF00 & ~0x00FF_00FF | pages[0] | pages[1] << 16)
             case "rdp1": flash.setOption(0x20, 0xFFEF_F8BB)
             case "optverr": flash.setStaleFlags(1 << 15)
-            case "bank-mismatch":
+            case "bfb2" where !part.singleBank: flash.setOption(0x20, 0xFFFF_F8AA)
+            case "bank-mismatch" where !part.singleBank:
                 flash.setOption(0x20, 0xFFCF_F8AA)
                 flash.setRegisterOnly(0x20, 0xFFEF_F8AA)
                 flash.fill((0..<(512 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
             default:
                 throw BootwireError(
-                    .usage, "`\(option)` is not an option of virtual:stlink-l476",
-                    hint: "options: state=PATH, v2, v3, firmware=J, wrp=FIRST-LAST, rdp1, bank-mismatch, "
-                        + "wait-storm[=N], swd-disabled, optverr")
+                    .usage, "`\(option)` is not an option of virtual:\(name)",
+                    hint: "options: state=PATH, v2, v3, firmware=J, wrp=FIRST-LAST, rdp1, "
+                        + (part.singleBank ? "" : "bank-mismatch, bfb2, ")
+                        + "wait-storm[=N], swd-disabled, optverr, binary-serial")
             }
         }
         return target
     }
 
-    static func f4(_ options: [String]) throws -> VirtualSWDTarget {
-        let flash = VirtualF4Flash()
+    /// `stlink-f4`: an F407 (0x413, 1 MiB); `stlink-f429`: an F429ZI (0x419, 2 MiB in two banks).
+    static func f4(_ name: String, _ options: [String]) throws -> VirtualSWDTarget {
+        let f429 = name == "stlink-f429"
+        let flash = VirtualF4Flash(flashSize: f429 ? 2 << 20 : 1 << 20, dualBankCapable: f429)
         let target = VirtualSWDTarget(
-            cpuid: 0x410F_C241, idcode: 0x1007_6413, idcodeAddress: 0xE004_2000, flash: flash,
-            sram: [(0x2000_0000, 128 << 10)])
+            cpuid: 0x410F_C241, idcode: f429 ? 0x2003_6419 : 0x1007_6413, idcodeAddress: 0xE004_2000, flash: flash,
+            sram: [(0x2000_0000, (f429 ? 192 : 128) << 10)])
         for option in options {
-            switch option {
+            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv[0] {
             case "rdp1": flash.setOPTCR(0x0FFF_BBEC)
+            case "mass-erase-seconds":
+                guard kv.count == 2, let seconds = Double(kv[1]), seconds >= 0 else {
+                    throw bad(option, "mass-erase-seconds=N")
+                }
+                flash.massEraseSeconds = seconds
             default:
                 throw BootwireError(
-                    .usage, "`\(option)` is not an option of virtual:stlink-f4",
-                    hint: "options: state=PATH, v2, v3, firmware=J, rdp1, wait-storm[=N], swd-disabled")
+                    .usage, "`\(option)` is not an option of virtual:\(name)",
+                    hint: "options: state=PATH, v2, v3, firmware=J, rdp1, mass-erase-seconds=N, wait-storm[=N], "
+                        + "swd-disabled, binary-serial")
             }
         }
         return target

@@ -26,6 +26,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         public var applicationRunning = false
         /// A 0x00 before the ACK to the first 0x7F after each reset (the TX pin turning on).
         public var syncGlitch = false
+        /// Read Memory of an option-byte area is NACKed after the length.
+        public var refusesOptionRead = false
+        /// Get Checksum runs over byte-swapped words (another layout than stm32flash's).
+        public var otherChecksumLayout = false
 
         public init(device: STM32Device) {
             self.device = device
@@ -90,6 +94,8 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         var configuration = Configuration(device: device)
         configuration.applicationRunning = faults.contains(.application)
         configuration.syncGlitch = faults.contains(.syncGlitch)
+        configuration.refusesOptionRead = faults.contains(.optionReadRefused)
+        configuration.otherChecksumLayout = faults.contains(.checksumLayout)
         if faults.contains(where: { if case .locked = $0 { true } else { false } }) {
             configuration.optionBytes.setReadoutProtection(.level1)
         }
@@ -212,6 +218,13 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         case .readLength(let address):
             guard frame[1] == frame[0] ^ 0xFF else { return refuse("Read Memory length \(Hex.string(frame))") }
             let count = Int(frame[0]) + 1
+            if configuration.refusesOptionRead,
+                device.optionBytes.contains(where: {
+                    UInt64($0.start) < UInt64(address) + UInt64(count) && UInt64(address) < $0.end
+                })
+            {
+                return refuse("Read Memory \(Self.hex(address))+\(count): option bytes (refused by configuration)")
+            }
             guard let data = readable(address, count: count) else {
                 return refuse("Read Memory \(Self.hex(address))+\(count): not readable")
             }
@@ -252,7 +265,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             guard let length = Self.address(frame), length > 0, length % 4 == 0,
                 let data = readable(address, count: Int(length))
             else { return refuse("Get Checksum length \(Hex.string(frame))") }
-            let crc = STM32Protocol.bigEndian(STM32CRC.checksum(data))
+            let words =
+                configuration.otherChecksumLayout
+                ? stride(from: 0, to: data.count, by: 4).flatMap { data[$0..<$0 + 4].reversed() } : data
+            let crc = STM32Protocol.bigEndian(STM32CRC.checksum(words))
             phase = .command
             log?("Get Checksum \(Self.hex(address))+\(length) → 79 79 \(Hex.string(crc))")
             // The CRC unit reads a word per cycle or so: about 4 bytes per 10 ns at 100 MHz+.
@@ -377,7 +393,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     private func writableStart(_ address: UInt32) -> Bool {
         let geometry = self.geometry
         if let page = geometry.page(containing: address) { return geometry.isAccessible(page: page) }
-        if device.optionBytes.contains(where: { $0.contains(address) }) { return device.optionLayout != .h5 }
+        if device.optionBytes.contains(where: { $0.contains(address) }) { return device.optionFields.programmable }
         return device.ram.contains(address) && address >= device.firstFreeRAM
     }
 
@@ -410,7 +426,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             log?("Write Memory \(Self.hex(address))+\(data.count) → 79")
             return [busy, ack]
         }
-        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }), device.optionLayout != .h5 {
+        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }), device.optionFields.programmable {
             guard optionBytes.program(data, at: address) else { return refuse("Write Memory to the option bytes") }
             log?("Write Memory \(Self.hex(address))+\(data.count) (option bytes) → 79, reset")
             let actions: [DeviceAction] = [.busy(nanoseconds: optionTime), ack]

@@ -24,11 +24,21 @@ public protocol VirtualFlashPeripheral: AnyObject {
     func readSystem(_ address: UInt32) -> UInt32?
     /// System reset (NRST, SYSRESETREQ, OBL): the controller locks again.
     func reset()
+    /// After a reset or power-on: whether the core halted at the reset vector or booted.
+    func booted(halted: Bool)
+    /// When the flash work under way ends in wall-clock time (nil: work is instant): until then
+    /// SR.BSY reads 1 and a flash access stalls the bus.
+    var busyUntil: ContinuousClock.Instant? { get }
     /// Saved/loaded by `state=PATH`.
     var state: Data { get }
     func restore(_ state: Data) -> Bool
     /// Flash work done so far in the part's own time (erase, program), seconds.
     var busySeconds: Double { get }
+}
+
+extension VirtualFlashPeripheral {
+    public func booted(halted: Bool) {}
+    public var busyUntil: ContinuousClock.Instant? { nil }
 }
 
 /// A Cortex-M STM32 behind SWD: debug registers (DHCSR with DBGKEY, S_HALT, sticky
@@ -70,6 +80,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     public func powerOn() {
         halted = false
         swdDead = appDisablesSWD
+        flash.booted(halted: false)
     }
 
     /// NRST low holds the core in reset with the pins in their default (SWD) function; its
@@ -95,6 +106,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             halted = false
             swdDead = appDisablesSWD
         }
+        flash.booted(halted: halted)
     }
 
     private func sramIndex(_ address: UInt32, _ count: Int) -> (Int, Int)? {

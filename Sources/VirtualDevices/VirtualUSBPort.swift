@@ -6,7 +6,9 @@ import USB
 /// on an in-process virtual bus, so the USB paths run with no hardware. Bus options, for every
 /// device: `usb-latency-ms=N` (cost of each transfer, sleeps), `usb-bytes-per-second=N`,
 /// `permission` (the node refuses this user), `busy` (the interface is claimed elsewhere),
-/// `usb-disconnect-after=N` (the cable is pulled after N transfers).
+/// `usb-disconnect-after=N` (the cable is pulled after N transfers), `reset-error=io|pipe|timeout`
+/// (what a request to a device that reset fails with), `reattach-unready-ms=N` (opening a device
+/// that came back fails for N ms).
 public enum VirtualUSBPort {
     public static let dfuPrefix = VirtualPort.prefix + "dfu-"
     public static let stlinkPrefix = VirtualPort.prefix + "stlink-"
@@ -16,7 +18,7 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { ["dfu-l476", "dfu-wb55"] + VirtualSTLinkPort.names }
+    public static var names: [String] { ["dfu-l476", "dfu-l432", "dfu-l452", "dfu-wb55"] + VirtualSTLinkPort.names }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -43,6 +45,13 @@ public enum VirtualUSBPort {
             case "permission": faults.permissionDenied = true
             case "busy": faults.interfaceBusy = true
             case "usb-disconnect-after": faults.disconnectAfterTransfers = Int(try number())
+            case "reset-error":
+                let errors: [String: USBError] = ["io": .io, "pipe": .stall, "timeout": .timeout]
+                guard kv.count == 2, let error = errors[kv[1]] else {
+                    throw BootwireError(.usage, "`\(option)`: reset-error is io, pipe or timeout")
+                }
+                faults.resetError = error
+            case "reattach-unready-ms": faults.unreadyAfterReattach = .milliseconds(Int64(try number()))
             default: deviceOptions.append(option)
             }
         }
@@ -60,16 +69,33 @@ public enum VirtualUSBPort {
         if VirtualSTLinkPort.names.contains(name) {
             return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
         }
-        // The exact ROM alt strings are UNCONFIRMED (spec 1); these follow the documented grammar
-        // and the parts' memory maps (L4 option bytes: two 0x30-byte areas).
+        // Alt strings as real `dfu-util -l` listings show them (silicon notes): a single-bank L4
+        // declares one 40-byte option region; the L476's two 40-byte regions follow RM0351's
+        // areas (its own listing UNCONFIRMED).
         let layouts: [String: (STM32Device, [String], String)] = [
             "dfu-l476": (
                 STM32DeviceTable.l476,
                 [
                     "@Internal Flash  /0x08000000/512*0002Kg",
-                    "@Option Bytes  /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e",
+                    "@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e",
                     "@OTP Memory /0x1FFF7000/01*0001Ke",
                 ], "205F3E8A5748"
+            ),
+            "dfu-l432": (
+                STM32DeviceTable.l432,
+                [
+                    "@Internal Flash  /0x08000000/0128*0002Kg",
+                    "@Option Bytes  /0x1FFF7800/01*040 e",
+                    "@OTP Memory /0x1FFF7000/01*0001Ke",
+                ], "2083367E4B4D"
+            ),
+            "dfu-l452": (
+                STM32DeviceTable.l452,
+                [
+                    "@Internal Flash  /0x08000000/0256*0002Kg",
+                    "@Option Bytes  /0x1FFF7800/01*040 e",
+                    "@OTP Memory /0x1FFF7000/01*0001Ke",
+                ], "3468375A3033"
             ),
             "dfu-wb55": (
                 STM32DeviceTable.wb55,
@@ -90,11 +116,24 @@ public enum VirtualUSBPort {
         var rdp1 = false
         var wrp: ClosedRange<Int>?
         var writeError = false
+        var refuseOptions = false
         for option in options {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
             switch kv[0] {
             case "state" where kv.count == 2: statePath = kv[1]
             case "rdp1": rdp1 = true
+            case "option-read-refused": refuseOptions = true
+            case "mass-erase-seconds" where kv.count == 2:
+                guard let seconds = Double(kv[1]), seconds >= 0 else {
+                    throw BootwireError(.usage, "`\(option)`: mass-erase-seconds takes a number")
+                }
+                faults.massEraseMilliseconds = Int(seconds * 1000)
+            case "status-blocks": faults.statusBlocksDuringErase = true
+            case "reboot-seconds" where kv.count == 2:
+                guard let seconds = Double(kv[1]), seconds >= 0 else {
+                    throw BootwireError(.usage, "`\(option)`: reboot-seconds takes a number")
+                }
+                faults.rebootMilliseconds = Int(seconds * 1000)
             case "short-poll": faults.shortPoll = true
             case "fus-write-error" where device.optionLayout == .wb: writeError = true
             case "disconnect-during-download":
@@ -108,13 +147,15 @@ public enum VirtualUSBPort {
             default:
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
-                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll"
+                    hint: "state=PATH, rdp1, wrp=FIRST-LAST, disconnect-during-download[=N], short-poll, "
+                        + "option-read-refused, mass-erase-seconds=N, status-blocks, reboot-seconds=N"
                         + (device.optionLayout == .wb ? ", fus-write-error" : ""))
             }
         }
         let fus = device.optionLayout == .wb ? VirtualFUS() : nil
         fus?.writeErrorFault = writeError
         let part = VirtualDFUPart(device: device, altStrings: alts, fus: fus, statePath: statePath)
+        part.refusesOptionRead = refuseOptions
         if rdp1 { part.options.setReadoutProtection(.level1) }
         if let wrp {
             let wrp1a = 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16

@@ -9,7 +9,7 @@ import Testing
         #expect(d.flashBase == 0x0800_0000 && d.flashSize == 1 << 20)
         #expect(d.pageSize == 2048 && d.banks == 2 && d.dualBankOption)
         #expect(
-            d.optionBytes == [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)])
+            d.optionBytes == [STM32MemoryRange(0x1FFF_7800, size: 0x28), STM32MemoryRange(0x1FFF_F800, size: 0x28)])
         #expect(d.flashSizeRegister == 0x1FFF_75E0 && d.uniqueIDAddress == 0x1FFF_7590)
         #expect(d.firstFreeRAM == 0x2000_3100 && d.ram.end == 0x2001_8000)
         #expect(d.systemMemory.start == 0x1FFF_0000 && d.systemMemory.end == 0x1FFF_7000)

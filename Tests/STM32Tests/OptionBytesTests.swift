@@ -98,7 +98,7 @@ import Testing
 
     @Test func shortReadsArePaddedToTheArea() {
         let options = STM32OptionBytes(device: l476, areas: [[0xAA, 0xF8]])
-        #expect(options.areas.map(\.count) == [0x30, 0x30])
+        #expect(options.areas.map(\.count) == [0x28, 0x28])
     }
 }
 

@@ -100,6 +100,8 @@ extension ErrorCode {
         case .flashBankMismatch: "power-cycle the target so the option bytes load, then flash again"
         case .flashFamilyUnsupported: "use the UART or DFU route for this part (--dfu, or --chip stm32 on its UART)"
         case .optionBytesNeedPowerCycle: "power-cycle the target (remove and restore its supply)"
+        case .optionBytesUnreadable: "nothing to do for a flash; `bootwire info` over another route (SWD) shows them"
+        case .checksumLayoutMismatch: "nothing to do: the read-back proved the flash"
         case .internalError: "please report this with the --trace FILE output"
         }
     }

@@ -108,6 +108,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case flashBankMismatch = "flash-bank-mismatch"
     case flashFamilyUnsupported = "flash-family-unsupported"
     case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
+    case optionBytesUnreadable = "option-bytes-unreadable"
+    case checksumLayoutMismatch = "checksum-layout-mismatch"
     // anything else
     case internalError = "internal-error"
 
@@ -142,7 +144,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .stlinkFirmwareTooOld: .port
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
-        case .flashBankMismatch: .verification
+        case .flashBankMismatch, .checksumLayoutMismatch: .verification
+        case .optionBytesUnreadable: .protocol
         case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
             .optionBytesNeedPowerCycle:
             .protection
@@ -251,6 +254,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .flashBankMismatch: "the controller's bank layout differs from what OPTR says: the wrong page was erased"
         case .flashFamilyUnsupported: "no register-level flash controller for this STM32 family yet"
         case .optionBytesNeedPowerCycle: "new option bytes take effect only after a power cycle (warning)"
+        case .optionBytesUnreadable:
+            "the bootloader refused to read the option bytes; protection and banks are not known (warning)"
+        case .checksumLayoutMismatch:
+            "the device's checksum disagrees but the read-back matches: the checksum layout differs (warning)"
         case .internalError: "a bug in Bootwire"
         }
     }

@@ -1,0 +1,39 @@
+import STM32
+import Testing
+
+@testable import DFU
+
+/// Which regions connect reads and which part it names, from the alt strings real parts declare.
+@Suite struct DfuSePartTests {
+    @Test func aSingleBankL4DeclaresOneFortyByteRegion() throws {
+        let options = try DfuSeMemoryLayout("@Option Bytes  /0x1FFF7800/01*040 e")
+        let regions = DfuSePart.regions(options)
+        #expect(regions == [STM32MemoryRange(0x1FFF_7800, size: 40)])
+        let flash256 = try DfuSeMemoryLayout("@Internal Flash  /0x08000000/0128*0002Kg")
+        #expect(DfuSePart.device(optionRegions: regions, flash: flash256)?.key == "l432")
+        let flash512 = try DfuSeMemoryLayout("@Internal Flash  /0x08000000/0256*0002Kg")
+        #expect(DfuSePart.device(optionRegions: regions, flash: flash512)?.key == "l452")
+    }
+
+    /// A G474 declares 48 + 48 bytes: both are read as declared; no table row has them, so the
+    /// part is not taken for an L476 (whose areas are 40 + 40).
+    @Test func aG474IsReadAsDeclaredAndNotTakenForAnL476() throws {
+        let options = try DfuSeMemoryLayout("@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e")
+        let regions = DfuSePart.regions(options)
+        #expect(regions == [STM32MemoryRange(0x1FFF_7800, size: 48), STM32MemoryRange(0x1FFF_F800, size: 48)])
+        let flash = try DfuSeMemoryLayout("@Internal Flash   /0x08000000/256*02Kg")
+        #expect(DfuSePart.device(optionRegions: regions, flash: flash) == nil)
+    }
+
+    @Test func theL476AndWB55AreStillFound() throws {
+        let l476 = DfuSePart.regions(try DfuSeMemoryLayout("@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e"))
+        #expect(
+            DfuSePart.device(
+                optionRegions: l476, flash: try DfuSeMemoryLayout("@Internal Flash  /0x08000000/512*0002Kg"))?
+                .key == "l476")
+        let wb = DfuSePart.regions(try DfuSeMemoryLayout("@Option Bytes   /0x1FFF8000/01*128 e"))
+        #expect(
+            DfuSePart.device(optionRegions: wb, flash: try DfuSeMemoryLayout("@Internal Flash   /0x08000000/256*04Kg"))?
+                .key == "wb55")
+    }
+}

@@ -1,0 +1,95 @@
+import BootwireCore
+import Foundation
+import Testing
+
+/// The UART and DFU routes against virtual parts that behave as proven code (stm32flash,
+/// dfu-util, real `dfu-util -l` listings) says real ones do: single-bank L4s, option bytes read
+/// only as declared, a ROM that refuses the option-byte read, a Get Checksum whose layout is
+/// not stm32flash's (`shared/specs/silicon-notes.md`; issue 16 cases 4 and 8).
+@Suite(.serialized) struct SiliconBootloaderTests {
+    static let base: UInt64 = 0x0800_0000
+
+    func image(_ data: [UInt8], at address: UInt64 = base) throws -> String {
+        try Scratch.file(data, name: "app.bin").path + "@0x" + String(address, radix: 16)
+    }
+
+    /// Case 4: a single-bank L4 declares one 40-byte option region; reading 0x30 bytes, or a
+    /// second region at 0x1FFFF800, is refused, and the refusal used to abort the connection.
+    @Test(arguments: [("l432", 200_000), ("l452", 300_000)])
+    func aSingleBankL4IsFlashedOverDFU(part: String, size: Int) throws {
+        let state = Scratch.make().appendingPathComponent("chip.state").path
+        let port = "virtual:dfu-\(part),state=\(state)"
+        let data = firmwareLike(size, seed: 41)
+        let run = try Bootwire.run(["flash", "--port", port, "--json", try image(data)], timeout: 120)
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.summary["verified"] == "yes")
+        #expect(run.warningCodes.isEmpty, "the declared region reads: \(run.warningCodes)")
+        #expect(try Bootwire.readMemory(port, at: Self.base, count: 4096) == Array(data.prefix(4096)))
+    }
+
+    @Test func theDFUPartIsToldByItsDeclaredRegionsAndItsOptionBytesDecoded() throws {
+        let run = try Bootwire.run(["info", "--port", "virtual:dfu-l432", "--json"])
+        let facts = try #require(run.result?["info"] as? [String: String])
+        #expect(facts["part"] == "STM32L43x/L44x")
+        #expect(facts["option bytes"]?.hasPrefix("RDP level 0 (0xAA), no write protection") == true)
+        #expect(facts["option bytes"]?.contains("DUALBANK") == false)
+    }
+
+    /// Case 4: a refused option-byte read is a warning, not a failed connection.
+    @Test func aRefusedDFUOptionByteReadIsAWarning() throws {
+        let run = try Bootwire.run([
+            "flash", "--port", "virtual:dfu-l476,option-read-refused", "--json", try image(firmwareLike(8000)),
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("option-bytes-unreadable"))
+    }
+
+    /// Case 5: an F405/F407 mass erase takes 16–32 s and reports a 100 ms bwPollTimeout; whether
+    /// GETSTATUS blocks through it is not known, so both ways must pass (dfu-util waits 35 s).
+    @Test(arguments: ["", ",status-blocks"])
+    func aLongDFUMassEraseIsWaitedFor(blocking: String) throws {
+        let run = try Bootwire.run(
+            ["erase", "--mass", "--yes", "--port", "virtual:dfu-l476,mass-erase-seconds=7\(blocking)", "--json"],
+            timeout: 60)
+        #expect(run.ok, "\(run.stdout)")
+    }
+
+    /// Case 8 and the UART side of the part model: the new L432 row over UART.
+    @Test(arguments: ["l432", "l452"])
+    func aSingleBankL4IsFlashedOverUART(part: String) throws {
+        let data = firmwareLike(150_000, seed: 42)
+        let run = try Bootwire.run([
+            "flash", "--chip", "stm32", "--port", "virtual:stm32\(part),wire=instant", "--json", try image(data),
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.summary["verified"] == "yes")
+        #expect(!run.warningCodes.contains("option-bytes-unreadable"), "the table's 40-byte area reads")
+    }
+
+    /// Case 8: the ROM refuses the option-byte read (NACK after the length): the flash goes on.
+    @Test(arguments: ["l476", "l432"])
+    func aRefusedUARTOptionByteReadIsAWarning(part: String) throws {
+        let run = try Bootwire.run([
+            "flash", "--chip", "stm32", "--port", "virtual:stm32\(part),wire=instant,option-read-refused", "--json",
+            try image(firmwareLike(10_000, seed: 43)),
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("option-bytes-unreadable"))
+    }
+
+    /// Case 8: Get Checksum disagrees, the read-back matches: verified, and said so.
+    @Test func aChecksumLayoutDisagreementFallsBackToTheReadBack() throws {
+        let data = firmwareLike(20_000, seed: 44)
+        let run = try Bootwire.run([
+            "flash", "--chip", "stm32", "--port", "virtual:stm32h563,wire=instant,checksum-layout", "--json",
+            try image(data),
+        ])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("checksum-layout-mismatch"))
+        // Without the fault the checksum agrees and no read-back is needed.
+        let plain = try Bootwire.run([
+            "flash", "--chip", "stm32", "--port", "virtual:stm32h563,wire=instant", "--json", try image(data),
+        ])
+        #expect(plain.ok && !plain.warningCodes.contains("checksum-layout-mismatch"), "\(plain.stdout)")
+    }
+}
