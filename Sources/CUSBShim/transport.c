@@ -102,7 +102,18 @@ int bw_call(uint8_t op, const uint8_t *fields, size_t fields_len, const uint8_t 
     }
     if (reply_len) *reply_len = keep;
 done:
-    if (trace) fprintf(stderr, "libusb (bootwire): op %u, %zu+%zu bytes -> %d\n", op, fields_len, data_len, result);
+    if (trace) {
+        // BOOTWIRE_USB_SHIM_TRACE: each call, its fields, the first OUT and IN bytes.
+        fprintf(stderr, "libusb (bootwire): op %u [", op);
+        for (size_t i = 0; i < fields_len; i++) fprintf(stderr, "%02x", fields[i]);
+        fprintf(stderr, "] out");
+        for (size_t i = 0; i < data_len && i < 16; i++) fprintf(stderr, " %02x", data[i]);
+        fprintf(stderr, " -> %d in", result);
+        for (size_t i = 0; result > 0 && reply && i < (size_t)result && i < reply_cap && i < 16; i++) {
+            fprintf(stderr, " %02x", reply[i]);
+        }
+        fprintf(stderr, "\n");
+    }
     pthread_mutex_unlock(&lock);
     return result;
 }

@@ -180,7 +180,9 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         switch sub {
         case 0x30:
             mode = 2
-            openedAPs = []
+            // AP0 answers from ENTER: stlink-org (every version) never sends INIT_AP and still
+            // reads and flashes through V2J28+ and V3 probes. INIT_AP opens the others.
+            openedAPs = [0]
             status(0x80, sub)
         case 0x21:
             mode = 1
