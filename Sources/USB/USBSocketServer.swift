@@ -94,7 +94,8 @@ public final class USBSocketServer: @unchecked Sendable {
                     return (USBSocketWire.code(for: error), [])
                 }
             }
-            let reply = USBSocketWire.le32(UInt32(4 + data.count)) + USBSocketWire.le32(UInt32(bitPattern: result)) + data
+            let reply =
+                USBSocketWire.le32(UInt32(4 + data.count)) + USBSocketWire.le32(UInt32(bitPattern: result)) + data
             guard writeAll(client, reply) else { break }
         }
         lock.withLock {
@@ -136,7 +137,8 @@ public final class USBSocketServer: @unchecked Sendable {
             return (0, [])
         case .control:
             let setup = USBSetup(
-                requestType: try fields.u8(), request: try fields.u8(), value: try fields.u16(), index: try fields.u16(),
+                requestType: try fields.u8(), request: try fields.u8(), value: try fields.u16(),
+                index: try fields.u16(),
                 length: try fields.u16())
             let timeout = Self.timeout(try fields.u32())
             let out = fields.rest()

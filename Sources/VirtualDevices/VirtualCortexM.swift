@@ -226,7 +226,8 @@ final class VirtualCortexM {
     private func load(_ address: UInt32, _ size: Int, signed: Bool = false, bus: CortexBus) -> UInt32? {
         guard let value = bus.cpuRead(address, size: size) else { return nil }
         guard signed else { return value }
-        return size == 1 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: value)))
+        return size == 1
+            ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: value)))
             : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: value)))
     }
 
@@ -247,7 +248,8 @@ final class VirtualCortexM {
     }
 
     private func store(_ value: UInt32, _ address: UInt32, _ size: Int, pc: UInt32, bus: CortexBus) -> Outcome {
-        bus.cpuWrite(address, value, size: size) ? .stored : fault(pc, String(format: "bus fault writing 0x%08X", address))
+        bus.cpuWrite(address, value, size: size)
+            ? .stored : fault(pc, String(format: "bus fault writing 0x%08X", address))
     }
 
     // MARK: 16-bit instructions
@@ -259,7 +261,8 @@ final class VirtualCortexM {
         case 0b00000, 0b00001, 0b00010:
             let amount = (op >> 6) & 31
             let d = lo(0)
-            r[d] = logical(shift(r[lo(3)], type: op >> 11, amount: amount, setFlags: setFlags), carry: nil, setFlags: setFlags)
+            r[d] = logical(
+                shift(r[lo(3)], type: op >> 11, amount: amount, setFlags: setFlags), carry: nil, setFlags: setFlags)
         case 0b00011:
             let operand = op & 1 << 10 != 0 ? (op >> 6) & 7 : r[lo(6)]
             let subtract = op & 1 << 9 != 0
@@ -344,7 +347,8 @@ final class VirtualCortexM {
         switch (op >> 6) & 15 {
         case 0: r[d] = logical(r[d] & m, carry: nil, setFlags: setFlags)
         case 1: r[d] = logical(r[d] ^ m, carry: nil, setFlags: setFlags)
-        case 2: r[d] = logical(shift(r[d], type: 0, amount: m & 0xFF, setFlags: setFlags), carry: nil, setFlags: setFlags)
+        case 2:
+            r[d] = logical(shift(r[d], type: 0, amount: m & 0xFF, setFlags: setFlags), carry: nil, setFlags: setFlags)
         case 3:
             r[d] = logical(
                 m & 0xFF == 0 ? r[d] : shift(r[d], type: 1, amount: m & 0xFF, setFlags: setFlags), carry: nil,

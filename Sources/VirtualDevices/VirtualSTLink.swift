@@ -178,7 +178,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     private func debug(_ c: [UInt8]) {
         let sub = c[1]
         guard Self.replyLengths[sub] != nil || [0x07, 0x08, 0x0C, 0x0D, 0x21, 0x47, 0x48].contains(sub),
-            available(sub) else {
+            available(sub)
+        else {
             status(0x42, sub)
             return
         }
@@ -359,7 +360,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             let result =
                 step == 4
                 ? target.write32(at, le32(data, i))
-                : step == 2 ? target.write16(at, UInt16(data[i]) | UInt16(data[i + 1]) << 8) : target.write8(at, data[i])
+                : step == 2
+                    ? target.write16(at, UInt16(data[i]) | UInt16(data[i + 1]) << 8) : target.write8(at, data[i])
             if result != .ok {
                 lastStatus = result == .fault ? 0x11 : 0x16
                 lastFault = at

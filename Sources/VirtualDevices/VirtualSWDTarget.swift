@@ -192,7 +192,11 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             if value >> 16 == 0x05FA, value & 4 != 0 { systemReset() }
             return .ok
         case 0xE000_EDF4:
-            if value & 1 << 16 != 0 { core.setRegister(value & 0x7F, dcrdr) } else { dcrdr = core.register(value & 0x7F) }
+            if value & 1 << 16 != 0 {
+                core.setRegister(value & 0x7F, dcrdr)
+            } else {
+                dcrdr = core.register(value & 0x7F)
+            }
             return .ok
         case 0xE000_EDF8:
             dcrdr = value

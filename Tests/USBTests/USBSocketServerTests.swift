@@ -96,13 +96,15 @@ import Testing
         #expect(serial.result == Int32(serial.data.count))
         #expect(try USBStringDescriptor.decode(serial.data) == "205F3E8A5748")
         // A class request the device refuses: a STALL, which libusb calls PIPE.
-        let refused = try client.call(.control, Self.handle(id) + [0x21, 0x01, 0, 0, 0, 0, 0, 0] + USBSocketWire.le32(100))
+        let refused = try client.call(
+            .control, Self.handle(id) + [0x21, 0x01, 0, 0, 0, 0, 0, 0] + USBSocketWire.le32(100))
         #expect(refused.result == USBSocketWire.LibUSBCode.pipe.rawValue)
         #expect(try client.call(.release, Self.handle(id) + [0]).result == USBSocketWire.LibUSBCode.notFound.rawValue)
         #expect(try client.call(.claim, Self.handle(id) + [0]).result == 0)
         #expect(try client.call(.release, Self.handle(id) + [0]).result == 0)
-        #expect(try client.call(.setConfiguration, Self.handle(id) + USBSocketWire.le32(2)).result
-            == USBSocketWire.LibUSBCode.notFound.rawValue)
+        #expect(
+            try client.call(.setConfiguration, Self.handle(id) + USBSocketWire.le32(2)).result
+                == USBSocketWire.LibUSBCode.notFound.rawValue)
         #expect(try client.call(.getConfiguration, Self.handle(id)).result == 1)
     }
 

@@ -22,7 +22,9 @@ import Testing
             return true
         }
 
-        func load(_ code: [UInt8], at offset: Int = 0) { bytes.replaceSubrange(offset..<offset + code.count, with: code) }
+        func load(_ code: [UInt8], at offset: Int = 0) {
+            bytes.replaceSubrange(offset..<offset + code.count, with: code)
+        }
         func word(_ offset: Int) -> UInt32 { cpuRead(base + UInt32(offset), size: 4)! }
     }
 
