@@ -183,6 +183,17 @@ if command -v dfu-util >/dev/null; then
       grep -q "ERASE_PAGE not correctly executed" "$dir/rdp.log"; then
       ok "dfu-util on an RDP1 L476 stops with its own error (ERASE_PAGE not correctly executed)"
     else bad "dfu-util against RDP1" "$dir/rdp.log"; fi
+    # Read Unprotect: the ROM mass-erases and resets; it comes back at a new device address.
+    devnum() { sed -n 's/.*devnum=\([0-9]*\),.*/\1/p' "$1" | head -1; }
+    peer rdp "$dir/before.log" dfu-util -l
+    peer rdp "$dir/unprotect.log" dfu-util -a 0 -s 0x08000000:unprotect:force -D "$work/app.bin"
+    sleep 0.6
+    if grep -q "Device disconnects, erases flash and resets now" "$dir/unprotect.log" &&
+      peer rdp "$dir/after.log" dfu-util -l && [ -n "$(devnum "$dir/after.log")" ] &&
+      [ "$(devnum "$dir/before.log")" != "$(devnum "$dir/after.log")" ] &&
+      peer rdp "$dir/rdpdn.log" dfu-util -a 0 -s 0x08000000 -D "$work/app.bin" && holds "$work/rdp.state" $MiB "$work/app.bin"; then
+      ok "dfu-util :unprotect:force: the part resets and re-enumerates (devnum $(devnum "$dir/before.log") -> $(devnum "$dir/after.log")), then takes a download"
+    else bad "dfu-util :unprotect:force and re-enumeration" "$dir/unprotect.log"; fi
     stop
   else bad "emulate usb dfu-l476,rdp1 did not start"; fi
   if start wb55 dfu-wb55; then
@@ -225,6 +236,9 @@ if command -v st-flash >/dev/null; then
       grep -q "flash:      1048576" "$dir/f4probe.log"; then
       ok "st-info --probe: chip 0x0413 (F4), 1 MiB"
     else bad "st-info --probe (F407)" "$dir/f4probe.log"; fi
+    if peer f4 "$dir/f4write.log" st-flash write "$work/app3.bin" 0x8000000 && holds "$work/f4.state" $MiB "$work/app3.bin"; then
+      ok "st-flash write on the F407: the state holds the image"
+    else bad "st-flash write (F407)" "$dir/f4write.log"; fi
     stop
   else bad "emulate usb stlink-f4 did not start"; fi
 fi
