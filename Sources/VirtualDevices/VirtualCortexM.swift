@@ -86,10 +86,12 @@ final class VirtualCortexM {
         xpsr = 1 << 24
     }
 
-    /// Runs until a stop. A backward branch that finds every register and flag as it was the
-    /// last time it jumped there, with no store in between, is a wait on outside memory.
+    /// Runs until a stop. A backward branch that finds the registers and flags as they were the
+    /// last time it jumped there (compared by a fingerprint), with no store in between, is a wait
+    /// on outside memory. A fingerprint that matched by chance only hands control back early:
+    /// the next `run` goes on from there.
     func run(bus: CortexBus, budget: Int) -> Stop {
-        var lastLoop: (target: UInt32, state: [UInt32])?
+        var lastLoop: (target: UInt32, fingerprint: UInt64)?
         var storedSinceLoop = false
         for _ in 0..<budget {
             let pc = r[15]
@@ -118,13 +120,21 @@ final class VirtualCortexM {
                 return stop
             }
             if r[15] < pc {
-                let state = r + [xpsr]
-                if let last = lastLoop, last.target == r[15], last.state == state, !storedSinceLoop { return .waiting }
-                lastLoop = (r[15], state)
+                let print = fingerprint()
+                if let last = lastLoop, last.target == r[15], last.fingerprint == print, !storedSinceLoop {
+                    return .waiting
+                }
+                lastLoop = (r[15], print)
                 storedSinceLoop = false
             }
         }
         return .budget
+    }
+
+    private func fingerprint() -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in r { hash = (hash ^ UInt64(value)) &* 0x100_0000_01B3 }
+        return (hash ^ UInt64(xpsr)) &* 0x100_0000_01B3
     }
 
     private enum Outcome {
