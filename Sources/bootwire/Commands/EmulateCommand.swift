@@ -49,7 +49,7 @@ struct EmulateCommand: ParsableCommand {
     @Argument(help: "The device to emulate: \(DeviceKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var device: DeviceKind
 
-    @OptionGroup(title: "USB (usb DEVICE --socket PATH)")
+    @OptionGroup(title: "USB devices for other programs (emulate usb)")
     var usb: EmulateUSB
 
     @OptionGroup(title: "Port")

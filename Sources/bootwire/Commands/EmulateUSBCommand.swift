@@ -54,7 +54,7 @@ struct EmulateUSB: ParsableArguments {
         server.start()
         let ids = try bus.devices().first.map { " (\($0.ids))" } ?? ""
         StandardStreams.out(
-            "virtual \(match.name)\(ids) on socket \(socket); run clients with "
+            "\(match.name)\(ids) on socket \(socket); run clients with "
                 + "LD_LIBRARY_PATH=$(bootwire emulate usb-shim-path) BOOTWIRE_USB_SOCKET=\(socket); Ctrl-C to stop\n")
         stop()
         server.stop()
