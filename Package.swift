@@ -8,6 +8,9 @@ let package = Package(
             name: "BootwireKit",
             targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
+        // libusb-1.0's ABI over a socket to `bootwire emulate usb`: unmodified dfu-util, stlink
+        // and OpenOCD binaries load it (LD_LIBRARY_PATH) and meet a virtual device.
+        .library(name: "usb-1.0", type: .dynamic, targets: ["CUSBShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,6 +19,7 @@ let package = Package(
     targets: [
         .target(name: "CSerial"),
         .target(name: "CUSB", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CUSBShim"),
         .systemLibrary(
             name: "CLZMA",
             pkgConfig: "liblzma",

@@ -164,7 +164,9 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
         guard !readProtected else { return .fault }
-        guard cr & 1 != 0, cr & (1 << 31) == 0, cr & 6 == 0 else {
+        // SER may still be set from an erase: stlink-org's F4 path sets PG by read-modify-write
+        // over SER|SNB and programs real parts so (PGSERR with PER/MER is an L4 rule).
+        guard cr & 1 != 0, cr & (1 << 31) == 0, cr & 4 == 0 else {
             sr |= 1 << 7
             return .ok
         }

@@ -4,8 +4,9 @@ import USB
 /// An ST-LINK's firmware as the host sees it over USB, byte for byte (spec 1.2–1.7, 5.3): 16-byte
 /// commands on the OUT endpoint, replies of the exact length on IN, no reply for EXIT, DFU EXIT
 /// and WRITEMEM; UNKNOWN_CMD for commands newer than the configured firmware; CMD_ERROR for
-/// debug commands outside debug mode; BAD_AP before INIT_AP on J28+; the 6144/64/512-byte
-/// limits; GETLASTRWSTATUS2 with the fault address. Memory goes to a `VirtualSWDTarget`.
+/// debug commands outside debug mode; AP0 usable from ENTER (INIT_AP accepted from J28); 6144-byte
+/// 32/16-bit reads, 64/512-byte 8-bit transfers; GETLASTRWSTATUS2 with the fault address; core
+/// registers (READREG, WRITEREG, READALLREGS). Memory goes to a `VirtualSWDTarget`.
 public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     public struct Identity: Sendable {
         public var productID: UInt16
@@ -130,6 +131,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     private func since(v2: Int, v3: Int) -> Bool { identity.isV3 ? identity.jtag >= v3 : identity.jtag >= v2 }
 
     private func command(_ c: [UInt8]) {
+        // Code the debugger started in SRAM (a flash loader) runs between the host's commands.
+        target.advance()
         switch c[0] {
         case 0xF1:
             let word = identity.isV3 ? 3 << 12 : identity.hardware << 12 | identity.jtag << 6 | identity.low
@@ -155,7 +158,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     /// The reply length each debug sub-command has, for UNKNOWN_CMD and CMD_ERROR answers.
     private static let replyLengths: [UInt8: Int] = [
         0x30: 2, 0x31: 12, 0x32: 2, 0x33: 8, 0x34: 2, 0x35: 2, 0x36: 8, 0x3B: 2, 0x3C: 2, 0x3E: 12, 0x43: 2,
-        0x4B: 2, 0x4C: 2, 0x61: 8, 0x62: 52,
+        0x4B: 2, 0x4C: 2, 0x61: 8, 0x62: 52, 0x3A: 88,
     ]
 
     private func status(_ code: UInt8, _ sub: UInt8) {
@@ -167,6 +170,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         case 0x3E: since(v2: 15, v3: 0)
         case 0x43: !identity.isV3 && identity.jtag >= 22
         case 0x4B, 0x4C: since(v2: 28, v3: 2)
+        case 0x47, 0x48: since(v2: 26, v3: 0)
         case 0x61, 0x62: identity.isV3
         default: true
         }
@@ -195,14 +199,18 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
 
     private func debug(_ c: [UInt8]) {
         let sub = c[1]
-        guard Self.replyLengths[sub] != nil || [0x07, 0x08, 0x0C, 0x0D, 0x21].contains(sub), available(sub) else {
+        guard Self.replyLengths[sub] != nil || [0x07, 0x08, 0x0C, 0x0D, 0x21, 0x47, 0x48].contains(sub),
+            available(sub)
+        else {
             status(0x42, sub)
             return
         }
         switch sub {
         case 0x30:
             mode = 2
-            openedAPs = []
+            // AP0 answers from ENTER: stlink-org (every version) never sends INIT_AP and still
+            // reads and flashes through V2J28+ and V3 probes. INIT_AP opens the others.
+            openedAPs = [0]
             status(0x80, sub)
         case 0x21:
             mode = 1
@@ -240,11 +248,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             reply = [0x80, 0, 0, 0] + bytes32(kHz)
         default:
             guard mode == 2 else {
-                if [0x07, 0x0C].contains(sub) {
+                if [0x07, 0x0C, 0x47].contains(sub) {
                     reply = [UInt8](repeating: 0, count: max(Int(c[6]) | Int(c[7]) << 8, 2))
                 }
-                if [0x07, 0x08, 0x0C, 0x0D].contains(sub) { lastStatus = 0x08 } else { status(0x08, sub) }
-                if [0x08, 0x0D].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, []) }
+                if [0x07, 0x08, 0x0C, 0x0D, 0x47, 0x48].contains(sub) { lastStatus = 0x08 } else { status(0x08, sub) }
+                if [0x08, 0x0D, 0x48].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, []) }
                 return
             }
             debugMode(c)
@@ -267,9 +275,16 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             target.systemReset()
             status(0x80, sub)
         case 0x33:
-            reply = [0x80, 0, 0, 0, 0, 0, 0, 0]
+            if let code = access() { return status(code, sub) }
+            reply = [0x80, 0, 0, 0] + bytes32(target.core.register(UInt32(c[2])))
         case 0x34:
+            if let code = access() { return status(code, sub) }
+            target.core.setRegister(UInt32(c[2]), le32(c, 3))
             status(0x80, sub)
+        case 0x3A:
+            if let code = access() { return status(code, sub) }
+            // R0–R15, xPSR, MSP, PSP, then the CONTROL/PRIMASK word and one more (REGSEL 20, 21).
+            reply = [0x80, 0, 0, 0] + ([UInt32](0...18) + [20, 21]).flatMap { bytes32(target.core.register($0)) }
         case 0x36:
             if let code = access(le32(c, 2)) { return status(code, sub) }
             guard let value = target.read32(le32(c, 2)) else { return status(0x11, sub) }
@@ -285,6 +300,29 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             reply = [lastStatus, 0, 0, 0] + bytes32(lastFault) + [0, 0, 0, 0]
         case 0x3B:
             reply = [lastStatus, 0]
+        case 0x47:
+            let address = le32(c, 2)
+            let length = Int(c[6]) | Int(c[7]) << 8
+            var data = [UInt8](repeating: 0, count: length)
+            lastStatus = 0x80
+            if length > 6144 {
+                lastStatus = 0x08
+            } else if address % 2 != 0 || length % 2 != 0 {
+                lastStatus = 0x0A
+            } else if let code = access() {
+                lastStatus = code
+            } else {
+                for i in stride(from: 0, to: length, by: 2) {
+                    guard let half = target.read16(address &+ UInt32(i)) else {
+                        lastStatus = 0x11
+                        lastFault = address &+ UInt32(i)
+                        break
+                    }
+                    data[i] = UInt8(half & 0xFF)
+                    data[i + 1] = UInt8(half >> 8)
+                }
+            }
+            reply = data
         case 0x07, 0x0C:
             let address = le32(c, 2)
             let length = Int(c[6]) | Int(c[7]) << 8
@@ -309,7 +347,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 }
             }
             reply = data
-        case 0x08, 0x0D:
+        case 0x08, 0x0D, 0x48:
             pendingWrite = (sub, le32(c, 2), Int(c[6]) | Int(c[7]) << 8, [])
         default:
             status(0x42, sub)
@@ -319,7 +357,10 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     private func finishWrite(_ sub: UInt8, _ address: UInt32, _ data: [UInt8]) {
         guard mode == 2 else { return }
         lastStatus = 0x80
-        if data.count > (sub == 0x08 ? 6144 : identity.isV3 && identity.jtag >= 6 ? 512 : 64) {
+        // 32/16-bit writes stream their data phase: stlink-org's loaders write up to 32 KiB and
+        // probe-rs up to 0xFFFC bytes in one command, so only the 16-bit length field limits them
+        // (reads keep the 6144-byte buffer).
+        if sub == 0x0D, data.count > (identity.isV3 && identity.jtag >= 6 ? 512 : 64) {
             lastStatus = 0x08
             return
         }
@@ -327,16 +368,22 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             lastStatus = 0x0A
             return
         }
+        if sub == 0x48, address % 2 != 0 || data.count % 2 != 0 {
+            lastStatus = 0x0A
+            return
+        }
         if let code = access(address, data.count) {
             lastStatus = code
             return
         }
-        let step = sub == 0x08 ? 4 : 1
+        let step = sub == 0x08 ? 4 : sub == 0x48 ? 2 : 1
         for i in stride(from: 0, to: data.count, by: step) {
             let at = address &+ UInt32(i)
             let result =
                 step == 4
-                ? target.write32(at, le32(data, i)) : target.write8(at, data[i])
+                ? target.write32(at, le32(data, i))
+                : step == 2
+                    ? target.write16(at, UInt16(data[i]) | UInt16(data[i + 1]) << 8) : target.write8(at, data[i])
             if result != .ok {
                 lastStatus = result == .fault ? 0x11 : 0x16
                 lastFault = at

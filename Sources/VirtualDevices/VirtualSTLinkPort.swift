@@ -86,6 +86,7 @@ public enum VirtualSTLinkPort {
         target.powerOn()
         lock.withLock { targets[ObjectIdentifier(bus)] = target }
         bus.attach(probe)
+        VirtualUSBSessions.register(bus) { probe.saveState() }
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [identity.productID], name: VirtualPort.prefix + name)
     }
 

@@ -64,6 +64,18 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     private(set) var nrstLow = false
     /// The application runs with the SWD pins taken over.
     public private(set) var swdDead = false
+    /// The core: its registers (DCRSR/DCRDR, the probe's READREG/WRITEREG) and the code a
+    /// debugger runs from SRAM. The application in flash is not executed: it "runs".
+    let core = VirtualCortexM()
+    private var dcrdr: UInt32 = 0
+    /// Registers this model gives no behaviour (the rest of the System Control Space, FPB, DWT,
+    /// DBGMCU, RCC and other peripherals): they keep what is written, as plain registers do.
+    private var plainRegisters: [UInt32: UInt32] = VirtualSWDTarget.cortexM4Identity
+    /// What a Cortex-M4F's ID registers read: MVFR0/1 (FPv4-SP), FP_CTRL (6 code and 2 literal
+    /// comparators), DWT_CTRL (4 comparators).
+    static let cortexM4Identity: [UInt32: UInt32] = [
+        0xE000_EF40: 0x1011_0021, 0xE000_EF44: 0x1100_0011, 0xE000_2000: 0x0000_0260, 0xE000_1000: 0x4000_0000,
+    ]
 
     public init(
         cpuid: UInt32, idcode: UInt32, idcodeAddress: UInt32, flash: any VirtualFlashPeripheral,
@@ -98,9 +110,11 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     /// Core and peripherals reset; the core halts at the reset vector when the debugger asked.
     public func systemReset() {
         flash.reset()
+        core.reset(bus: self, vectorTable: flash.flashBase)
         resetSticky = true
         if debugEnabled && (haltRequested || demcr & 1 != 0) {
             halted = true
+            haltRequested = true
             dfsr |= 1 << 3
         } else {
             halted = false
@@ -148,7 +162,8 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         case 0xE000_ED30: return dfsr
         case 0xE000_ED0C: return 0xFA05_0000
         case 0xE000_ED28, 0xE000_ED2C: return 0
-        default: return flash.readSystem(address)
+        case 0xE000_EDF8: return dcrdr
+        default: return flash.readSystem(address) ?? plainRegister(address)
         }
     }
 
@@ -188,12 +203,77 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         case 0xE000_ED0C:
             if value >> 16 == 0x05FA, value & 4 != 0 { systemReset() }
             return .ok
+        case 0xE000_EDF4:
+            if value & 1 << 16 != 0 {
+                core.setRegister(value & 0x7F, dcrdr)
+            } else {
+                dcrdr = core.register(value & 0x7F)
+            }
+            return .ok
+        case 0xE000_EDF8:
+            dcrdr = value
+            return .ok
         default:
-            return .fault
+            guard Self.isPlainRegister(address) else { return .fault }
+            plainRegisters[address] = value
+            return .ok
         }
     }
 
-    /// Byte access: SRAM only, and flash where the controller decides (SIZERR).
+    /// Peripherals (0x4000_0000–0x5FFF_FFFF) and the private peripheral bus (0xE000_0000–
+    /// 0xE00F_FFFF) answer every word; unmapped space faults.
+    static func isPlainRegister(_ address: UInt32) -> Bool {
+        (0x4000_0000..<0x6000_0000).contains(address) || (0xE000_0000..<0xE010_0000).contains(address)
+    }
+
+    private func plainRegister(_ address: UInt32) -> UInt32? {
+        Self.isPlainRegister(address) ? plainRegisters[address] ?? 0 : nil
+    }
+
+    public func read16(_ address: UInt32) -> UInt16? {
+        guard address & 1 == 0, let word = read32(address & ~3) else { return nil }
+        return UInt16(truncatingIfNeeded: word >> (8 * (address & 2)))
+    }
+
+    /// Halfword access: SRAM, flash (the controller checks the width), and registers as a
+    /// read-modify-write of their word.
+    public func write16(_ address: UInt32, _ value: UInt16) -> SWDAccess {
+        guard address & 1 == 0 else { return .fault }
+        if let (i, o) = sramIndex(address, 2) {
+            sram[i].bytes[o] = UInt8(value & 0xFF)
+            sram[i].bytes[o + 1] = UInt8(value >> 8)
+            return .ok
+        }
+        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
+            return flash.writeFlash(address, UInt32(value), width: 2)
+        }
+        guard let word = read32(address & ~3) else { return .fault }
+        let shift = 8 * (address & 2)
+        return write32(address & ~3, word & ~(0xFFFF << shift) | UInt32(value) << shift)
+    }
+
+    /// Lets a core the debugger started on SRAM code run until it halts (BKPT), faults, or waits
+    /// on memory only the host changes. Called before each probe command.
+    public func advance() {
+        guard !halted, debugEnabled, !nrstLow, sramIndex(core.r[15], 2) != nil else { return }
+        // Entering debug state sets C_HALT as well as S_HALT (stlink-org reads C_HALT, and
+        // expects DHCSR 0x0003000B after its loader's BKPT).
+        switch core.run(bus: self, budget: 2_000_000) {
+        case .breakpoint:
+            halted = true
+            haltRequested = true
+            dfsr |= 1 << 1
+        case .fault:
+            // A real core takes HardFault; with the debugger's vector catch it halts there.
+            halted = true
+            haltRequested = true
+            dfsr |= 1 << 3
+        case .waiting, .budget:
+            break
+        }
+    }
+
+    /// Byte access: SRAM, flash where the controller decides (SIZERR), registers.
     public func read8(_ address: UInt32) -> UInt8? {
         guard let word = read32(address & ~3) else { return nil }
         return UInt8(truncatingIfNeeded: word >> (8 * (address & 3)))
@@ -207,6 +287,28 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
             return flash.writeFlash(address, UInt32(value), width: 1)
         }
-        return .fault
+        guard Self.isPlainRegister(address), let word = read32(address & ~3) else { return .fault }
+        let shift = 8 * (address & 3)
+        return write32(address & ~3, word & ~(0xFF << shift) | UInt32(value) << shift)
+    }
+}
+
+extension VirtualSWDTarget: CortexBus {
+    func cpuRead(_ address: UInt32, size: Int) -> UInt32? {
+        switch size {
+        case 4: address & 3 == 0 ? read32(address) : nil
+        case 2: read16(address).map(UInt32.init)
+        default: read8(address).map(UInt32.init)
+        }
+    }
+
+    func cpuWrite(_ address: UInt32, _ value: UInt32, size: Int) -> Bool {
+        let result =
+            switch size {
+            case 4: address & 3 == 0 ? write32(address, value) : .fault
+            case 2: write16(address, UInt16(truncatingIfNeeded: value))
+            default: write8(address, UInt8(truncatingIfNeeded: value))
+            }
+        return result == .ok
     }
 }

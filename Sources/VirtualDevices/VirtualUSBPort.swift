@@ -162,6 +162,7 @@ public enum VirtualUSBPort {
             part.options.setWord(area: 0, offset: 0x18, wrp1a)
         }
         bus.attach(VirtualDfuSeDevice(part: part, faults: faults, serial: serial))
+        VirtualUSBSessions.register(bus) { part.save() }
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [0xDF11], serial: serial, name: VirtualPort.prefix + name)
     }
 }

@@ -29,15 +29,28 @@ struct EmulateCommand: ParsableCommand {
               bootwire flash --port /tmp/qcc743 app.bin@0x10000
               bootwire emulate stm32 --device l476 --link /tmp/stm32 --dump /tmp/flash.bin &
               stm32flash -b 115200 -m 8n1 -w app.bin -v /tmp/stm32
+
+            usb serves a virtual USB device (any `virtual:` DFU or ST-LINK name with its \
+            options) on a Unix socket to a libusb-1.0 stand-in, so that unmodified dfu-util, \
+            stlink-tools and OpenOCD binaries flash it; usb-shim-path prints the folder for \
+            their LD_LIBRARY_PATH:
+              bootwire emulate usb dfu-l476 --socket /tmp/dfu.sock --state /tmp/l476.state &
+              LD_LIBRARY_PATH=$(bootwire emulate usb-shim-path) BOOTWIRE_USB_SOCKET=/tmp/dfu.sock \\
+                dfu-util -a 0 -s 0x08000000:leave -D app.bin
             """)
 
     enum DeviceKind: String, ExpressibleByArgument, CaseIterable {
         case qcc743
         case stm32
+        case usb
+        case usbShimPath = "usb-shim-path"
     }
 
     @Argument(help: "The device to emulate: \(DeviceKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var device: DeviceKind
+
+    @OptionGroup(title: "USB devices for other programs (emulate usb)")
+    var usb: EmulateUSB
 
     @OptionGroup(title: "Port")
     var port: PortOptions
@@ -155,6 +168,11 @@ struct EmulateCommand: ParsableCommand {
     func run() throws {
         let renderer = output.makeRenderer()
         do {
+            switch device {
+            case .usb: return try usb.serve()
+            case .usbShimPath: return StandardStreams.out(try USBShimLocation.directory() + "\n")
+            case .qcc743, .stm32: try usb.refuseForSerial()
+            }
             let faults = try behaviour.fault.map(Fault.parse)
             // Before the port (and the link) exists: a host may finish its session and send
             // SIGINT at once, and the dumps must still be written.
@@ -220,6 +238,8 @@ struct EmulateCommand: ParsableCommand {
                 if let dump = memory.dump { try write(model.flash.bytes, to: dump) }
                 if let dump = memory.efuseDump { try write(model.efuse, to: dump) }
             }
+        case .usb, .usbShimPath:
+            throw BootwireError(.internalError, "\(device.rawValue) is not a serial device")
         case .stm32:
             guard memory.efuseImage == nil, memory.efuseDump == nil, !identity.isSet else {
                 throw BootwireError(

@@ -1,0 +1,116 @@
+import ArgumentParser
+import BootwireCore
+import Foundation
+import USB
+import VirtualDevices
+
+/// `bootwire emulate usb DEVICE --socket PATH`: a virtual USB device served to the libusb-1.0
+/// stand-in (`Sources/CUSBShim`), so unmodified dfu-util, stlink-tools and OpenOCD binaries
+/// reach it. A device that leaves the bus (DFU leave, a reboot) comes back, if it does, at a new
+/// address, as on real hardware.
+struct EmulateUSB: ParsableArguments {
+    @Argument(
+        help: ArgumentHelp(
+            "usb: the virtual USB device and its options, as after `virtual:` in --port "
+                + "(\(VirtualUSBPort.names.joined(separator: ", ")); e.g. stlink-l476,rdp1).",
+            valueName: "usb-device"))
+    var usbDevice: String?
+
+    @Option(name: .long, help: ArgumentHelp("usb: the Unix socket to serve on.", valueName: "path"))
+    var socket: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "usb: keep flash and option bytes in this file across runs (the device's state=PATH).",
+            valueName: "file"))
+    var state: String?
+
+    func refuseForSerial() throws {
+        guard usbDevice == nil, socket == nil, state == nil else {
+            throw BootwireError(.usage, "a second device name, --socket and --state are for `emulate usb`")
+        }
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    func serve() throws {
+        guard let device = usbDevice, let socket else {
+            throw BootwireError(
+                .usage, "`emulate usb` takes a device and --socket PATH",
+                hint: "e.g. bootwire emulate usb dfu-l476 --socket /tmp/dfu.sock")
+        }
+        let stop = blockTermination()
+        var spec = device.hasPrefix(VirtualPort.prefix) ? device : VirtualPort.prefix + device
+        if let state { spec += ",state=\(state)" }
+        guard VirtualUSBPort.isVirtualUSB(spec) else {
+            throw BootwireError(
+                .unknownVirtualDevice, "`\(device)` is not a virtual USB device",
+                hint: "use one of: " + VirtualUSBPort.names.joined(separator: ", "))
+        }
+        let (bus, match) = try VirtualUSBPort.start(spec)
+        let server = try USBSocketServer(bus: bus, path: socket)
+        // A client process that ends is the end of a session: the device keeps its state.
+        server.onClientGone = { VirtualUSBSessions.ended(on: bus) }
+        server.start()
+        let ids = try bus.devices().first.map { " (\($0.ids))" } ?? ""
+        StandardStreams.out(
+            "\(match.name)\(ids) on socket \(socket); run clients with "
+                + "LD_LIBRARY_PATH=$(bootwire emulate usb-shim-path) BOOTWIRE_USB_SOCKET=\(socket); Ctrl-C to stop\n")
+        stop()
+        server.stop()
+        VirtualUSBSessions.ended(on: bus)
+    }
+
+    /// Blocks SIGINT and SIGTERM (before any thread starts, so every thread inherits the mask)
+    /// and returns a wait for either. A handler is installed first: a shell starts background
+    /// jobs with SIGINT ignored, and an ignored signal is dropped rather than left pending.
+    private func blockTermination() -> () -> Void {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM] {
+            sigaction(sig, &action, nil)
+            sigaddset(&set, sig)
+        }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        return {
+            var caught: Int32 = 0
+            sigwait(&set, &caught)
+        }
+    }
+}
+
+/// The package build puts the stand-in (`libusb-1.0.so`, product `usb-1.0`) beside the
+/// `bootwire` executable; the loader looks for `libusb-1.0.so.0`, so a folder next to it holds
+/// that name as a link (or, where the executable's folder is read-only, one in the temp folder).
+enum USBShimLocation {
+    static let libraryName = "libusb-1.0.so"
+    static let loaderName = "libusb-1.0.so.0"
+
+    static func directory() throws -> String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let own = Bundle.main.executableURL?.resolvingSymlinksInPath() ?? executable
+        let folder = own.deletingLastPathComponent().path
+        let library = folder + "/" + libraryName
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: library) else {
+            throw BootwireError(
+                .usbLibraryMissing, "the libusb stand-in is not beside bootwire (\(library))",
+                hint: "build the whole package (`swift build`, which builds the usb-1.0 product) or copy "
+                    + "\(libraryName) next to the bootwire executable",
+                evidence: ["looked in": folder])
+        }
+        let candidates = [folder + "/usb-shim", NSTemporaryDirectory() + "bootwire-usb-shim-\(getuid())"]
+        for candidate in candidates {
+            let link = candidate + "/" + loaderName
+            if (try? fm.destinationOfSymbolicLink(atPath: link)) == library { return candidate }
+            try? fm.createDirectory(atPath: candidate, withIntermediateDirectories: true)
+            try? fm.removeItem(atPath: link)
+            if (try? fm.createSymbolicLink(atPath: link, withDestinationPath: library)) != nil { return candidate }
+        }
+        throw BootwireError(
+            .usbLibraryMissing, "cannot make a folder holding \(loaderName)",
+            hint: "make one yourself: a link named \(loaderName) to \(library)", evidence: ["library": library])
+    }
+}

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Proves the virtual USB devices against clients nobody here wrote: Debian's dfu-util (0.11),
+# stlink-tools (st-info, st-flash; 1.7) and OpenOCD (0.12), run unmodified. Each talks libusb to
+# the stand-in library (`bootwire emulate usb-shim-path`), which forwards to
+# `bootwire emulate usb DEVICE --socket PATH --state FILE`; after each check the device's state
+# file is compared with what the peer was asked to do.
+# Usage: scripts/usb-peer-interop.sh [path/to/bootwire]
+# One line per check and a final count; exits non-zero when any check fails. Skips (loudly) a
+# tool only when apt cannot reach its archive.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+bootwire=${1:-}
+if [ -z "$bootwire" ]; then
+  for candidate in "$here"/.build/debug/bootwire "$here"/.build-*/debug/bootwire; do
+    [ -x "$candidate" ] && { bootwire=$candidate; break; }
+  done
+fi
+[ -x "${bootwire:-}" ] || { echo "usb-peer-interop: FAILED: no bootwire binary (build first, or pass its path)"; exit 1; }
+shim=$("$bootwire" emulate usb-shim-path) || { echo "usb-peer-interop: FAILED: no libusb stand-in (swift build builds it)"; exit 1; }
+work=$(mktemp -d /tmp/usb-peers.XXXXXX)
+servers=()
+cleanup() {
+  for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+skipped=0
+ok() { echo "usb-peer-interop: ok     $1"; passed=$((passed + 1)); }
+bad() {
+  echo "usb-peer-interop: FAILED $1"
+  [ -n "${2:-}" ] && [ -f "$2" ] && tail -12 "$2"
+  failed=$((failed + 1))
+}
+skip() { echo "usb-peer-interop: SKIPPED $1"; skipped=$((skipped + 1)); }
+
+# ---------------------------------------------------------------- the peers (Debian)
+need=()
+command -v dfu-util >/dev/null || need+=(dfu-util)
+command -v st-flash >/dev/null || need+=(stlink-tools)
+command -v openocd >/dev/null || need+=(openocd)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    skip "${need[*]}: not installed, and only root may apt-get install them"
+  else
+    log=$work/apt.log
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"; } >"$log" 2>&1 ||
+      grep -qiE "Failed to fetch|Temporary failure|Could not resolve|unreachable" "$log" &&
+      skip "${need[*]}: apt cannot reach its archive"
+  fi
+fi
+
+# start NAME DEVICE [STATE]: `emulate usb` on $work/NAME.sock; its pid in $server.
+start() {
+  local name=$1 device=$2 state=${3:-$work/$1.state}
+  "$bootwire" emulate usb "$device" --socket "$work/$name.sock" --state "$state" >"$work/$name.server" 2>&1 &
+  server=$!
+  servers+=("$server")
+  for _ in $(seq 100); do [ -S "$work/$name.sock" ] && return 0; sleep 0.05; done
+  cat "$work/$name.server"
+  return 1
+}
+# stop: SIGTERM; the device writes its state.
+stop() {
+  kill -TERM "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+}
+# peer NAME LOG COMMAND…: the command with the stand-in and NAME's socket.
+peer() {
+  local name=$1 log=$2
+  shift 2
+  LD_LIBRARY_PATH=$shim BOOTWIRE_USB_SOCKET=$work/$name.sock timeout 300 "$@" >"$log" 2>&1
+}
+
+# flash_of STATE: the flash array held in a virtual device's state file (DFU: u32 length, JSON,
+# flash; ST-LINK: "BWL4"/"BWF4", flash, option words).
+flash_of() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+size = int(sys.argv[2])
+if b[:4] in (b"BWL4", b"BWF4"):
+    flash = b[4:4 + size]
+else:
+    n = int.from_bytes(b[:4], "little")
+    flash = b[4 + n:4 + n + size]
+sys.stdout.buffer.write(flash)
+PY
+}
+# holds STATE SIZE FILE [ADDRESS-OFFSET]: the flash holds FILE at the offset and is erased elsewhere.
+holds() {
+  flash_of "$1" "$2" >"$work/flash.bin"
+  python3 - "$work/flash.bin" "$3" "${4:-0}" <<'PY'
+import sys
+flash = open(sys.argv[1], "rb").read()
+data = open(sys.argv[2], "rb").read()
+at = int(sys.argv[3], 0)
+rest = flash[:at] + flash[at + len(data):]
+sys.exit(0 if flash[at:at + len(data)] == data and rest.count(0xFF) == len(rest) else 1)
+PY
+}
+erased() {
+  flash_of "$1" "$2" | python3 -c "import sys; d=sys.stdin.buffer.read(); sys.exit(0 if d and d.count(0xFF)==len(d) else 1)"
+}
+# seed STATE FILE: put FILE at the start of an ST-LINK state's flash (the device's own format),
+# so that a read has something to find that no peer wrote.
+seed() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+data = open(sys.argv[2], "rb").read()
+assert b[:4] in (b"BWL4", b"BWF4")
+b[4:4 + len(data)] = data
+open(sys.argv[1], "wb").write(b)
+PY
+}
+
+MiB=1048576
+head -c 10000 /dev/urandom >"$work/app.bin"
+head -c 6000 /dev/urandom >"$work/app2.bin"
+head -c 24576 /dev/urandom >"$work/app3.bin"
+# A minimal ELF (one PT_LOAD at 0x08000000, entry in Thumb) for OpenOCD's `program`.
+python3 - "$work/app3.bin" "$work/app.elf" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+header = struct.pack("<4s5B7sHHIIIIIHHHHHH", b"\x7fELF", 1, 1, 1, 0, 0, b"\0" * 7, 2, 40, 1, 0x08000001,
+                     52, 0, 0x05000200, 52, 32, 1, 0, 0, 0)
+program = struct.pack("<8I", 1, 84, 0x08000000, 0x08000000, len(data), len(data), 5, 4)
+open(sys.argv[2], "wb").write(header + program + data)
+PY
+
+# ---------------------------------------------------------------- dfu-util: L476 and WB55 ROM DFU
+if command -v dfu-util >/dev/null; then
+  # The alternate settings as `dfu-util -l` prints the device's own strings.
+  l476_alts=('@Internal Flash  /0x08000000/512*0002Kg' '@Option Bytes  /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e'
+    '@OTP Memory /0x1FFF7000/01*0001Ke')
+  wb55_alts=('@Internal Flash   /0x08000000/256*04Kg' '@Option Bytes   /0x1FFF8000/01*128 e' '@OTP Memory   /0x1FFF7000/01*1Ke')
+  lists() { # LOG SERIAL ALTS…
+    local log=$1 serial=$2 alt=0
+    shift 2
+    for name in "$@"; do
+      grep -qF "Found DFU: [0483:df11] ver=2200, devnum=" "$log" || return 1
+      grep -F "alt=$alt, name=\"$name\", serial=\"$serial\"" "$log" >/dev/null || return 1
+      alt=$((alt + 1))
+    done
+    [ "$(grep -c '^Found DFU' "$log")" = "$#" ]
+  }
+  dir=$work
+  if start l476 dfu-l476; then
+    if peer l476 "$dir/list.log" dfu-util -l && lists "$dir/list.log" 205F3E8A5748 "${l476_alts[@]}"; then
+      ok "dfu-util -l: the L476's three alternate settings and serial"
+    else bad "dfu-util -l (L476)" "$dir/list.log"; fi
+    if peer l476 "$dir/dn.log" dfu-util -a 0 -s 0x08000000:leave -D "$work/app.bin" &&
+      grep -q "File downloaded successfully" "$dir/dn.log" && holds "$work/l476.state" $MiB "$work/app.bin"; then
+      ok "dfu-util -a 0 -s 0x08000000:leave -D app.bin: the state holds the image"
+    else bad "dfu-util -D :leave" "$dir/dn.log"; fi
+    # After leave the ROM has jumped to the application: the device is off the bus.
+    if peer l476 "$dir/gone.log" dfu-util -l && ! grep -q "^Found DFU" "$dir/gone.log"; then
+      ok "after :leave the device has left the bus"
+    else bad "device still listed after :leave" "$dir/gone.log"; fi
+    stop
+  else bad "emulate usb dfu-l476 did not start"; fi
+  if start l476 dfu-l476; then
+    rm -f "$work/up.bin"
+    if peer l476 "$dir/up.log" dfu-util -a 0 -s 0x08000000:4096 -U "$work/up.bin" &&
+      cmp -s "$work/up.bin" <(head -c 4096 "$work/app.bin"); then
+      ok "dfu-util -a 0 -s 0x08000000:4096 -U: reads the image back"
+    else bad "dfu-util -U" "$dir/up.log"; fi
+    if command -v dfuse-pack >/dev/null && dfuse-pack -b 0x08000000:"$work/app2.bin" -D 0x0483:0xdf11 "$work/app2.dfu" >/dev/null 2>&1; then
+      if peer l476 "$dir/dfu.log" dfu-util -a 0 -D "$work/app2.dfu" && grep -q "Done parsing DfuSe file" "$dir/dfu.log" &&
+        flash_of "$work/l476.state" $MiB | head -c 6000 | cmp -s - "$work/app2.bin"; then
+        ok "dfu-util -D app.dfu (DfuSe file from dfuse-pack): the state holds its element"
+      else bad "dfu-util -D .dfu" "$dir/dfu.log"; fi
+    else bad "dfuse-pack could not build a .dfu file"; fi
+    if peer l476 "$dir/mass.log" dfu-util -a 0 -s 0x08000000:mass-erase:force && erased "$work/l476.state" $MiB; then
+      ok "dfu-util -s :mass-erase:force: the state is erased"
+    else bad "dfu-util mass erase" "$dir/mass.log"; fi
+    stop
+  else bad "emulate usb dfu-l476 did not start"; fi
+  if start rdp dfu-l476,rdp1; then
+    if ! peer rdp "$dir/rdp.log" dfu-util -a 0 -s 0x08000000 -D "$work/app.bin" &&
+      grep -q "ERASE_PAGE not correctly executed" "$dir/rdp.log"; then
+      ok "dfu-util on an RDP1 L476 stops with its own error (ERASE_PAGE not correctly executed)"
+    else bad "dfu-util against RDP1" "$dir/rdp.log"; fi
+    # Read Unprotect: the ROM mass-erases and resets; it comes back at a new device address.
+    devnum() { sed -n 's/.*devnum=\([0-9]*\),.*/\1/p' "$1" | head -1; }
+    peer rdp "$dir/before.log" dfu-util -l
+    peer rdp "$dir/unprotect.log" dfu-util -a 0 -s 0x08000000:unprotect:force -D "$work/app.bin"
+    sleep 0.6
+    if grep -q "Device disconnects, erases flash and resets now" "$dir/unprotect.log" &&
+      peer rdp "$dir/after.log" dfu-util -l && [ -n "$(devnum "$dir/after.log")" ] &&
+      [ "$(devnum "$dir/before.log")" != "$(devnum "$dir/after.log")" ] &&
+      peer rdp "$dir/rdpdn.log" dfu-util -a 0 -s 0x08000000 -D "$work/app.bin" && holds "$work/rdp.state" $MiB "$work/app.bin"; then
+      ok "dfu-util :unprotect:force: the part resets and re-enumerates (devnum $(devnum "$dir/before.log") -> $(devnum "$dir/after.log")), then takes a download"
+    else bad "dfu-util :unprotect:force and re-enumeration" "$dir/unprotect.log"; fi
+    stop
+  else bad "emulate usb dfu-l476,rdp1 did not start"; fi
+  if start wb55 dfu-wb55; then
+    if peer wb55 "$dir/wlist.log" dfu-util -l && lists "$dir/wlist.log" 3A0F1B2C4D5E "${wb55_alts[@]}"; then
+      ok "dfu-util -l: the WB55's three alternate settings and serial"
+    else bad "dfu-util -l (WB55)" "$dir/wlist.log"; fi
+    rm -f "$work/wup.bin"
+    if peer wb55 "$dir/wdn.log" dfu-util -a 0 -s 0x08000000 -D "$work/app.bin" &&
+      peer wb55 "$dir/wup.log" dfu-util -a 0 -s 0x08000000:10000 -U "$work/wup.bin" && cmp -s "$work/wup.bin" "$work/app.bin"; then
+      ok "dfu-util -D then -U on the WB55: the same bytes come back"
+    else bad "dfu-util WB55 round trip" "$dir/wdn.log"; fi
+    stop
+  else bad "emulate usb dfu-wb55 did not start"; fi
+fi
+
+# ---------------------------------------------------------------- stlink-tools: st-info, st-flash
+if command -v st-flash >/dev/null; then
+  dir=$work
+  if start st stlink-l476; then
+    if peer st "$dir/probe.log" st-info --probe && grep -q "version:    V2J37S26" "$dir/probe.log" &&
+      grep -q "flash:      1048576 (pagesize: 2048)" "$dir/probe.log" && grep -q "chipid:     0x0415" "$dir/probe.log"; then
+      ok "st-info --probe: V2J37S26, chip 0x0415 (L4), 1 MiB in 2 KiB pages"
+    else bad "st-info --probe (L476)" "$dir/probe.log"; fi
+    stop
+    seed "$work/st.state" "$work/app2.bin"
+    start st stlink-l476
+    if peer st "$dir/read.log" st-flash read "$work/read.bin" 0x8000000 6000 && cmp -s "$work/read.bin" "$work/app2.bin"; then
+      ok "st-flash read: what the state holds"
+    else bad "st-flash read" "$dir/read.log"; fi
+    if peer st "$dir/erase.log" st-flash erase && erased "$work/st.state" $MiB; then
+      ok "st-flash erase: the state is erased"
+    else bad "st-flash erase" "$dir/erase.log"; fi
+    if peer st "$dir/write.log" st-flash write "$work/app.bin" 0x8000000 && holds "$work/st.state" $MiB "$work/app.bin"; then
+      ok "st-flash write app.bin 0x8000000: the state holds the image"
+    else bad "st-flash write (L476)" "$dir/write.log"; fi
+    stop
+  else bad "emulate usb stlink-l476 did not start"; fi
+  if start f4 stlink-f4; then
+    if peer f4 "$dir/f4probe.log" st-info --probe && grep -q "chipid:     0x0413" "$dir/f4probe.log" &&
+      grep -q "flash:      1048576" "$dir/f4probe.log"; then
+      ok "st-info --probe: chip 0x0413 (F4), 1 MiB"
+    else bad "st-info --probe (F407)" "$dir/f4probe.log"; fi
+    if peer f4 "$dir/f4write.log" st-flash write "$work/app3.bin" 0x8000000 && holds "$work/f4.state" $MiB "$work/app3.bin"; then
+      ok "st-flash write on the F407: the state holds the image"
+    else bad "st-flash write (F407)" "$dir/f4write.log"; fi
+    stop
+  else bad "emulate usb stlink-f4 did not start"; fi
+fi
+
+# ---------------------------------------------------------------- OpenOCD 0.12 (hla ST-LINK)
+if command -v openocd >/dev/null; then
+  for part in "l476 stlink-l476 stm32l4x" "f4 stlink-f4 stm32f4x"; do
+    set -- $part
+    name=oo-$1
+    if start "$name" "$2"; then
+      if peer "$name" "$work/$name.log" openocd -f interface/stlink.cfg -f "target/$3.cfg" \
+        -c "program $work/app.elf verify reset exit" && grep -q "Verified OK" "$work/$name.log" &&
+        holds "$work/$name.state" $MiB "$work/app3.bin"; then
+        ok "openocd -f target/$3.cfg -c \"program app.elf verify reset exit\": the state holds the image"
+      else bad "openocd program ($3)" "$work/$name.log"; fi
+      stop
+    else bad "emulate usb $2 did not start"; fi
+  done
+fi
+
+echo "usb-peer-interop: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
