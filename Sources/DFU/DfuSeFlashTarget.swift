@@ -61,9 +61,11 @@ public final class DfuSeFlashTarget: FlashTarget {
 
     public func prove(_ image: PreparedImage) throws {
         session.events(.stage("verify", detail: "upload of \(image.image.name)"))
-        let back = try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "verify")
+        let back = try session.read(
+            address: UInt32(image.image.address), length: image.image.data.count, label: "verify")
         try ReadBackProof.check(
-            image.image, readBack: back, hint: "erase and flash again; if it repeats, the flash may be worn or write-protected")
+            image.image, readBack: back,
+            hint: "erase and flash again; if it repeats, the flash may be worn or write-protected")
     }
 
     /// Leaves DFU; a device that drops off the bus has left (success).

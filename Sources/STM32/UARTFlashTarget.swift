@@ -16,7 +16,10 @@ public final class UARTFlashTarget: FlashTarget {
         let device = session.identity
         return TargetIdentity(
             name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
-            facts: ["part": device.name, "product-id": Hex.address(device.productID), "bootloader": device.bootloaderVersionText])
+            facts: [
+                "part": device.name, "product-id": Hex.address(device.productID),
+                "bootloader": device.bootloaderVersionText,
+            ])
     }
 
     public var memory: FlashMemory {
@@ -54,7 +57,8 @@ public final class UARTFlashTarget: FlashTarget {
         guard let geometry = session.identity.geometry else { return }
         var pages: [Int] = []
         for unit in units {
-            for page in geometry.pages(covering: UInt32(unit.lowerBound), length: unit.count) where !pages.contains(page) {
+            for page in geometry.pages(covering: UInt32(unit.lowerBound), length: unit.count)
+            where !pages.contains(page) {
                 pages.append(page)
             }
         }

@@ -62,7 +62,9 @@ final class MemoryTarget: FlashTarget {
 }
 
 struct FlashPipelineTests {
-    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed } }
+    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed }
+    }
 
     func pipeline(_ configure: (inout FlashOptions) -> Void = { _ in }) -> FlashPipeline {
         var options = FlashOptions()

@@ -26,7 +26,9 @@ struct FlashConformanceTests {
     }
 
     static let routes: [Route] = [
-        Route(name: "qcc743", device: "virtual:qcc743", options: ["wire=instant"], base: 0x10_0000, cut: "disconnect-after=30000"),
+        Route(
+            name: "qcc743", device: "virtual:qcc743", options: ["wire=instant"], base: 0x10_0000,
+            cut: "disconnect-after=30000"),
         // The L476's bootloader does not list Get Checksum: nothing cheaper than writing compares.
         Route(
             name: "stm32l476", device: "virtual:stm32l476", options: ["wire=instant"], base: 0x0800_0000,

@@ -198,7 +198,8 @@ public struct FlashPipeline {
         if !plan.dirtyOutside.isEmpty {
             let ranges = RangeSet.coalesce(plan.dirtyOutside)
             lines.append(
-                "erase \(RangeSet.totalCount(ranges)) bytes outside the images that are not erased: \(Hex.ranges(ranges))")
+                "erase \(RangeSet.totalCount(ranges)) bytes outside the images that are not erased: \(Hex.ranges(ranges))"
+            )
             outcome.erased += ranges
         }
         for (i, prepared) in plan.images.enumerated() {
@@ -258,7 +259,9 @@ public struct FlashPipeline {
         return outcome
     }
 
-    private func write(_ plan: inout Plan, on target: any FlashTarget, journal: SessionJournal?, outcome: inout FlashOutcome)
+    private func write(
+        _ plan: inout Plan, on target: any FlashTarget, journal: SessionJournal?, outcome: inout FlashOutcome
+    )
         throws
     {
         let memory = target.memory

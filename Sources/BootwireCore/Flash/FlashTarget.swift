@@ -11,7 +11,10 @@ public struct FlashMemory: Sendable, Equatable {
 
     /// Uniform units of `unit` bytes over `range`.
     public init(range: Range<Int>, unit: Int) {
-        self.init(units: stride(from: range.lowerBound, to: range.upperBound, by: unit).map { $0..<min($0 + unit, range.upperBound) })
+        self.init(
+            units: stride(from: range.lowerBound, to: range.upperBound, by: unit).map {
+                $0..<min($0 + unit, range.upperBound)
+            })
     }
 
     /// From the first unit's start to the last unit's end; nil when the layout is unknown.
