@@ -35,13 +35,10 @@ public final class DfuSeFlashTarget: FlashTarget {
         }
     }
 
-    public func matches(_ image: PreparedImage) throws -> Bool? {
+    public func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
         try session.select(0)
-        return try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "compare")
-            == image.image.data
+        return try session.read(address: UInt32(address), length: expected.count, label: "compare") == expected
     }
-
-    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
 
     public func erase(_ units: [Range<Int>]) throws {
         var pages: [DfuSeMemoryLayout.Page] = []

@@ -42,15 +42,12 @@ public final class UARTFlashTarget: FlashTarget {
         }
     }
 
-    public func matches(_ image: PreparedImage) throws -> Bool? {
-        let data = image.image.data
-        guard session.identity.lists(.getChecksum), image.image.address % 4 == 0 else { return nil }
-        let padded = data + [UInt8](repeating: 0xFF, count: (4 - data.count % 4) % 4)
-        return try session.checksum(address: UInt32(image.image.address), length: padded.count)
-            == STM32CRC.checksum(padded)
+    /// Get Checksum (0xA1) where the bootloader lists it; reading back costs as much as writing.
+    public func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
+        guard session.identity.lists(.getChecksum), address % 4 == 0 else { return nil }
+        let padded = expected + [UInt8](repeating: 0xFF, count: (4 - expected.count % 4) % 4)
+        return try session.checksum(address: UInt32(address), length: padded.count) == STM32CRC.checksum(padded)
     }
-
-    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
 
     /// Every page in one Extended Erase where the bootloader allows.
     public func erase(_ units: [Range<Int>]) throws {

@@ -88,7 +88,13 @@ public struct FlashPipeline {
         if !options.force && !literal {
             events(.stage("compare", detail: "asking the device whether it already holds each image"))
             for (i, image) in images.enumerated() {
-                if let same = try target.matches(image) { plan.needsWrite[i] = !same }
+                // Erasing clears each image's whole units, as the vendor does: an image is only
+                // "already there" when the rest of its units reads erased too (an older, longer
+                // firmware leaves its tail there), so the whole span is compared.
+                let span = options.erase == .none ? image.image.range : contiguousSpan(units[i]) ?? image.image.range
+                if let same = try target.holds(expectedContents(span, images), at: span.lowerBound) {
+                    plan.needsWrite[i] = !same
+                }
             }
         }
         for i in images.indices where leftover.contains(where: { $0.overlaps(span(units[i])) }) {
@@ -165,6 +171,20 @@ public struct FlashPipeline {
         }
         for gap in gaps { try visit(gap) }
         return (Array(Set(dirty)).sorted { $0.lowerBound < $1.lowerBound }, clean)
+    }
+
+    /// What `range` holds after the job: the images' bytes where they are, erased elsewhere.
+    func expectedContents(_ range: Range<Int>, _ images: [PreparedImage]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0xFF, count: range.count)
+        for prepared in images where prepared.image.range.overlaps(range) {
+            let image = prepared.image
+            let from = max(image.address, range.lowerBound)
+            let to = min(image.end, range.upperBound)
+            bytes.replaceSubrange(
+                (from - range.lowerBound)..<(to - range.lowerBound),
+                with: image.data[(from - image.address)..<(to - image.address)])
+        }
+        return bytes
     }
 
     /// The flash not covered by an image.
