@@ -18,6 +18,7 @@ import Foundation
 ///     -p P, -b N, --baudrate N                     → --port P, --baud N
 ///     --chipname qcc743|qcc74x|bl616|auto          → dropped (they all name this module)
 ///     --interface uart, -i uart                    → dropped (the only interface)
+///     --reset, --ram, --key, --flash_otp, …        → refused with what to do instead
 ///
 /// The vendor's `--end` is the last byte (inclusive: `--end=0x1ff` reads 512 bytes); Bootwire's
 /// is the address after it. Any other `--chipname` or `--interface` is refused: the vendor tool
@@ -28,6 +29,27 @@ enum QConnArguments {
     /// tool detects the chip). Bouffalo's other chips (bl602, bl702, bl702l, bl616cl, bl618dg)
     /// have other boot ROMs and are refused.
     static let moduleChipNames: Set<String> = ["qcc743", "qcc74x", "bl616", "auto"]
+
+    /// Vendor options Bootwire has no equivalent for, with what to do instead; without this table
+    /// they would end as "unknown option" with no word on why.
+    static let unsupported: [String: (what: String, hint: String)] = {
+        let signing = (
+            "encrypting or signing images while flashing", "flash images signed beforehand (ST's images are signed)"
+        )
+        let otp = ("the SPI flash's OTP area", "Bootwire reads, writes and erases the main flash only")
+        return [
+            "--reset": ("resetting the module after flashing", "pulse RESET with BOOT low to start the firmware"),
+            "--warm_reset": ("resetting the module after flashing", "pulse RESET with BOOT low to start the firmware"),
+            "--ram": ("running an image from RAM", "flash the image: bootwire flash FILE@ADDRESS"),
+            "--build": ("building a flash pack", "Bootwire flashes the files an ini names; it builds nothing"),
+            "--key": signing, "--iv": signing, "--pk": signing, "--sk": signing, "--pk_str": signing,
+            "--sk_str": signing, "--flash_otp": otp, "--otpindex": otp, "--lock": otp,
+            "--efuse_encrypted": (
+                "the ECDH-encrypted eFuse write", "burn a plain or ST-encrypted image with --efuse=FILE"
+            ),
+            "--mac": ("writing the MAC", "the MAC is in the eFuse: bootwire efuse show reads it"),
+        ]
+    }()
 
     /// `translate` for `main`: a refused spelling ends the process here with its code, as JSON
     /// when `--json` was asked for, before any command parses.
@@ -128,6 +150,10 @@ enum QConnArguments {
                     images.append("\(arguments[i + 1])@\(arguments[i])")
                     i += 2
                 }
+            case let option where unsupported[option] != nil:
+                let (what, hint) = unsupported[option]!
+                throw BootwireError(
+                    .usage, "\(option): \(what) is not supported", hint: hint, evidence: ["option": option])
             default:
                 out.append(name)
                 if let inline { out.append(inline) }

@@ -78,6 +78,9 @@ import VirtualDevices
         #expect(flash.errorCode == "wrong-chip-name")
         let jlink = try Bootwire.run(["--port", Self.module, "--interface", "jlink", "--config", "x.ini", "--json"])
         #expect(jlink.errorCode == "usage")
+        let reset = try Bootwire.run(["--port", Self.module, "--config", "x.ini", "--reset", "--json"])
+        #expect(reset.errorCode == "usage")
+        #expect((reset.result?["error"] as? [String: Any])?["hint"] is String)
     }
 
     @Test func efuseShowPrintsSTsChipInfo() throws {
