@@ -7,6 +7,7 @@ import Foundation
 ///
 ///     --port P --config X.ini --efuse=E.bin        → flash --port P --config X.ini --efuse E.bin
 ///     --efusefile E.bin (bflb 1.4.x)               → --efuse E.bin
+///     --port P --efuse=E.bin (nothing else to flash) → efuse burn E.bin --port P
 ///     --firmware F [--addr A]                      → flash F@A (A defaults to 0x0)
 ///     --write --flash --start A --file F           → flash F@A
 ///     write_flash_files A1 F1 A2 F2 …              → flash F1@A1 F2@A2 …
@@ -81,6 +82,7 @@ enum QConnArguments {
         let reads = arguments.contains { $0 == "-r" || $0 == "--read" }
         var verb = "flash"
         var efuseTarget = false
+        var efuseFile: String?
         var out: [String] = []
         var images: [String] = []
         var start: String?
@@ -113,14 +115,14 @@ enum QConnArguments {
             case "--whole_chip": out.append("--whole-chip")
             case "--efuse":
                 if let inline {
-                    out += ["--efuse", inline]
+                    efuseFile = inline
                 } else if !reads, i < arguments.count, !arguments[i].hasPrefix("-") {
-                    out += ["--efuse", arguments[i]]
+                    efuseFile = arguments[i]
                     i += 1
                 } else {
                     efuseTarget = true
                 }
-            case "--efusefile": out += ["--efuse", try takeValue()]
+            case "--efusefile": efuseFile = try takeValue()
             case "--port", "-p": out += ["--port", try takeValue()]
             case "--baudrate", "-b": out += ["--baud", try takeValue()]
             case "--chipname":
@@ -183,6 +185,13 @@ enum QConnArguments {
         }
         if let end { out += ["--end", verb == "flash" ? end : inclusiveToExclusive(end)] }
         if efuseTarget { out.insert("--efuse", at: 0) }
+        if let efuseFile {
+            // The eFuse alone (no ini, no image) is a burn, as the vendor does it.
+            if verb == "flash", images.isEmpty, !out.contains("--config") {
+                return ["efuse", "burn", efuseFile] + out
+            }
+            out += ["--efuse", efuseFile]
+        }
         return [verb] + out + images
     }
 

@@ -83,6 +83,44 @@ import VirtualDevices
         #expect((reset.result?["error"] as? [String: Any])?["hint"] is String)
     }
 
+    /// bflb's flash spellings, each against the device a `state=` file keeps between runs.
+    @Test func vendorWriteReadAndEraseSpellings() throws {
+        let folder = Scratch.make()
+        let port = Self.module + ",state=\(folder.appendingPathComponent("flash.state").path)"
+        let image = try Scratch.file(firmwareLike(5000, seed: 3))
+        let written = try Bootwire.run(["--port", port, "write_flash_files", "0x10000", image.path, "--json"])
+        #expect(written.ok, "\(written.stdout)")
+        let firmware = try Bootwire.run(["--port", port, "--firmware", image.path, "--addr", "0x20000", "--json"])
+        #expect(firmware.ok, "\(firmware.stdout)")
+        let out = folder.appendingPathComponent("read.bin")
+        // --end is the last byte: 0x1000f is 16 bytes.
+        for start in ["0x10000", "0x20000"] {
+            let last = "0x" + String(Int(start.dropFirst(2), radix: 16)! + 15, radix: 16)
+            let read = try Bootwire.run([
+                "--port", port, "--read", "--flash", "--start", start, "--end", last, "--file", out.path, "--json",
+            ])
+            #expect(read.ok, "\(read.stdout)")
+            #expect([UInt8](try Data(contentsOf: out)) == Array(firmwareLike(5000, seed: 3).prefix(16)))
+        }
+        let erased = try Bootwire.run(["--port", port, "--erase", "--start", "0x10000", "--end", "0x10fff", "--json"])
+        #expect(erased.ok, "\(erased.stdout)")
+        #expect(erased.summary["requested"] == nil, "0x10000..0x10fff is exactly one sector")
+        let readErased = try Bootwire.run([
+            "-r", "--flash", "-p", port, "--start=0x10000", "--end=0x1000f", "--file=\(out.path)", "--json",
+        ])
+        #expect(readErased.ok)
+        #expect([UInt8](try Data(contentsOf: out)) == [UInt8](repeating: 0xFF, count: 16))
+    }
+
+    @Test(.enabled(if: Fixtures.present)) func anEfuseFileAloneIsABurn() throws {
+        let file = Fixtures.path("efusedata.bin")
+        let refused = try Bootwire.run(["--port", Self.module, "--efuse=\(file)", "--json"])
+        #expect(refused.errorCode == "confirmation-required")
+        let burned = try Bootwire.run(["--port", Self.module, "--efusefile", file, "--yes", "--json"])
+        #expect(burned.ok, "\(burned.stdout)")
+        #expect(burned.summary["bits-burned"] == "140")
+    }
+
     @Test func efuseShowPrintsSTsChipInfo() throws {
         let run = try Bootwire.run(["efuse", "show", "--port", Self.module, "--json"])
         let efuse = try #require(run.result?["efuse"] as? [String: Any], "\(run.stdout)")
