@@ -13,6 +13,7 @@ import Foundation
 ///     write_flash_files A1 F1 A2 F2 …              → flash F1@A1 F2@A2 …
 ///     --erase --whole_chip                         → erase --whole-chip
 ///     --erase [--flash] --start A --end B          → erase --start A --end B+1
+///     --erase --start A --len L                    → erase --start A --end A+L
 ///     --read [--flash] --start A --end B --file F  → read --start A --end B+1 --file F
 ///     --read --start A --len L --file F            → read --start A --len L --file F
 ///     -r --efuse --start A --end B --file F        → read --efuse --start A --end B+1 --file F
@@ -87,6 +88,7 @@ enum QConnArguments {
         var images: [String] = []
         var start: String?
         var end: String?
+        var length: String?
         var file: String?
         var firmware: String?
         var address: String?
@@ -143,6 +145,7 @@ enum QConnArguments {
                 }
             case "--start": start = try takeValue()
             case "--end": end = try takeValue()
+            case "--len": length = try takeValue()
             case "--file": file = try takeValue()
             case "--firmware": firmware = try takeValue()
             case "--addr": address = try takeValue()
@@ -184,6 +187,14 @@ enum QConnArguments {
             if let file { out += ["--file", vendorRelative(file, invokedAs: invokedAs)] }
         }
         if let end { out += ["--end", verb == "flash" ? end : inclusiveToExclusive(end)] }
+        if let length {
+            // Bootwire's erase takes a range; the vendor's `--len` (hex) ends it.
+            if verb == "erase", end == nil, let first = start.flatMap(hexValue), let count = hexValue(length) {
+                out += ["--end", "0x" + String(first + count, radix: 16)]
+            } else {
+                out += ["--len", length]
+            }
+        }
         if efuseTarget { out.insert("--efuse", at: 0) }
         if let efuseFile {
             // The eFuse alone (no ini, no image) is a burn, as the vendor does it.
@@ -198,10 +209,15 @@ enum QConnArguments {
     /// The vendor's last byte → Bootwire's address after it. Text that is not hex passes as it
     /// is, so the command reports it as its own usage error.
     static func inclusiveToExclusive(_ end: String) -> String {
-        var digits = Substring(end.trimmingCharacters(in: .whitespaces))
-        if digits.lowercased().hasPrefix("0x") { digits = digits.dropFirst(2) }
-        guard let last = UInt64(digits, radix: 16), last < UInt64.max else { return end }
+        guard let last = hexValue(end), last < UInt64.max else { return end }
         return "0x" + String(last + 1, radix: 16)
+    }
+
+    /// The vendor reads addresses and lengths as hex, `0x` optional (int(x, 16)).
+    static func hexValue(_ text: String) -> UInt64? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+        if digits.lowercased().hasPrefix("0x") { digits = digits.dropFirst(2) }
+        return UInt64(digits, radix: 16)
     }
 
     /// QConn_Eflash writes a relative `--file` beside itself, not in the working folder.

@@ -105,6 +105,10 @@ import VirtualDevices
         let erased = try Bootwire.run(["--port", port, "--erase", "--start", "0x10000", "--end", "0x10fff", "--json"])
         #expect(erased.ok, "\(erased.stdout)")
         #expect(erased.summary["requested"] == nil, "0x10000..0x10fff is exactly one sector")
+        let erasedByLength = try Bootwire.run([
+            "--port", port, "--erase", "--start", "0x20000", "--len", "0x1000", "--json",
+        ])
+        #expect(erasedByLength.summary["erased"] == "0x20000..0x21000", "\(erasedByLength.stdout)")
         let readErased = try Bootwire.run([
             "-r", "--flash", "-p", port, "--start=0x10000", "--end=0x1000f", "--file=\(out.path)", "--json",
         ])
