@@ -116,6 +116,7 @@ extension ErrorCode {
         case .optionBytesNeedPowerCycle: "power-cycle the target (remove and restore its supply)"
         case .optionBytesUnreadable: "nothing to do for a flash; `bootwire info` over another route (SWD) shows them"
         case .checksumLayoutMismatch: "nothing to do: the read-back proved the flash"
+        case .wrongChipName: "pass --chipname qcc743 (or bl616); another chip needs another tool"
         case .internalError: "please report this with the --trace FILE output"
         }
     }
