@@ -4,7 +4,8 @@ import STM32
 
 /// `--port virtual:NAME[,key=value…]`: a virtual device run in-process on a pseudo-terminal,
 /// so every command works with no hardware attached. Keys: `wire=instant|realistic`,
-/// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name.
+/// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name, and
+/// for qcc743 the ROM switches (`silicon`, `ack=before`, `pd=none`, …: `ROMBehaviour`).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
@@ -23,6 +24,7 @@ public enum VirtualPort {
         }
         var wire = WireModel.realistic
         var faults: [Fault] = []
+        var rom = ROMBehaviour()
         for option in parts.dropFirst() {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
             switch kv[0] {
@@ -40,6 +42,7 @@ public enum VirtualPort {
                 guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }
                 faults.append(try Fault.parse(kv[1]))
             default:
+                if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))
             }
         }
@@ -48,7 +51,9 @@ public enum VirtualPort {
             device = VirtualSTM32.make(device: stm32, faults: faults)
             wire.bitsPerByte = 11
         } else {
-            device = VirtualQCC743.make(faults: faults)
+            var configuration = VirtualQCC743.Configuration()
+            configuration.rom = rom
+            device = VirtualQCC743.make(configuration: configuration, faults: faults)
         }
         let runner = try VirtualDeviceRunner(device: device, wire: wire, faults: faults)
         runner.start()
