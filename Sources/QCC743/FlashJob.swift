@@ -123,8 +123,18 @@ public struct FlashJob: Sendable {
             events(.stage("compare", detail: "asking the device for the SHA-256 of each image"))
             if !options.force {
                 for (i, image) in images.enumerated() {
-                    needsWrite[i] =
-                        try session.sha256(address: image.address, length: image.data.count) != prepared.hash(i)
+                    if options.erase == .sections {
+                        // The vendor erases each image's sectors: an image is only "already
+                        // there" when the rest of its sectors is erased too (an older, longer
+                        // firmware with the same start leaves its tail there).
+                        let sectors = Self.sectorRange(image.address..<image.end)
+                        needsWrite[i] =
+                            try session.sha256(address: sectors.lowerBound, length: sectors.count)
+                            != SHA256Digest.of(expectedContents(of: sectors))
+                    } else {
+                        needsWrite[i] =
+                            try session.sha256(address: image.address, length: image.data.count) != prepared.hash(i)
+                    }
                 }
             }
             if options.erase == .chip {
@@ -140,6 +150,15 @@ public struct FlashJob: Sendable {
                         }
                     })
                 if !toErase.isEmpty {
+                    // Old data outside the images (an older, longer firmware's tail, say) is
+                    // what made modules boot stale code in the field: say where it was.
+                    events(
+                        .note(
+                            .info(
+                                "flash outside the images held data at "
+                                    + toErase.prefix(6).map { "0x\(hex($0.lowerBound))..0x\(hex($0.upperBound))" }
+                                    .joined(separator: ", ") + (toErase.count > 6 ? ", …" : "")
+                                    + ": erasing it, as the vendor's chip erase would")))
                     events(
                         .stage(
                             "erase",
@@ -224,6 +243,19 @@ public struct FlashJob: Sendable {
         return outcomes.compactMap { $0 }
     }
 
+    /// What `range` holds after the job: the images' bytes where they are, erased elsewhere.
+    func expectedContents(of range: Range<Int>) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0xFF, count: range.count)
+        for image in images where image.address < range.upperBound && image.end > range.lowerBound {
+            let from = max(image.address, range.lowerBound)
+            let to = min(image.end, range.upperBound)
+            bytes.replaceSubrange(
+                (from - range.lowerBound)..<(to - range.lowerBound),
+                with: image.data[(from - image.address)..<(to - image.address)])
+        }
+        return bytes
+    }
+
     private func sharesSector(_ a: Int, _ b: Int) -> Bool {
         Self.sectorRange(images[a].address..<images[a].end).overlaps(
             Self.sectorRange(images[b].address..<images[b].end))
@@ -247,13 +279,13 @@ public struct FlashJob: Sendable {
                         + (stream.map { " (\($0.count) compressed)" } ?? ""))
         }
         if options.erase == .chip && !options.literalChipErase {
-            let dirty = try findDirtySectors(session: session)
+            let dirty = Self.coalesce(try findDirtySectors(session: session))
             lines.append("erase \(dirty.map(\.count).reduce(0, +) / 1024) KiB outside the images that is not erased")
         }
         return lines
     }
 
-    /// Sectors outside the images (and image tails within their last sector) that are not
+    /// Single sectors outside the images (and image tails within their last sector) that are not
     /// erased, found by comparing device hashes with the hash of 0xFF bytes, halving each
     /// differing range down to single sectors.
     private func findDirtySectors(session: QCC743Session) throws -> [Range<Int>] {
@@ -283,7 +315,9 @@ public struct FlashJob: Sendable {
             try visit(split..<range.upperBound)
         }
         for gap in gaps { try visit(gap) }
-        return Self.coalesce(dirty)
+        // One entry per sector, not coalesced: a dirty image tail merged with dirty sectors
+        // beyond the image would overlap the image and be dropped from the erase list whole.
+        return dirty.sorted { $0.lowerBound < $1.lowerBound }
     }
 
     static func erasedHash(_ count: Int) -> [UInt8] {
