@@ -9,6 +9,7 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bootwire=${1:-$here/.build/debug/bootwire}
+bootwire=$(cd "$(dirname "$bootwire")" && pwd)/$(basename "$bootwire")  # the sessions run in their own folders
 rom=${2:-}
 shared=$(cd "$here/../shared" 2>/dev/null && pwd) || { echo "end-state: SKIPPED: ../shared is absent"; exit 0; }
 fixtures=$shared/fixtures/st67w61

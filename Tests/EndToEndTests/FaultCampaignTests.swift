@@ -60,6 +60,8 @@ import VirtualDevices
                 defer { port.close() }
                 var connect = ConnectOptions()
                 connect.idleTimeoutMilliseconds = 2000
+                // A reset device never answers the chunk it was sent: the work's own waits only.
+                connect.patience = 0
                 let job = FlashJob(images: images, options: options)
                 _ = try QCC743Session.run(link: port, options: connect, events: { _ in }) { session in
                     try job.run(on: session, prepared: FlashJob.Prepared(job.images), journal: nil)

@@ -63,10 +63,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Scale the module's per-command waits, which follow the vendor's (1); 0 keeps only what the "
-                + "work and the wire need (fault-injection tests on virtual devices).",
+            "Scale the module's per-command waits, which follow the vendor's (1, or $BOOTWIRE_PATIENCE); 0 keeps "
+                + "only what the work and the wire need (fault-injection tests on virtual devices).",
             valueName: "factor"))
-    var patience = 1.0
+    var patience: Double?
+
+    /// --patience, else $BOOTWIRE_PATIENCE (test harnesses), else the vendor's waits.
+    var effectivePatience: Double {
+        patience ?? ProcessInfo.processInfo.environment["BOOTWIRE_PATIENCE"].flatMap(Double.init) ?? 1
+    }
 
     @Flag(name: .long, help: "Fail instead of going on at a lower rate when the link is lost after the baud change.")
     var noBaudFallback = false
@@ -201,7 +206,7 @@ struct ConnectionOptions: ParsableArguments {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
             var options = try connectOptions(for: serial)
-            options.patience = patience
+            options.patience = effectivePatience
             if let adapterSerial, let limit = memory.limit(forSerial: adapterSerial), limit < options.loadBaud {
                 events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
                 options.loadBaud = limit
