@@ -20,11 +20,14 @@ import VirtualDevices
         mutating func range(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
     }
 
-    @Test func noSessionReportsSuccessOverWrongFlash() throws {
+    /// 200 sessions against the default ROM, and 25 against each ROM of the silicon notes.
+    @Test(arguments: [("default", 200)] + SiliconBehaviourTests.settings.map { ($0, 25) })
+    func noSessionReportsSuccessOverWrongFlash(rom: String, sessions: Int) throws {
         var rng = SplitMix(state: 0xB007_317E)
         var succeeded = 0
         var outcomes: [String: Int] = [:]
-        let sessions = 200
+        var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse(rom == "default" ? [] : [rom])
         for index in 0..<sessions {
             let faults: [Fault]
             switch rng.below(10) {
@@ -50,7 +53,7 @@ import VirtualDevices
             ]
             var options = FlashJob.Options()
             options.erase = rng.below(2) == 0 ? .sections : .chip
-            let model = VirtualQCC743.make(faults: faults, flash: stale)
+            let model = VirtualQCC743.make(configuration: configuration, faults: faults, flash: stale)
             let runner = try VirtualDeviceRunner(device: model, wire: .instant, faults: faults)
             runner.start()
             let ok: Bool
@@ -88,10 +91,10 @@ import VirtualDevices
             for image in images { expected.replaceSubrange(image.address..<image.end, with: image.data) }
             #expect(
                 model.flash.bytes == expected,
-                "session \(index) (faults \(faults), erase \(options.erase)) reported success over wrong flash")
+                "\(rom) session \(index) (faults \(faults), erase \(options.erase)) reported success over wrong flash")
         }
         // The campaign must exercise both outcomes, or it proves nothing.
-        #expect(succeeded > sessions / 2, "outcomes: \(outcomes)")
-        #expect(outcomes.count > 2, "outcomes: \(outcomes)")
+        #expect(succeeded > sessions / 2, "\(rom) outcomes: \(outcomes)")
+        #expect(outcomes.count > 2, "\(rom) outcomes: \(outcomes)")
     }
 }
