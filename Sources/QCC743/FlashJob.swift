@@ -114,6 +114,8 @@ public struct FlashJob: Sendable {
         try validate(flashSize: session.identity.flashSize)
         var outcomes: [ImageOutcome?] = Array(repeating: nil, count: images.count)
         var needsWrite = Array(repeating: true, count: images.count)
+        // Sector ranges the compare found erased: no second hash before writing there.
+        var knownErased = Array(repeating: false, count: images.count)
 
         if options.erase == .chip && options.literalChipErase {
             events(.stage("erase", detail: "whole chip (0x3C)"))
@@ -123,14 +125,15 @@ public struct FlashJob: Sendable {
             events(.stage("compare", detail: "asking the device for the SHA-256 of each image"))
             if !options.force {
                 for (i, image) in images.enumerated() {
-                    if options.erase == .sections {
+                    if options.erase != .none {
                         // The vendor erases each image's sectors: an image is only "already
                         // there" when the rest of its sectors is erased too (an older, longer
-                        // firmware with the same start leaves its tail there).
+                        // firmware with the same start leaves its tail there). The same hash
+                        // says whether the sectors are erased (the device hashes ~1.3 MB/s).
                         let sectors = Self.sectorRange(image.address..<image.end)
-                        needsWrite[i] =
-                            try session.sha256(address: sectors.lowerBound, length: sectors.count)
-                            != SHA256Digest.of(expectedContents(of: sectors))
+                        let device = try session.sha256(address: sectors.lowerBound, length: sectors.count)
+                        needsWrite[i] = device != SHA256Digest.of(expectedContents(of: sectors))
+                        knownErased[i] = device == Self.erasedHash(sectors.count)
                     } else {
                         needsWrite[i] =
                             try session.sha256(address: image.address, length: image.data.count) != prepared.hash(i)
@@ -215,6 +218,7 @@ public struct FlashJob: Sendable {
             }
             // Erasing takes far longer than asking: flash that is already erased is left alone.
             if options.erase != .none && !(options.erase == .chip && options.literalChipErase) && !sectors.isEmpty,
+                !knownErased[i],
                 try session.sha256(address: sectors.lowerBound, length: sectors.count) != Self.erasedHash(sectors.count)
             {
                 journal?.record(.erase, sectors)
