@@ -154,7 +154,15 @@ public final class QCC743Session {
                     previousSessionBaud: canReset ? nil : options.previousSessionBaud)
             }
         }
-        if attempts.count > 1 { events(.note(.info("boot ROM answered on attempt \(attempts.count)"))) }
+        if reattachTried {
+            events(
+                .note(
+                    .info(
+                        "the boot ROM answered once it had been left silent past its idle timeout: "
+                            + "it was still in an earlier session")))
+        } else if attempts.count > 1 {
+            events(.note(.info("boot ROM answered on attempt \(attempts.count)")))
+        }
         let infoBytes = try client.exchange(ISPFrame(.getBootInfo, checksummed: false))
         guard let bootInfo = BootInfo(bytes: infoBytes) else {
             throw BootwireError(
