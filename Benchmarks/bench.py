@@ -77,6 +77,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", help="the bootwire binary (default: build release)")
     parser.add_argument("--module-only", action="store_true", help="cases 1, 2 and 5 only (the module's full flash)")
+    parser.add_argument("--rom", default="", help="ROM switches for the virtual modules (emulate --rom), e.g. silicon")
     args = parser.parse_args()
     runs = 1 if args.smoke else args.runs
     if not os.path.isdir(FIXTURES):
@@ -97,7 +98,8 @@ def main():
     full, refl, floor, peer, cpu, rss, wire_bytes = [], [], [], [], [], [], []
     try:
         for r in range(runs):
-            emu = Emulator(bootwire, work, f"bw{r}")
+            rom = ("--rom", args.rom) if args.rom else ()
+            emu = Emulator(bootwire, work, f"bw{r}", extra=rom)
             wall, cpus, mem, code, out = timed([bootwire, "--port", emu.port, "--config", ini, "--quiet"])
             if code != 0:
                 raise RuntimeError("bootwire failed:\n" + out)
@@ -110,7 +112,7 @@ def main():
             # The floor is what Bootwire's first run had to put on the wire, plus the device's work.
             floor.append(stats["floorSeconds"]); wire_bytes.append(stats["hostBytes"] + stats["deviceBytes"])
             if py:
-                emu = Emulator(bootwire, work, f"peer{r}")
+                emu = Emulator(bootwire, work, f"peer{r}", extra=rom)
                 pwall, _, _, pcode, pout = timed([py, os.path.join(PEERS, "flashcmd_nomodem.py"), "--chipname", "bl616",
                                                   "--port", emu.port, "--baudrate", "2000000", "--config", ini], cwd=emu.dir)
                 emu.stop()
