@@ -20,8 +20,8 @@ import VirtualDevices
         mutating func range(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
     }
 
-    /// 200 sessions against the default ROM, and 25 against each ROM of the silicon notes.
-    @Test(arguments: [("default", 200)] + SiliconBehaviourTests.settings.map { ($0, 25) })
+    /// 200 sessions against the default ROM, and 15 against each ROM of the silicon notes.
+    @Test(arguments: [("default", 200)] + SiliconBehaviourTests.settings.map { ($0, 15) })
     func noSessionReportsSuccessOverWrongFlash(rom: String, sessions: Int) throws {
         var rng = SplitMix(state: 0xB007_317E)
         var succeeded = 0
