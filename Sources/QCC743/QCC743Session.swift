@@ -158,8 +158,8 @@ public final class QCC743Session {
             events(
                 .note(
                     .info(
-                        "the boot ROM answered once it had been left silent past its idle timeout: "
-                            + "it was still in an earlier session")))
+                        "the boot ROM answered once the line had been silent past its idle timeout "
+                            + "(it may have been in an earlier session)")))
         } else if attempts.count > 1 {
             events(.note(.info("boot ROM answered on attempt \(attempts.count)")))
         }
