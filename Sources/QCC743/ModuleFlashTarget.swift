@@ -107,6 +107,12 @@ public final class ModuleFlashTarget: FlashTarget {
         }
     }
 
+    /// The ROM drops its session after about 2 s of silence: harmless requests keep it while a
+    /// person reads (`SessionHold`).
+    public func holdingSession(while wait: @escaping @Sendable () throws -> Void) throws {
+        try session.holding(while: wait)
+    }
+
     /// The boot ROM has no "run" the pipeline could use: the module starts when CHIP_EN rises with BOOT low.
     public func run(at address: Int?) throws {
         session.events(.note(.info("the module starts its firmware at the next reset with BOOT low")))

@@ -144,12 +144,12 @@ struct CommandContractTests {
     static let hostile = ["99999999999999999999", "4294967296", "-1", "0", "abc", "", "ü≠∞"]
 
     @Test func hostileValuesAreUsageErrorsNeverASignal() throws {
-        let numeric = Set(["baud", "n", "address", "bytes", "ms", "khz", "level", "hex", "auto|address", "first-last"])
+        let numeric = Set(["baud", "n", "address", "bytes", "ms", "khz", "level", "hex", "auto|address", "first-last", "factor"])
         let targets = Self.options.filter { option in
             guard let value = option.valueName, numeric.contains(value) else { return false }
             // The connection's numbers are the same group everywhere: once, on `info`, is enough.
             return option.path == ["info"]
-                || !["--baud", "--boot-baud", "--connect-attempts", "--swd-khz"].contains(option.name)
+                || !["--baud", "--boot-baud", "--connect-attempts", "--swd-khz", "--patience"].contains(option.name)
         }
         #expect(targets.count > 10, "\(targets)")
         for option in targets {

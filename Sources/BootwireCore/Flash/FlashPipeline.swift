@@ -8,9 +8,11 @@ public struct FlashPipeline {
     public var options: FlashOptions
     public var events: EventSink
     /// Asks a person before an irreversible step; throws when the answer is no or no one can answer.
-    public var confirm: (String) throws -> Void
+    public var confirm: @Sendable (String) throws -> Void
 
-    public init(options: FlashOptions, events: @escaping EventSink, confirm: @escaping (String) throws -> Void) {
+    public init(
+        options: FlashOptions, events: @escaping EventSink, confirm: @escaping @Sendable (String) throws -> Void
+    ) {
         self.options = options
         self.events = events
         self.confirm = confirm
@@ -38,7 +40,11 @@ public struct FlashPipeline {
         let steps = try target.irreversibleSteps()
         for step in steps {
             for line in step.preview { events(.note(.info("\(step.name): \(line)"))) }
-            if let question = step.question, !options.dryRun { try confirm(question) }
+            if let question = step.question, !options.dryRun {
+                // A person may take minutes; the device's session must outlive the reading.
+                let confirm = self.confirm
+                try target.holdingSession { try confirm(question) }
+            }
         }
         let journal = options.journals.map { $0.journal(for: target.identity.journalKey) }
         var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [])

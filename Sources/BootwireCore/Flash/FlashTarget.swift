@@ -122,6 +122,8 @@ public protocol FlashTarget: AnyObject {
     func finishWriting() throws
     /// Starts the application after a flash (`--go`).
     func run(at address: Int?) throws
+    /// Runs `wait` (a person reading a question) while keeping the device's session alive.
+    func holdingSession(while wait: @escaping @Sendable () throws -> Void) throws
 }
 
 extension FlashTarget {
@@ -133,4 +135,5 @@ extension FlashTarget {
     public func check(_ images: [FlashImage]) throws {}
     public func irreversibleSteps() throws -> [IrreversibleStep] { [] }
     public func finishWriting() throws {}
+    public func holdingSession(while wait: @escaping @Sendable () throws -> Void) throws { try wait() }
 }

@@ -108,7 +108,8 @@ struct EfuseCommand: ParsableCommand {
                     let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
                     for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
                     guard !change.isNoOp, !dryRun else { return 0 }
-                    try Confirmation.require(EfuseBurn.question(change), yes: yes, events: session.events)
+                    try Confirmation.require(
+                        EfuseBurn.question(change), yes: yes, events: session.events, holding: session)
                     session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
                     try EfuseBurn.burn(efuseImage, on: session)
                     return change.newlySetBitCount
