@@ -117,6 +117,9 @@ extension ErrorCode {
         case .optionBytesUnreadable: "nothing to do for a flash; `bootwire info` over another route (SWD) shows them"
         case .checksumLayoutMismatch: "nothing to do: the read-back proved the flash"
         case .wrongChipName: "pass --chipname qcc743 (or bl616); another chip needs another tool"
+        case .oldDataOutsideImages:
+            "nothing to do: it is erased, as after the vendor's chip erase; if the application keeps data "
+            + "there, flash it as an image or use --erase sections"
         case .internalError: "please report this with the --trace FILE output"
         }
     }

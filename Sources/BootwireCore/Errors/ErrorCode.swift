@@ -42,6 +42,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case deviceReset = "device-reset"
     case lineNoise = "line-noise"
     case interruptedSession = "interrupted-session"
+    case oldDataOutsideImages = "old-data-outside-images"
     case timeout = "timeout"
     // protocol
     case deviceError = "device-error"
@@ -145,7 +146,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .stlinkFirmwareTooOld: .port
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
-        case .flashBankMismatch, .checksumLayoutMismatch: .verification
+        case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages: .verification
         case .optionBytesUnreadable: .protocol
         case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
             .optionBytesNeedPowerCycle:
@@ -260,6 +261,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             "the bootloader refused to read the option bytes; protection and banks are not known (warning)"
         case .checksumLayoutMismatch:
             "the device's checksum disagrees but the read-back matches: the checksum layout differs (warning)"
+        case .oldDataOutsideImages:
+            "flash outside the images held data (an older firmware's tail); erase = chip erased it (warning)"
         case .internalError: "a bug in Bootwire"
         }
     }

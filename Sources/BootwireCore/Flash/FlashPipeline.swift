@@ -361,9 +361,11 @@ public struct FlashPipeline {
                 evidence: ["not-erased": Hex.ranges(notErased)])
         }
         if !plan.unprovenOutside.isEmpty {
+            // Old firmware left behind is what made field modules boot stale code: say where it was.
             events(
                 .note(
-                    .info(
+                    .warning(
+                        .oldDataOutsideImages,
                         "flash outside the images held data at \(Hex.ranges(plan.unprovenOutside)): erased and proven, "
                             + "as the vendor's chip erase leaves it")))
         }
