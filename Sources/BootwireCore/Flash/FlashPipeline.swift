@@ -291,6 +291,9 @@ public struct FlashPipeline {
         throws
     {
         let memory = target.memory
+        // Carried over first: the file is rewritten on each record, and what an interrupted
+        // session left must never be lost, even if this one is cut short at once.
+        for range in plan.leftover { journal?.record(.pending, range) }
         if plan.eraseAll {
             events(.stage("erase", detail: "whole flash"))
             if let range = memory.range { journal?.record(.erase, range) }
@@ -298,8 +301,6 @@ public struct FlashPipeline {
             outcome.erasedAll = true
             outcome.erased = memory.range.map { [$0] } ?? []
         }
-        // Carried over: what an interrupted session left and this one has not yet repaired.
-        for range in plan.leftover { journal?.record(.pending, range) }
         if !plan.dirtyOutside.isEmpty {
             let ranges = RangeSet.coalesce(plan.dirtyOutside)
             events(
