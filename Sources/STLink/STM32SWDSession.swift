@@ -109,7 +109,10 @@ public final class STM32SWDSession: @unchecked Sendable {
             controller = F4FlashController(
                 probe: probe, family: family, flashSize: identity.flashSize, events: events,
                 deviceID: identity.deviceID)
-        default: controller = nil
+        default:
+            controller = try SWDFlashControllers.make(
+                probe: probe, family: family, deviceID: identity.deviceID, flashSize: identity.flashSize,
+                events: events)
         }
     }
 
@@ -119,7 +122,8 @@ public final class STM32SWDSession: @unchecked Sendable {
         throw BootwireError(
             .flashFamilyUnsupported,
             "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16))): no register-level flash controller yet",
-            hint: "STM32L4/L4+ and F2/F4 are programmable over SWD now; use the UART or DFU path for this part",
+            hint: SWDFlashControllers.unsupportedReason(deviceID: identity.deviceID)
+                ?? "use the UART or DFU path for this part",
             evidence: ["DBGMCU_IDCODE": hex32(identity.idcode), "CPUID": hex32(identity.cpuid)])
     }
 
