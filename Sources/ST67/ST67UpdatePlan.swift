@@ -43,10 +43,11 @@ public struct ST67UpdatePlan: Sendable {
     public static let hostFlashBase = 0x0800_0000
 
     /// Reads the package for `board` (refusing boards whose host flash Bootwire cannot reach),
-    /// resolves the module's `vxxx` names into `workFolder`, and lays out the steps.
+    /// resolves the module's `vxxx` names into `workFolder`, and lays out the steps. `hostUnits`
+    /// are the host's erase units: what Bootloader.bin's erase takes is what must be saved.
     public static func make(
         package: ST67Package, board: String, application explicit: String?, workFolder: String,
-        environment: [String: String]
+        environment: [String: String], hostUnits: [Range<Int>] = []
     ) throws -> ST67UpdatePlan {
         if let row = ST67Board.named(board), let refusal = row.refusal {
             throw BootwireError(
@@ -61,7 +62,8 @@ public struct ST67UpdatePlan: Sendable {
         var steps: [ST67UpdateStep] = []
         var savedRange: Range<Int>?
         if applicationPath == nil {
-            let end = bootloader.map { $0.address + $0.data.count }.max() ?? hostFlashBase
+            var end = bootloader.map { $0.address + $0.data.count }.max() ?? hostFlashBase
+            end = hostUnits.filter { $0.overlaps(hostFlashBase..<end) }.map(\.upperBound).max() ?? end
             savedRange = hostFlashBase..<end
             notes.append(
                 "the package has no host application for \(board): the host flash Bootloader.bin overwrites "

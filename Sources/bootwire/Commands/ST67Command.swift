@@ -55,14 +55,17 @@ struct ST67Command: AsyncParsableCommand {
                 moduleSide.reset = connection.reset ?? "host-mcu"
                 let module = moduleSide
                 let (host, _) = try await SWDSessionRunner.run(connection: connection, port: ports.swd(), events: events) {
-                    ($0.identity.deviceID, $0.identity.flashSize, $0.identity.partName)
+                    session in
+                    let units = (try? session.flash().layout.sectors.map { Int($0.address)..<Int($0.address) + $0.size }) ?? []
+                    return (session.identity.deviceID, session.identity.flashSize, session.identity.partName, units)
                 }
                 let board = try chooseBoard(package, deviceID: host.0, flashSize: host.1)
                 events(.note(.info("host \(host.2) (DEV_ID \(Hex.address(Int(host.0))), \(host.1 >> 10) KiB): board \(board)")))
                 let statePath = CacheFolder.root + "/st67/" + ST67UpdateRun.stateName(port: ports.key)
                 let plan = try ST67UpdatePlan.make(
                     package: package, board: board, application: app,
-                    workFolder: CacheFolder.root + "/st67/ini-\(getpid())", environment: ProcessInfo.processInfo.environment)
+                    workFolder: CacheFolder.root + "/st67/ini-\(getpid())", environment: ProcessInfo.processInfo.environment,
+                    hostUnits: host.3)
                 for note in plan.notes { events(.note(.info(note))) }
                 if let preview = plan.efusePreview, !dryRun {
                     try Confirmation.require(preview, yes: yes, events: events)
