@@ -180,19 +180,19 @@ import Testing
         let run = try update(
             package, port: "virtual:nucleo-h563zi,module-wire=instant", cache: Scratch.make(),
             ["--board", "NUCLEO-N657X0-Q"])
-        #expect(run.errorCode == "st67-board-unsupported", "\(run.stdout)")
+        #expect(run.errorCode == "update-board-unsupported", "\(run.stdout)")
     }
 
     @Test func aFolderNotLikeSTsPackageIsRefused() throws {
         let run = try Bootwire.run(
             ["st67", "update", Scratch.make().path, "--port", "virtual:nucleo-h563zi", "--json"], cache: Scratch.make())
-        #expect(run.errorCode == "st67-package-invalid", "\(run.stdout)")
+        #expect(run.errorCode == "update-package-invalid", "\(run.stdout)")
     }
 
     @Test func aHostThePackageHasNoBoardForIsNamed() throws {
         let package = try Self.package(boards: ["NUCLEO-U575ZI-Q"])
         let run = try update(package, port: "virtual:nucleo-h563zi,module-wire=instant", cache: Scratch.make())
-        #expect(run.errorCode == "st67-board-unknown", "\(run.stdout)")
+        #expect(run.errorCode == "update-board-unknown", "\(run.stdout)")
     }
 
     @Test func listShowsTheSTLinkAndItsCOMPortAsOneBoard() throws {

@@ -110,9 +110,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case flashTrustZoneEnabled = "flash-trustzone-enabled"
     case flashSecureArea = "flash-secure-area"
     // ST's module update (st67 update)
-    case st67PackageInvalid = "st67-package-invalid"
-    case st67BoardUnknown = "st67-board-unknown"
-    case st67BoardUnsupported = "st67-board-unsupported"
+    case st67PackageInvalid = "update-package-invalid"
+    case st67BoardUnknown = "update-board-unknown"
+    case st67BoardUnsupported = "update-board-unsupported"
     case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
     case optionBytesUnreadable = "option-bytes-unreadable"
     case checksumLayoutMismatch = "checksum-layout-mismatch"
