@@ -104,7 +104,9 @@ public struct ST67UpdatePlan: Sendable {
         steps.append(
             ST67UpdateStep(
                 kind: .application,
-                title: applicationPath.map { "flash the host application \(($0 as NSString).lastPathComponent) and run it" }
+                title: applicationPath.map {
+                    "flash the host application \(($0 as NSString).lastPathComponent) and run it"
+                }
                     ?? "put the saved host flash back and run it",
                 side: .host, images: try application.map { try FlashImage.validated($0, flash: nil) } ?? [],
                 erase: .sections, run: true, efuse: nil))
@@ -119,7 +121,8 @@ public struct ST67UpdatePlan: Sendable {
         let summary = EfuseSummary(image)
         var parts: [String] = []
         if summary.keyHashPresent {
-            parts.append("image-signing key hash " + summary.keyHash.prefix(8).map { String(format: "%02x", $0) }.joined() + "…")
+            parts.append(
+                "image-signing key hash " + summary.keyHash.prefix(8).map { String(format: "%02x", $0) }.joined() + "…")
         }
         if summary.signatureRequired { parts.append("signed boot required") }
         if summary.jtagDisabled { parts.append("JTAG disabled") }

@@ -53,7 +53,10 @@ public struct ST67UpdateRun: Sendable {
     /// with `dryRun` nothing is recorded.
     public func run(
         dryRun: Bool,
-        execute: @Sendable (ST67UpdateStep, ST67UpdateState) async throws -> (summary: [String: String], state: ST67UpdateState)
+        execute:
+            @Sendable (ST67UpdateStep, ST67UpdateState) async throws -> (
+                summary: [String: String], state: ST67UpdateState
+            )
     ) async throws -> [StepResult] {
         let earlier = dryRun ? nil : load()
         var state = earlier ?? ST67UpdateState(package: plan.package.root, board: plan.board)

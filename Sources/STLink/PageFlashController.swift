@@ -108,7 +108,9 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         for (name, offset) in family.optionRegisters { evidence[name] = hex32(try read(offset)) }
         if sr & Self.wrperr != 0 {
             let options = try optionBytes()
-            let areas = options.writeProtectedAreas.map { "pages \($0.first)-\($0.last) of bank \($0.bank) (\($0.register))" }
+            let areas = options.writeProtectedAreas.map {
+                "pages \($0.first)-\($0.last) of bank \($0.bank) (\($0.register))"
+            }
             throw BootwireError(
                 .flashWriteProtected,
                 "\(operation) refused: write-protected (WRP): "
@@ -229,7 +231,8 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
                 .flashTrustZoneEnabled,
                 "\(family.name): TrustZone is on (OPTR.TZEN = 1): the non-secure flash registers Bootwire drives "
                     + "cannot erase or program secure pages",
-                hint: "program it with STM32CubeProgrammer, or clear TZEN (an RDP regression) first", evidence: evidence)
+                hint: "program it with STM32CubeProgrammer, or clear TZEN (an RDP regression) first", evidence: evidence
+            )
         }
         let rdp = optr & 0xFF
         guard rdp != 0xAA else { return nil }

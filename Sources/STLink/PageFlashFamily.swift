@@ -28,7 +28,8 @@ public struct PageFlashFamily: Sendable {
     public var srBusy: UInt32
     public var srFlags: [(UInt32, String)]
     /// OPTR bit that swaps the banks in hardware at reset (U5 SWAP_BANK); nil where the ROM
-    /// does it (L4/G4 BFB2: after a reset-and-halt bank 1 is at the flash base).
+    /// does it (L4/G4 BFB2: after a reset-and-halt bank 1 is at the flash base). With the swap,
+    /// BKER is taken to name the physical bank, as on H5 (UNCONFIRMED for U5 against RM0456).
     public var swapBit: Int?
     /// OPTR bit of TrustZone (U5 TZEN): on, the non-secure registers reach non-secure pages only.
     public var trustZoneBit: Int?

@@ -24,8 +24,10 @@ public enum SWDFlashControllers {
         guard family.programmable, refused[deviceID] == nil else { return nil }
         let base = family.controllerBase
         switch family.controller {
-        case .u5: return try PageFlashController(probe: probe, family: .u5, base: base, flashSize: flashSize, events: events)
-        case .wb: return try PageFlashController(probe: probe, family: .wb, base: base, flashSize: flashSize, events: events)
+        case .u5:
+            return try PageFlashController(probe: probe, family: .u5, base: base, flashSize: flashSize, events: events)
+        case .wb:
+            return try PageFlashController(probe: probe, family: .wb, base: base, flashSize: flashSize, events: events)
         case .g0g4:
             let row: PageFlashFamily = family.name == "STM32G0" ? .g0 : .g4
             // Only the Cat. 3 G47x/G48x has DBANK; the others are one bank of 2 KiB pages.
@@ -34,7 +36,8 @@ public enum SWDFlashControllers {
                 adjusted.banks = .single
                 adjusted.bankEraseBit = nil
             }
-            return try PageFlashController(probe: probe, family: adjusted, base: base, flashSize: flashSize, events: events)
+            return try PageFlashController(
+                probe: probe, family: adjusted, base: base, flashSize: flashSize, events: events)
         case .h5:
             return try SectorFlashController(
                 probe: probe, family: .h5, base: base, flashSize: flashSize, banks: 2, events: events)

@@ -200,7 +200,8 @@ public final class SectorFlashController: SWDFlashController {
                 .flashLocked, "the option bytes stay locked after the option keys", hint: "power-cycle the target",
                 evidence: ["FLASH_OPTCR": hex32(optcr)])
         }
-        for register in presentOptionRegisters where current.registers[register.name] != options.registers[register.name] {
+        for register in presentOptionRegisters
+        where current.registers[register.name] != options.registers[register.name] {
             try probe.writeWord(base + register.program, options.registers[register.name] ?? 0)
         }
         try probe.writeWord(base + family.optcr, optcr | Self.optStart)
@@ -263,7 +264,8 @@ public final class SectorFlashController: SWDFlashController {
             return BootwireError(
                 .flashReadProtected,
                 "\(family.name) is read-protected (RDP level 1, OPTSR.RDP 0x\(String(rdp, radix: 16, uppercase: true)))",
-                hint: "`bootwire option-bytes set rdp=0 --yes` removes it and MASS-ERASES the flash", evidence: evidence)
+                hint: "`bootwire option-bytes set rdp=0 --yes` removes it and MASS-ERASES the flash", evidence: evidence
+            )
         }
     }
 

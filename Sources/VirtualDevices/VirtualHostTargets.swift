@@ -51,7 +51,8 @@ public enum VirtualHostTargets {
                 page.setOption(page.model.optr, (page.loaded[page.model.optr] ?? 0) & ~0xFF | 0xBB)
             case ("rdp1", let sector as VirtualSectorFlash):
                 let optsr = sector.model.options[0].current
-                sector.setOption(optsr, (sector.current[optsr] ?? 0) & ~0xFF00 | (sector.model.productState ? 0x7200 : 0xBB00))
+                sector.setOption(
+                    optsr, (sector.current[optsr] ?? 0) & ~0xFF00 | (sector.model.productState ? 0x7200 : 0xBB00))
             case ("locked", let sector as VirtualSectorFlash) where sector.model.productState:
                 sector.setOption(0x50, (sector.current[0x50] ?? 0) & ~0xFF00 | 0x5C00)
             case ("trustzone", let page as VirtualPageFlash) where page.model.trustZoneBit != nil:
@@ -78,7 +79,8 @@ public enum VirtualHostTargets {
             default:
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
-                    hint: "options: state=PATH, v2, v3, firmware=J, rdp1, wrp=FIRST-LAST, wait-storm[=N], swd-disabled, "
+                    hint:
+                        "options: state=PATH, v2, v3, firmware=J, rdp1, wrp=FIRST-LAST, wait-storm[=N], swd-disabled, "
                         + "binary-serial" + (name == "stlink-h563" ? ", trustzone, locked" : "")
                         + (name == "stlink-u575" ? ", trustzone" : "") + (name == "stlink-wb55" ? ", sfsa=N" : ""))
             }

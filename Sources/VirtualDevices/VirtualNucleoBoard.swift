@@ -33,7 +33,8 @@ public enum VirtualNucleoBoard {
         /// The COM port's module, in its boot ROM or running, from what the host holds now.
         public func vcp() -> String {
             let inBootROM = VirtualNucleoBoard.hostRunsBypass(statePath: hostState)
-            return ([VirtualPort.prefix + "qcc743", "state=\(moduleState)"] + moduleOptions
+            return
+                ([VirtualPort.prefix + "qcc743", "state=\(moduleState)"] + moduleOptions
                 + (inBootROM ? [] : ["application"])).joined(separator: ",")
         }
     }

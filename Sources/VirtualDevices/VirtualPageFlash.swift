@@ -111,7 +111,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         if let size = model.alwaysDualAt, flashSize >= size { return true }
         return optr & model.dualBankBit != 0
     }
-    var pageSize: Int { dualBank || model.alwaysDualAt != nil || !model.hasBanks ? model.pageSize : model.singleBankPageSize }
+    var pageSize: Int {
+        dualBank || model.alwaysDualAt != nil || !model.hasBanks ? model.pageSize : model.singleBankPageSize
+    }
     var pagesPerBank: Int { (dualBank ? flashSize / 2 : flashSize) / pageSize }
     var swapped: Bool { dualBank && model.hardwareSwapBit.map { optr & $0 != 0 } == true }
     /// WB: CPU2's first page, from the loaded SFR (FSD clear).

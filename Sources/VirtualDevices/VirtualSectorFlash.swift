@@ -135,7 +135,9 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         case model.cr: return banks[bank - 1].cr
         case model.optcr: return optcr
         default:
-            if let entry = model.options.first(where: { $0.program == offset }) { return programmed[entry.current] ?? 0 }
+            if let entry = model.options.first(where: { $0.program == offset }) {
+                return programmed[entry.current] ?? 0
+            }
             return current[offset] ?? 0
         }
     }

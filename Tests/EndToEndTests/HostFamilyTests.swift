@@ -31,8 +31,14 @@ import Testing
             "stlink-h563", ["product_state": "open (0xED)", "tzen": "180", "wrpsg1": "none"], "wrpsg1=0",
             ["wrpsg1": "sectors 0-3", "WRP1R": "0xfffffffe"]
         ),
-        ("stlink-u575", ["rdp": "level 0 (0xAA)", "dualbank": "1", "tzen": "0"], "wrp2a=2-5", ["wrp2a": "pages 2-5 of bank 2"]),
-        ("stlink-h723", ["rdp": "level 0 (0xAA)", "nwrp1": "none"], "nwrp1=7", ["nwrp1": "sectors 7", "WPSN1": "0x7f"]),
+        (
+            "stlink-u575", ["rdp": "level 0 (0xAA)", "dualbank": "1", "tzen": "0"], "wrp2a=2-5",
+            ["wrp2a": "pages 2-5 of bank 2"]
+        ),
+        (
+            "stlink-h723", ["rdp": "level 0 (0xAA)", "nwrp1": "none"], "nwrp1=7",
+            ["nwrp1": "sectors 7", "WPSN1": "0x7f"]
+        ),
         ("stlink-g474", ["dbank": "1", "rdp": "level 0 (0xAA)"], "wrp1a=0-1", ["wrp1a": "pages 0-1 of bank 1"]),
         ("stlink-wb55", ["sfsa": "244", "fsd": "0"], "nboot0=0", ["nboot0": "0"]),
     ]

@@ -35,7 +35,9 @@ import Testing
         var efuse = false
         if Fixtures.present {
             let folder = Fixtures.folder
-            images.append((try copy(folder.appendingPathComponent("st67w611m_boot2_v8.1.9.bin"), "st67w611m_boot2_v8.1.9.bin"), 0))
+            images.append(
+                (try copy(folder.appendingPathComponent("st67w611m_boot2_v8.1.9.bin"), "st67w611m_boot2_v8.1.9.bin"), 0)
+            )
             images.append((try copy(folder.appendingPathComponent("partition.bin"), "partition.bin"), 0xE000))
             images.append((try copy(folder.appendingPathComponent("littlefs.bin"), "littlefs.bin"), 0x378000))
             images.append(
@@ -46,14 +48,20 @@ import Testing
                 ))
             _ = try copy(folder.appendingPathComponent("efusedata.bin"), "efusedata.bin")
             efuse = true
-            ini = try String(contentsOf: folder.appendingPathComponent("mission_t02_flash_prog_cfg.ini"), encoding: .utf8)
-                .replacingOccurrences(of: "st67w611m_boot2_v8.1.9.bin", with: "st67w611m_boot2_vxxx.bin")
-                .replacingOccurrences(of: "st67w611m_mission_t02_v2.0.106.bin", with: "st67w611m_mission_t02_vxxx.bin")
+            ini = try String(
+                contentsOf: folder.appendingPathComponent("mission_t02_flash_prog_cfg.ini"), encoding: .utf8
+            )
+            .replacingOccurrences(of: "st67w611m_boot2_v8.1.9.bin", with: "st67w611m_boot2_vxxx.bin")
+            .replacingOccurrences(of: "st67w611m_mission_t02_v2.0.106.bin", with: "st67w611m_mission_t02_vxxx.bin")
         } else {
-            images.append((try copy(examples.appendingPathComponent("example_boot2.bin"), "st67w611m_boot2_v8.1.9.bin"), 0))
+            images.append(
+                (try copy(examples.appendingPathComponent("example_boot2.bin"), "st67w611m_boot2_v8.1.9.bin"), 0))
             images.append((try copy(examples.appendingPathComponent("partition.bin"), "partition.bin"), 0xE000))
             images.append(
-                (try copy(examples.appendingPathComponent("example_app.bin"), "st67w611m_mission_t02_v2.0.106.bin"), 0x10000))
+                (
+                    try copy(examples.appendingPathComponent("example_app.bin"), "st67w611m_mission_t02_v2.0.106.bin"),
+                    0x10000
+                ))
             ini = """
                 [cfg]
                 erase = 2
@@ -72,8 +80,10 @@ import Testing
                 """
         }
         // An older version that must not be chosen: 2.0.99 < 2.0.106 numerically, not as text.
-        try Data(repeating: 0x5A, count: 4096).write(to: ncp.appendingPathComponent("st67w611m_mission_t02_v2.0.99.bin"))
-        try ini.write(to: ncp.appendingPathComponent("mission_t02_flash_prog_cfg.ini"), atomically: true, encoding: .utf8)
+        try Data(repeating: 0x5A, count: 4096).write(
+            to: ncp.appendingPathComponent("st67w611m_mission_t02_v2.0.99.bin"))
+        try ini.write(
+            to: ncp.appendingPathComponent("mission_t02_flash_prog_cfg.ini"), atomically: true, encoding: .utf8)
         var bootloader = [UInt8](repeating: 0, count: 4096)
         bootloader.replaceSubrange(0..<8, with: [0x00, 0x00, 0x02, 0x20, 0x09, 0x00, 0x00, 0x08])
         bootloader.replaceSubrange(0x200..<0x213, with: Array("ST67W6X-UART-BYPASS".utf8))
@@ -137,7 +147,8 @@ import Testing
         let package = try Self.package(boards: ["NUCLEO-H563ZI"])
         let state = Scratch.make()
         let port = "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant"
-        let run = try Bootwire.run(["st67", "update", package.binaries.path, "--port", port, "--json"], cache: Scratch.make())
+        let run = try Bootwire.run(
+            ["st67", "update", package.binaries.path, "--port", port, "--json"], cache: Scratch.make())
         #expect(run.errorCode == "confirmation-required", "\(run.stdout)")
         // Identified (the host's state file is written at the session's end), nothing changed.
         let host = [UInt8]((try? Data(contentsOf: state.appendingPathComponent("host.state"))) ?? Data())
@@ -150,10 +161,12 @@ import Testing
         let state = Scratch.make()
         let cache = Scratch.make()
         let cut = try update(
-            package, port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant,module-disconnect-after=20000",
+            package,
+            port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant,module-disconnect-after=20000",
             cache: cache)
         #expect(!cut.ok, "the module's line was not cut: \(cut.stdout)")
-        let again = try update(package, port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant", cache: cache)
+        let again = try update(
+            package, port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant", cache: cache)
         #expect(again.ok, "\(again.stdout)")
         #expect(again.warningCodes.contains("interrupted-session"))
         #expect(again.summary["resumed"] == "flash-bootloader", "\(again.summary)")
@@ -169,7 +182,8 @@ import Testing
         let file = try Scratch.file(before, name: "user.bin").path + "@0x08000000"
         let host = "virtual:stlink-h563,state=\(state.appendingPathComponent("host.state").path)"
         #expect(try Bootwire.run(["flash", "--port", host, file, "--json"]).ok)
-        let run = try update(package, port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant", cache: Scratch.make())
+        let run = try update(
+            package, port: "virtual:nucleo-h563zi,state=\(state.path),module-wire=instant", cache: Scratch.make())
         #expect(run.ok, "\(run.stdout)")
         #expect(run.summary["steps"] == "save-host,flash-bootloader,flash-module,flash-application")
         #expect(try Bootwire.readMemory(host, at: 0x0800_0000, count: before.count) == before)

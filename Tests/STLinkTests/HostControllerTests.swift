@@ -102,7 +102,8 @@ import VirtualDevices
     @Test func optionFieldsDecodePerFamily() {
         let h5 = SWDOptionBytes(
             registers: ["OPTSR": 0x0030_72D8, "OPTSR2": 0xB400_00F4, "WRP1R": 0xFFFF_FFFC],
-            addresses: [], fields: SectorFlashFamily.h5.fields.filter { $0.register != "WRP2R" && $0.register != "NSBOOTR" })
+            addresses: [],
+            fields: SectorFlashFamily.h5.fields.filter { $0.register != "WRP2R" && $0.register != "NSBOOTR" })
         #expect(h5.text(h5.field(named: "product_state")!) == "closed (0x72)")
         #expect(h5.readoutProtection == .level1)
         #expect(h5.text(h5.field(named: "wrpsg1")!) == "sectors 0-3,4-7")

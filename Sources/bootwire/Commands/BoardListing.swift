@@ -22,7 +22,9 @@ struct ListedBoard: Codable, Equatable {
             self.serial = serial
         }
 
-        init(_ port: PortInfo) { self.init(path: port.byID ?? port.path, vendorID: port.vendorID, serial: port.serialNumber) }
+        init(_ port: PortInfo) {
+            self.init(path: port.byID ?? port.path, vendorID: port.vendorID, serial: port.serialNumber)
+        }
     }
 
     static func pair(usb: [USBListedDevice], ports: [SerialPort]) -> [ListedBoard] {
@@ -31,7 +33,8 @@ struct ListedBoard: Codable, Equatable {
                 let port = ports.first(where: { $0.vendorID?.lowercased() == "0483" && $0.serial == serial })
             else { return nil }
             // A virtual board is reached by its own name, not by the probe's serial.
-            let stlink = port.path.hasPrefix(VirtualPort.prefix) ? String(port.path.prefix { $0 != " " }) : "stlink:\(serial)"
+            let stlink =
+                port.path.hasPrefix(VirtualPort.prefix) ? String(port.path.prefix { $0 != " " }) : "stlink:\(serial)"
             return ListedBoard(stlink: stlink, vcp: port.path, serial: serial)
         }
     }

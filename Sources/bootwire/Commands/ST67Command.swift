@@ -34,11 +34,19 @@ struct ST67Command: AsyncParsableCommand {
                 """)
 
         @Argument(help: ArgumentHelp("ST's Binaries folder.", valueName: "binaries-dir")) var binaries: String
-        @Option(help: ArgumentHelp("The board folder to use (NUCLEO-H563ZI, …): default from the host's DEV_ID and flash size.", valueName: "board"))
+        @Option(
+            help: ArgumentHelp(
+                "The board folder to use (NUCLEO-H563ZI, …): default from the host's DEV_ID and flash size.",
+                valueName: "board"))
         var board: String?
-        @Option(help: ArgumentHelp("The host application to flash back (default: the board folder's one image besides Bootloader.bin; none: the host flash Bootloader.bin replaced is put back).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "The host application to flash back (default: the board folder's one image besides Bootloader.bin; none: the host flash Bootloader.bin replaced is put back).",
+                valueName: "file"))
         var app: String?
-        @Option(help: ArgumentHelp("The ST-LINK's virtual COM port (default: the serial port of the same USB device).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "The ST-LINK's virtual COM port (default: the serial port of the same USB device).", valueName: "path"))
         var vcp: String?
         @Flag(name: .long, help: "Connect, identify and show every step; change nothing.") var dryRun = false
         @Flag(name: .long, help: "Confirm the eFuse burn without asking.") var yes = false
@@ -54,17 +62,25 @@ struct ST67Command: AsyncParsableCommand {
                 var moduleSide = connection
                 moduleSide.reset = connection.reset ?? "host-mcu"
                 let module = moduleSide
-                let (host, _) = try await SWDSessionRunner.run(connection: connection, port: ports.swd(), events: events) {
+                let (host, _) = try await SWDSessionRunner.run(
+                    connection: connection, port: ports.swd(), events: events
+                ) {
                     session in
-                    let units = (try? session.flash().layout.sectors.map { Int($0.address)..<Int($0.address) + $0.size }) ?? []
+                    let units =
+                        (try? session.flash().layout.sectors.map { Int($0.address)..<Int($0.address) + $0.size }) ?? []
                     return (session.identity.deviceID, session.identity.flashSize, session.identity.partName, units)
                 }
                 let board = try chooseBoard(package, deviceID: host.0, flashSize: host.1)
-                events(.note(.info("host \(host.2) (DEV_ID \(Hex.address(Int(host.0))), \(host.1 >> 10) KiB): board \(board)")))
+                events(
+                    .note(
+                        .info(
+                            "host \(host.2) (DEV_ID \(Hex.address(Int(host.0))), \(host.1 >> 10) KiB): board \(board)"))
+                )
                 let statePath = CacheFolder.root + "/st67/" + ST67UpdateRun.stateName(port: ports.key)
                 let plan = try ST67UpdatePlan.make(
                     package: package, board: board, application: app,
-                    workFolder: CacheFolder.root + "/st67/ini-\(getpid())", environment: ProcessInfo.processInfo.environment,
+                    workFolder: CacheFolder.root + "/st67/ini-\(getpid())",
+                    environment: ProcessInfo.processInfo.environment,
                     hostUnits: host.3)
                 for note in plan.notes { events(.note(.info(note))) }
                 if let preview = plan.efusePreview, !dryRun {
@@ -121,7 +137,8 @@ struct ST67Command: AsyncParsableCommand {
         static func findVCP(probe: String) throws -> String {
             let serial = probe.hasPrefix("stlink:") ? String(probe.dropFirst(7)) : nil
             let candidates = PortDiscovery.list().filter { port in
-                guard port.vendorID?.lowercased() == "0483", let pid = port.productID.flatMap({ UInt16($0, radix: 16) }),
+                guard port.vendorID?.lowercased() == "0483",
+                    let pid = port.productID.flatMap({ UInt16($0, radix: 16) }),
                     STLinkProbeKind.kind(productID: pid) != nil
                 else { return false }
                 return serial == nil || port.serialNumber == serial
@@ -129,7 +146,8 @@ struct ST67Command: AsyncParsableCommand {
             guard candidates.count == 1 else {
                 throw BootwireError(
                     .portNotFound,
-                    candidates.isEmpty ? "no ST-LINK virtual COM port found" : "several ST-LINK virtual COM ports: name one",
+                    candidates.isEmpty
+                        ? "no ST-LINK virtual COM port found" : "several ST-LINK virtual COM ports: name one",
                     hint: "pass --port stlink:SERIAL (from `bootwire list`) or --vcp /dev/ttyACM…",
                     evidence: ["candidates": candidates.map(\.path).joined(separator: ",")])
             }
@@ -163,7 +181,9 @@ struct ST67Command: AsyncParsableCommand {
             switch step.kind {
             case .saveHost:
                 guard let range = update.plan.savedHostRange else { return ([:], state) }
-                let (bytes, _) = try await SWDSessionRunner.run(connection: connection, port: ports.swd(), events: events) {
+                let (bytes, _) = try await SWDSessionRunner.run(
+                    connection: connection, port: ports.swd(), events: events
+                ) {
                     try $0.probe.readMemory(UInt32(range.lowerBound), count: range.count)
                 }
                 if !dryRun {
@@ -177,9 +197,15 @@ struct ST67Command: AsyncParsableCommand {
             case .module where dryRun:
                 // The module answers only once Bootloader.bin runs: a dry run shows the plan offline.
                 for image in step.images {
-                    events(.note(.info("would write [\(image.name)] \(image.data.count) bytes at \(Hex.address(image.address))")))
+                    events(
+                        .note(
+                            .info(
+                                "would write [\(image.name)] \(image.data.count) bytes at \(Hex.address(image.address))"
+                            )))
                 }
-                if step.efuse != nil { events(.note(.info("would burn the eFuse (efusedata.bin) after the images are proven"))) }
+                if step.efuse != nil {
+                    events(.note(.info("would burn the eFuse (efusedata.bin) after the images are proven")))
+                }
                 return (["images": "\(step.images.count)", "erase": step.erase.rawValue], state)
             default:
                 var images = step.images
@@ -205,12 +231,15 @@ struct ST67Command: AsyncParsableCommand {
                 let pipelineOptions = options
                 let (outcome, _) = try await side.withTarget(port: port, efuse: step.efuse, events: events) { target in
                     // The eFuse burn was asked before the first step.
-                    try FlashPipeline(options: pipelineOptions, events: events, confirm: { _ in }).run(prepared, on: target)
+                    try FlashPipeline(options: pipelineOptions, events: events, confirm: { _ in }).run(
+                        prepared, on: target)
                 }
                 var summary = [
                     "written": "\(outcome.written.count)", "skipped": "\(outcome.images.count - outcome.written.count)",
                 ]
-                if !outcome.irreversible.isEmpty { summary["irreversible"] = outcome.irreversible.joined(separator: ",") }
+                if !outcome.irreversible.isEmpty {
+                    summary["irreversible"] = outcome.irreversible.joined(separator: ",")
+                }
                 if dryRun { summary["plan"] = outcome.plan.joined(separator: "; ") }
                 return (summary, state)
             }
