@@ -76,6 +76,8 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="one run per case, no release build")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--binary", help="the bootwire binary (default: build release)")
+    parser.add_argument("--module-only", action="store_true", help="cases 1, 2 and 5 only (the module's full flash)")
+    parser.add_argument("--rom", default="", help="ROM switches for the virtual modules (emulate --rom), e.g. silicon")
     args = parser.parse_args()
     runs = 1 if args.smoke else args.runs
     if not os.path.isdir(FIXTURES):
@@ -96,7 +98,8 @@ def main():
     full, refl, floor, peer, cpu, rss, wire_bytes = [], [], [], [], [], [], []
     try:
         for r in range(runs):
-            emu = Emulator(bootwire, work, f"bw{r}")
+            rom = ("--rom", args.rom) if args.rom else ()
+            emu = Emulator(bootwire, work, f"bw{r}", extra=rom)
             wall, cpus, mem, code, out = timed([bootwire, "--port", emu.port, "--config", ini, "--quiet"])
             if code != 0:
                 raise RuntimeError("bootwire failed:\n" + out)
@@ -109,7 +112,7 @@ def main():
             # The floor is what Bootwire's first run had to put on the wire, plus the device's work.
             floor.append(stats["floorSeconds"]); wire_bytes.append(stats["hostBytes"] + stats["deviceBytes"])
             if py:
-                emu = Emulator(bootwire, work, f"peer{r}")
+                emu = Emulator(bootwire, work, f"peer{r}", extra=rom)
                 pwall, _, _, pcode, pout = timed([py, os.path.join(PEERS, "flashcmd_nomodem.py"), "--chipname", "bl616",
                                                   "--port", emu.port, "--baudrate", "2000000", "--config", ini], cwd=emu.dir)
                 emu.stop()
@@ -119,7 +122,7 @@ def main():
                 peer.append(pwall)
         # Case 4: the same full flash on eight devices at once, from one Bootwire process.
         many = []
-        for r in range(runs):
+        for r in range(0 if args.module_only else runs):
             emus = [Emulator(bootwire, work, f"many{r}-{i}") for i in range(8)]
             ports = [arg for e in emus for arg in ("--port", e.port)]
             wall, _, _, code, out = timed([bootwire, "flash", *ports, "--config", ini, "--quiet"])
@@ -136,7 +139,7 @@ def main():
         with open(payload, "wb") as f:
             f.write(os.urandom(size))
         stm_bw, stm_peer, stm_floor = [], [], []
-        stm_runs = 1 if args.smoke else min(runs, 2)
+        stm_runs = 0 if args.module_only else 1 if args.smoke else min(runs, 2)
         for r in range(stm_runs):
             emu = Emulator(bootwire, work, f"stm{r}", extra=("--latency-ms", "1"), device=("stm32", "--device", "l476"))
             wall, _, _, code, out = timed([bootwire, "flash", "--chip", "stm32", "--port", emu.port, "--baud", "115200",
@@ -170,12 +173,14 @@ def main():
         # 2 Mbaud, 10 bits a byte) plus the modelled flash reads; the difference between a long
         # and a short read cancels the process start and the handshake.
         walls, floors = [], []
-        for length in ("16", "256K"):
+        for length in ([] if args.module_only else ("16", "256K")):
             emu = Emulator(bootwire, work, f"model{length}")
             wall, _, _, _, _ = timed([bootwire, "read", "--port", emu.port, "--start", "0", "--len", length, "--file",
                                       os.path.join(work, "x.bin"), "--quiet"])
             stats = emu.stop()
             walls.append(wall); floors.append(stats["floorSeconds"])
+        if args.module_only:
+            return module_report(results, full, refl, floor, peer, cpu, rss, wire_bytes)
         pacing = (floors[1] - floors[0]) / (walls[1] - walls[0])
         emu = Emulator(bootwire, work, "model")
         base, _, _, _, _ = timed([bootwire, "read", "--port", emu.port, "--start", "0", "--len", "16", "--file",
@@ -248,6 +253,27 @@ def main():
     print(f"| V wire model: erase {erase_len // 1024} KiB (64 KiB blocks) | {model['erase_s']:.2f} s | {model['erase_modelled_s']:.2f} s modelled | {model['erase_s'] / model['erase_modelled_s']:.2f} | |")
     if model["chip_erase_s"]:
         print(f"| V wire model: chip erase | {model['chip_erase_s']:.2f} s | 10.00 s modelled | {model['chip_erase_s'] / 10:.2f} | |")
+    return 0
+
+
+def module_report(results, full, refl, floor, peer, cpu, rss, wire_bytes):
+    """Cases 1, 2 and 5 alone (--module-only), in the same terms as the full table."""
+    one = {"bootwire_s": summary(full), "floor_s": summary(floor),
+           "vs_floor": statistics.median(full) / statistics.median(floor)}
+    if peer:
+        one["peer_s"] = summary(peer)
+        one["vs_peer"] = statistics.median(full) / statistics.median(peer)
+    vs_full = statistics.median(refl) / statistics.median(full)
+    def span(s):
+        return f"{s['median']:.2f} s [{s['min']:.2f}-{s['max']:.2f}]"
+    print(f"Bootwire benchmark (module cases), {results['date']}, {results['machine']}, {results['runs']} run(s) per case")
+    print("| case | Bootwire | reference | ratio | target |")
+    print("|---|---|---|---|---|")
+    if peer:
+        print(f"| 1 full flash vs bflb-flash-command-uart | {span(one['bootwire_s'])} | {span(one['peer_s'])} | {one['vs_peer']:.2f} | <= 0.70 {'met' if one['vs_peer'] <= 0.7 else 'MISSED'} |")
+    print(f"| 1 full flash vs floor ({wire_bytes[0]} bytes on the wire + device work) | {span(one['bootwire_s'])} | {span(one['floor_s'])} | {one['vs_floor']:.2f} | <= 1.25 {'met' if one['vs_floor'] <= 1.25 else 'MISSED'} |")
+    print(f"| 2 unchanged re-flash vs case 1 | {span(summary(refl))} | {span(one['bootwire_s'])} | {vs_full:.3f} | <= 0.10 {'met' if vs_full <= 0.1 else 'MISSED'} |")
+    print(f"| 5 host cost of case 1 | {statistics.median(cpu):.2f} CPU s, {max(rss):.0f} MB peak | | | < 2 s, < 100 MB {'met' if statistics.median(cpu) < 2 and max(rss) < 100 else 'MISSED'} |")
     return 0
 
 

@@ -28,7 +28,7 @@ strip "$stage/$name/bin/bootwire" 2>/dev/null || true
 
 echo "package: man pages (swift-argument-parser's generate-manual, run on the binary just built)"
 swift build --product generate-manual 2>&1 | tail -1
-"$(swift build --show-bin-path)/generate-manual-tool" "$bin" --multi-page --output-directory "$stage/$name/share/man/man1"
+"$(swift build --show-bin-path)/generate-manual" "$bin" --multi-page --output-directory "$stage/$name/share/man/man1"
 cp README.md "$stage/$name/"
 cp scripts/install.sh "$stage/$name/install.sh"
 

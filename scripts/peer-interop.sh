@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Proves the virtual QCC743 against Bouffalo's own PyPI flashers (clients nobody here wrote):
 # each runs a full session against `bootwire emulate qcc743` over a pty, and the flash dump
-# must equal every file at its address. Usage: scripts/peer-interop.sh [path/to/bootwire]
+# must equal every file at its address. Then the same under every ROM switch of the silicon
+# notes (`emulate --rom`), paced at the baud (`--wire realistic`) so that acknowledge order,
+# PD cadence, deaf time and erase times bite; those sessions run side by side.
+# Usage: scripts/peer-interop.sh [path/to/bootwire]  (PEER_ROM_SETTINGS="…" to choose switches)
 # Skips (loudly) only when PyPI cannot be reached; any other failure exits non-zero.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,16 +19,18 @@ case $? in
   3) echo "peer-interop: SKIPPED: PyPI cannot be reached, Bouffalo's tools could not be installed"; exit 0 ;;
   *) echo "peer-interop: FAILED: could not install Bouffalo's tools"; exit 1 ;;
 esac
-passed=0
-failed=0
-
-# run NAME CHECKS -- PEER-ARGS… : one emulator, one peer session, then the dump check.
+# run NAME CHECKS [WIRE ROM] -- PEER-ARGS… : one emulator, one peer session, then the dump
+# check; the outcome goes to $work/NAME/outcome.
 run() {
-  local name=$1 checks=$2; shift 3
+  local name=$1 checks=$2 wire=instant rom=""
+  if [ "$3" != "--" ]; then wire=$3; rom=$4; shift 2; fi
+  shift 3
   local dir=$work/$name
   mkdir -p "$dir"
-  "$bootwire" emulate qcc743 --wire instant --link "$dir/tty" --dump "$dir/dump.bin" --log "$dir/device.log" \
-    >"$dir/emulate.out" 2>&1 &
+  local roms=()
+  [ -n "$rom" ] && roms=(--rom "$rom")
+  "$bootwire" emulate qcc743 --wire "$wire" "${roms[@]}" --link "$dir/tty" --dump "$dir/dump.bin" \
+    --log "$dir/device.log" >"$dir/emulate.out" 2>&1 &
   local emu=$!
   for _ in $(seq 50); do [ -e "$dir/tty" ] && break; sleep 0.1; done
   local args=("$@")
@@ -56,9 +61,9 @@ if "erased-elsewhere" in sys.argv[2]:
 sys.exit(0 if ok else 1)
 PY
   then
-    echo "peer-interop: ok     $name"; passed=$((passed + 1))
+    echo "peer-interop: ok     $name"; echo ok >"$dir/outcome"
   else
-    echo "peer-interop: FAILED $name"; tail -20 "$dir/peer.log"; tail -5 "$dir/device.log"; failed=$((failed + 1))
+    echo "peer-interop: FAILED $name"; tail -20 "$dir/peer.log"; tail -5 "$dir/device.log"; echo failed >"$dir/outcome"
   fi
 }
 
@@ -78,5 +83,25 @@ else
   echo "peer-interop: SKIPPED ini sessions: $fixtures is absent"
 fi
 
+# Every ROM switch of the silicon notes, and all of them at once, paced at the baud. The
+# iot-tool sessions run side by side; bflb-flash-command-uart writes into its own install
+# folder, so its sessions take turns.
+settings=${PEER_ROM_SETTINGS:-silicon ack=before clk-deaf-ms=100 pd=none pd=sector boot-info=a0 erase-times=max}
+for rom in $settings; do
+  run "iot-tool-raw-$rom" "$work/raw.bin@10000" realistic "$rom" -- "$shared/peers/iot_nomodem.py" \
+    --chipname bl616 --port @PORT@ --baudrate 2000000 --addr 0x10000 --firmware "$work/raw.bin" --single &
+done
+if [ -d "$fixtures" ]; then
+  f=$fixtures
+  for rom in $settings; do
+    run "flash-command-mission-$rom" "$f/st67w611m_boot2_v8.1.9.bin@0;$f/partition.bin@e000;$f/littlefs.bin@378000;$f/st67w611m_mission_t02_v2.0.106.bin@10000;erased-elsewhere" \
+      realistic "$rom" -- "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 \
+      --config "$f/mission_t02_flash_prog_cfg.ini"
+  done
+fi
+wait
+
+passed=$(cat "$work"/*/outcome 2>/dev/null | grep -c '^ok$')
+failed=$(cat "$work"/*/outcome 2>/dev/null | grep -c '^failed$')
 echo "peer-interop: $passed sessions passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,13 +35,10 @@ public final class DfuSeFlashTarget: FlashTarget {
         }
     }
 
-    public func matches(_ image: PreparedImage) throws -> Bool? {
+    public func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
         try session.select(0)
-        return try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "compare")
-            == image.image.data
+        return try session.read(address: UInt32(address), length: expected.count, label: "compare") == expected
     }
-
-    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
 
     public func erase(_ units: [Range<Int>]) throws {
         var pages: [DfuSeMemoryLayout.Page] = []
@@ -61,9 +58,11 @@ public final class DfuSeFlashTarget: FlashTarget {
 
     public func prove(_ image: PreparedImage) throws {
         session.events(.stage("verify", detail: "upload of \(image.image.name)"))
-        let back = try session.read(address: UInt32(image.image.address), length: image.image.data.count, label: "verify")
+        let back = try session.read(
+            address: UInt32(image.image.address), length: image.image.data.count, label: "verify")
         try ReadBackProof.check(
-            image.image, readBack: back, hint: "erase and flash again; if it repeats, the flash may be worn or write-protected")
+            image.image, readBack: back,
+            hint: "erase and flash again; if it repeats, the flash may be worn or write-protected")
     }
 
     /// Leaves DFU; a device that drops off the bus has left (success).

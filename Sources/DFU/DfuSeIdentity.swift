@@ -15,7 +15,7 @@ public struct DfuSeIdentity: Sendable {
     public var record: USBDeviceRecord
     public var functional: DFUFunctionalDescriptor
     public var alternates: [Alternate]
-    /// The part, told by where its option bytes live (0x1FFF7800 L4, 0x1FFF8000 WB).
+    /// The part, told by the option regions and the flash its alternates declare (`DfuSePart`).
     public var device: STM32Device?
     public var optionBytes: STM32OptionBytes?
 

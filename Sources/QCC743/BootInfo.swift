@@ -1,15 +1,20 @@
 import BootwireCore
 
-/// The 28-byte reply to get_boot_info on QCC743/BL616 (spec section 8).
+/// The reply to get_boot_info on QCC743/BL616 (spec section 8): 28 bytes from a1 ROMs (both
+/// ST logs), 24 from a BL616 a0 ROM (public a0 log). The fields Bootwire reads are in both.
 public struct BootInfo: Sendable, Equatable {
     public static let size = 28
+    public static let a0Size = 24
 
     public var bytes: [UInt8]
 
     public init?(bytes: [UInt8]) {
-        guard bytes.count == Self.size else { return nil }
+        guard bytes.count == Self.size || bytes.count == Self.a0Size else { return nil }
         self.bytes = bytes
     }
+
+    /// The a1 ROMs and later have set_timeout (0x23); the vendor never sends it to an a0.
+    public var hasSetTimeout: Bool { romVersion != "01001606" }
 
     /// Bytes 0..3 as hex, the key the vendor tools map to a chip: `02001606` is BL616 a1.
     public var romVersion: String { Hex.string(bytes[0..<4]) }
@@ -40,11 +45,14 @@ public struct BootInfo: Sendable, Equatable {
     public var chipID: String { Hex.string(bytes[12..<18].reversed()) }
 
     /// Builds the record the boot ROM would send from its ROM version, eFuse and chip id.
-    public static func make(romVersion: [UInt8], efuse: [UInt8], chipID: [UInt8], trailer: [UInt8]) -> BootInfo {
+    public static func make(
+        romVersion: [UInt8], efuse: [UInt8], chipID: [UInt8], trailer: [UInt8], size: Int = BootInfo.size
+    ) -> BootInfo {
         let swUsage0 = LE.u32(efuse, at: EfuseMap.swUsage0)
         let signed: UInt8 = swUsage0 & 0x80 != 0 ? 1 : 0
         var record = romVersion + [signed, 0, 0x01, 0x00] + LE.u32(swUsage0) + chipID
         record += trailer
+        record += [UInt8](repeating: 0, count: max(0, size - record.count))
         return BootInfo(bytes: Array(record.prefix(size)))!
     }
 }

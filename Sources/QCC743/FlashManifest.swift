@@ -26,6 +26,23 @@ public struct FlashManifest: Sendable, Equatable {
         public var endAddress: UInt64 { UInt64(address) + UInt64(size) }
     }
 
+    /// ST's `vxxx` placeholder in a filedir and the version file taken for it.
+    public struct VersionChoice: Sendable, Equatable {
+        public var section: String
+        /// The name the ini gives (`st67w611m_mission_t02_vxxx.bin`).
+        public var placeholder: String
+        /// The newest matching file in the ini's folder (`st67w611m_mission_t02_v2.0.106.bin`).
+        public var chosen: String
+        /// Every version file that matched.
+        public var candidates: [String]
+
+        /// For a note: what was substituted, and out of how many.
+        public var message: String {
+            "[\(section)] \(placeholder) → \(chosen)"
+                + (candidates.count > 1 ? " (the newest of \(candidates.count) versions beside the ini)" : "")
+        }
+    }
+
     public var iniPath: String
     public var erase: EraseMode
     /// Regions with a non-zero length; `0x0, 0x0` (ST's value) means none.
@@ -35,6 +52,8 @@ public struct FlashManifest: Sendable, Equatable {
     /// Sections whose `@partition` the vendor's substring lookup would resolve differently
     /// (another address or limit, or not at all) than the exact lookup Bootwire uses.
     public var vendorLookupDisagreements: [String]
+    /// The `vxxx` names resolved to a version file, in ini order.
+    public var versionChoices: [VersionChoice] = []
 
     public static let cfgSection = "cfg"
     public static let partitionSection = "partition"
@@ -62,6 +81,7 @@ public struct FlashManifest: Sendable, Equatable {
         var images: [Image] = []
         var partition: (table: PartitionTable, raw: [UInt8])?
         var disagreements: [String] = []
+        var versionChoices: [VersionChoice] = []
         for section in document.sections where section.name != cfgSection {
             func evidence(_ line: Int, _ extra: [String: String] = [:]) -> [String: String] {
                 ["file": iniPath, "line": "\(line)", "section": section.name].merging(extra) { $1 }
@@ -72,7 +92,8 @@ public struct FlashManifest: Sendable, Equatable {
             guard let addressValue = section["address"] else {
                 throw BootwireError(.badConfig, "[\(section.name)] has no address", evidence: evidence(section.line))
             }
-            let path = try resolver.resolve(filedir, section: section.name)
+            let (path, version) = try resolver.resolveNamingVersion(filedir, section: section.name)
+            if let version { versionChoices.append(version) }
             let size = try fileSize(path, evidence: evidence(filedir.line))
 
             let address: UInt32
@@ -132,7 +153,7 @@ public struct FlashManifest: Sendable, Equatable {
         try checkOverlaps(images, iniPath: iniPath)
         return FlashManifest(
             iniPath: iniPath, erase: settings.erase, skipRegions: settings.skipRegions, images: images,
-            vendorLookupDisagreements: disagreements)
+            vendorLookupDisagreements: disagreements, versionChoices: versionChoices)
     }
 
     /// The exact-name entry for `@partition`, and whether the vendor's substring lookup

@@ -6,6 +6,8 @@ import BootwireCore
 public final class ISPClient {
     public let link: any Link
     public var retries = 3
+    /// Waits per command: never shorter than the vendor's (`ISPTimeouts`).
+    public var timeouts = ISPTimeouts()
     /// Bytes of the last failed exchange, for a diagnosis.
     public private(set) var lastEvidence: [UInt8] = []
     /// Frames sent again after a checksum rejection, silence or junk.
@@ -58,10 +60,11 @@ public final class ISPClient {
         }
     }
 
-    /// For commands the ROM answers at once: the frame and the largest reply on the wire, plus
-    /// 0.4 s for USB latency and the ROM. (The vendor waits 2 s for everything.)
+    /// For commands the ROM answers at once: the vendor's 2 s, or the frame and the largest reply
+    /// on the wire plus 0.4 s for USB latency and the ROM when that is longer.
     func quickTimeout(frameBytes: Int) -> Double {
-        0.4 + Double((frameBytes + ISPFrame.maxDataChunk + 8) * 10) / Double(max(link.settings.baud, 9600))
+        timeouts.command(
+            wire: 0.4 + Double((frameBytes + ISPFrame.maxDataChunk + 8) * 10) / Double(max(link.settings.baud, 9600)))
     }
 
     static func isRetryable(_ error: BootwireError, _ retry: Retry) -> Bool {

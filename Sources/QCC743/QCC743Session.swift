@@ -12,6 +12,11 @@ public struct ConnectOptions: Sendable {
     public var fallback = true
     /// The ROM's UART idle timeout (spec 10): after this much silence it waits for a sync again.
     public var idleTimeoutMilliseconds = 2000
+    /// Multiplies the vendor's per-command waits (`ISPTimeouts`): 1 on real ports.
+    public var patience = 1.0
+    /// The rate a previous session may have left the module's ROM at (adapter memory): tried
+    /// when nothing answers the sync and no reset line can restart the ROM.
+    public var previousSessionBaud: Int?
 
     public init() {}
 }
@@ -58,6 +63,7 @@ public final class QCC743Session {
     ) throws -> QCC743Session {
         events(.stage("connect", detail: "\(link.name) at \(options.bootBaud) baud"))
         let client = ISPClient(link: link)
+        client.timeouts = ISPTimeouts(patience: options.patience)
         let rates =
             options.fallback ? fallbackRates(from: options.loadBaud, boot: options.bootBaud) : [options.loadBaud]
         var lost: [Int] = []
@@ -108,6 +114,7 @@ public final class QCC743Session {
         var entry = BootEntryReport()
         let manualDeadline = Deadline.after(seconds: 30)
         let canReset = options.bootSequence.drivesModemLines && link.capabilities.modemLines
+        var reattachTried = false
         while true {
             let first = attempts.isEmpty && !recovering
             entry = try BootEntry.drive(
@@ -120,15 +127,46 @@ public final class QCC743Session {
             let reply = try sync(link: link, baud: options.bootBaud)
             attempts.append(reply)
             if reply == ISPResponse.okBytes { break }
+            if !recovering && !canReset && !reattachTried && SyncEvidence.classify(reply) == .nothing {
+                // Nothing can have restarted the ROM: it may still be in the last session, at
+                // that session's rate, deaf to a sync at the boot rate.
+                reattachTried = true
+                if let rate = options.previousSessionBaud, rate != options.bootBaud,
+                    let info = try reattach(link: link, client: client, baud: rate)
+                {
+                    events(
+                        .note(
+                            .info(
+                                "the module was still in its boot ROM from the last session, at \(rate) baud: "
+                                    + "re-attached there")))
+                    return info
+                }
+                // Or it still counts our bursts as activity: let it time out and sync afresh.
+                try link.configure(baud: options.bootBaud, parity: .none)
+                MonotonicClock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
+                continue
+            }
             let giveUp =
                 options.bootSequence.isManual ? manualDeadline.hasPassed : attempts.count >= options.syncAttempts
-            if giveUp { throw SyncEvidence.failure(attempts, baud: options.bootBaud, entry: entry) }
+            if giveUp {
+                throw SyncEvidence.failure(
+                    attempts, baud: options.bootBaud, entry: entry,
+                    previousSessionBaud: canReset ? nil : options.previousSessionBaud)
+            }
         }
-        if attempts.count > 1 { events(.note(.info("boot ROM answered on attempt \(attempts.count)"))) }
+        if reattachTried {
+            events(
+                .note(
+                    .info(
+                        "the boot ROM answered once the line had been silent past its idle timeout "
+                            + "(it may have been in an earlier session)")))
+        } else if attempts.count > 1 {
+            events(.note(.info("boot ROM answered on attempt \(attempts.count)")))
+        }
         let infoBytes = try client.exchange(ISPFrame(.getBootInfo, checksummed: false))
         guard let bootInfo = BootInfo(bytes: infoBytes) else {
             throw BootwireError(
-                .protocolError, "boot info has \(infoBytes.count) bytes, not 28",
+                .protocolError, "boot info has \(infoBytes.count) bytes, not 28 (a1) or 24 (a0)",
                 hint: "this is not a QCC743/BL616 boot ROM", evidence: ["received": Hex.string(infoBytes)])
         }
         if !recovering {
@@ -148,6 +186,24 @@ public final class QCC743Session {
         return bootInfo
     }
 
+    /// A ROM left in command mode at `baud` answers get_boot_info there. Tried twice: the
+    /// first frame may land behind bytes the ROM took for the start of another.
+    static func reattach(link: any Link, client: ISPClient, baud: Int) throws -> BootInfo? {
+        try link.configure(baud: baud, parity: .none)
+        for _ in 0..<2 {
+            try link.flushInput()
+            if let bytes = try? client.exchange(
+                ISPFrame(.getBootInfo, checksummed: false), timeout: 0.3, retry: .never),
+                let info = BootInfo(bytes: bytes)
+            {
+                return info
+            }
+            _ = try? link.readUntilQuiet(quietMilliseconds: 20, deadline: .after(milliseconds: 200))
+        }
+        client.forgetResends()
+        return nil
+    }
+
     /// clk_set to the load rate, then MAC, flash_set and JEDEC id at that rate.
     static func identify(
         client: ISPClient, bootInfo: BootInfo, loadBaud: Int, options: ConnectOptions, events: @escaping EventSink
@@ -157,13 +213,17 @@ public final class QCC743Session {
             try client.exchange(ISPFrame(.clockSet, payload: LE.u32(1) + LE.u32(UInt32(loadBaud))))
             try link.drain()
             for note in try link.configure(baud: loadBaud, parity: .none) { events(.note(note)) }
-            MonotonicClock.sleep(milliseconds: 10)
+            // The ROM's own switch time is not known; the vendor gives it 110 ms.
+            MonotonicClock.sleep(milliseconds: client.timeouts.afterClockSetMilliseconds)
             try link.flushInput()
         }
         let macReply: [UInt8]
         do {
-            // The first exchange at the new rate: a short wait, so a lost link is noticed fast.
-            macReply = try client.exchange(ISPFrame(.efuseReadMAC, checksummed: false), timeout: 0.5)
+            // The first exchange at the new rate: the vendor's wait, but tried once only, so a
+            // lost link is noticed after one wait rather than four.
+            macReply = try client.exchange(
+                ISPFrame(.efuseReadMAC, checksummed: false), timeout: client.timeouts.command(wire: 0.5),
+                retry: loadBaud != options.bootBaud ? .whenRejected : .always)
         } catch let error as BootwireError where error.code == .timeout && loadBaud != options.bootBaud {
             throw BootwireError(
                 .linkLostAfterBaudChange,
@@ -263,12 +323,14 @@ public final class QCC743Session {
     }
 
     public func sha256(address: Int, length: Int) throws -> [UInt8] {
-        try client.exchange(ISPFrame(.xipReadStart, checksummed: false))
-        // 2 MB/s is a slow XIP read at the slowest SPI clock; the ROM hashes faster.
+        let timeouts = client.timeouts
+        try client.exchange(ISPFrame(.xipReadStart, checksummed: false), timeout: timeouts.hashBracket)
+        // Never sent twice: a hash still running would queue a second one behind it. Silence
+        // ends the attempt; the session then waits and resynchronises.
         let digest = try client.exchange(
             ISPFrame(.flashXIPReadSHA, payload: LE.u32(UInt32(address)) + LE.u32(UInt32(length))),
-            timeout: 0.5 + Double(length) / 2_000_000)
-        try client.exchange(ISPFrame(.xipReadFinish, checksummed: false))
+            timeout: timeouts.hash(length: length), retry: .whenRejected)
+        try client.exchange(ISPFrame(.xipReadFinish, checksummed: false), timeout: timeouts.hashBracket)
         guard digest.count == 32 else {
             throw BootwireError(
                 .protocolError, "SHA-256 reply has \(digest.count) bytes", evidence: ["received": Hex.string(digest)])
@@ -280,16 +342,17 @@ public final class QCC743Session {
     public func erase(start: Int, end: Int) throws {
         guard end > start else { return }
         try sendFlashParametersOnce()
-        // 300 ms per sector is the flash's worst case; PD answers restart the wait anyway.
+        // A ROM may send no PD at all; an erase still running is never sent again.
         let sectors = (end - start + 4095) / 4096
         try client.exchange(
             ISPFrame(.flashErase, payload: LE.u32(UInt32(start)) + LE.u32(UInt32(end - 1))),
-            timeout: 0.5 + Double(sectors) * 0.3)
+            timeout: client.timeouts.erase(sectors: sectors), retry: .whenRejected)
     }
 
     public func chipErase() throws {
         try sendFlashParametersOnce()
-        try client.exchange(ISPFrame(.flashChipErase, checksummed: false), timeout: 100)
+        try client.exchange(
+            ISPFrame(.flashChipErase, checksummed: false), timeout: client.timeouts.chipErase, retry: .whenRejected)
     }
 
     /// Writes `data` at `address`: xz "decompress write" chunks when larger than 4 KiB (the
@@ -315,7 +378,9 @@ public final class QCC743Session {
                     ISPFrame(.flashWrite, payload: LE.u32(UInt32(address + range.lowerBound)) + data[range])
                 },
                 timeout: { range in
-                    self.client.quickTimeout(frameBytes: range.count + 8) + Double((range.count + 255) / 256) * 0.005
+                    self.client.timeouts.plainWrite(
+                        work: self.client.quickTimeout(frameBytes: range.count + 8) + Double((range.count + 255) / 256)
+                            * 0.005)
                 },
                 report: { report($0, data.count) })
             try client.exchange(ISPFrame(.flashWriteCheck, checksummed: false))
@@ -340,12 +405,16 @@ public final class QCC743Session {
                         return ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + stream[range])
                     },
                     timeout: { range in
-                        0.5 + Double(range.count + 12) * 10 / Double(max(baud, 9600))
-                            + Double(yield.plainBytes(range) / 256 + 2) * 0.005
+                        // A ROM that answers before programming makes this chunk wait for the
+                        // previous one's pages too: the vendor's 30 s covers both.
+                        self.client.timeouts.compressedChunk(
+                            work: 0.5 + Double(range.count + 12) * 10 / Double(max(baud, 9600))
+                                + Double(yield.plainBytes(range) / 256 + 2) * 0.005)
                     },
                     report: { report($0, stream.count) })
                 try client.exchange(
-                    ISPFrame(.flashWriteCheck, checksummed: false), timeout: 0.5 + Double(plainSize / 256 + 2) * 0.005)
+                    ISPFrame(.flashWriteCheck, checksummed: false),
+                    timeout: client.timeouts.compressedChunk(work: 0.5 + Double(plainSize / 256 + 2) * 0.005))
                 return
             } catch let error as BootwireError
                 where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")

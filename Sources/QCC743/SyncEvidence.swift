@@ -26,7 +26,11 @@ public enum SyncEvidence: Sendable, Equatable {
     }
 
     /// The error a run of failed attempts ends with, judged from the most telling attempt.
-    public static func failure(_ attempts: [[UInt8]], baud: Int, entry: BootEntryReport) -> BootwireError {
+    /// `previousSessionBaud`: a session on this port that left the module in its ROM at that
+    /// rate, with no reset line since. Then the module need not be put in its boot ROM.
+    public static func failure(
+        _ attempts: [[UInt8]], baud: Int, entry: BootEntryReport, previousSessionBaud: Int? = nil
+    ) -> BootwireError {
         let outcomes = attempts.map(classify)
         var evidence: [String: String] = [
             "attempts": "\(attempts.count)", "baud": "\(baud)", "boot-entry": entry.summary,
@@ -63,6 +67,15 @@ public enum SyncEvidence: Sendable, Equatable {
             return BootwireError(
                 .echoOnly, "only our own bytes came back: TX is connected to RX",
                 hint: "remove the loopback jumper, or cross TX→RX and RX→TX between adapter and module",
+                evidence: evidence)
+        }
+        if let previous = previousSessionBaud {
+            evidence["previous-session-baud"] = "\(previous)"
+            return BootwireError(
+                .noResponse,
+                "nothing answered the sync at \(baud) baud, nor at \(previous) baud where the last session left the module",
+                hint: "the module may still be busy in the last session, or was unplugged: power-cycle it "
+                    + "(with BOOT high to return to the boot ROM) and run again",
                 evidence: evidence)
         }
         return BootwireError(

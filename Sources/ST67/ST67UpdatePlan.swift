@@ -42,19 +42,14 @@ public struct ST67UpdatePlan: Sendable {
     /// The flash base of every ST67 host (STM32 main flash).
     public static let hostFlashBase = 0x0800_0000
 
-    /// Reads the package for `board` (refusing boards whose host flash Bootwire cannot reach),
-    /// resolves the module's `vxxx` names into `workFolder`, and lays out the steps. `hostUnits`
+    /// Reads the package for `board` (refusing boards whose host flash Bootwire cannot reach)
+    /// and lays out the steps. `hostUnits`
     /// are the host's erase units: what Bootloader.bin's erase takes is what must be saved.
     public static func make(
-        package: ST67Package, board: String, application explicit: String?, workFolder: String,
-        environment: [String: String], hostUnits: [Range<Int>] = []
+        package: ST67Package, board: String, application explicit: String?, environment: [String: String],
+        hostUnits: [Range<Int>] = []
     ) throws -> ST67UpdatePlan {
-        if let row = ST67Board.named(board), let refusal = row.refusal {
-            throw BootwireError(
-                .st67BoardUnsupported, "\(row.name): \(refusal)",
-                hint: "update this board with ST's NCP_update script (STM32CubeProgrammer with its external loader)",
-                evidence: ["board": row.name, "host": row.host])
-        }
+        try refuseUnsupported(board: board)
         var notes: [String] = []
         let bootloaderPath = try package.bootloader(board: board)
         let bootloader = try FlashImage.load(path: bootloaderPath, address: UInt64(hostFlashBase))
@@ -81,11 +76,10 @@ public struct ST67UpdatePlan: Sendable {
                 side: .host, images: try FlashImage.validated(bootloader, flash: nil), erase: .sections, run: true,
                 efuse: nil))
 
-        let ini = try package.missionIniPath()
-        let resolved = try ST67VersionNames.resolve(iniPath: ini, into: workFolder)
-        notes += resolved.choices.map { "newest version: \($0)" }
+        // ST's `…_vxxx.bin` names resolve to the newest version beside the ini (FlashManifest).
         let manifest = try FlashManifest.load(
-            path: resolved.iniPath, flashSize: 4 << 20, environment: environment)
+            path: try package.missionIniPath(), flashSize: 4 << 20, environment: environment)
+        notes += manifest.versionChoices.map { "newest version: \($0.message)" }
         let moduleImages = try manifest.images.map { image in
             FlashImage(
                 name: image.name, address: Int(image.address),
@@ -113,6 +107,15 @@ public struct ST67UpdatePlan: Sendable {
         return ST67UpdatePlan(
             package: package, board: board, steps: steps, efusePreview: efuse.map(Self.describe), notes: notes,
             savedHostRange: savedRange)
+    }
+
+    /// Boards whose host flash Bootwire cannot reach are refused by name, before any port opens.
+    public static func refuseUnsupported(board: String) throws {
+        guard let row = ST67Board.named(board), let refusal = row.refusal else { return }
+        throw BootwireError(
+            .st67BoardUnsupported, "\(row.name): \(refusal)",
+            hint: "update this board with ST's NCP_update script (STM32CubeProgrammer with its external loader)",
+            evidence: ["board": row.name, "host": row.host])
     }
 
     /// What an eFuse image sets, from its own fields (the device's current eFuse is read only

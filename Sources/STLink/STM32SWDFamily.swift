@@ -84,7 +84,7 @@ public struct STM32SWDFamily: Sendable {
         idcodeAddress: 0x4001_5800, flashSizeRegister: 0x1FFF_75E0, controller: .g0g4, controllerBase: 0x4002_2000,
         pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: true)
     public static let g4 = STM32SWDFamily(
-        name: "STM32G4", deviceIDs: [0x468: "STM32G43x/G44x", 0x469: "STM32G47x/G48x", 0x479: "STM32G49x/G4Ax"],
+        name: "STM32G4", deviceIDs: [0x468: "STM32G43x/G44x", 0x479: "STM32G49x/G4Ax"], tableFamily: .g4,
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_75E0, controller: .g0g4, controllerBase: 0x4002_2000,
         pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: true)
     /// Pages from SFSA up belong to CPU2; the row reuses the device table's SFSA-aware geometry.

@@ -33,11 +33,9 @@ public final class SWDFlashTarget: FlashTarget {
         if let refused = try controller.readProtection() { throw refused }
     }
 
-    public func matches(_ image: PreparedImage) throws -> Bool? {
-        try session.probe.readMemory(UInt32(image.image.address), count: image.image.data.count) == image.image.data
+    public func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
+        try session.probe.readMemory(UInt32(address), count: expected.count) == expected
     }
-
-    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
 
     private func unlock() throws {
         guard !unlocked else { return }

@@ -25,6 +25,7 @@ public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
 public enum STM32Family: String, Sendable, CaseIterable {
     case f1 = "F1"
     case l4 = "L4"
+    case g4 = "G4"
     case wb = "WB"
     case h5 = "H5"
 }
@@ -35,6 +36,8 @@ public enum STM32OptionLayout: String, Sendable {
     case f1
     /// L4: 64-bit words (value, complement) per bank: OPTR, PCROP start/end, WRP area A/B.
     case l4
+    /// G4: as L4 with a sixth slot per bank (SECxR), 48 bytes each; DBANK is OPTR bit 22.
+    case g4
     /// WB: as L4 for one bank, plus the secure-flash word (SFSA) at +0x70.
     case wb
     /// H5: no option bytes in memory; the bootloader shows the option registers (OPTSR with
@@ -203,6 +206,21 @@ public enum STM32DeviceTable {
         productID: 0x464, key: "l412", name: "STM32L41x/L42x", referencePart: "STM32L412KB", flashKiB: 128,
         maxFlashKiB: 128, ramKiB: 32)
 
+    /// STM32G47x/G48x (0x469): the G474RE has 512 KiB, with DBANK=1 (factory) two banks of 128
+    /// pages of 2 KiB. Option bytes as RM0440 places them and real DFU listings declare them:
+    /// 48 bytes at 0x1FFF7800 and 48 at 0x1FFFF800 (`/01*048 e/0x1FFFF800/01*048 e`).
+    /// UNCONFIRMED: DBANK=0 (one bank of 4 KiB pages) is not modelled; the bootloader's bank-2
+    /// page numbering is taken as L4's (256 + k); the RAM reserve; the times (L4's).
+    public static let g474 = STM32Device(
+        productID: 0x469, key: "g474", name: "STM32G47x/G48x", referencePart: "STM32G474RE", family: .g4,
+        bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: 512 << 10,
+        maxFlashSize: 512 << 10, pageSize: 2048, banks: 2, dualBankOption: false, programUnit: 8,
+        optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)],
+        optionLayout: .g4, writeProtectPagesPerBit: 0,
+        ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_4000,
+        systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
+        uniqueIDAddress: 0x1FFF_7590, times: l4Times, hasMassErase: true)
+
     /// STM32WB55xx/WB35xx (stm32flash 0.7 labels 0x495 "STM32WB10xx/15xx"; the spec trusts
     /// 0x495 = WB5x). 4 KiB pages; pages from SFSA up hold the wireless stack and FUS and are
     /// not accessible. RAM reserve and FLASH_SIZE address UNCONFIRMED. Times: STM32WB55xx
@@ -239,7 +257,7 @@ public enum STM32DeviceTable {
         times: STM32FlashTimes(pageErase: (20, 100), massErase: (1500, 8000), program: (0.1, 0.2)),
         hasMassErase: true)
 
-    public static let all: [STM32Device] = [f103, l476, l432, l452, l412, wb55, h563]
+    public static let all: [STM32Device] = [f103, l476, l432, l452, l412, g474, wb55, h563]
 
     public static func device(productID: UInt16) -> STM32Device? {
         all.first { $0.productID == productID }

@@ -197,7 +197,7 @@ public struct STM32OptionBytes: Sendable, Equatable {
                 : "write-protected pages "
                     + protected.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(
                         separator: ","))
-        if let dual = dualBank { parts.append(dual ? "DUALBANK 1" : "DUALBANK 0") }
+        if let dual = dualBank { parts.append("\(fields.dualBankName) \(dual ? 1 : 0)") }
         if let swapped = bootFromBank2 { parts.append("\(fields.bankSwapName) \(swapped ? 1 : 0)") }
         if let secure = secureFlashStartPage { parts.append("SFSA 0x\(String(secure, radix: 16, uppercase: true))") }
         if !complementMismatches.isEmpty {

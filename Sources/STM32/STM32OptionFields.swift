@@ -66,6 +66,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// L4 DUALBANK (only on dual-bank parts: on single-bank L4 bit 21 is reserved and reads 1).
     public var dualBank: STM32OptionField?
     /// L4 BFB2 or H5 SWAP_BANK: bank 2 at the flash base; `bankSwapName` names it.
+    public var dualBankName = "DUALBANK"
     public var bootFromBank2: STM32OptionField?
     public var bankSwapName = "BFB2"
     /// WB SFSA (first secure page) and FSD (secure flash disabled).
@@ -119,6 +120,16 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
             factory: factory)
     }
 
+    /// G4 (RM0440), two areas of 0x30 bytes: L4's slots plus SECxR at +0x28; OPTR RDP [7:0],
+    /// BFB2 20, DBANK 22; factory OPTR 0xFFEFF8AA (DBANK 1). SECxR's factory value UNCONFIRMED.
+    public static let g4: STM32OptionFieldTable = {
+        var table = l4(banks: 2)
+        table.dualBank = STM32OptionField(offset: 0, shift: 22, width: 1)
+        table.dualBankName = "DBANK"
+        table.factory += [(word(0, 0x28), 0xFFFF_FF00), (word(1, 0x28), 0xFFFF_FF00)]
+        return table
+    }()
+
     /// WB, 128 bytes at 0x1FFF8000: OPTR, PCROP, WRP1A/B as L4's bank 1; SFR at +0x70 with SFSA
     /// [7:0] and FSD bit 8. Factory: the FUS in the top 48 KiB (SFSA 0xF4, UNCONFIRMED).
     public static let wb = STM32OptionFieldTable(
@@ -147,6 +158,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
         switch layout {
         case .f1: f1
         case .l4: l4(banks: areas)
+        case .g4: g4
         case .wb: wb
         case .h5: h5
         }

@@ -16,7 +16,10 @@ public final class UARTFlashTarget: FlashTarget {
         let device = session.identity
         return TargetIdentity(
             name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
-            facts: ["part": device.name, "product-id": Hex.address(device.productID), "bootloader": device.bootloaderVersionText])
+            facts: [
+                "part": device.name, "product-id": Hex.address(device.productID),
+                "bootloader": device.bootloaderVersionText,
+            ])
     }
 
     public var memory: FlashMemory {
@@ -39,22 +42,20 @@ public final class UARTFlashTarget: FlashTarget {
         }
     }
 
-    public func matches(_ image: PreparedImage) throws -> Bool? {
-        let data = image.image.data
-        guard session.identity.lists(.getChecksum), image.image.address % 4 == 0 else { return nil }
-        let padded = data + [UInt8](repeating: 0xFF, count: (4 - data.count % 4) % 4)
-        return try session.checksum(address: UInt32(image.image.address), length: padded.count)
-            == STM32CRC.checksum(padded)
+    /// Get Checksum (0xA1) where the bootloader lists it; reading back costs as much as writing.
+    public func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
+        guard session.identity.lists(.getChecksum), address % 4 == 0 else { return nil }
+        let padded = expected + [UInt8](repeating: 0xFF, count: (4 - expected.count % 4) % 4)
+        return try session.checksum(address: UInt32(address), length: padded.count) == STM32CRC.checksum(padded)
     }
-
-    public func isErased(_ range: Range<Int>) throws -> Bool? { nil }
 
     /// Every page in one Extended Erase where the bootloader allows.
     public func erase(_ units: [Range<Int>]) throws {
         guard let geometry = session.identity.geometry else { return }
         var pages: [Int] = []
         for unit in units {
-            for page in geometry.pages(covering: UInt32(unit.lowerBound), length: unit.count) where !pages.contains(page) {
+            for page in geometry.pages(covering: UInt32(unit.lowerBound), length: unit.count)
+            where !pages.contains(page) {
                 pages.append(page)
             }
         }

@@ -7,7 +7,8 @@ import STM32
 /// so every command works with no hardware attached. Keys: `wire=instant|realistic`,
 /// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name,
 /// `state=PATH` (the flash is loaded from PATH when it exists and saved there when the port
-/// closes, so one device lives across runs).
+/// closes, so one device lives across runs), and for qcc743 the ROM switches (`silicon`,
+/// `ack=before`, `pd=none`, …: `ROMBehaviour`).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
@@ -27,6 +28,7 @@ public enum VirtualPort {
         var wire = WireModel.realistic
         var faults: [Fault] = []
         var statePath: String?
+        var rom = ROMBehaviour()
         for option in parts.dropFirst() {
             let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
             switch kv[0] {
@@ -47,6 +49,7 @@ public enum VirtualPort {
                 guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }
                 faults.append(try Fault.parse(kv[1]))
             default:
+                if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))
             }
         }
@@ -59,7 +62,9 @@ public enum VirtualPort {
             flash = { model.flash }
             wire.bitsPerByte = 11
         } else {
-            let model = VirtualQCC743.make(faults: faults, flash: saved)
+            var configuration = VirtualQCC743.Configuration()
+            configuration.rom = rom
+            let model = VirtualQCC743.make(configuration: configuration, faults: faults, flash: saved)
             device = model
             flash = { model.flash.bytes }
         }

@@ -12,15 +12,25 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
         public var jedecID: [UInt8] = [0xC4, 0x60, 0x16, 0x00]
         /// The rate the ROM syncs at, and falls back to after a reset or an idle timeout.
         public var bootBaud = 500_000
-        /// UART silence after which the ROM waits for a new sync (2 s; 0x23 changes it).
-        public var idleTimeoutMilliseconds = 2000
-        public var timings = FlashTimings.typicalSPINOR
+        /// Where ROMs may differ (ack order, PD, hash rate, idle timeout, …): the silicon notes.
+        public var rom = ROMBehaviour()
         /// The module's application runs instead of the boot ROM.
         public var applicationRunning = false
 
         public init() {}
 
         public var flashSize: Int { FlashSize.bytes(jedecCapacity: jedecID[2]) ?? 4 << 20 }
+
+        /// UART silence after which the ROM waits for a new sync (0x23 changes it).
+        public var idleTimeoutMilliseconds: Int {
+            get { rom.idleTimeoutMilliseconds }
+            set { rom.idleTimeoutMilliseconds = newValue }
+        }
+
+        public var timings: FlashTimings { rom.timings }
+
+        /// What get_boot_info starts with: the a0 ROM's id when the behaviour says a0.
+        var effectiveROMVersion: [UInt8] { rom.bootInfo == .a0 ? [0x01, 0x00, 0x16, 0x06] : romVersion }
     }
 
     /// The eFuse an unlocked module leaves the factory with: seed A's sw_usage_0 without
@@ -63,6 +73,8 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var xz: (decoder: XZDecoder, destination: Int, written: Int, received: Int)?
     private var applicationQuietUntil = 0
+    /// Bytes arriving before this instant are lost: the UART is switching rate after clk_set.
+    private var deafUntil: UInt64 = 0
 
     public init(configuration: Configuration = Configuration(), flash: [UInt8]? = nil, efuse: [UInt8]? = nil) {
         self.configuration = configuration
@@ -77,10 +89,14 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     public var listeningBaud: Int { baud }
 
     public var bootInfo: BootInfo {
-        BootInfo.make(
-            romVersion: configuration.romVersion, efuse: efuse,
+        let a0 = configuration.rom.bootInfo == .a0
+        return BootInfo.make(
+            romVersion: configuration.effectiveROMVersion, efuse: efuse,
             chipID: Array(efuse[EfuseMap.defaultMAC..<(EfuseMap.defaultMAC + 6)]),
-            trailer: configuration.bootInfoTrailer)
+            // The a0 log's record ends 8010 after six trailer bytes.
+            trailer: a0
+                ? Array(configuration.bootInfoTrailer.prefix(4)) + [0x80, 0x10] : configuration.bootInfoTrailer,
+            size: a0 ? BootInfo.a0Size : BootInfo.size)
     }
 
     public func reset() {
@@ -125,6 +141,13 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
 
     public func receive(_ bytes: [UInt8]) -> [DeviceAction] {
         if configuration.applicationRunning { return applicationOutput() }
+        if deafUntil > 0 {
+            if MonotonicClock.now() < deafUntil {
+                log?("\(bytes.count) bytes lost: the UART is still switching rate after clk_set")
+                return []
+            }
+            deafUntil = 0
+        }
         var actions: [DeviceAction] = []
         for byte in bytes {
             switch state {
@@ -206,12 +229,24 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             summary = "baud \(newBaud)"
             actions = [reply(.ok)]
             if newBaud > 0 { baud = newBaud }
+            if configuration.rom.deafAfterClockSetMilliseconds > 0 {
+                deafUntil = MonotonicClock.now() + UInt64(configuration.rom.deafAfterClockSetMilliseconds) * 1_000_000
+            }
         case .setTimeout:
+            // The a0 ROM has no such command (the vendor writes a register on a0 instead).
+            if configuration.rom.bootInfo == .a0 { return [reply(.fail(.commandIDError))] }
             if let fail = need(4) { return [fail] }
             idleTimeout = Int(LE.u32(p, at: 0))
             summary = "\(idleTimeout) ms"
             actions = [reply(.ok)]
-        case .flashSetParameters, .memoryWrite, .xipReadStart, .xipReadFinish:
+        case .memoryWrite:
+            // a0: the UART timeout register, upper half in ms (the vendor writes 0x07D01200 for 2 s).
+            if configuration.rom.bootInfo == .a0, p.count >= 8, LE.u32(p, at: 0) == Self.a0UARTTimeoutRegister {
+                idleTimeout = Int(LE.u32(p, at: 4) >> 16)
+                summary = "UART timeout \(idleTimeout) ms"
+            }
+            actions = [reply(.ok)]
+        case .flashSetParameters, .xipReadStart, .xipReadFinish:
             actions = [reply(.ok)]
         case .flashReadJEDEC:
             actions = [reply(.data(configuration.jedecID))]
@@ -227,10 +262,10 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
                 return [reply(.fail(.flashEraseError))]
             }
             let erased = flash.erase(start: start, end: end + 1)
-            actions = pending(configuration.timings.eraseTime(start: erased.lowerBound, end: erased.upperBound))
+            actions = pending(units: configuration.timings.eraseUnits(start: erased.lowerBound, end: erased.upperBound))
         case .flashChipErase:
             flash.eraseAll()
-            actions = pending(configuration.timings.chipErase)
+            actions = pending(units: [configuration.timings.chipErase], chip: true)
         case .flashWrite:
             if let fail = need(4) { return [fail] }
             let address = Int(LE.u32(p, at: 0))
@@ -238,7 +273,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             summary = String(format: "0x%06X +%d", address, data.count)
             guard flash.contains(address, count: data.count) else { return [reply(.fail(.flashWriteAddressError))] }
             flash.program(data, at: address)
-            actions = [.busy(nanoseconds: configuration.timings.programTime(bytes: data.count)), reply(.ok)]
+            actions = acknowledged(programming: data.count)
         case .flashDecompressWrite:
             if let fail = need(4) { return [fail] }
             let field = LE.u32(p, at: 0)
@@ -276,7 +311,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             summary = String(format: "0x%06X +%d", address, count)
             guard flash.contains(address, count: count) else { return [reply(.fail(.flashWriteAddressError))] }
             actions = [
-                .busy(nanoseconds: configuration.timings.readTime(bytes: count)),
+                .busy(nanoseconds: UInt64(count) * 1_000_000_000 / UInt64(configuration.rom.hashBytesPerSecond)),
                 reply(.data(SHA256Digest.of(flash.read(address, count: count)))),
             ]
         case .efuseWrite:
@@ -340,22 +375,44 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             return [reply(.fail(.flashWriteAddressError))]
         }
         flash.program(data, at: address)
-        return [.busy(nanoseconds: configuration.timings.programTime(bytes: data.count)), reply(.ok)]
+        return acknowledged(programming: data.count)
     }
 
-    /// Long erases answer `PD` once per modelled second while they run, then `OK`.
-    private func pending(_ nanoseconds: UInt64) -> [DeviceAction] {
+    /// `OK` after programming `count` bytes, or before it (the next frame then waits).
+    private func acknowledged(programming count: Int) -> [DeviceAction] {
+        let work = DeviceAction.busy(nanoseconds: configuration.timings.programTime(bytes: count))
+        return configuration.rom.acknowledge == .before ? [reply(.ok), work] : [work, reply(.ok)]
+    }
+
+    /// An erase of these units (sectors, blocks, or the chip), with `PD` as the behaviour says:
+    /// once per modelled second, before each unit (each second of a chip erase), or never.
+    private func pending(units: [UInt64], chip: Bool = false) -> [DeviceAction] {
         var actions: [DeviceAction] = []
-        var left = nanoseconds
-        while left >= 1_000_000_000 {
-            actions.append(reply(.pending))
-            actions.append(.busy(nanoseconds: 1_000_000_000))
-            left -= 1_000_000_000
+        func perSecond(_ nanoseconds: UInt64) {
+            var left = nanoseconds
+            while left >= 1_000_000_000 {
+                actions.append(reply(.pending))
+                actions.append(.busy(nanoseconds: 1_000_000_000))
+                left -= 1_000_000_000
+            }
+            actions.append(.busy(nanoseconds: left))
         }
-        actions.append(.busy(nanoseconds: left))
+        switch configuration.rom.pending {
+        case .none: actions.append(.busy(nanoseconds: units.reduce(0, +)))
+        case .second: perSecond(units.reduce(0, +))
+        case .sector where chip: perSecond(units.reduce(0, +))
+        case .sector:
+            for unit in units {
+                actions.append(reply(.pending))
+                actions.append(.busy(nanoseconds: unit))
+            }
+        }
         actions.append(reply(.ok))
         return actions
     }
+
+    /// The BL616 a0 register that holds the boot ROM's UART timeout (bflb flash_load_main_process).
+    static let a0UARTTimeoutRegister: UInt32 = 0x6102_DF04
 
     private func reply(_ response: ISPResponse) -> DeviceAction {
         .send(response.bytes, baud: baud)

@@ -426,7 +426,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             log?("Write Memory \(Self.hex(address))+\(data.count) → 79")
             return [busy, ack]
         }
-        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }), device.optionFields.programmable {
+        if device.optionBytes.contains(where: { $0.contains(address, count: data.count) }),
+            device.optionFields.programmable
+        {
             guard optionBytes.program(data, at: address) else { return refuse("Write Memory to the option bytes") }
             log?("Write Memory \(Self.hex(address))+\(data.count) (option bytes) → 79, reset")
             let actions: [DeviceAction] = [.busy(nanoseconds: optionTime), ack]

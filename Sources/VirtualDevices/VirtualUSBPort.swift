@@ -18,7 +18,9 @@ public enum VirtualUSBPort {
     }
 
     /// The names `virtual:` accepts for USB devices.
-    public static var names: [String] { ["dfu-l476", "dfu-l432", "dfu-l452", "dfu-wb55"] + VirtualSTLinkPort.names }
+    public static var names: [String] {
+        ["dfu-l476", "dfu-l432", "dfu-l452", "dfu-g474", "dfu-wb55"] + VirtualSTLinkPort.names
+    }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
@@ -96,6 +98,14 @@ public enum VirtualUSBPort {
                     "@Option Bytes  /0x1FFF7800/01*040 e",
                     "@OTP Memory /0x1FFF7000/01*0001Ke",
                 ], "3468375A3033"
+            ),
+            "dfu-g474": (
+                STM32DeviceTable.g474,
+                [
+                    "@Internal Flash   /0x08000000/256*02Kg",
+                    "@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e",
+                    "@OTP Memory   /0x1FFF7000/01*01Ke",
+                ], "2074346B5433"
             ),
             "dfu-wb55": (
                 STM32DeviceTable.wb55,

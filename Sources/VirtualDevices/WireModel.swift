@@ -51,24 +51,34 @@ public struct FlashTimings: Sendable, Equatable {
         sectorErase4K: 45_000_000, blockErase32K: 120_000_000, blockErase64K: 150_000_000,
         chipErase: 10_000_000_000, pageProgram: 600_000, readBytesPerSecond: 10_000_000)
 
-    /// Time to erase [start, end) the way an SPI-NOR driver does: 64 KiB blocks where a whole
-    /// aligned block is covered, then 32 KiB blocks, then 4 KiB sectors.
-    public func eraseTime(start: Int, end: Int) -> UInt64 {
+    /// The "max" column of the same datasheets (Winbond W25Q32JV): sector erase 400 ms, 32 KiB
+    /// block 1.6 s, 64 KiB block 2 s, chip erase 50 s, page program 3 ms.
+    public static let maxSPINOR = FlashTimings(
+        sectorErase4K: 400_000_000, blockErase32K: 1_600_000_000, blockErase64K: 2_000_000_000,
+        chipErase: 50_000_000_000, pageProgram: 3_000_000, readBytesPerSecond: 10_000_000)
+
+    /// The erase units an SPI-NOR driver uses for [start, end), with the time of each: 64 KiB
+    /// blocks where a whole aligned block is covered, then 32 KiB blocks, then 4 KiB sectors.
+    public func eraseUnits(start: Int, end: Int) -> [UInt64] {
         var address = start & ~0xFFF
-        var total: UInt64 = 0
+        var units: [UInt64] = []
         while address < end {
             if address % 0x10000 == 0 && address + 0x10000 <= end {
-                total += blockErase64K
+                units.append(blockErase64K)
                 address += 0x10000
             } else if address % 0x8000 == 0 && address + 0x8000 <= end {
-                total += blockErase32K
+                units.append(blockErase32K)
                 address += 0x8000
             } else {
-                total += sectorErase4K
+                units.append(sectorErase4K)
                 address += 0x1000
             }
         }
-        return total
+        return units
+    }
+
+    public func eraseTime(start: Int, end: Int) -> UInt64 {
+        eraseUnits(start: start, end: end).reduce(0, +)
     }
 
     public func programTime(bytes: Int) -> UInt64 { UInt64((bytes + 255) / 256) * pageProgram }

@@ -24,12 +24,8 @@ final class MemoryTarget: FlashTarget {
     var identity: TargetIdentity { TargetIdentity(name: "memory", journalKey: "memory") }
     var memory: FlashMemory { FlashMemory(range: 0..<flash.count, unit: unit) }
 
-    func matches(_ image: PreparedImage) throws -> Bool? {
-        comparesCheaply ? Array(flash[image.image.range]) == image.image.data : nil
-    }
-
-    func isErased(_ range: Range<Int>) throws -> Bool? {
-        comparesCheaply ? flash[range].allSatisfy { $0 == 0xFF } : nil
+    func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
+        comparesCheaply ? Array(flash[address..<address + expected.count]) == expected : nil
     }
 
     func erase(_ units: [Range<Int>]) throws {
@@ -62,7 +58,9 @@ final class MemoryTarget: FlashTarget {
 }
 
 struct FlashPipelineTests {
-    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed } }
+    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed }
+    }
 
     func pipeline(_ configure: (inout FlashOptions) -> Void = { _ in }) -> FlashPipeline {
         var options = FlashOptions()
@@ -85,6 +83,20 @@ struct FlashPipelineTests {
         var expected = [UInt8](repeating: 0xFF, count: target.flash.count)
         expected.replaceSubrange(image.range, with: image.data)
         #expect(target.flash == expected)
+    }
+
+    /// erase = 1 ends as the vendor's: each image's units erased, then written. An image whose
+    /// bytes match but whose last unit still holds an older, longer firmware's tail is written again.
+    @Test func anUnchangedImageOverAStaleTailIsWrittenAgain() throws {
+        let target = MemoryTarget(cheap: true)
+        let image = FlashImage(name: "fw", address: 0x2000, data: Self.bytes(0x1800, seed: 0x21))
+        target.flash.replaceSubrange(image.range, with: image.data)
+        target.flash.replaceSubrange(image.end..<0x4000, with: Self.bytes(0x4000 - image.end, seed: 0x33))
+        let outcome = try pipeline { $0.erase = .sections }.run(prepared([image]), on: target)
+        #expect(outcome.written.count == 1)
+        #expect(target.flash[image.end..<0x4000].allSatisfy { $0 == 0xFF })
+        let again = try pipeline { $0.erase = .sections }.run(prepared([image]), on: target)
+        #expect(again.written.isEmpty, "now it is there, tail and all")
     }
 
     @Test func chipEraseWithoutACheapCompareIsTheRoutesWholeErase() throws {

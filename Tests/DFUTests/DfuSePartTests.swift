@@ -15,14 +15,17 @@ import Testing
         #expect(DfuSePart.device(optionRegions: regions, flash: flash512)?.key == "l452")
     }
 
-    /// A G474 declares 48 + 48 bytes: both are read as declared; no table row has them, so the
-    /// part is not taken for an L476 (whose areas are 40 + 40).
+    /// A G474 declares 48 + 48 bytes: both are read as declared, and it is the G474 row, not
+    /// the L476 (whose areas are 40 + 40) that starts at the same address.
     @Test func aG474IsReadAsDeclaredAndNotTakenForAnL476() throws {
         let options = try DfuSeMemoryLayout("@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e")
         let regions = DfuSePart.regions(options)
         #expect(regions == [STM32MemoryRange(0x1FFF_7800, size: 48), STM32MemoryRange(0x1FFF_F800, size: 48)])
         let flash = try DfuSeMemoryLayout("@Internal Flash   /0x08000000/256*02Kg")
-        #expect(DfuSePart.device(optionRegions: regions, flash: flash) == nil)
+        #expect(DfuSePart.device(optionRegions: regions, flash: flash)?.key == "g474")
+        // Regions no row declares name no part: the bytes are read but not decoded.
+        let odd = [STM32MemoryRange(0x1FFF_7800, size: 64)]
+        #expect(DfuSePart.device(optionRegions: odd, flash: flash) == nil)
     }
 
     @Test func theL476AndWB55AreStillFound() throws {

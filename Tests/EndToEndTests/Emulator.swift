@@ -12,11 +12,11 @@ final class Emulator {
     let isQCC743: Bool
 
     /// `device` is `qcc743`, or an STM32 of the table (`stm32 --device l476`).
-    init(_ extra: [String] = [], stm32 device: String? = nil) throws {
+    init(_ extra: [String] = [], stm32 device: String? = nil, wire: String = "instant") throws {
         isQCC743 = device == nil
         process.executableURL = Bootwire.executable
         let kind = device.map { ["stm32", "--device", $0] } ?? ["qcc743", "--efuse-dump", efuseDumpPath]
-        process.arguments = ["emulate"] + kind + ["--wire", "instant", "--link", port, "--dump", dumpPath] + extra
+        process.arguments = ["emulate"] + kind + ["--wire", wire, "--link", port, "--dump", dumpPath] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

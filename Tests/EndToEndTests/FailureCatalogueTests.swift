@@ -66,9 +66,13 @@ import Testing
                 port += ",\(scenario.fault)"
             }
             let run: BootwireRun
+            // A device reset or a corrupted length leaves a chunk unanswered: the work's own
+            // waits, not the vendor's 30 s per chunk (ISPTimeouts.patience).
+            let midSession = ["reset-after", "corrupt", "disconnect-after"].contains { scenario.fault.hasPrefix($0) }
             if flashImage.isEmpty {
                 run = try Bootwire.run(
-                    ["flash", "--port", port, "--json", "\(image.path)@0x10000"] + scenario.arguments)
+                    ["flash", "--port", port, "--json", "\(image.path)@0x10000"] + scenario.arguments,
+                    environment: midSession ? ["BOOTWIRE_PATIENCE": "0"] : [:])
             } else {
                 let emulator = try Emulator(flashImage)
                 run = try Bootwire.run(

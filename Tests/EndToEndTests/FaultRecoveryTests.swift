@@ -16,7 +16,11 @@ import VirtualDevices
         runner.start()
         defer { runner.stop() }
         let file = try Scratch.file(image)
-        let run = try Bootwire.run(["flash", "--port", runner.slavePath, "--json", "\(file.path)@0x20000"] + extra)
+        // Resets and corrupted frames leave commands unanswered: only the work's own waits, not
+        // the vendor's 30 s per chunk (ISPTimeouts.patience).
+        let run = try Bootwire.run(
+            ["flash", "--port", runner.slavePath, "--json", "\(file.path)@0x20000"] + extra,
+            environment: ["BOOTWIRE_PATIENCE": "0"])
         return (run, model)
     }
 
@@ -65,7 +69,9 @@ import VirtualDevices
         let emulator = try Emulator(["--fault", "disconnect-after=9000"])
         let cache = Scratch.make()
         let file = try Scratch.file(image)
-        let cut = try Bootwire.run(["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache)
+        let cut = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--json", "\(file.path)@0x20000"], cache: cache,
+            environment: ["BOOTWIRE_PATIENCE": "0"])
         #expect(cut.errorCode == "device-disconnected")
         let evidence = (cut.result?["error"] as? [String: Any])?["evidence"] as? [String: String] ?? [:]
         #expect(evidence["write"] == "0x20000..0x\(String(0x20000 + image.count, radix: 16))")

@@ -35,6 +35,18 @@ import Testing
         #expect(facts["option bytes"]?.contains("DUALBANK") == false)
     }
 
+    /// Case 4: a G474 declares 48 + 48 bytes at the L476's addresses; it is read as declared
+    /// and decoded as a G4 (DBANK, not DUALBANK), not taken for an L476.
+    @Test func aG474IsReadAsItsAltDeclaresAndFlashed() throws {
+        let info = try Bootwire.run(["info", "--port", "virtual:dfu-g474", "--json"])
+        let facts = try #require(info.result?["info"] as? [String: String])
+        #expect(facts["part"] == "STM32G47x/G48x")
+        #expect(facts["option bytes"] == "RDP level 0 (0xAA), no write protection, DBANK 1, BFB2 0")
+        let data = firmwareLike(300_000, seed: 45)
+        let run = try Bootwire.run(["flash", "--port", "virtual:dfu-g474", "--json", try image(data)], timeout: 120)
+        #expect(run.ok && run.warningCodes.isEmpty, "\(run.stdout)")
+    }
+
     /// Case 4: a refused option-byte read is a warning, not a failed connection.
     @Test func aRefusedDFUOptionByteReadIsAWarning() throws {
         let run = try Bootwire.run([

@@ -139,12 +139,12 @@ import VirtualDevices
         try withRunner(wire: .realistic) { runner in
             let host = try Host(runner.slavePath)
             #expect(try host.sync(count: 16) == ok)
-            // 4 MiB of SHA input at 10 MB/s is about 0.42 s of device work.
+            // 1 MiB of SHA input at the measured 1.29 MB/s is about 0.81 s of device work.
             let started = MonotonicClock.now()
-            let sha = try host.exchange(frame(0x3E, le32(0) + le32(4 << 20)), milliseconds: 3000)
+            let sha = try host.exchange(frame(0x3E, le32(0) + le32(1 << 20)), milliseconds: 3000)
             let elapsed = (MonotonicClock.now() - started) / 1_000_000
             #expect(sha.count == 4 + 32)
-            #expect(elapsed >= 400)
+            #expect(elapsed >= 800)
         }
     }
 }

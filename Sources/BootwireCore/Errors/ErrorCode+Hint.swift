@@ -16,7 +16,8 @@ extension ErrorCode {
         case .addressOutOfRange: "give an address inside the device's memory; `bootwire info` shows its layout"
         case .portNotFound: "run `bootwire list` to see the ports and adapters"
         case .portBusy: "close the program holding the port (a terminal, a serial monitor, ModemManager), then retry"
-        case .portPermission: "add yourself to the dialout group (then log in again), or `sudo bootwire udev-rules --install`"
+        case .portPermission:
+            "add yourself to the dialout group (then log in again), or `sudo bootwire udev-rules --install`"
         case .portNotATerminal: "name a serial device such as /dev/ttyUSB0 or /dev/ttyACM0"
         case .portSettings: "the driver refused the line settings: try another adapter, or --baud 115200"
         case .baudUnsupported: "choose a rate the adapter supports (--baud 1000000, or 115200)"
@@ -25,29 +26,38 @@ extension ErrorCode {
         case .ptyNoParity: "nothing to do: a pseudo-terminal runs 8N1 whatever is asked"
         case .ptyNoModemLines: "nothing to do: a virtual device resets when the port opens"
         case .usbLibraryMissing: "install libusb-1.0 (`sudo apt-get install libusb-1.0-0`)"
-        case .usbNotFound: "plug the device in (a DFU part needs BOOT0 high at reset); `bootwire list` shows what is seen"
+        case .usbNotFound:
+            "plug the device in (a DFU part needs BOOT0 high at reset); `bootwire list` shows what is seen"
         case .usbPermission: "`sudo bootwire udev-rules --install`, then replug the device"
         case .usbBusy: "close the other program using the device (STM32CubeProgrammer, OpenOCD, a debugger)"
         case .usbTransferFailed: "replug the device, avoid unpowered hubs, and run again"
-        case .noResponse: "put the device in its bootloader and check TX/RX and ground; `bootwire doctor` checks stage by stage"
+        case .noResponse:
+            "put the device in its bootloader and check TX/RX and ground; `bootwire doctor` checks stage by stage"
         case .echoOnly: "TX is looped to RX: remove the jumper or check the wiring"
-        case .applicationRunning: "reset into the boot ROM (BOOT high while CHIP_EN rises); `bootwire erase --whole-chip` recovers a module whose application keeps answering"
+        case .applicationRunning:
+            "reset into the boot ROM (BOOT high while CHIP_EN rises); `bootwire erase --whole-chip` recovers a module whose application keeps answering"
         case .baudMismatch: "use the rate the device expects (--boot-baud 500000 for the module's handshake)"
         case .linkLostAfterBaudChange: "the adapter cannot carry the rate: use --baud 1000000 or a better adapter"
         case .adapterBaudLimit: "use a faster adapter (FT232H, CP2105) or pass --baud at the rate that worked"
-        case .deviceDisconnected: "check the cable and the adapter, then run the same command again: the journal repairs what was cut short"
+        case .deviceDisconnected:
+            "check the cable and the adapter, then run the same command again: the journal repairs what was cut short"
         case .deviceReset: "check the supply (brown-outs reset the device) and the reset line, then run again"
         case .lineNoise: "shorten the cable, check ground, or lower --baud"
-        case .interruptedSession: "flash the images that were being written (or use --erase chip) to repair the recorded ranges"
+        case .interruptedSession:
+            "flash the images that were being written (or use --erase chip) to repair the recorded ranges"
         case .timeout: "run again; if it repeats, lower --baud and check the device's supply"
         case .deviceError: "the message says what the device refused; `bootwire info` shows its state"
         case .protocolError: "run again with --trace FILE and report the trace if it repeats"
         case .unexpectedChip: "check --port names the device you mean and --chip is right"
-        case .verifyMismatch: "erase and flash again; if it repeats, the flash may be protected or worn, or the supply unstable"
-        case .imageNotSignedForDevice: "flash images signed with the key whose hash is in the module's eFuse (ST's signed release)"
-        case .deviceProtected: "`bootwire info` shows the protection; removing it may erase the device (`bootwire unprotect`)"
+        case .verifyMismatch:
+            "erase and flash again; if it repeats, the flash may be protected or worn, or the supply unstable"
+        case .imageNotSignedForDevice:
+            "flash images signed with the key whose hash is in the module's eFuse (ST's signed release)"
+        case .deviceProtected:
+            "`bootwire info` shows the protection; removing it may erase the device (`bootwire unprotect`)"
         case .someDevicesFailed: "run again with only the failed ports (--retry N retries them within one run)"
-        case .dfuErrTarget: "the address is not writable on this part: check the image's address against `bootwire info`"
+        case .dfuErrTarget:
+            "the address is not writable on this part: check the image's address against `bootwire info`"
         case .dfuErrFile: "the device rejected the file's contents: check it is for this part"
         case .dfuErrWrite: "the write failed: check the option bytes for write protection (`bootwire info`)"
         case .dfuErrErase: "the erase failed: remove write protection (`bootwire unprotect --write`)"
@@ -65,11 +75,13 @@ extension ErrorCode {
         case .dfuWrongState: "replug the device (BOOT0 high) to restart its DFU state machine"
         case .dfuStuck: "replug the device and run again; if it repeats, power-cycle the board"
         case .dfuNotDfuSe: "this is not an STM32 ROM DFU device: check --port"
-        case .dfuFileOtherAlt: "rebuild the .dfu for alternate setting 0 (internal flash), or flash the image as HEX/BIN"
+        case .dfuFileOtherAlt:
+            "rebuild the .dfu for alternate setting 0 (internal flash), or flash the image as HEX/BIN"
         case .fusInstallUnaligned: "give --address on a 4 KiB boundary, or let Bootwire compute it (--address auto)"
         case .fusInstallInSecureArea: "install below the secure area: delete the stack first (`bootwire fus delete`)"
         case .fusInstallOverApplication: "the stack would cover the application: move the application or pass --app-end"
-        case .fusInstallAddressMismatch: "use the address Bootwire computes (--address auto), as ST's release notes give it"
+        case .fusInstallAddressMismatch:
+            "use the address Bootwire computes (--address auto), as ST's release notes give it"
         case .fusVersionUnsupported: "upgrade FUS first with ST's FUS image for this version, then the stack"
         case .fusUARTUnspecified: "use USB DFU for FUS operations (--dfu)"
         case .fusImageNotFound: "install a wireless stack (`bootwire fus upgrade FILE`)"
@@ -93,8 +105,10 @@ extension ErrorCode {
         case .flashStaleErrors: "nothing to do: the stale flags were cleared before writing"
         case .flashLocked: "power-cycle the target: the flash controller stays locked until reset"
         case .flashProgramError: "erase the range and flash again; `bootwire option-bytes show` shows protections"
-        case .flashWriteProtected: "remove write protection (`bootwire option-bytes set` or `bootwire unprotect --write`)"
-        case .flashReadProtected: "`bootwire option-bytes set rdp=0 --yes` removes RDP level 1 (the flash is mass-erased)"
+        case .flashWriteProtected:
+            "remove write protection (`bootwire option-bytes set` or `bootwire unprotect --write`)"
+        case .flashReadProtected:
+            "`bootwire option-bytes set rdp=0 --yes` removes RDP level 1 (the flash is mass-erased)"
         case .flashPermanentlyLocked: "RDP level 2 cannot be removed: the part can no longer be reprogrammed"
         case .flashPCROP: "PCROP areas cannot be read or written; move the image outside them"
         case .flashBankMismatch: "power-cycle the target so the option bytes load, then flash again"
@@ -107,6 +121,7 @@ extension ErrorCode {
         case .optionBytesNeedPowerCycle: "power-cycle the target (remove and restore its supply)"
         case .optionBytesUnreadable: "nothing to do for a flash; `bootwire info` over another route (SWD) shows them"
         case .checksumLayoutMismatch: "nothing to do: the read-back proved the flash"
+        case .wrongChipName: "pass --chipname qcc743 (or bl616); another chip needs another tool"
         case .internalError: "please report this with the --trace FILE output"
         }
     }

@@ -5,6 +5,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case usage = "usage"
     case badBootSequence = "bad-boot-sequence"
     case unknownVirtualDevice = "unknown-virtual-device"
+    case wrongChipName = "wrong-chip-name"
     case confirmationRequired = "confirmation-required"
     // input files and configuration
     case fileNotFound = "file-not-found"
@@ -121,7 +122,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     public var category: ErrorCategory {
         switch self {
-        case .usage, .badBootSequence, .unknownVirtualDevice: .usage
+        case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
         case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .usbLibraryMissing, .usbNotFound, .usbPermission,
@@ -167,6 +168,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .usage: "the command line is not valid"
         case .badBootSequence: "a boot-entry sequence could not be parsed"
         case .unknownVirtualDevice: "a virtual:NAME port names no built-in virtual device"
+        case .wrongChipName: "--chipname names a chip other than the ST67W611M1's (qcc743, bl616)"
         case .confirmationRequired: "an irreversible step needs --yes or an interactive confirmation"
         case .fileNotFound: "an input file does not exist or cannot be read"
         case .badConfig: "a configuration file (ini) is malformed"

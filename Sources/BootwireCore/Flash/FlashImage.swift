@@ -45,7 +45,8 @@ public struct FlashImage: Sendable, Equatable {
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BootwireError(
-                .fileNotFound, "\(what) \(path) cannot be read", hint: "check its permissions", evidence: ["path": path])
+                .fileNotFound, "\(what) \(path) cannot be read", hint: "check its permissions", evidence: ["path": path]
+            )
         }
         guard !data.isEmpty else {
             throw BootwireError(
@@ -60,7 +61,8 @@ public struct FlashImage: Sendable, Equatable {
     public static func validated(_ images: [FlashImage], flash: Range<Int>?) throws -> [FlashImage] {
         guard !images.isEmpty else {
             throw BootwireError(
-                .usage, "nothing to flash", hint: "name images as FILE@ADDRESS (or HEX/ELF files), or pass --config INI")
+                .usage, "nothing to flash", hint: "name images as FILE@ADDRESS (or HEX/ELF files), or pass --config INI"
+            )
         }
         if let empty = images.first(where: { $0.data.isEmpty }) {
             throw BootwireError(
@@ -80,7 +82,8 @@ public struct FlashImage: Sendable, Equatable {
         }
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.address < a.end {
             throw BootwireError(
-                .imageOverlap, "\(a.name) ends at \(Hex.address(a.end)), after \(b.name) begins at \(Hex.address(b.address))",
+                .imageOverlap,
+                "\(a.name) ends at \(Hex.address(a.end)), after \(b.name) begins at \(Hex.address(b.address))",
                 hint: "each address may be written by one image only: move one of them or shorten the first",
                 evidence: ["first": a.name, "second": b.name])
         }

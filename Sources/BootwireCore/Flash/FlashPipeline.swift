@@ -8,9 +8,11 @@ public struct FlashPipeline {
     public var options: FlashOptions
     public var events: EventSink
     /// Asks a person before an irreversible step; throws when the answer is no or no one can answer.
-    public var confirm: (String) throws -> Void
+    public var confirm: @Sendable (String) throws -> Void
 
-    public init(options: FlashOptions, events: @escaping EventSink, confirm: @escaping (String) throws -> Void) {
+    public init(
+        options: FlashOptions, events: @escaping EventSink, confirm: @escaping @Sendable (String) throws -> Void
+    ) {
         self.options = options
         self.events = events
         self.confirm = confirm
@@ -38,7 +40,11 @@ public struct FlashPipeline {
         let steps = try target.irreversibleSteps()
         for step in steps {
             for line in step.preview { events(.note(.info("\(step.name): \(line)"))) }
-            if let question = step.question, !options.dryRun { try confirm(question) }
+            if let question = step.question, !options.dryRun {
+                // A person may take minutes; the device's session must outlive the reading.
+                let confirm = self.confirm
+                try target.holdingSession { try confirm(question) }
+            }
         }
         let journal = options.journals.map { $0.journal(for: target.identity.journalKey) }
         var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [])
@@ -88,7 +94,13 @@ public struct FlashPipeline {
         if !options.force && !literal {
             events(.stage("compare", detail: "asking the device whether it already holds each image"))
             for (i, image) in images.enumerated() {
-                if let same = try target.matches(image) { plan.needsWrite[i] = !same }
+                // Erasing clears each image's whole units, as the vendor does: an image is only
+                // "already there" when the rest of its units reads erased too (an older, longer
+                // firmware leaves its tail there), so the whole span is compared.
+                let span = options.erase == .none ? image.image.range : contiguousSpan(units[i]) ?? image.image.range
+                if let same = try target.holds(expectedContents(span, images), at: span.lowerBound) {
+                    plan.needsWrite[i] = !same
+                }
             }
         }
         for i in images.indices where leftover.contains(where: { $0.overlaps(span(units[i])) }) {
@@ -167,6 +179,20 @@ public struct FlashPipeline {
         return (Array(Set(dirty)).sorted { $0.lowerBound < $1.lowerBound }, clean)
     }
 
+    /// What `range` holds after the job: the images' bytes where they are, erased elsewhere.
+    func expectedContents(_ range: Range<Int>, _ images: [PreparedImage]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0xFF, count: range.count)
+        for prepared in images where prepared.image.range.overlaps(range) {
+            let image = prepared.image
+            let from = max(image.address, range.lowerBound)
+            let to = min(image.end, range.upperBound)
+            bytes.replaceSubrange(
+                (from - range.lowerBound)..<(to - range.lowerBound),
+                with: image.data[(from - image.address)..<(to - image.address)])
+        }
+        return bytes
+    }
+
     /// The flash not covered by an image.
     func outside(_ images: [FlashImage], in memory: FlashMemory) -> [Range<Int>] {
         guard let flash = memory.range else { return [] }
@@ -198,7 +224,8 @@ public struct FlashPipeline {
         if !plan.dirtyOutside.isEmpty {
             let ranges = RangeSet.coalesce(plan.dirtyOutside)
             lines.append(
-                "erase \(RangeSet.totalCount(ranges)) bytes outside the images that are not erased: \(Hex.ranges(ranges))")
+                "erase \(RangeSet.totalCount(ranges)) bytes outside the images that are not erased: \(Hex.ranges(ranges))"
+            )
             outcome.erased += ranges
         }
         for (i, prepared) in plan.images.enumerated() {
@@ -258,7 +285,9 @@ public struct FlashPipeline {
         return outcome
     }
 
-    private func write(_ plan: inout Plan, on target: any FlashTarget, journal: SessionJournal?, outcome: inout FlashOutcome)
+    private func write(
+        _ plan: inout Plan, on target: any FlashTarget, journal: SessionJournal?, outcome: inout FlashOutcome
+    )
         throws
     {
         let memory = target.memory

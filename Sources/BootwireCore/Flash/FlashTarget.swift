@@ -11,7 +11,10 @@ public struct FlashMemory: Sendable, Equatable {
 
     /// Uniform units of `unit` bytes over `range`.
     public init(range: Range<Int>, unit: Int) {
-        self.init(units: stride(from: range.lowerBound, to: range.upperBound, by: unit).map { $0..<min($0 + unit, range.upperBound) })
+        self.init(
+            units: stride(from: range.lowerBound, to: range.upperBound, by: unit).map {
+                $0..<min($0 + unit, range.upperBound)
+            })
     }
 
     /// From the first unit's start to the last unit's end; nil when the layout is unknown.
@@ -105,10 +108,9 @@ public protocol FlashTarget: AnyObject {
     func check(_ images: [FlashImage]) throws
     /// Steps that cannot be undone, for the pipeline to preview, confirm and run last.
     func irreversibleSteps() throws -> [IrreversibleStep]
-    /// Whether the device already holds `image`; nil when the route cannot tell cheaply.
-    func matches(_ image: PreparedImage) throws -> Bool?
-    /// Whether `range` reads as erased flash; nil when the route cannot tell cheaply.
-    func isErased(_ range: Range<Int>) throws -> Bool?
+    /// Whether the flash at `address` reads as `expected` (a device hash, a CRC or a read-back);
+    /// nil when the route cannot tell cheaply.
+    func holds(_ expected: [UInt8], at address: Int) throws -> Bool?
     /// Erases these units (whole units, sorted, from `memory`).
     func erase(_ units: [Range<Int>]) throws
     /// The route's whole-flash erase (mass or chip erase).
@@ -120,10 +122,18 @@ public protocol FlashTarget: AnyObject {
     func finishWriting() throws
     /// Starts the application after a flash (`--go`).
     func run(at address: Int?) throws
+    /// Runs `wait` (a person reading a question) while keeping the device's session alive.
+    func holdingSession(while wait: @escaping @Sendable () throws -> Void) throws
 }
 
 extension FlashTarget {
+    /// Whether `range` reads as erased flash; nil when the route cannot tell cheaply.
+    public func isErased(_ range: Range<Int>) throws -> Bool? {
+        try holds([UInt8](repeating: memory.erasedByte, count: range.count), at: range.lowerBound)
+    }
+
     public func check(_ images: [FlashImage]) throws {}
     public func irreversibleSteps() throws -> [IrreversibleStep] { [] }
     public func finishWriting() throws {}
+    public func holdingSession(while wait: @escaping @Sendable () throws -> Void) throws { try wait() }
 }

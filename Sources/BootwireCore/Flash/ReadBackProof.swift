@@ -2,7 +2,10 @@
 /// with the bytes, as a `verify-mismatch`.
 public enum ReadBackProof {
     public static func check(_ image: FlashImage, readBack: [UInt8], hint: String) throws {
-        guard let index = image.data.indices.first(where: { index in index >= readBack.count || readBack[index] != image.data[index] })
+        guard
+            let index = image.data.indices.first(where: { index in
+                index >= readBack.count || readBack[index] != image.data[index]
+            })
         else { return }
         let at = image.address + index
         throw BootwireError(

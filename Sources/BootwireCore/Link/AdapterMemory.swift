@@ -1,8 +1,10 @@
 import Foundation
 
 /// The highest rate each USB-serial adapter (by serial number) was seen to carry, so a session
-/// after a fallback starts at the rate that works. The caller chooses the file (the CLI: the
-/// user's cache directory); the library reads no environment.
+/// after a fallback starts at the rate that works; and the rate the last boot-ROM session on
+/// each port left the module at, so a module with no reset lines, still in that session, can be
+/// reached again. The caller chooses the file (the CLI: the user's cache directory); the
+/// library reads no environment.
 public struct AdapterMemory: Sendable {
     public let path: String
 
@@ -20,6 +22,35 @@ public struct AdapterMemory: Sendable {
         try? FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if let data = try? JSONEncoder().encode(all) { FileManager.default.createFile(atPath: path, contents: data) }
+    }
+
+    /// The last session on a port (by adapter serial, or by path): the rate it left the ROM at.
+    public struct LastSession: Codable, Sendable, Equatable {
+        public var baud: Int
+        public var endedAt: Date
+    }
+
+    public var sessionsPath: String {
+        (path as NSString).deletingLastPathComponent + "/last-sessions.json"
+    }
+
+    public func lastSession(port key: String) -> LastSession? {
+        loadSessions()[key]
+    }
+
+    public func rememberSession(port key: String, baud: Int, at date: Date = Date()) {
+        var all = loadSessions()
+        all[key] = LastSession(baud: baud, endedAt: date)
+        try? FileManager.default.createDirectory(
+            atPath: (sessionsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if let data = try? JSONEncoder().encode(all) {
+            FileManager.default.createFile(atPath: sessionsPath, contents: data)
+        }
+    }
+
+    private func loadSessions() -> [String: LastSession] {
+        guard let data = FileManager.default.contents(atPath: sessionsPath) else { return [:] }
+        return (try? JSONDecoder().decode([String: LastSession].self, from: data)) ?? [:]
     }
 
     private func load() -> [String: Int] {

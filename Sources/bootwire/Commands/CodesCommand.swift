@@ -18,7 +18,7 @@ struct CodesCommand: ParsableCommand {
             let codes: [[String: Any]] = ErrorCode.allCases.map { code in
                 [
                     "code": code.rawValue, "exit": Int(code.category.exitStatus), "category": code.category.rawValue,
-                    "meaning": code.summary,
+                    "meaning": code.summary, "hint": code.hint,
                 ]
             }
             let data = try JSONSerialization.data(withJSONObject: codes, options: [.sortedKeys])

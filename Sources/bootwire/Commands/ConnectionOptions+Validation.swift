@@ -11,7 +11,11 @@ extension ConnectionOptions {
         if let baud { try Self.check(baud, "--baud") }
         try Self.check(bootBaud, "--boot-baud")
         if let swdKhz, !(5...24_000).contains(swdKhz) {
-            throw ValidationError("--swd-khz \(swdKhz): give 5 to 24000 kHz (ST-LINK/V2 runs 5 to 4000, V3 up to 24000)")
+            throw ValidationError(
+                "--swd-khz \(swdKhz): give 5 to 24000 kHz (ST-LINK/V2 runs 5 to 4000, V3 up to 24000)")
+        }
+        if let patience, !(0...100).contains(patience) || patience.isNaN {
+            throw ValidationError("--patience \(patience): give a factor from 0 to 100 (1 is the vendor's waits)")
         }
         guard (1...100).contains(connectAttempts) else {
             throw ValidationError("--connect-attempts \(connectAttempts): give 1 to 100 attempts")

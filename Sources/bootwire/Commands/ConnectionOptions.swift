@@ -60,6 +60,19 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Handshake attempts before giving up.", valueName: "n"))
     var connectAttempts = 3
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Scale the module's per-command waits, which follow the vendor's (1, or $BOOTWIRE_PATIENCE); 0 keeps "
+                + "only what the work and the wire need (fault-injection tests on virtual devices).",
+            valueName: "factor"))
+    var patience: Double?
+
+    /// --patience, else $BOOTWIRE_PATIENCE (test harnesses), else the vendor's waits.
+    var effectivePatience: Double {
+        patience ?? ProcessInfo.processInfo.environment["BOOTWIRE_PATIENCE"].flatMap(Double.init) ?? 1
+    }
+
     @Flag(name: .long, help: "Fail instead of going on at a lower rate when the link is lost after the baud change.")
     var noBaudFallback = false
 
@@ -200,14 +213,19 @@ struct ConnectionOptions: ParsableArguments {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
             var options = try connectOptions(for: serial)
+            options.patience = effectivePatience
             if let adapterSerial, let limit = memory.limit(forSerial: adapterSerial), limit < options.loadBaud {
                 events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
                 options.loadBaud = limit
             }
+            // A module without reset lines stays in its ROM at the last session's rate.
+            let sessionKey = adapterSerial ?? path
+            options.previousSessionBaud = memory.lastSession(port: sessionKey)?.baud
             return try QCC743Session.run(link: serial, options: options, events: events) { session in
                 if let adapterSerial, session.baudLimitedFrom != nil {
                     memory.remember(serial: adapterSerial, workingBaud: session.identity.loadBaud)
                 }
+                memory.rememberSession(port: sessionKey, baud: session.identity.loadBaud)
                 return try body(session)
             }
         }

@@ -46,15 +46,28 @@ struct EfuseCommand: ParsableCommand {
                             summary.softwareUsage0Set.joined(separator: ", "))
                     ),
                 ]
+                // Every field ST's read_chip_info.py prints, with its labels and values.
+                let chipInfo = EfuseChipInfo(bytes)
                 if json {
-                    var object = Dictionary(uniqueKeysWithValues: facts.map { ($0.0, $0.1) })
+                    var object: [String: Any] = Dictionary(uniqueKeysWithValues: facts.map { ($0.0, $0.1) })
                     object["raw"] = Hex.string(bytes)
+                    object["chip-info"] = Dictionary(
+                        uniqueKeysWithValues: chipInfo.entries.map { entry -> (String, Any) in
+                            switch entry.value {
+                            case .text(let text): (entry.label, text)
+                            case .number(let number): (entry.label, number)
+                            case .numbers(let numbers): (entry.label, numbers)
+                            }
+                        })
+                    object["chip-info-unconfirmed"] = chipInfo.entries.filter { !$0.confirmed }.map(\.label)
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                     try renderer.finish(JobResult(attachments: ["efuse": String(decoding: data, as: UTF8.self)]))
                 } else {
                     for (name, value) in facts {
                         print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)")
                     }
+                    print("\nAs ST's read_chip_info.py prints it:")
+                    for line in chipInfo.printedLines { print(line) }
                 }
             } catch {
                 try renderer.fail(error)
@@ -95,7 +108,8 @@ struct EfuseCommand: ParsableCommand {
                     let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
                     for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
                     guard !change.isNoOp, !dryRun else { return 0 }
-                    try Confirmation.require(EfuseBurn.question(change), yes: yes, events: session.events)
+                    try Confirmation.require(
+                        EfuseBurn.question(change), yes: yes, events: session.events, holding: session)
                     session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
                     try EfuseBurn.burn(efuseImage, on: session)
                     return change.newlySetBitCount

@@ -160,6 +160,15 @@ struct EmulateCommand: ParsableCommand {
                 "A field failure to reproduce (repeatable): \(Fault.names.joined(separator: ", ")).", valueName: "fault"
             ))
         var fault: [String] = []
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "qcc743: how this ROM behaves where real ROMs may differ (repeatable, or comma-separated): "
+                    + ROMBehaviour.switches.map { $0.values.isEmpty ? $0.key : "\($0.key)=\($0.values)" }.joined(
+                        separator: ", "),
+                valueName: "switch"))
+        var rom: [String] = []
     }
 
     @OptionGroup(title: "Output")
@@ -241,9 +250,9 @@ struct EmulateCommand: ParsableCommand {
         case .usb, .usbShimPath:
             throw BootwireError(.internalError, "\(device.rawValue) is not a serial device")
         case .stm32:
-            guard memory.efuseImage == nil, memory.efuseDump == nil, !identity.isSet else {
+            guard memory.efuseImage == nil, memory.efuseDump == nil, !identity.isSet, behaviour.rom.isEmpty else {
                 throw BootwireError(
-                    .usage, "--efuse-image, --efuse-dump, --chip-id, --jedec-id and --boot-baud are for qcc743",
+                    .usage, "--efuse-image, --efuse-dump, --chip-id, --jedec-id, --boot-baud and --rom are for qcc743",
                     hint: "an STM32 has option bytes instead: --rdp, --option-bytes-dump")
             }
             let model = try makeSTM32(faults: faults)
@@ -286,6 +295,7 @@ struct EmulateCommand: ParsableCommand {
 
     private func makeDevice(faults: [Fault]) throws -> VirtualQCC743 {
         var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse(behaviour.rom.flatMap { $0.split(separator: ",").map(String.init) })
         configuration.bootBaud = identity.bootBaud
         if let jedec = identity.jedecId {
             guard let bytes = Hex.bytes(jedec), bytes.count == 4, FlashSize.bytes(jedecCapacity: bytes[2]) != nil else {

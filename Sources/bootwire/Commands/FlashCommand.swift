@@ -141,6 +141,7 @@ struct FlashCommand: AsyncParsableCommand {
                     data: try FlashImage.readRaw(path: image.path, what: "[\(image.name)] file"))
             }
             options.erase = erase.erase ?? manifest.erase
+            for choice in manifest.versionChoices { events(.note(.info(choice.message))) }
             for name in manifest.vendorLookupDisagreements {
                 events(
                     .note(

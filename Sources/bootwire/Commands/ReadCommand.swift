@@ -6,8 +6,11 @@ import QCC743
 struct ReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read flash contents into a file.",
-        discussion: "Example: bootwire read --port /dev/ttyUSB0 --start 0x10000 --len 0x1000 --file fw-head.bin")
+        abstract: "Read flash contents (or the module's eFuse) into a file.",
+        discussion: """
+            Example: bootwire read --port /dev/ttyUSB0 --start 0x10000 --len 0x1000 --file fw-head.bin
+            The eFuse as ST's NCP_get_chip_info.sh reads it: bootwire read --efuse --port P --start 0 --len 512 --file efuse.bin
+            """)
 
     @Option(name: .long, help: ArgumentHelp("First address.", valueName: "address"))
     var start: String
@@ -20,6 +23,9 @@ struct ReadCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Where to write what was read.", valueName: "file"))
     var file: String
+
+    @Flag(name: .long, help: "Read the module's 512-byte eFuse (0x0 to 0x200) instead of the flash.")
+    var efuse = false
 
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
@@ -38,13 +44,20 @@ struct ReadCommand: AsyncParsableCommand {
             default: throw BootwireError(.usage, "give either --len or --end")
             }
             guard count > 0 else { throw BootwireError(.usage, "nothing to read: the length is \(count)") }
+            if efuse { try Self.checkEfuseRange(first, count) }
             guard FileManager.default.createFile(atPath: file, contents: nil) else {
                 throw BootwireError(
                     .fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
             }
             let port = try connection.singlePort()
             let bytes: [UInt8]
-            switch connection.route(for: port) {
+            let route = connection.route(for: port)
+            if efuse && route != .qcc743 {
+                throw BootwireError(
+                    .usage, "--efuse reads the ST67W611M1 module's eFuse; this port leads to an STM32",
+                    hint: "an STM32's option bytes: bootwire option-bytes show")
+            }
+            switch route {
             case .stm32Serial:
                 bytes = try await STM32Commands.read(
                     connection: connection, port: port, start: first, count: count, renderer: renderer)
@@ -54,6 +67,11 @@ struct ReadCommand: AsyncParsableCommand {
             case .swd:
                 bytes = try await SWDCommands.read(
                     connection: connection, port: port, start: first, count: count, renderer: renderer)
+            case .qcc743 where efuse:
+                bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
+                    session.events(.stage("read", detail: "eFuse 0x\(String(first, radix: 16)), \(count) bytes"))
+                    return try session.readEfuse(address: first, length: count)
+                }
             case .qcc743:
                 bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
                     guard first + count <= session.identity.flashSize else {
@@ -73,6 +91,16 @@ struct ReadCommand: AsyncParsableCommand {
                 ]))
         } catch {
             try renderer.fail(error)
+        }
+    }
+
+    /// The eFuse is 512 bytes; anything past it is refused before the port opens.
+    static func checkEfuseRange(_ first: Int, _ count: Int) throws {
+        guard first >= 0, first + count <= EfuseMap.size else {
+            throw BootwireError(
+                .addressOutOfRange, "0x\(String(first, radix: 16))+\(count) is beyond the 512-byte eFuse",
+                hint: "the eFuse is 0x0 to 0x1ff: --start 0x0 --len 512 reads all of it",
+                evidence: ["start": "0x" + String(first, radix: 16), "length": "\(count)", "efuse_size": "512"])
         }
     }
 }

@@ -57,6 +57,7 @@ struct ST67Command: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let package = try ST67Package.load(path: binaries)
+                if let board { try ST67UpdatePlan.refuseUnsupported(board: board) }
                 let ports = try boardPorts()
                 let events = renderer.sink
                 var moduleSide = connection
@@ -79,7 +80,6 @@ struct ST67Command: AsyncParsableCommand {
                 let statePath = CacheFolder.root + "/st67/" + ST67UpdateRun.stateName(port: ports.key)
                 let plan = try ST67UpdatePlan.make(
                     package: package, board: board, application: app,
-                    workFolder: CacheFolder.root + "/st67/ini-\(getpid())",
                     environment: ProcessInfo.processInfo.environment,
                     hostUnits: host.3)
                 for note in plan.notes { events(.note(.info(note))) }

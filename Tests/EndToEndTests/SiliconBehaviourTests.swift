@@ -1,0 +1,231 @@
+import BootwireCore
+import Foundation
+import QCC743
+import Testing
+import VirtualDevices
+
+/// Bootwire against every plausible boot ROM (the silicon notes' switches, `ROMBehaviour`): the
+/// behaviours code proven on BL616-family silicon shows and our first virtual module lacked.
+@Suite struct SiliconBehaviourTests {
+    /// The pessimistic side of each switch alone, and all of them at once. (`idle-ms` and
+    /// `hash-rate` default to the measured values; the confirmation tests exercise idle.)
+    static let settings = [
+        "silicon", "ack=before", "clk-deaf-ms=100", "pd=none", "pd=sector", "boot-info=a0", "erase-times=max",
+    ]
+
+    static func romArguments(_ rom: String) -> [String] { rom == "default" ? [] : ["--rom", rom] }
+
+    /// ST's mission_t02 set with littlefs, paced at the baud so that ack order, PD, deaf time
+    /// and erase times bite: flashed and proven, then `info` at once on a module without reset
+    /// lines (no reset when the port opens), which is still in its ROM at 2 Mbaud. The ROMs run
+    /// side by side on threads of their own (the work is the devices' modelled time, and the
+    /// test pool has two threads).
+    @Test(.enabled(if: Fixtures.present)) func theMissionSetFlashesAndInfoFollowsAtOnceUnderEveryROM() throws {
+        var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
+        for (name, address) in Fixtures.mission {
+            let bytes = try Fixtures.bytes(name)
+            expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
+        }
+        let roms = ["default"] + Self.settings
+        let erasedElsewhere = expected
+        let findings = LineLog()
+        let done = DispatchGroup()
+        for rom in roms {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let emulator = try Emulator(["--no-reset-on-open"] + Self.romArguments(rom), wire: "realistic")
+                    let cache = Scratch.make()
+                    let flash = try Bootwire.run(
+                        [
+                            "flash", "--port", emulator.port, "--config",
+                            Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json",
+                        ], timeout: 240, cache: cache)
+                    if !flash.ok { findings.add("\(rom): flash: \(flash.stdout.suffix(600))") }
+                    let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
+                    if info.status != 0 || (info.result?["info"] as? [String: Any])?["bootROM"] == nil {
+                        findings.add("\(rom): info: \(info.stdout.suffix(600))")
+                    }
+                    let (dump, _) = try emulator.stop()
+                    if dump != erasedElsewhere { findings.add("\(rom): the flash is not ST's set on erased flash") }
+                } catch {
+                    findings.add("\(rom): \(error)")
+                }
+            }.start()
+        }
+        done.wait()
+        #expect(findings.all.isEmpty, "\(findings.all)")
+    }
+
+    /// flash, read, erase, eFuse and info under each ROM, without pacing (the protocol, not the
+    /// timing): one emulator keeps the state from command to command.
+    @Test(arguments: settings)
+    func everyCommandWorksUnderEachROM(rom: String) throws {
+        let emulator = try Emulator(Self.romArguments(rom))
+        let image = firmwareLike(70_000, seed: 21)
+        let file = try Scratch.file(image)
+        let flash = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--json", "--erase", "chip", "\(file.path)@0x10000"])
+        #expect(flash.ok, "\(rom): \(flash.stdout.suffix(400))")
+        #expect(try Bootwire.readMemory(emulator.port, at: 0x10000, count: image.count) == image)
+        let erase = try Bootwire.run([
+            "erase", "--port", emulator.port, "--start", "0x10000", "--end", "0x12000", "--json",
+        ])
+        #expect(erase.ok, "\(rom): \(erase.stdout.suffix(400))")
+        #expect(try Bootwire.readMemory(emulator.port, at: 0x10000, count: 0x2000).allSatisfy { $0 == 0xFF })
+        let info = try Bootwire.run(["info", "--port", emulator.port, "--json"])
+        #expect(info.status == 0, "\(rom): \(info.stdout.suffix(400))")
+        if Fixtures.present {
+            let burn = try Bootwire.run([
+                "efuse", "burn", Fixtures.path("efusedata.bin"), "--port", emulator.port, "--json", "--yes",
+            ])
+            #expect(burn.ok, "\(rom): \(burn.stdout.suffix(400))")
+        }
+        let (flashed, efuse) = try emulator.stop()
+        #expect(Array(flashed[0x12000..<(0x10000 + image.count)]) == Array(image[0x2000...]))
+        if Fixtures.present {
+            #expect(try EfuseImage.load(path: Fixtures.path("efusedata.bin")).readBackSatisfied(by: efuse))
+        }
+    }
+
+    /// A person types `yes` 5 s and 60 s after the question; the ROM gives up after 2 s of
+    /// silence (`idle-ms`), so the session must be held meanwhile.
+    @Test(.enabled(if: Fixtures.present), arguments: [5.0, 60.0])
+    func aTypedConfirmationLongAfterTheQuestionStillBurns(delay: Double) throws {
+        let emulator = try Emulator(["--rom", "silicon,idle-ms=2000"])
+        let run = try TypedAnswer.run(
+            ["efuse", "burn", Fixtures.path("efusedata.bin"), "--port", emulator.port, "--json"],
+            answer: "yes", after: delay)
+        #expect(run.ok, "\(run.stdout.suffix(600))\(run.stderr.suffix(600))")
+        #expect(Int(run.summary["bits-burned"] ?? "0") ?? 0 > 100)
+        let (_, efuse) = try emulator.stop()
+        #expect(try EfuseImage.load(path: Fixtures.path("efusedata.bin")).readBackSatisfied(by: efuse))
+    }
+
+    /// The library's hold, without the CLI: the same wait without it loses the ROM.
+    @Test func aHeldSessionOutlivesTheROMsIdleTimeoutAndAnUnheldOneDoesNot() throws {
+        var configuration = VirtualQCC743.Configuration()
+        configuration.idleTimeoutMilliseconds = 1000
+        let runner = try VirtualDeviceRunner(device: VirtualQCC743(configuration: configuration), wire: .instant)
+        runner.start()
+        defer { runner.stop() }
+        let port = try SerialPort.open(runner.slavePath)
+        defer { port.close() }
+        var options = ConnectOptions()
+        options.patience = 0
+        let session = try QCC743Session.connect(link: port, options: options, events: { _ in })
+        let answer = try session.holding { () -> Int in
+            MonotonicClock.sleep(milliseconds: 2500)
+            return 42
+        }
+        #expect(answer == 42)
+        #expect(try session.readEfuse(address: 0, length: 4).count == 4)
+        MonotonicClock.sleep(milliseconds: 1500)
+        #expect { try session.readEfuse(address: 0, length: 4) } throws: {
+            ($0 as? BootwireError)?.code == .timeout
+        }
+    }
+
+    /// A module without reset lines, left in its ROM at 2 Mbaud by the last session: the next
+    /// command finds it there (adapter memory), or after the ROM's idle timeout without it.
+    @Test(arguments: [true, false])
+    func theNextCommandFindsAModuleLeftInItsROM(remembered: Bool) throws {
+        let emulator = try Emulator(["--no-reset-on-open", "--rom", "silicon"])
+        let file = try Scratch.file(firmwareLike(9000, seed: 4))
+        let cache = Scratch.make()
+        let flash = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--json", "\(file.path)@0x10000"], cache: cache)
+        #expect(flash.ok)
+        let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: remembered ? cache : nil)
+        #expect(info.status == 0, "\(info.stdout.suffix(400))")
+        _ = try emulator.stop()
+    }
+
+    /// Nothing answers where the last session left the module either (it was unplugged): the
+    /// error says so, not "put the module in its boot ROM".
+    @Test func aSilentModuleAfterASessionIsNotBlamedOnTheBootPins() throws {
+        let emulator = try Emulator(["--fault", "silent"])
+        let cache = Scratch.make()
+        let memory = AdapterMemory(path: cache.appendingPathComponent("bootwire/adapters.json").path)
+        memory.rememberSession(port: emulator.port, baud: 2_000_000)
+        let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
+        #expect(info.errorCode == "no-response")
+        let evidence = (info.result?["error"] as? [String: Any])?["evidence"] as? [String: String] ?? [:]
+        #expect(evidence["previous-session-baud"] == "2000000")
+        let fresh = try Bootwire.run(["info", "--port", emulator.port, "--json"])
+        #expect(fresh.errorCode == "no-response")
+        let freshEvidence = (fresh.result?["error"] as? [String: Any])?["evidence"] as? [String: String] ?? [:]
+        #expect(freshEvidence["previous-session-baud"] == nil)
+        _ = try emulator.stop()
+    }
+
+    /// A hash that outlasts its wait is never sent again: a second one would queue behind the
+    /// first on a ROM still hashing.
+    @Test func aHashThatOutlastsItsWaitIsNotSentAgain() throws {
+        var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse(["hash-rate=100000"])
+        let model = VirtualQCC743(configuration: configuration)
+        let lines = LineLog()
+        model.log = { lines.add($0) }
+        let runner = try VirtualDeviceRunner(device: model, wire: .realistic)
+        runner.start()
+        defer { runner.stop() }
+        let port = try SerialPort.open(runner.slavePath)
+        defer { port.close() }
+        var options = ConnectOptions()
+        options.patience = 0  // 0.7 s for 200 kB, which this ROM hashes in 2 s
+        let session = try QCC743Session.connect(link: port, options: options, events: { _ in })
+        #expect { try session.sha256(address: 0, length: 200_000) } throws: {
+            ($0 as? BootwireError)?.code == .timeout
+        }
+        MonotonicClock.sleep(milliseconds: 2000)
+        #expect(lines.all.filter { $0.hasPrefix("flash_xip_readSha") }.count == 1, "\(lines.all)")
+    }
+}
+
+/// Runs bootwire with a pseudo-terminal as its stdin (so it asks), and types `answer` there
+/// `after` seconds after the question appears on stderr.
+enum TypedAnswer {
+    static func run(_ arguments: [String], answer: String, after delay: Double) throws -> BootwireRun {
+        let terminal = try PseudoTerminal()
+        let stdin = try #require(FileHandle(forUpdatingAtPath: terminal.slavePath))
+        let process = Process()
+        process.executableURL = Bootwire.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["XDG_CACHE_HOME"] = Scratch.make().path
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin
+        try process.run()
+        let errText = LineLog()
+        let errReader = Thread {
+            while true {
+                let data = err.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                errText.add(String(decoding: data, as: UTF8.self))
+            }
+        }
+        errReader.start()
+        nonisolated(unsafe) var outData = Data()
+        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
+        outReader.start()
+        let asked = Date().addingTimeInterval(30)
+        while !errText.all.joined().contains("Type yes") && Date() < asked && process.isRunning { usleep(20_000) }
+        Thread.sleep(forTimeInterval: delay)
+        terminal.write(Array((answer + "\n").utf8))
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        while !outReader.isFinished || !errReader.isFinished { usleep(1000) }
+        return BootwireRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: errText.all.joined())
+    }
+}
