@@ -51,7 +51,8 @@ public struct ST67Package: Sendable {
         guard candidates.count == 1 else {
             throw BootwireError(
                 .st67PackageInvalid,
-                candidates.isEmpty ? "\(Self.ncpFolder)/ holds no mission flash_prog_cfg.ini"
+                candidates.isEmpty
+                    ? "\(Self.ncpFolder)/ holds no mission flash_prog_cfg.ini"
                     : "\(Self.ncpFolder)/ holds several mission inis; the update takes one",
                 evidence: ["folder": ncp, "candidates": candidates.joined(separator: ",")])
         }
@@ -88,7 +89,8 @@ public struct ST67Package: Sendable {
     public func application(board: String) throws -> String? {
         let folder = try folder(board: board)
         let images = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { name in
-            name != Self.bootloaderName && [".bin", ".hex", ".elf", ".srec"].contains { name.lowercased().hasSuffix($0) }
+            name != Self.bootloaderName
+                && [".bin", ".hex", ".elf", ".srec"].contains { name.lowercased().hasSuffix($0) }
         }.sorted()
         guard images.count <= 1 else {
             throw BootwireError(

@@ -96,7 +96,8 @@ public struct SWDOptionBytes: Sendable, Equatable {
             let end = (value >> 16) & 0xFF
             return start <= end ? "pages \(start)-\(end) of bank \(bank)" : "none"
         case .sectorMask:
-            let protected = writeProtectedSectors
+            // This field's own bits: H7 has one mask per bank.
+            let protected = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }
             return protected.isEmpty ? "none" : "sectors " + protected.map(String.init).joined(separator: ",")
         case .groupMask(let per):
             let groups = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }

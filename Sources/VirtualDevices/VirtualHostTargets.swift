@@ -2,7 +2,8 @@ import BootwireCore
 import Foundation
 
 /// The ST67 host MCUs behind a virtual ST-LINK: `stlink-h563` (NUCLEO-H563ZI), `stlink-u575`
-/// (NUCLEO-U575ZI-Q), `stlink-h723`, `stlink-g474` and `stlink-wb55`, each with its family's
+/// (NUCLEO-U575ZI-Q), `stlink-h723`, `stlink-g474` and `stlink-wb55`, and for the rows they
+/// do not cover `stlink-h743` (H7 with two banks) and `stlink-g071` (G0, a Cortex-M0+), each with its family's
 /// flash controller (`VirtualSectorFlash`, `VirtualPageFlash`), core, DBGMCU IDCODE and SRAM.
 /// Options: `rdp1` (RDP level 1; on the H563 product state CLOSED), `trustzone` (U575 TZEN=1,
 /// H563 TZEN=0xC3), `wrp=FIRST-LAST` (bank-1 pages on U5/G4/WB, the sector groups covering
@@ -28,6 +29,12 @@ public enum VirtualHostTargets {
         "stlink-h723": Part(
             cpuid: 0x411F_C272, idcode: 0x1001_6483, idcodeAddress: 0x5C00_1000,
             sram: [(0x2400_0000, 320 << 10), (0x2000_0000, 128 << 10)], flash: { VirtualSectorFlash(model: .h723) }),
+        "stlink-h743": Part(
+            cpuid: 0x411F_C272, idcode: 0x2003_6450, idcodeAddress: 0x5C00_1000,
+            sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: { VirtualSectorFlash(model: .h743) }),
+        "stlink-g071": Part(
+            cpuid: 0x410C_C601, idcode: 0x1000_6460, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 36 << 10)],
+            flash: { VirtualPageFlash(model: .g071) }),
         "stlink-g474": Part(
             cpuid: 0x410F_C241, idcode: 0x2000_6469, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
             flash: { VirtualPageFlash(model: .g474) }),

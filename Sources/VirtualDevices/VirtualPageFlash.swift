@@ -59,6 +59,16 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
                 0x44: 0xFFFF_FFFF, 0x48: 0x7FFF_0000, 0x4C: 0xFF00_FFFF, 0x50: 0xFF00_FFFF,
             ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: nil)
 
+        /// STM32G071RB: 128 KiB, one bank of 64 pages of 2 KiB (RM0444); the OPTR value is this
+        /// model's choice with RDP 0xAA.
+        public static let g071 = Model(
+            name: "STM32G071", registerBase: 0x4002_2000, flashSize: 128 << 10, pageSize: 2048,
+            singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
+            pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
+            trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
+            factory: [0x20: 0xDFFF_E1AA, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF], flashSizeAddress: 0x1FFF_75E0,
+            secureAreaPage: nil)
+
         /// STM32WB55RG: 1 MiB, 256 pages of 4 KiB; SFR.SFSA 0xF4: the top 48 KiB is CPU2's (a
         /// FUS-only part; the value is this model's choice).
         public static let wb55 = Model(

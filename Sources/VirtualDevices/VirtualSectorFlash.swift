@@ -59,6 +59,17 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
             factory: [0x1C: 0x1FEF_AAF0, 0x38: 0x0000_00FF],
             loadsOnStart: true, productState: false, flashSizeAddress: 0x1FF1_E880,
             wrp: [(1, 0x38)], sectorsPerWRPBit: 1)
+
+        /// STM32H743ZI: 2 MiB in two banks of eight 128 KiB sectors, each bank with its own
+        /// KEYR/CR/SR/CCR (bank 2 at +0x100) and WPSN.
+        public static let h743 = Model(
+            name: "STM32H743", registerBase: 0x5200_2000, flashSize: 2 << 20, banks: 2, sectorSize: 128 << 10, word: 32,
+            keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
+            snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
+            options: [(0x1C, 0x20), (0x38, 0x3C), (0x138, 0x13C)],
+            factory: [0x1C: 0x1FEF_AAF0, 0x38: 0x0000_00FF, 0x138: 0x0000_00FF],
+            loadsOnStart: true, productState: false, flashSizeAddress: 0x1FF1_E880,
+            wrp: [(1, 0x38), (2, 0x138)], sectorsPerWRPBit: 1)
     }
 
     struct Bank {

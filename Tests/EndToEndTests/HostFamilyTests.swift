@@ -14,7 +14,7 @@ import Testing
         ((run.result?["error"] as? [String: Any])?["evidence"] as? [String: String]) ?? [:]
     }
 
-    @Test(arguments: targets)
+    @Test(arguments: targets + ["stlink-h743", "stlink-g071"])
     func anELFIsProgrammedProvenAndRun(target: String) throws {
         let data = firmwareLike(40_000, seed: 11)
         let elf = try Scratch.file(STM32FlashTests.elf(data, at: 0x0800_0000), name: "app.elf").path
@@ -41,6 +41,8 @@ import Testing
         ),
         ("stlink-g474", ["dbank": "1", "rdp": "level 0 (0xAA)"], "wrp1a=0-1", ["wrp1a": "pages 0-1 of bank 1"]),
         ("stlink-wb55", ["sfsa": "244", "fsd": "0"], "nboot0=0", ["nboot0": "0"]),
+        ("stlink-h743", ["nwrp2": "none"], "nwrp2=0", ["nwrp2": "sectors 0", "WPSN2": "0xfe"]),
+        ("stlink-g071", ["rdp": "level 0 (0xAA)", "wrp1a": "none"], "wrp1a=4-5", ["wrp1a": "pages 4-5 of bank 1"]),
     ]
 
     @Test(arguments: 0..<optionCases.count)
@@ -91,6 +93,16 @@ import Testing
         let run = try Bootwire.run(["flash", "--port", "virtual:\(target),wrp=0-1", "--json", file])
         #expect(run.errorCode == "flash-write-protected", "\(run.stdout)")
         #expect(evidence(run)["FLASH_SR"] != nil)
+    }
+
+    /// H743: bank 2 has its own controller; an image across the banks goes through both.
+    @Test func anImageAcrossTheH743BanksIsProgrammedThroughBothControllers() throws {
+        let port = "virtual:stlink-h743,state=\(state())"
+        let data = firmwareLike(64 * 1024, seed: 12)
+        let file = try Scratch.file(data, name: "across.bin").path + "@0x080F8000"
+        let run = try Bootwire.run(["flash", "--port", port, file, "--json"])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(try Bootwire.readMemory(port, at: 0x080F_8000, count: data.count) == data)
     }
 
     @Test func theWB55SecureAreaIsNeverTouched() throws {
