@@ -87,6 +87,13 @@ public final class STM32SWDSession: @unchecked Sendable {
     func identify() throws {
         var idcode = try? probe.readWord(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
         if idcode == nil || idcode == 0 { idcode = try? probe.readWord(0xE004_2000) }
+        // RM0481 places the H5's DBGMCU at 0x44024000; which address answers over AP0 is
+        // UNCONFIRMED, so a Cortex-M33 that gave no known part is asked there too.
+        if (identity.cpuid >> 4) & 0xFFF == 0xD21, STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
+            let h5 = try? probe.readWord(0x4402_4000), h5 != 0
+        {
+            idcode = h5
+        }
         identity.idcode = idcode ?? 0
         // stlink-org: DEV_ID 0x411 on a Cortex-M4 is an F4 rev-A erratum.
         if identity.deviceID == 0x411, (identity.cpuid >> 4) & 0xFFF == 0xC24 {

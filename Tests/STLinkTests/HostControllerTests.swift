@@ -112,4 +112,11 @@ import VirtualDevices
         try? edited.set("wrpsg1", to: "none")
         #expect(edited.registers["WRP1R"] == 0xFFFF_FFFF)
     }
+
+    @Test func anH5WhoseDBGMCUAnswersAtRM0481sAddressIsFound() throws {
+        let (session, _) = try session(
+            VirtualSectorFlash(model: .h563), cpuid: 0x410F_D214, idcode: 0x1001_6484, at: 0x4402_4000)
+        #expect(session.identity.deviceID == 0x484)
+        #expect(try session.flash() is SectorFlashController)
+    }
 }

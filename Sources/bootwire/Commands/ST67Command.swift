@@ -83,10 +83,13 @@ struct ST67Command: AsyncParsableCommand {
                     environment: ProcessInfo.processInfo.environment,
                     hostUnits: host.3)
                 for note in plan.notes { events(.note(.info(note))) }
-                if let preview = plan.efusePreview, !dryRun {
+                let update = ST67UpdateRun(plan: plan, statePath: statePath, events: events)
+                // Asked once per update: a resumed run whose module step is done burned it already.
+                if let preview = plan.efusePreview, !dryRun,
+                    update.load()?.done.contains(ST67UpdateStep.Kind.module.rawValue) != true
+                {
                     try Confirmation.require(preview, yes: yes, events: events)
                 }
-                let update = ST67UpdateRun(plan: plan, statePath: statePath, events: events)
                 let dryRun = self.dryRun
                 let connection = self.connection
                 let results = try await update.run(dryRun: dryRun) { step, state in
