@@ -6,7 +6,7 @@ let package = Package(
     products: [
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices"]),
+            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices", "ST67"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
         // libusb-1.0's ABI over a socket to `bootwire emulate usb`: unmodified dfu-util, stlink
         // and OpenOCD binaries load it (LD_LIBRARY_PATH) and meet a virtual device.
@@ -44,12 +44,14 @@ let package = Package(
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
         .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
+        // ST's module-update flow: the package folder, the boards, the steps and their resume state.
+        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743"]),
         .target(
             name: "VirtualDevices", dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices", "ST67",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,7 +62,7 @@ let package = Package(
         ),
         .testTarget(name: "STM32Tests", dependencies: ["STM32", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices", "ST67"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
         .testTarget(name: "USBTests", dependencies: ["USB", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),

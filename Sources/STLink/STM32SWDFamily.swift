@@ -2,7 +2,7 @@ import STM32
 
 /// Which register-level flash controller a family has (spec section 3).
 public enum SWDFlashControllerKind: String, Sendable {
-    case l4, f4, g0g4, wb, u5, h5, h7
+    case l4, f4, g0g4, wb, u5, h5, h7, h7rs
 }
 
 /// A part the SWD path identifies but the shared device table (`STM32DeviceTable`) does not hold:
@@ -72,8 +72,9 @@ public struct STM32SWDFamily: Sendable {
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_7A22, controller: .f4, controllerBase: 0x4002_3C00,
         pageSize: 128 << 10, maxFlashKiB: 1024, programUnit: 4, programmable: true)
 
-    // The rows below identify the part and give its geometry; their controllers are data the
-    // spec lists but Bootwire does not drive yet (flash-family-unsupported).
+    // The rows below are driven by `PageFlashController` (G0, G4, WB, U5) and
+    // `SectorFlashController` (H5, H7) from their register rows (`PageFlashFamily`,
+    // `SectorFlashFamily`); `SWDFlashControllers` picks one per part.
     public static let g0 = STM32SWDFamily(
         name: "STM32G0",
         deviceIDs: [
@@ -81,16 +82,16 @@ public struct STM32SWDFamily: Sendable {
             0x467: "STM32G0Bx/G0Cx",
         ],
         idcodeAddress: 0x4001_5800, flashSizeRegister: 0x1FFF_75E0, controller: .g0g4, controllerBase: 0x4002_2000,
-        pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: false)
+        pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: true)
     public static let g4 = STM32SWDFamily(
         name: "STM32G4", deviceIDs: [0x468: "STM32G43x/G44x", 0x479: "STM32G49x/G4Ax"], tableFamily: .g4,
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_75E0, controller: .g0g4, controllerBase: 0x4002_2000,
-        pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: false)
+        pageSize: 2048, maxFlashKiB: 512, programUnit: 8, programmable: true)
     /// Pages from SFSA up belong to CPU2; the row reuses the device table's SFSA-aware geometry.
     public static let wb = STM32SWDFamily(
         name: "STM32WB", deviceIDs: [0x496: "STM32WB3x", 0x494: "STM32WB1x"], tableFamily: .wb,
         idcodeAddress: 0xE004_2000, flashSizeRegister: 0x1FFF_75E0, controller: .wb, controllerBase: 0x5800_4000,
-        pageSize: 4096, maxFlashKiB: 1024, programUnit: 8, programmable: false)
+        pageSize: 4096, maxFlashKiB: 1024, programUnit: 8, programmable: true)
     public static let u5 = STM32SWDFamily(
         name: "STM32U5",
         deviceIDs: [
@@ -98,18 +99,26 @@ public struct STM32SWDFamily: Sendable {
             0x482: "STM32U575/585",
         ],
         idcodeAddress: 0xE004_4000, flashSizeRegister: 0x0BFA_07A0, controller: .u5, controllerBase: 0x4002_2000,
-        pageSize: 8192, maxFlashKiB: 4096, programUnit: 16, programmable: false)
+        pageSize: 8192, maxFlashKiB: 4096, programUnit: 16, programmable: true)
     /// UNCONFIRMED: which DBGMCU address answers over AP0 on H5; the M33 one, as stlink-org.
     public static let h5 = STM32SWDFamily(
         name: "STM32H5", deviceIDs: [:], tableFamily: .h5,
         idcodeAddress: 0xE004_4000, flashSizeRegister: 0x08FF_F80C, controller: .h5, controllerBase: 0x4002_2000,
-        pageSize: 8192, maxFlashKiB: 2048, programUnit: 16, programmable: false)
+        pageSize: 8192, maxFlashKiB: 2048, programUnit: 16, programmable: true)
     public static let h7 = STM32SWDFamily(
         name: "STM32H7", deviceIDs: [0x450: "STM32H74x/75x", 0x483: "STM32H72x/73x", 0x480: "STM32H7A/B"],
         idcodeAddress: 0x5C00_1000, flashSizeRegister: 0x1FF1_E880, controller: .h7, controllerBase: 0x5200_2000,
-        pageSize: 128 << 10, maxFlashKiB: 2048, programUnit: 32, programmable: false)
+        pageSize: 128 << 10, maxFlashKiB: 2048, programUnit: 32, programmable: true)
+    /// STM32H7R/S (RM0477): 64 KiB of boot flash at 0x08000000, the application in external
+    /// memory. Identified only: its flash controller's registers are UNCONFIRMED here, and
+    /// external memory needs ST's external loaders (out of scope). DEV_ID 0x485 and the
+    /// FLASH_SIZE address are UNCONFIRMED.
+    public static let h7rs = STM32SWDFamily(
+        name: "STM32H7R/S", deviceIDs: [0x485: "STM32H7Rx/7Sx"],
+        idcodeAddress: 0x5C00_1000, flashSizeRegister: 0x08FF_F80C, controller: .h7rs, controllerBase: 0x5202_2000,
+        pageSize: 8192, maxFlashKiB: 64, programUnit: 16, programmable: false)
 
-    public static let all: [STM32SWDFamily] = [l4, f4, g0, g4, wb, u5, h5, h7]
+    public static let all: [STM32SWDFamily] = [l4, f4, g0, g4, wb, u5, h5, h7, h7rs]
 
     public static func family(deviceID: UInt16) -> STM32SWDFamily? {
         all.first { $0.contains(deviceID: deviceID) }

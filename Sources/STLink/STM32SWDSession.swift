@@ -87,6 +87,13 @@ public final class STM32SWDSession: @unchecked Sendable {
     func identify() throws {
         var idcode = try? probe.readWord(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
         if idcode == nil || idcode == 0 { idcode = try? probe.readWord(0xE004_2000) }
+        // RM0481 places the H5's DBGMCU at 0x44024000; which address answers over AP0 is
+        // UNCONFIRMED, so a Cortex-M33 that gave no known part is asked there too.
+        if (identity.cpuid >> 4) & 0xFFF == 0xD21, STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
+            let h5 = try? probe.readWord(0x4402_4000), h5 != 0
+        {
+            idcode = h5
+        }
         identity.idcode = idcode ?? 0
         // stlink-org: DEV_ID 0x411 on a Cortex-M4 is an F4 rev-A erratum.
         if identity.deviceID == 0x411, (identity.cpuid >> 4) & 0xFFF == 0xC24 {
@@ -109,7 +116,10 @@ public final class STM32SWDSession: @unchecked Sendable {
             controller = F4FlashController(
                 probe: probe, family: family, flashSize: identity.flashSize, events: events,
                 deviceID: identity.deviceID)
-        default: controller = nil
+        default:
+            controller = try SWDFlashControllers.make(
+                probe: probe, family: family, deviceID: identity.deviceID, flashSize: identity.flashSize,
+                events: events)
         }
     }
 
@@ -119,7 +129,8 @@ public final class STM32SWDSession: @unchecked Sendable {
         throw BootwireError(
             .flashFamilyUnsupported,
             "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16))): no register-level flash controller yet",
-            hint: "STM32L4/L4+ and F2/F4 are programmable over SWD now; use the UART or DFU path for this part",
+            hint: SWDFlashControllers.unsupportedReason(deviceID: identity.deviceID)
+                ?? "use the UART or DFU path for this part",
             evidence: ["DBGMCU_IDCODE": hex32(identity.idcode), "CPUID": hex32(identity.cpuid)])
     }
 

@@ -12,6 +12,10 @@ public struct SWDOptionField: Sendable, Equatable {
         case wrpArea(bank: Int)
         /// F4 nWRP: bit n = 0 protects sector n.
         case sectorMask
+        /// H5 WRPSGn: bit n = 0 protects sectors n×`sectorsPerBit` … (n+1)×`sectorsPerBit`−1.
+        case groupMask(sectorsPerBit: Int)
+        /// H5 PRODUCT_STATE (`STM32ProductState`), in place of RDP.
+        case productState
     }
     public var name: String
     public var register: String
@@ -54,6 +58,9 @@ public struct SWDOptionBytes: Sendable, Equatable {
     }
 
     public var readoutProtection: STM32ReadoutProtection {
+        if let state = fields.first(where: { $0.kind == .productState }) {
+            return STM32ProductState.protection(UInt8(truncatingIfNeeded: raw(state)))
+        }
         guard let rdp = fields.first(where: { $0.kind == .rdp }) else { return .level0 }
         let value = raw(rdp)
         return value == 0xAA ? .level0 : value == 0xCC ? .level2 : .level1
@@ -89,8 +96,13 @@ public struct SWDOptionBytes: Sendable, Equatable {
             let end = (value >> 16) & 0xFF
             return start <= end ? "pages \(start)-\(end) of bank \(bank)" : "none"
         case .sectorMask:
-            let protected = writeProtectedSectors
+            // This field's own bits: H7 has one mask per bank.
+            let protected = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }
             return protected.isEmpty ? "none" : "sectors " + protected.map(String.init).joined(separator: ",")
+        case .groupMask(let per):
+            let groups = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }
+            return groups.isEmpty ? "none" : "sectors " + groups.map { "\($0 * per)-\($0 * per + per - 1)" }.joined(separator: ",")
+        case .productState: return STM32ProductState.name(UInt8(truncatingIfNeeded: value))
         }
     }
 
@@ -132,6 +144,20 @@ public struct SWDOptionBytes: Sendable, Equatable {
             registers[field.register] =
                 (registers[field.register] ?? 0) & ~0x00FF_00FF | UInt32(parts[0]) | UInt32(parts[1]) << 16
             return
+        case .groupMask(let per):
+            if text.lowercased() == "none" {
+                value = field.mask >> UInt32(field.shift)
+            } else {
+                let groups = text.split(separator: ",").compactMap { Int($0) }.map { $0 / per }
+                guard !groups.isEmpty, groups.allSatisfy({ $0 >= 0 && $0 < field.width }) else {
+                    throw badValue(name, text, "sector numbers like 0,4 (each protects its group of \(per)) or none")
+                }
+                value = groups.reduce(field.mask >> UInt32(field.shift)) { $0 & ~(1 << UInt32($1)) }
+            }
+        case .productState:
+            throw BootwireError(
+                .usage, "`\(name)`: Bootwire does not change the product state",
+                hint: "closing or regressing an STM32H5 needs ST's provisioning tools (OEM keys, debug authentication)")
         case .sectorMask:
             if text.lowercased() == "none" {
                 value = field.mask >> UInt32(field.shift)

@@ -25,7 +25,8 @@ import USB
 ///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
 ///   until the flash is free (`hidden`): which real firmware does is not known.
 public enum VirtualSTLinkPort {
-    public static let names = ["stlink-l476", "stlink-l432", "stlink-l452", "stlink-f4", "stlink-f429"]
+    public static let names =
+        ["stlink-l476", "stlink-l432", "stlink-l452", "stlink-f4", "stlink-f429"] + VirtualHostTargets.names
 
     /// The L4 parts: flash, single bank, DBGMCU IDCODE (rev 0x1001/0x1000), SRAM1 and SRAM2.
     static let l4Parts: [String: (flashKiB: Int, singleBank: Bool, idcode: UInt32, sramKiB: Int, sram2KiB: Int)] = [
@@ -73,7 +74,8 @@ public enum VirtualSTLinkPort {
             default: rest.append(option)
             }
         }
-        let target = try name.hasPrefix("stlink-f4") ? f4(name, rest) : l4(name, rest)
+        let target =
+            try VirtualHostTargets.target(name, rest) ?? (name.hasPrefix("stlink-f4") ? f4(name, rest) : l4(name, rest))
         target.appDisablesSWD = disabled
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm

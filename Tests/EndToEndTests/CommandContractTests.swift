@@ -7,7 +7,7 @@ import Testing
 struct CommandContractTests {
     static let commands = [
         "flash", "info", "read", "erase", "efuse", "protect", "unprotect", "doctor", "list", "emulate", "udev-rules",
-        "fus", "option-bytes", "codes",
+        "fus", "option-bytes", "codes", "st67",
     ]
 
     struct Option: Hashable, CustomStringConvertible {

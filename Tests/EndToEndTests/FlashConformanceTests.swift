@@ -38,6 +38,14 @@ struct FlashConformanceTests {
         Route(name: "stlink-l476", device: "virtual:stlink-l476", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
         Route(name: "stlink-f4", device: "virtual:stlink-f4", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
     ]
+        // The ST67 hosts. Cortex-M33/M7 reads go in 1 KiB pieces (M4: 4 KiB) and the H723's
+        // compare reads its whole 128 KiB sector, so the cable is pulled later to land in the
+        // write, not in the compare.
+        + [("h563", 300), ("u575", 300), ("h723", 700), ("g474", 120), ("wb55", 120)].map {
+            Route(
+                name: "stlink-\($0.0)", device: "virtual:stlink-\($0.0)", base: 0x0800_0000,
+                cut: "usb-disconnect-after=\($0.1)")
+        }
 
     static func random(_ count: Int, seed: UInt64) -> [UInt8] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1

@@ -110,7 +110,8 @@ import VirtualDevices
     @Test func familiesAreFoundByDeviceID() {
         #expect(STM32SWDFamily.family(deviceID: 0x415)?.controller == .l4)
         #expect(STM32SWDFamily.family(deviceID: 0x413)?.controller == .f4)
-        #expect(STM32SWDFamily.family(deviceID: 0x495)?.programmable == false)
+        #expect(STM32SWDFamily.family(deviceID: 0x495)?.controller == .wb)
+        #expect(STM32SWDFamily.family(deviceID: 0x485)?.programmable == false, "H7R/S is identified only")
         #expect(STM32SWDFamily.idcodeAddress(cpuid: 0x410C_C601) == 0x4001_5800)
         #expect(STM32SWDFamily.idcodeAddress(cpuid: 0x410F_D213) == 0xE004_4000)
     }

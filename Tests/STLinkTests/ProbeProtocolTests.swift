@@ -133,16 +133,16 @@ import VirtualDevices
 extension ProbeProtocolTests {
     @Test func aFamilyWithoutAControllerIsIdentifiedAndSaysSo() throws {
         let flash = VirtualL4Flash(flashSize: 512 << 10)
-        // A G4 (DEV_ID 0x469) reads like an L4 over SWD; only its controller row is missing.
+        // A dual-bank G0B/G0C (DEV_ID 0x467, a Cortex-M0+) is identified but not driven.
         let target = VirtualSWDTarget(
-            cpuid: 0x410F_C241, idcode: 0x2000_6469, idcodeAddress: 0xE004_2000, flash: flash,
+            cpuid: 0x410C_C601, idcode: 0x2000_6467, idcodeAddress: 0x4001_5800, flash: flash,
             sram: [(0x2000_0000, 1024)])
         flash.target = target
         let bus = VirtualUSBBus()
         bus.attach(VirtualSTLink(target: target))
         let handle = try bus.openDiagnosed(try bus.devices()[0], interface: 0)
         let session = try STM32SWDSession(handle: handle, events: { _ in })
-        #expect(session.identity.partName == "STM32G47x/G48x")
+        #expect(session.identity.partName == "STM32G0Bx/G0Cx")
         #expect(session.identity.flashSize == 512 << 10)
         #expect(throws: BootwireError.self) { try session.flash() }
         do {

@@ -109,6 +109,12 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case flashPCROP = "flash-pcrop"
     case flashBankMismatch = "flash-bank-mismatch"
     case flashFamilyUnsupported = "flash-family-unsupported"
+    case flashTrustZoneEnabled = "flash-trustzone-enabled"
+    case flashSecureArea = "flash-secure-area"
+    // ST's module update (st67 update)
+    case st67PackageInvalid = "update-package-invalid"
+    case st67BoardUnknown = "update-board-unknown"
+    case st67BoardUnsupported = "update-board-unsupported"
     case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
     case optionBytesUnreadable = "option-bytes-unreadable"
     case checksumLayoutMismatch = "checksum-layout-mismatch"
@@ -149,8 +155,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages: .verification
         case .optionBytesUnreadable: .protocol
         case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
-            .optionBytesNeedPowerCycle:
+            .optionBytesNeedPowerCycle, .flashTrustZoneEnabled, .flashSecureArea:
             .protection
+        case .st67PackageInvalid, .st67BoardUnknown: .input
+        case .st67BoardUnsupported: .usage
         case .internalError: .internal
         }
     }
@@ -256,6 +264,11 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .flashPCROP: "the range is proprietary-code protected (PCROP): not readable, not verifiable"
         case .flashBankMismatch: "the controller's bank layout differs from what OPTR says: the wrong page was erased"
         case .flashFamilyUnsupported: "no register-level flash controller for this STM32 family yet"
+        case .flashTrustZoneEnabled: "TrustZone is on: the non-secure flash registers cannot reach the flash"
+        case .flashSecureArea: "the range lies in flash owned by the secure side (STM32WB CPU2 area from SFSA)"
+        case .st67PackageInvalid: "the folder is not laid out like ST's ST67W61 Binaries package"
+        case .st67BoardUnknown: "the host MCU matches no board of the package (pass --board)"
+        case .st67BoardUnsupported: "this board's host flash is not reachable by Bootwire (external flash)"
         case .optionBytesNeedPowerCycle: "new option bytes take effect only after a power cycle (warning)"
         case .optionBytesUnreadable:
             "the bootloader refused to read the option bytes; protection and banks are not known (warning)"

@@ -34,12 +34,19 @@ struct ListCommand: ParsableCommand {
         let ports = PortDiscovery.list()
         var usb = USBListing.list(LibUSBBus.configured(), probes: ConnectionOptions.probes)
         let records = SysfsUSB.devices()
-        for spec in virtualDevices {
+        var serialPorts = ports.map(ListedBoard.SerialPort.init)
+        for spec in virtualDevices where VirtualNucleoBoard.isBoard(spec) {
+            let (devices, vcp) = try ListedBoard.virtual(spec)
+            usb += devices
+            serialPorts.append(vcp)
+        }
+        for spec in virtualDevices where !VirtualNucleoBoard.isBoard(spec) {
             guard VirtualUSBPort.isVirtualUSB(spec) else {
-                throw BootwireError(.usage, "--virtual takes virtual:dfu-… or virtual:stlink-…")
+                throw BootwireError(.usage, "--virtual takes virtual:dfu-…, virtual:stlink-… or virtual:nucleo-…")
             }
             usb += USBListing.list(try VirtualUSBPort.start(spec).0, probes: ConnectionOptions.probes)
         }
+        let boards = ListedBoard.pair(usb: usb, ports: serialPorts)
         var notes: [String] = []
         if !usb.contains(where: { $0.kind == .stlink }) {
             notes.append(USBListing.whyNoProbe(records: records, probes: ConnectionOptions.probes))
@@ -52,11 +59,17 @@ struct ListCommand: ParsableCommand {
             }
             try output.makeRenderer().finish(
                 JobResult(
-                    summary: ["serial-ports": "\(ports.count)", "usb-devices": "\(usb.count)"],
-                    attachments: ["serial": try text(ports), "usb": try text(usb), "notes": try text(notes)]))
+                    summary: ["serial-ports": "\(ports.count)", "usb-devices": "\(usb.count)", "boards": "\(boards.count)"],
+                    attachments: [
+                        "serial": try text(ports), "usb": try text(usb), "notes": try text(notes), "boards": try text(boards),
+                    ]))
         }
         printSerial(ports)
         printUSB(usb)
+        for board in boards {
+            print("board: \(board.stlink) with its virtual COM port \(board.vcp) (one USB device)")
+            print("    module update: bootwire st67 update Binaries --port \(board.stlink)")
+        }
         if !output.quiet { for note in notes { print(note) } }
     }
 

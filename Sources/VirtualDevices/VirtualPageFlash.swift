@@ -1,0 +1,362 @@
+import Foundation
+
+/// The L4-pattern flash controllers of STM32U5 (RM0456), G4 (RM0440) and WB (RM0434) as their
+/// reference manuals describe them, one `Model` per family: two-step keys that lock until reset
+/// on a bad sequence; PG/PER/MER1/MER2 with PNB and BKER; programming in the family's unit
+/// (the first words latched, the last one programs; SIZERR for byte or halfword stores, PGAERR
+/// for a misaligned or scattered unit, PROGERR over unerased flash); SR errors cleared by writing
+/// 1; option registers that OPTSTRT stores and OBL_LAUNCH (a reset) loads; RDP; U5 TZEN; WB's
+/// CPU2 area from SFSA, which CPU1 may not erase, write or read, and whose mass erase faults.
+/// The constants are written from the manuals here, apart from the host's `PageFlashFamily`.
+public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable {
+    public struct Model: Sendable {
+        var name: String
+        var registerBase: UInt32
+        var flashSize: Int
+        var pageSize: Int
+        /// G4 with DBANK clear: one bank of these.
+        var singleBankPageSize: Int
+        var keyr: UInt32
+        var optkeyr: UInt32
+        var sr: UInt32
+        var cr: UInt32
+        var optr: UInt32
+        var unit: Int
+        var pnbMask: UInt32
+        var hasBanks: Bool
+        /// Flash size at which the part is always dual bank (U5 2 MiB); nil: DBANK decides.
+        var alwaysDualAt: Int?
+        var dualBankBit: UInt32
+        var hardwareSwapBit: UInt32?
+        var trustZoneBit: UInt32?
+        var optionErrorBit: UInt32
+        var wrpRegisters: [(bank: Int, offset: UInt32)]
+        var factory: [UInt32: UInt32]
+        var flashSizeAddress: UInt32
+        /// WB: SFR with SFSA.
+        var secureAreaPage: Int?
+
+        /// STM32U575ZI: 2 MiB, two banks of 128 pages of 8 KiB, quad-word programming.
+        public static let u575 = Model(
+            name: "STM32U575", registerBase: 0x4002_2000, flashSize: 2 << 20, pageSize: 8192, singleBankPageSize: 8192,
+            keyr: 0x08, optkeyr: 0x10, sr: 0x20, cr: 0x28, optr: 0x40, unit: 16, pnbMask: 0x7F, hasBanks: true,
+            alwaysDualAt: 2 << 20, dualBankBit: 1 << 21, hardwareSwapBit: 1 << 20, trustZoneBit: 1 << 31,
+            optionErrorBit: 1 << 13, wrpRegisters: [(1, 0x58), (1, 0x5C), (2, 0x68), (2, 0x6C)],
+            factory: [
+                0x40: 0x1FEF_F8AA, 0x44: 0x0800_007F, 0x48: 0x0BF9_007F, 0x58: 0xFF00_FFFF, 0x5C: 0xFF00_FFFF,
+                0x68: 0xFF00_FFFF, 0x6C: 0xFF00_FFFF,
+            ], flashSizeAddress: 0x0BFA_07A0, secureAreaPage: nil)
+
+        /// STM32G474RE: 512 KiB; DBANK set (the factory value): two banks of 128 pages of 2 KiB.
+        public static let g474 = Model(
+            name: "STM32G474", registerBase: 0x4002_2000, flashSize: 512 << 10, pageSize: 2048,
+            singleBankPageSize: 4096, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
+            pnbMask: 0x7F, hasBanks: true, alwaysDualAt: nil, dualBankBit: 1 << 22, hardwareSwapBit: nil,
+            trustZoneBit: nil, optionErrorBit: 1 << 15,
+            wrpRegisters: [(1, 0x2C), (1, 0x30), (2, 0x4C), (2, 0x50)],
+            factory: [
+                0x20: 0xFFEF_F8AA, 0x24: 0xFFFF_FFFF, 0x28: 0x7FFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
+                0x44: 0xFFFF_FFFF, 0x48: 0x7FFF_0000, 0x4C: 0xFF00_FFFF, 0x50: 0xFF00_FFFF,
+            ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: nil)
+
+        /// STM32G071RB: 128 KiB, one bank of 64 pages of 2 KiB (RM0444); the OPTR value is this
+        /// model's choice with RDP 0xAA.
+        public static let g071 = Model(
+            name: "STM32G071", registerBase: 0x4002_2000, flashSize: 128 << 10, pageSize: 2048,
+            singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
+            pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
+            trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
+            factory: [0x20: 0xDFFF_E1AA, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF], flashSizeAddress: 0x1FFF_75E0,
+            secureAreaPage: nil)
+
+        /// STM32WB55RG: 1 MiB, 256 pages of 4 KiB; SFR.SFSA 0xF4: the top 48 KiB is CPU2's (a
+        /// FUS-only part; the value is this model's choice).
+        public static let wb55 = Model(
+            name: "STM32WB55", registerBase: 0x5800_4000, flashSize: 1 << 20, pageSize: 4096, singleBankPageSize: 4096,
+            keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8, pnbMask: 0xFF, hasBanks: false,
+            alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil, trustZoneBit: nil, optionErrorBit: 1 << 15,
+            wrpRegisters: [(1, 0x2C), (1, 0x30)],
+            factory: [
+                0x20: 0x3DFF_E1AA, 0x24: 0xFFFF_FFFF, 0x28: 0x7FFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
+                0x80: 0x0000_00F4, 0x84: 0x0000_FFFF,
+            ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: 0xF4)
+    }
+
+    public let model: Model
+    public var registerBase: UInt32 { model.registerBase }
+    public let flashBase: UInt32 = 0x0800_0000
+    public var flashSize: Int { model.flashSize }
+    public private(set) var array: [UInt8]
+    var sr: UInt32 = 0
+    var cr: UInt32 = 0xC000_0000
+    private var keyStep = 0
+    private var optKeyStep = 0
+    private var lockedUntilReset = false
+    private var pending: [(address: UInt32, value: UInt32)] = []
+    var registers: [UInt32: UInt32]
+    var stored: [UInt32: UInt32]
+    var loaded: [UInt32: UInt32]
+    public weak var target: VirtualSWDTarget?
+    public private(set) var busySeconds = 0.0
+
+    public init(model: Model) {
+        self.model = model
+        array = [UInt8](repeating: 0xFF, count: model.flashSize)
+        registers = model.factory
+        stored = model.factory
+        loaded = model.factory
+    }
+
+    public func setOption(_ offset: UInt32, _ value: UInt32) {
+        registers[offset] = value
+        stored[offset] = value
+        loaded[offset] = value
+    }
+
+    var optr: UInt32 { loaded[model.optr] ?? 0 }
+    var readProtected: Bool { optr & 0xFF != 0xAA }
+    var trustZone: Bool { model.trustZoneBit.map { optr & $0 != 0 } ?? false }
+    var dualBank: Bool {
+        guard model.hasBanks else { return false }
+        if let size = model.alwaysDualAt, flashSize >= size { return true }
+        return optr & model.dualBankBit != 0
+    }
+    var pageSize: Int {
+        dualBank || model.alwaysDualAt != nil || !model.hasBanks ? model.pageSize : model.singleBankPageSize
+    }
+    var pagesPerBank: Int { (dualBank ? flashSize / 2 : flashSize) / pageSize }
+    var swapped: Bool { dualBank && model.hardwareSwapBit.map { optr & $0 != 0 } == true }
+    /// WB: CPU2's first page, from the loaded SFR (FSD clear).
+    var securePage: Int? {
+        guard model.secureAreaPage != nil, let sfr = loaded[0x80], sfr & (1 << 8) == 0 else { return nil }
+        return Int(sfr & 0xFF)
+    }
+
+    func physical(_ address: UInt32) -> Int {
+        let offset = Int(address - flashBase)
+        guard swapped else { return offset }
+        return (offset + flashSize / 2) % flashSize
+    }
+
+    func isSecure(physical offset: Int) -> Bool { securePage.map { offset / model.pageSize >= $0 } ?? false }
+
+    func isWriteProtected(bank: Int, page: Int) -> Bool {
+        model.wrpRegisters.contains { entry in
+            guard entry.bank == bank, let value = loaded[entry.offset] else { return false }
+            let start = Int(value & 0xFF)
+            let end = Int((value >> 16) & 0xFF)
+            return start <= end && page >= start && page <= end
+        }
+    }
+
+    static let errorMask: UInt32 = 0xE3FA
+
+    public func readRegister(_ offset: UInt32) -> UInt32 {
+        switch offset {
+        case model.sr: return sr
+        case model.cr: return cr
+        default: return registers[offset] ?? 0
+        }
+    }
+
+    public func writeRegister(_ offset: UInt32, _ value: UInt32) -> SWDAccess {
+        switch offset {
+        case model.keyr: return key(value, option: false)
+        case model.optkeyr:
+            guard cr & (1 << 31) == 0 else { return .fault }
+            return key(value, option: true)
+        case model.sr:
+            sr &= ~(value & (Self.errorMask | 1))
+            return .ok
+        case model.cr: return control(value)
+        default:
+            // WB SFR/SRRVR: the FUS sets them; CPU1's writes are ignored.
+            if model.secureAreaPage != nil, offset == 0x80 || offset == 0x84 { return .ok }
+            if model.factory[offset] != nil, cr & (1 << 30) == 0 { registers[offset] = value }
+            return .ok
+        }
+    }
+
+    private func key(_ value: UInt32, option: Bool) -> SWDAccess {
+        let keys: (UInt32, UInt32) = option ? (0x0819_2A3B, 0x4C5D_6E7F) : (0x4567_0123, 0xCDEF_89AB)
+        let bit: UInt32 = option ? 1 << 30 : 1 << 31
+        guard !lockedUntilReset, cr & bit != 0 else {
+            if !option { lockedUntilReset = true }
+            return .fault
+        }
+        if option {
+            if optKeyStep == 0, value == keys.0 {
+                optKeyStep = 1
+            } else if optKeyStep == 1, value == keys.1 {
+                optKeyStep = 0
+                cr &= ~bit
+            } else {
+                optKeyStep = 0
+                return .fault
+            }
+        } else if keyStep == 0, value == keys.0 {
+            keyStep = 1
+        } else if keyStep == 1, value == keys.1 {
+            keyStep = 0
+            cr &= ~bit
+        } else {
+            keyStep = 0
+            lockedUntilReset = true
+            return .fault
+        }
+        return .ok
+    }
+
+    private func control(_ value: UInt32) -> SWDAccess {
+        guard cr & (1 << 31) == 0 else { return .ok }
+        let lockBits = (cr | value) & 0xC000_0000
+        if value & (1 << 27) != 0, cr & (1 << 30) == 0 {
+            loaded = stored
+            registers = stored
+            target?.systemReset()
+            return .resetDuringAccess
+        }
+        cr = value & ~UInt32(0x0003_0000) & 0x3FFF_FFFF | lockBits
+        if value & (1 << 17) != 0, cr & (1 << 30) == 0 { startOptions() }
+        if value & (1 << 16) != 0 { return start(value) }
+        return .ok
+    }
+
+    private func start(_ value: UInt32) -> SWDAccess {
+        guard sr & Self.errorMask == 0, value & 1 == 0 else {
+            sr |= 1 << 7
+            return .ok
+        }
+        if value & 2 != 0 {
+            let pnb = Int((value >> 3) & model.pnbMask)
+            let bank = dualBank && value & (1 << 11) != 0 ? 2 : 1
+            guard pnb < pagesPerBank else {
+                sr |= 1 << 7
+                return .ok
+            }
+            let start = ((bank - 1) * pagesPerBank + pnb) * pageSize
+            guard !isWriteProtected(bank: bank, page: pnb), !isSecure(physical: start) else {
+                sr |= 1 << 4
+                return .ok
+            }
+            array.replaceSubrange(start..<start + pageSize, with: repeatElement(0xFF, count: pageSize))
+            busySeconds += 0.0225
+            return .ok
+        }
+        // RM0434 3.3.7: CPU1 may not mass-erase a WB with a secure area: ignored, with a bus error.
+        if securePage != nil { return .fault }
+        var banks: [Int] = []
+        if value & 4 != 0 { banks.append(1) }
+        if value & (1 << 15) != 0, dualBank { banks.append(2) }
+        guard !banks.isEmpty else {
+            sr |= 1 << 7
+            return .ok
+        }
+        for bank in banks {
+            guard !(0..<pagesPerBank).contains(where: { isWriteProtected(bank: bank, page: $0) }) else {
+                sr |= 1 << 4
+                return .ok
+            }
+        }
+        let bankSize = dualBank ? flashSize / 2 : flashSize
+        for bank in banks {
+            let start = (bank - 1) * bankSize
+            array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
+            busySeconds += 0.025
+        }
+        return .ok
+    }
+
+    private func startOptions() {
+        let regression = stored[model.optr].map { $0 & 0xFF != 0xAA } == true && registers[model.optr]! & 0xFF == 0xAA
+        if regression {
+            array = [UInt8](repeating: 0xFF, count: flashSize)
+            busySeconds += 0.5
+        }
+        stored = registers
+        busySeconds += 0.025
+    }
+
+    public func readFlash(_ address: UInt32) -> UInt32? {
+        let p = physical(address & ~3)
+        guard !readProtected, !trustZone, !isSecure(physical: p) else { return nil }
+        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+    }
+
+    public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
+        guard !readProtected, !trustZone else { return .fault }
+        guard width == 4 else {
+            sr |= 1 << 6
+            return .ok
+        }
+        guard cr & 1 != 0, cr & (1 << 31) == 0, cr & 0x8006 == 0, sr & Self.errorMask == 0 else {
+            sr |= 1 << 7
+            pending = []
+            return .ok
+        }
+        let p = physical(address)
+        let page = p / pageSize
+        let bank = dualBank ? page / pagesPerBank + 1 : 1
+        guard !isWriteProtected(bank: bank, page: page % pagesPerBank), !isSecure(physical: p) else {
+            sr |= 1 << 4
+            pending = []
+            return .ok
+        }
+        let unit = UInt32(model.unit)
+        if let first = pending.first {
+            guard address == first.address + UInt32(4 * pending.count) else {
+                sr |= 1 << 5
+                pending = []
+                return .ok
+            }
+        } else if address % unit != 0 {
+            sr |= 1 << 5
+            return .ok
+        }
+        pending.append((address, value))
+        guard pending.count * 4 == model.unit else { return .ok }
+        let start = physical(pending[0].address)
+        let new = pending.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word.value >> (8 * $0)) } }
+        pending = []
+        let erased = array[start..<start + model.unit].allSatisfy { $0 == 0xFF }
+        guard erased || new.allSatisfy({ $0 == 0 }) else {
+            sr |= 1 << 3
+            return .ok
+        }
+        array.replaceSubrange(start..<start + model.unit, with: new)
+        busySeconds += 0.00009
+        return .ok
+    }
+
+    public func readSystem(_ address: UInt32) -> UInt32? {
+        address == model.flashSizeAddress ? 0xFFFF_0000 | UInt32(flashSize >> 10) : nil
+    }
+
+    public func reset() {
+        cr = 0xC000_0000
+        keyStep = 0
+        optKeyStep = 0
+        lockedUntilReset = false
+        pending = []
+    }
+
+    var optionOffsets: [UInt32] { model.factory.keys.sorted() }
+
+    public var state: Data {
+        var data = Data("BWPG".utf8) + Data(array)
+        for offset in optionOffsets { withUnsafeBytes(of: stored[offset]!.littleEndian) { data += $0 } }
+        return data
+    }
+
+    public func restore(_ state: Data) -> Bool {
+        let bytes = [UInt8](state)
+        guard bytes.count == 4 + flashSize + 4 * optionOffsets.count, Array(bytes.prefix(4)) == Array("BWPG".utf8)
+        else { return false }
+        array = Array(bytes[4..<(4 + flashSize)])
+        for (i, offset) in optionOffsets.enumerated() {
+            let at = 4 + flashSize + 4 * i
+            setOption(offset, (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) })
+        }
+        return true
+    }
+}

@@ -1,0 +1,348 @@
+import Foundation
+
+/// The H7-pattern flash controllers of STM32H5 (RM0481) and STM32H7 (RM0468/RM0433) as their
+/// manuals describe them, one `Model` per family: LOCK in CR bit 0 with two-step keys (a bad
+/// sequence locks until reset); a write buffer of one flash word (H5 16 bytes, H7 32) filled by
+/// consecutive word stores (INCERR when a store leaves the word, PGSERR without PG, STRBERR for
+/// a byte written twice) that programs when full; SER/SNB sector erase, BER bank erase (H5's bank
+/// by NSCR.BKSEL, H7's by the second register block at +0x100); errors cleared through CCR;
+/// option _PRG registers behind OPTLOCK, stored by OPTSTRT and loaded then (H7) or at the next
+/// reset (H5); H5's product state and TZEN, H7's RDP. Flash words programmed over unerased
+/// flash only clear bits (the ECC result is not modelled).
+public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendable {
+    public struct Model: Sendable {
+        var name: String
+        var registerBase: UInt32
+        var flashSize: Int
+        var banks: Int
+        var sectorSize: Int
+        var word: Int
+        var keyr: UInt32
+        var optkeyr: UInt32
+        var optcr: UInt32
+        var sr: UInt32
+        var cr: UInt32
+        var ccr: UInt32
+        var start: UInt32
+        var snbShift: UInt32
+        var snbMask: UInt32
+        /// H5: NSCR bit 31; nil: a register block per bank at +0x100 (H7).
+        var bankSelectBit: UInt32?
+        var errorMask: UInt32
+        /// (current, program) offsets of the option registers.
+        var options: [(current: UInt32, program: UInt32)]
+        var factory: [UInt32: UInt32]
+        var loadsOnStart: Bool
+        var productState: Bool
+        var flashSizeAddress: UInt32
+        /// Offsets (current) of the write-protection registers per bank, and sectors per bit.
+        var wrp: [(bank: Int, offset: UInt32)]
+        var sectorsPerWRPBit: Int
+
+        /// STM32H563ZI: 2 MiB, two banks of 128 sectors of 8 KiB, 16-byte flash words; product
+        /// state OPEN (0xED), TZEN off (0xB4).
+        public static let h563 = Model(
+            name: "STM32H563", registerBase: 0x4002_2000, flashSize: 2 << 20, banks: 2, sectorSize: 8192, word: 16,
+            keyr: 0x04, optkeyr: 0x0C, optcr: 0x1C, sr: 0x20, cr: 0x28, ccr: 0x30, start: 1 << 5, snbShift: 6,
+            snbMask: 0x7F, bankSelectBit: 1 << 31, errorMask: 0x00FE_0000,
+            options: [(0x50, 0x54), (0x70, 0x74), (0x80, 0x84), (0xE8, 0xEC), (0x1E8, 0x1EC)],
+            factory: [0x50: 0x0030_EDD8, 0x70: 0xB400_00F4, 0x80: 0x0800_00C3, 0xE8: 0xFFFF_FFFF, 0x1E8: 0xFFFF_FFFF],
+            loadsOnStart: false, productState: true, flashSizeAddress: 0x08FF_F80C,
+            wrp: [(1, 0xE8), (2, 0x1E8)], sectorsPerWRPBit: 4)
+
+        /// STM32H723ZG: 1 MiB in one bank of eight 128 KiB sectors, 32-byte flash words; RDP 0xAA.
+        public static let h723 = Model(
+            name: "STM32H723", registerBase: 0x5200_2000, flashSize: 1 << 20, banks: 1, sectorSize: 128 << 10, word: 32,
+            keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
+            snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
+            options: [(0x1C, 0x20), (0x38, 0x3C)],
+            factory: [0x1C: 0x1FEF_AAF0, 0x38: 0x0000_00FF],
+            loadsOnStart: true, productState: false, flashSizeAddress: 0x1FF1_E880,
+            wrp: [(1, 0x38)], sectorsPerWRPBit: 1)
+
+        /// STM32H743ZI: 2 MiB in two banks of eight 128 KiB sectors, each bank with its own
+        /// KEYR/CR/SR/CCR (bank 2 at +0x100) and WPSN.
+        public static let h743 = Model(
+            name: "STM32H743", registerBase: 0x5200_2000, flashSize: 2 << 20, banks: 2, sectorSize: 128 << 10, word: 32,
+            keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
+            snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
+            options: [(0x1C, 0x20), (0x38, 0x3C), (0x138, 0x13C)],
+            factory: [0x1C: 0x1FEF_AAF0, 0x38: 0x0000_00FF, 0x138: 0x0000_00FF],
+            loadsOnStart: true, productState: false, flashSizeAddress: 0x1FF1_E880,
+            wrp: [(1, 0x38), (2, 0x138)], sectorsPerWRPBit: 1)
+    }
+
+    struct Bank {
+        var cr: UInt32 = 1
+        var sr: UInt32 = 0
+        var keyStep = 0
+        var lockedUntilReset = false
+        var buffer: [(address: UInt32, value: UInt32)] = []
+    }
+
+    public let model: Model
+    public var registerBase: UInt32 { model.registerBase }
+    public let flashBase: UInt32 = 0x0800_0000
+    public var flashSize: Int { model.flashSize }
+    public private(set) var array: [UInt8]
+    private var banks: [Bank]
+    private var optcr: UInt32 = 1
+    private var optKeyStep = 0
+    /// Option registers: `current` what reads show, `programmed` the _PRG values, `stored` the
+    /// option bytes in flash (loaded at reset on H5).
+    var current: [UInt32: UInt32]
+    var programmed: [UInt32: UInt32]
+    var stored: [UInt32: UInt32]
+    public private(set) var busySeconds = 0.0
+
+    public init(model: Model) {
+        self.model = model
+        array = [UInt8](repeating: 0xFF, count: model.flashSize)
+        banks = [Bank](repeating: Bank(), count: 2)
+        current = model.factory
+        programmed = model.factory
+        stored = model.factory
+    }
+
+    public func setOption(_ offset: UInt32, _ value: UInt32) {
+        current[offset] = value
+        programmed[offset] = value
+        stored[offset] = value
+    }
+
+    var optsr: UInt32 { current[model.options[0].current] ?? 0 }
+    /// Closed to the debugger: H5 not OPEN or TrustZone on; H7 RDP not 0xAA.
+    var closed: Bool {
+        if model.productState {
+            return (optsr >> 8) & 0xFF != 0xED || (current[0x70] ?? 0) >> 24 != 0xB4
+        }
+        return (optsr >> 8) & 0xFF != 0xAA
+    }
+    var bankSize: Int { flashSize / model.banks }
+    var swapped: Bool { model.banks == 2 && optsr & (1 << 31) != 0 }
+
+    func physical(_ address: UInt32) -> Int {
+        let offset = Int(address - flashBase)
+        return swapped ? (offset + bankSize) % flashSize : offset
+    }
+
+    func isWriteProtected(bank: Int, sector: Int) -> Bool {
+        guard let entry = model.wrp.first(where: { $0.bank == bank }), let value = current[entry.offset] else {
+            return false
+        }
+        return value & (1 << UInt32(sector / model.sectorsPerWRPBit)) == 0
+    }
+
+    /// Which bank's registers an offset names, and the offset within the block.
+    func decode(_ offset: UInt32) -> (bank: Int, offset: UInt32) {
+        if model.bankSelectBit == nil, offset >= 0x100, offset < 0x200, model.banks == 2 { return (2, offset - 0x100) }
+        return (1, offset)
+    }
+
+    public func readRegister(_ offset: UInt32) -> UInt32 {
+        let (bank, local) = decode(offset)
+        switch local {
+        case model.sr: return banks[bank - 1].sr | (banks[bank - 1].buffer.isEmpty ? 0 : 1 << 1)
+        case model.cr: return banks[bank - 1].cr
+        case model.optcr: return optcr
+        default:
+            if let entry = model.options.first(where: { $0.program == offset }) {
+                return programmed[entry.current] ?? 0
+            }
+            return current[offset] ?? 0
+        }
+    }
+
+    public func writeRegister(_ offset: UInt32, _ value: UInt32) -> SWDAccess {
+        let (index, local) = decode(offset)
+        let b = index - 1
+        switch local {
+        case model.keyr:
+            guard !banks[b].lockedUntilReset, banks[b].cr & 1 != 0 else {
+                banks[b].lockedUntilReset = true
+                return .fault
+            }
+            if banks[b].keyStep == 0, value == 0x4567_0123 {
+                banks[b].keyStep = 1
+            } else if banks[b].keyStep == 1, value == 0xCDEF_89AB {
+                banks[b].keyStep = 0
+                banks[b].cr &= ~1
+            } else {
+                banks[b].keyStep = 0
+                banks[b].lockedUntilReset = true
+                return .fault
+            }
+        case model.optkeyr where index == 1:
+            if optKeyStep == 0, value == 0x0819_2A3B {
+                optKeyStep = 1
+            } else if optKeyStep == 1, value == 0x4C5D_6E7F {
+                optKeyStep = 0
+                optcr &= ~1
+            } else {
+                optKeyStep = 0
+                return .fault
+            }
+        case model.ccr: banks[b].sr &= ~(value & (model.errorMask | 1 << 16))
+        case model.cr:
+            guard banks[b].cr & 1 == 0 else { return .ok }
+            banks[b].cr = value & ~model.start
+            if value & model.start != 0 { erase(bankIndex: b, value) }
+        case model.optcr where index == 1:
+            guard optcr & 1 == 0 else { return .ok }
+            optcr = value & ~2
+            if value & 2 != 0 { startOptions() }
+        default:
+            if optcr & 1 == 0, let entry = model.options.first(where: { $0.program == offset }) {
+                programmed[entry.current] = value
+            }
+        }
+        return .ok
+    }
+
+    /// The bank an erase or write in this register block names.
+    private func targetBank(_ b: Int, _ cr: UInt32) -> Int {
+        if let bit = model.bankSelectBit { return cr & bit != 0 ? 2 : 1 }
+        return b + 1
+    }
+
+    private func erase(bankIndex b: Int, _ value: UInt32) {
+        guard banks[b].sr & model.errorMask == 0, value & 2 == 0 else {
+            banks[b].sr |= 1 << 18
+            return
+        }
+        let bank = targetBank(b, value)
+        guard bank <= model.banks else {
+            banks[b].sr |= 1 << 18
+            return
+        }
+        let sectors = bankSize / model.sectorSize
+        var erase: [Int] = []
+        if value & 4 != 0 {
+            let snb = Int((value >> model.snbShift) & model.snbMask)
+            guard snb < sectors else {
+                banks[b].sr |= 1 << 18
+                return
+            }
+            erase = [snb]
+        } else if value & 8 != 0 {
+            erase = Array(0..<sectors)
+        } else {
+            banks[b].sr |= 1 << 18
+            return
+        }
+        guard !erase.contains(where: { isWriteProtected(bank: bank, sector: $0) }) else {
+            banks[b].sr |= 1 << 17
+            return
+        }
+        for sector in erase {
+            let start = (bank - 1) * bankSize + sector * model.sectorSize
+            array.replaceSubrange(start..<start + model.sectorSize, with: repeatElement(0xFF, count: model.sectorSize))
+        }
+        busySeconds += Double(erase.count) * (model.sectorSize > 8192 ? 0.5 : 0.05)
+        banks[b].sr |= 1 << 16
+    }
+
+    private func startOptions() {
+        if model.loadsOnStart {
+            let regression = (optsr >> 8) & 0xFF != 0xAA && (programmed[model.options[0].current]! >> 8) & 0xFF == 0xAA
+            if regression { array = [UInt8](repeating: 0xFF, count: flashSize) }
+            stored = programmed
+            current = programmed
+        } else {
+            stored = programmed
+        }
+        busySeconds += 0.05
+    }
+
+    public func readFlash(_ address: UInt32) -> UInt32? {
+        guard !closed else { return nil }
+        let p = physical(address & ~3)
+        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+    }
+
+    public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
+        guard !closed else { return .fault }
+        let p = physical(address & ~3)
+        let bank = p / bankSize + 1
+        // The register block whose PG covers this bank.
+        let b = model.bankSelectBit == nil ? bank - 1 : 0
+        guard banks[b].cr & 1 == 0, banks[b].cr & 2 != 0, banks[b].sr & model.errorMask == 0 else {
+            banks[b].sr |= 1 << 18
+            banks[b].buffer = []
+            return .ok
+        }
+        guard width == 4 else {
+            // Bytes and halfwords fill the buffer too on these parts; this model takes words only.
+            banks[b].sr |= 1 << 18
+            return .ok
+        }
+        let word = UInt32(model.word)
+        if let first = banks[b].buffer.first {
+            guard address / word == first.address / word else {
+                banks[b].sr |= 1 << 20 | (model.bankSelectBit == nil ? 1 << 21 : 0)
+                banks[b].buffer = []
+                return .ok
+            }
+            guard !banks[b].buffer.contains(where: { $0.address == address }) else {
+                banks[b].sr |= 1 << 19
+                banks[b].buffer = []
+                return .ok
+            }
+        }
+        let sector = (p % bankSize) / model.sectorSize
+        guard !isWriteProtected(bank: bank, sector: sector) else {
+            banks[b].sr |= 1 << 17
+            banks[b].buffer = []
+            return .ok
+        }
+        banks[b].buffer.append((address, value))
+        guard banks[b].buffer.count * 4 == model.word else { return .ok }
+        for (at, data) in banks[b].buffer {
+            let q = physical(at)
+            for i in 0..<4 { array[q + i] &= UInt8(truncatingIfNeeded: data >> (8 * UInt32(i))) }
+        }
+        banks[b].buffer = []
+        banks[b].sr |= 1 << 16
+        busySeconds += model.word == 32 ? 0.00006 : 0.00005
+        return .ok
+    }
+
+    public func readSystem(_ address: UInt32) -> UInt32? {
+        address == model.flashSizeAddress ? 0xFFFF_0000 | UInt32(flashSize >> 10) : nil
+    }
+
+    public func reset() {
+        for b in banks.indices {
+            banks[b].cr = 1
+            banks[b].keyStep = 0
+            banks[b].lockedUntilReset = false
+            banks[b].buffer = []
+        }
+        optcr = 1
+        optKeyStep = 0
+        if !model.loadsOnStart {
+            current = stored
+            programmed = stored
+        }
+    }
+
+    var optionOffsets: [UInt32] { model.factory.keys.sorted() }
+
+    public var state: Data {
+        var data = Data("BWSC".utf8) + Data(array)
+        for offset in optionOffsets { withUnsafeBytes(of: stored[offset]!.littleEndian) { data += $0 } }
+        return data
+    }
+
+    public func restore(_ state: Data) -> Bool {
+        let bytes = [UInt8](state)
+        guard bytes.count == 4 + flashSize + 4 * optionOffsets.count, Array(bytes.prefix(4)) == Array("BWSC".utf8)
+        else { return false }
+        array = Array(bytes[4..<(4 + flashSize)])
+        for (i, offset) in optionOffsets.enumerated() {
+            let at = 4 + flashSize + 4 * i
+            setOption(offset, (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) })
+        }
+        return true
+    }
+}
