@@ -133,7 +133,7 @@ PY
 # ---------------------------------------------------------------- dfu-util: L476 and WB55 ROM DFU
 if command -v dfu-util >/dev/null; then
   # The alternate settings as `dfu-util -l` prints the device's own strings.
-  l476_alts=('@Internal Flash  /0x08000000/512*0002Kg' '@Option Bytes  /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e'
+  l476_alts=('@Internal Flash  /0x08000000/512*0002Kg' '@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e'
     '@OTP Memory /0x1FFF7000/01*0001Ke')
   wb55_alts=('@Internal Flash   /0x08000000/256*04Kg' '@Option Bytes   /0x1FFF8000/01*128 e' '@OTP Memory   /0x1FFF7000/01*1Ke')
   lists() { # LOG SERIAL ALTS…
