@@ -43,7 +43,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let options = connection
         let trace = try connection.trace.map { try WireTrace(path: $0) }
         let findings: [DoctorFinding] = try await worker.run {
-            let (opened, access) = PortDoctor.checkAccess(path)
+            let (opened, access) = PortDoctor.checkAccess(path, setup: SerialSetup.current)
             guard let port = opened else { return access }
             defer { port.close() }
             port.trace = trace
