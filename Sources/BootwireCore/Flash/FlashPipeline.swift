@@ -135,7 +135,7 @@ public struct FlashPipeline {
                 if target.comparesCheaply, let whole = contiguousSpan(fresh), try target.isErased(whole) == true {
                     continue
                 }
-                plan.eraseBefore[i] = fresh
+                plan.eraseBefore[i] = target.comparesCheaply ? try dirtyBlocks(fresh, on: target) : fresh
             }
         }
         return plan
