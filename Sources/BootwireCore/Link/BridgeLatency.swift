@@ -103,6 +103,8 @@ struct DescriptorSerialFlags: SerialFlagsAccess {
 public final class BridgeLatencyControl {
     /// The lowest value ftdi_sio's latency_timer takes that every FTDI honours.
     public static let lowestMilliseconds = 1
+    /// ASYNC_LOW_LATENCY in struct serial_struct's flags.
+    public static var lowLatencyFlag: Int32 { Int32(bw_async_low_latency) }
 
     public private(set) var state: BridgeLatency = .notAsked
     private var restoreAction: (() -> Void)?
@@ -138,7 +140,7 @@ public final class BridgeLatencyControl {
         }
         switch flags.readFlags() {
         case .success(let old):
-            let low = Int32(bw_async_low_latency)
+            let low = Self.lowLatencyFlag
             if old & low != 0 {
                 state = BridgeLatency(control: .lowLatencyFlag, beforeMilliseconds: 1, afterMilliseconds: 1)
                 return state
