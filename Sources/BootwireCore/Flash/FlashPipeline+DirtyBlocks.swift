@@ -1,13 +1,16 @@
 extension FlashPipeline {
-    /// The units of an image that need erasing, when the route hashes cheaply and its flash is
-    /// not wholly erased: an older image starts where the new one does and ends somewhere
-    /// inside it (an upgrade, ST's mfg firmware under the mission set), so the erase blocks are
-    /// asked from the top down and the first one holding data ends the asking; it and every
-    /// block below it are erased. Each question costs a hash of one block, a third of what
-    /// erasing it costs; all blocks dirty costs one question more than not asking.
-    func dirtyBlocks(_ units: [Range<Int>], on target: any FlashTarget) throws -> [Range<Int>] {
+    /// What one image needs where the route hashes cheaply and its units are not wholly erased
+    /// (an upgrade over older data, a changed file over its old version): each erase block of
+    /// the image is asked once (one device hash answers both "as the job leaves it" and
+    /// "erased"). Only blocks that hold other data are erased; when some blocks already read as
+    /// the job leaves them, only the runs of the others are written (`pieces`, nil: the whole
+    /// image). A block's hash costs about a third of erasing it and far less than writing it.
+    func blockPlan(
+        _ prepared: PreparedImage, units: [Range<Int>], images: [PreparedImage], wholeOnly: Bool,
+        on target: any FlashTarget
+    ) throws -> (erase: [Range<Int>], pieces: [Range<Int>]?) {
         let block = target.eraseBlockSize
-        guard block > 0, let first = units.first else { return units }
+        guard block > 0 else { return (units, nil) }
         var groups: [[Range<Int>]] = []
         for unit in units {
             if let last = groups.last?.last, last.lowerBound / block == unit.lowerBound / block,
@@ -18,22 +21,61 @@ extension FlashPipeline {
                 groups.append([unit])
             }
         }
-        guard groups.count > 1 else { return units }
-        var keep = groups.count
-        for (index, group) in groups.enumerated().reversed() {
-            let range = group[0].lowerBound..<group[group.count - 1].upperBound
-            if try target.isErased(range) != true { break }
-            keep = index
+        guard groups.count > 1 else { return (units, nil) }
+        var erase: [Range<Int>] = []
+        var same: [Bool] = []
+        for group in groups {
+            let span = group[0].lowerBound..<group[group.count - 1].upperBound
+            let holds = try target.holds(expectedContents(span, images), at: span.lowerBound) == true
+            same.append(holds)
+            if !holds, try target.isErased(span) != true { erase += group }
         }
-        let dirty = groups[..<keep].flatMap { $0 }
-        if dirty.count < units.count {
-            let spared = RangeSet.totalCount(RangeSet.coalesce(Array(units.dropFirst(dirty.count))))
-            events(
-                .note(
-                    .info(
-                        "\(spared / 1024) KiB from \(Hex.address(first.lowerBound + RangeSet.totalCount(RangeSet.coalesce(dirty)))) on is already erased: not erased again"
-                    )))
+        let image = prepared.image
+        let spared = units.count - erase.count
+        if spared > 0 {
+            let kib =
+                RangeSet.totalCount(
+                    RangeSet.coalesce(RangeSet.subtract(erase, from: units.first!.lowerBound..<units.last!.upperBound)))
+                / 1024
+            events(.note(.info("\(image.name): \(kib) KiB of its flash needs no erase")))
         }
-        return dirty
+        guard !wholeOnly, same.contains(true) else { return (erase, nil) }
+        var pieces: [Range<Int>] = []
+        for (group, holds) in zip(groups, same) where !holds {
+            let span = max(group[0].lowerBound, image.address)..<min(group[group.count - 1].upperBound, image.end)
+            guard !span.isEmpty else { continue }
+            if let last = pieces.last, last.upperBound == span.lowerBound {
+                pieces[pieces.count - 1] = last.lowerBound..<span.upperBound
+            } else {
+                pieces.append(span)
+            }
+        }
+        return (erase, pieces)
+    }
+}
+
+extension FlashPipeline {
+    /// Writes and proves the parts of an image that differ; the rest was proven by its hash
+    /// while planning. Each part goes as an image of its own (compressed like the whole).
+    func writePieces(
+        _ pieces: [Range<Int>], of prepared: PreparedImage, compressed: Bool, on target: any FlashTarget,
+        journal: SessionJournal?
+    ) throws {
+        let image = prepared.image
+        events(
+            .note(
+                .info(
+                    "\(image.name): the rest already reads as the job leaves it; writing \(Hex.ranges(pieces))"
+                )))
+        for piece in pieces {
+            let part = FlashImage(
+                name: image.name, address: piece.lowerBound,
+                data: Array(image.data[(piece.lowerBound - image.address)..<(piece.upperBound - image.address)]))
+            let sub = PreparedImage(part, compressAbove: compressed ? 0 : nil)
+            journal?.record(.write, piece)
+            try target.program(sub)
+            try target.prove(sub)
+            journal?.record(.verified, piece)
+        }
     }
 }
