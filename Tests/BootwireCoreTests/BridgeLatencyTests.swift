@@ -144,7 +144,10 @@ import Testing
         #expect(state.control == .latencyTimer)
         #expect(state.afterMilliseconds == state.beforeMilliseconds)
         #expect(state.reason != nil)
-        #expect(PortDoctor.latencyFinding(LinkCapabilities(modemLines: true, parity: true, isPseudoTerminal: false, latency: state)).code == .bridgeLatencyHigh)
+        #expect(
+            PortDoctor.latencyFinding(
+                LinkCapabilities(modemLines: true, parity: true, isPseudoTerminal: false, latency: state)
+            ).code == .bridgeLatencyHigh)
     }
 
     @Test("a driver without serial flags and no attribute (CDC-ACM, a pty): nothing to lower, a skip in doctor")

@@ -12,6 +12,9 @@ final class MemoryTarget: FlashTarget {
     var erasedUnits: [Range<Int>] = []
     var eraseAllCount = 0
     var programmed: [String] = []
+    var programmedRanges: [Range<Int>] = []
+    /// 0: the pipeline never asks block by block (as for a route without it).
+    var eraseBlockSize = 0
     var failProgramAfter: Int?
     var ran = false
 
@@ -48,6 +51,7 @@ final class MemoryTarget: FlashTarget {
         }
         for (offset, byte) in image.image.data.enumerated() { flash[image.image.address + offset] &= byte }
         programmed.append(image.image.name)
+        programmedRanges.append(image.image.range)
     }
 
     func prove(_ image: PreparedImage) throws {
