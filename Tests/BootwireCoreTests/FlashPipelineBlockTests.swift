@@ -71,6 +71,18 @@ struct FlashPipelineBlockTests {
         #expect(target.programmedRanges == [0x5_0000..<0x5_4000])
     }
 
+    @Test("an upgrade that changes every block asks the top and the bottom block, not the ones between")
+    func aFirmwareUpgradeAsksTwoBlocks() throws {
+        let target = target()
+        let old = FlashImage(name: "fw", address: 0x1_0000, data: FlashPipelineTests.bytes(0x4_0000, seed: 0x61))
+        target.flash.replaceSubrange(old.range, with: old.data)
+        let new = FlashImage(name: "fw", address: 0x1_0000, data: FlashPipelineTests.bytes(0x3_F000, seed: 0x62))
+        _ = try run([new], on: target)
+        #expect(target.flash == expected([new], size: target.flash.count))
+        #expect(!target.asked.contains { $0.lowerBound == 0x2_0000 || $0.lowerBound == 0x3_0000 })
+        #expect(RangeSet.coalesce(target.erasedUnits) == [0x1_0000..<0x5_0000])
+    }
+
     @Test("--force writes the whole image; a route without blocks erases every unit as before")
     func forceAndRoutesWithoutBlocks() throws {
         let forced = target()

@@ -27,8 +27,12 @@ final class MemoryTarget: FlashTarget {
     var identity: TargetIdentity { TargetIdentity(name: "memory", journalKey: "memory") }
     var memory: FlashMemory { FlashMemory(range: 0..<flash.count, unit: unit) }
 
+    /// Every range asked about, in order.
+    var asked: [Range<Int>] = []
+
     func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
-        comparesCheaply ? Array(flash[address..<address + expected.count]) == expected : nil
+        asked.append(address..<address + expected.count)
+        return comparesCheaply ? Array(flash[address..<address + expected.count]) == expected : nil
     }
 
     func erase(_ units: [Range<Int>]) throws {

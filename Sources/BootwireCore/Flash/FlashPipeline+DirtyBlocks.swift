@@ -1,8 +1,7 @@
 extension FlashPipeline {
     /// What one image needs where the route hashes cheaply and its units are not wholly erased
-    /// (an upgrade over older data, a changed file over its old version): each erase block of
-    /// the image is asked once (one device hash answers both "as the job leaves it" and
-    /// "erased"). Only blocks that hold other data are erased; when some blocks already read as
+    /// (an upgrade over older data, a changed file over its old version): its erase blocks are
+    /// asked (one device hash answers both "as the job leaves it" and "erased"). Only blocks that hold other data are erased; when some blocks already read as
     /// the job leaves them, only the runs of the others are written (`pieces`, nil: the whole
     /// image). A block's hash costs about a third of erasing it and far less than writing it.
     func blockPlan(
@@ -22,14 +21,35 @@ extension FlashPipeline {
             }
         }
         guard groups.count > 1 else { return (units, nil) }
-        var erase: [Range<Int>] = []
-        var same: [Bool] = []
-        for group in groups {
+        // From the top down (an older, shorter image leaves the top erased), then the bottom
+        // block: when the first block holding other data from the top and the bottom block both
+        // differ, the image is new throughout (a firmware upgrade shifts every block) and the
+        // blocks between are not asked; when the bottom one is already there, all are asked.
+        enum State { case same, erased, dirty }
+        func ask(_ group: [Range<Int>]) throws -> State {
             let span = group[0].lowerBound..<group[group.count - 1].upperBound
-            let holds = try target.holds(expectedContents(span, images), at: span.lowerBound) == true
-            same.append(holds)
-            if !holds, try target.isErased(span) != true { erase += group }
+            if try target.holds(expectedContents(span, images), at: span.lowerBound) == true { return .same }
+            return try target.isErased(span) == true ? .erased : .dirty
         }
+        var states = [State?](repeating: nil, count: groups.count)
+        var top = groups.count - 1
+        while top >= 0 {
+            states[top] = try ask(groups[top])
+            if states[top] == .dirty { break }
+            top -= 1
+        }
+        if top > 0 {
+            states[0] = try ask(groups[0])
+            for index in 1..<top {
+                if states[0] == .dirty {
+                    states[index] = .dirty
+                } else {
+                    states[index] = try ask(groups[index])
+                }
+            }
+        }
+        let erase = zip(groups, states).filter { $0.1 == .dirty }.flatMap { $0.0 }
+        let same = states.map { $0 == .same }
         let image = prepared.image
         let spared = units.count - erase.count
         if spared > 0 {
