@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <asm/termbits.h>
+#include <linux/serial.h>
 
 #include "CSerial.h"
 
@@ -27,6 +28,26 @@ int bw_get_baud(int fd, unsigned int *ispeed, unsigned int *ospeed) {
     if (ispeed) *ispeed = tio.c_ispeed;
     if (ospeed) *ospeed = tio.c_ospeed;
     return 0;
+}
+
+const int bw_async_low_latency = ASYNC_LOW_LATENCY;
+
+int bw_get_serial_flags(int fd, int *flags) {
+    struct serial_struct info;
+    memset(&info, 0, sizeof info);
+    if (ioctl(fd, TIOCGSERIAL, &info) != 0) return -1;
+    *flags = info.flags;
+    return 0;
+}
+
+// Read, change only the flags, write back: the other fields (port, irq, baud_base) must be
+// handed back as the driver gave them.
+int bw_set_serial_flags(int fd, int flags) {
+    struct serial_struct info;
+    memset(&info, 0, sizeof info);
+    if (ioctl(fd, TIOCGSERIAL, &info) != 0) return -1;
+    info.flags = flags;
+    return ioctl(fd, TIOCSSERIAL, &info);
 }
 
 int bw_open_pty(char *slave_path, size_t slave_path_len) {

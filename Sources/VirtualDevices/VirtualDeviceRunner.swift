@@ -15,6 +15,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     public let linkPath: String?
     /// Told the new slave path after a simulated unplug and re-plug.
     public var onPortChanged: (@Sendable (String) -> Void)?
+    /// The USB-serial bridge: when set, its latency timer (which a host may lower) holds each
+    /// reply instead of the wire model's fixed latency.
+    public var bridge: VirtualBridge?
 
     private var pty: PseudoTerminal
     private let lock = NSLock()
@@ -231,7 +234,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         let seen =
             Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
         var at = max(MonotonicClock.now(), lineFreeAt)
-        if lastDirectionWasHost { at += wire.latencyNanoseconds }
+        if lastDirectionWasHost {
+            at += bridge.map { wire.isRealistic ? $0.holdNanoseconds : 0 } ?? wire.latencyNanoseconds
+        }
         count {
             $0.deviceBytes += seen.count
             $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(
@@ -276,6 +281,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         sessionOpen = false
         hostBytes = 0
         try? relink()
+        try? bridge?.plug(ttyPath: fresh.slavePath)
         device.reset()
         onPortChanged?(fresh.slavePath)
     }

@@ -12,6 +12,9 @@ final class MemoryTarget: FlashTarget {
     var erasedUnits: [Range<Int>] = []
     var eraseAllCount = 0
     var programmed: [String] = []
+    var programmedRanges: [Range<Int>] = []
+    /// 0: the pipeline never asks block by block (as for a route without it).
+    var eraseBlockSize = 0
     var failProgramAfter: Int?
     var ran = false
 
@@ -24,8 +27,12 @@ final class MemoryTarget: FlashTarget {
     var identity: TargetIdentity { TargetIdentity(name: "memory", journalKey: "memory") }
     var memory: FlashMemory { FlashMemory(range: 0..<flash.count, unit: unit) }
 
+    /// Every range asked about, in order.
+    var asked: [Range<Int>] = []
+
     func holds(_ expected: [UInt8], at address: Int) throws -> Bool? {
-        comparesCheaply ? Array(flash[address..<address + expected.count]) == expected : nil
+        asked.append(address..<address + expected.count)
+        return comparesCheaply ? Array(flash[address..<address + expected.count]) == expected : nil
     }
 
     func erase(_ units: [Range<Int>]) throws {
@@ -48,6 +55,7 @@ final class MemoryTarget: FlashTarget {
         }
         for (offset, byte) in image.image.data.enumerated() { flash[image.image.address + offset] &= byte }
         programmed.append(image.image.name)
+        programmedRanges.append(image.image.range)
     }
 
     func prove(_ image: PreparedImage) throws {

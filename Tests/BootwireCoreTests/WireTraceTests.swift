@@ -20,6 +20,16 @@ import Testing
         }
     }
 
+    /// A trace opens with what the bridge answered when asked for its lowest latency (on a pty:
+    /// no control); the lines after it.
+    private static func linesAfterLatency(of url: URL) throws -> [(
+        time: Double, port: String, direction: String, text: String
+    )] {
+        let all = try lines(of: url)
+        #expect(all.first?.direction == "=" && all.first?.text.hasPrefix("latency ") == true)
+        return Array(all.dropFirst())
+    }
+
     @Test("writes are traced as > lines and reads as < lines, in hex, in order")
     func traceRecordsBothDirections() throws {
         let dir = try makeTemporaryDirectory()
@@ -39,7 +49,7 @@ import Testing
             return port.name
         }
 
-        let lines = try Self.lines(of: file)
+        let lines = try Self.linesAfterLatency(of: file)
         #expect(lines.map(\.direction) == ["=", ">", "<"])
         #expect(lines.allSatisfy { $0.port == portName })
         #expect(lines[0].text == "line 2000000 8N1")
@@ -63,7 +73,7 @@ import Testing
             port.trace = nil
         }
 
-        let lines = try Self.lines(of: file)
+        let lines = try Self.linesAfterLatency(of: file)
         #expect(lines.map(\.direction) == [">", ">", ">"])
         #expect(lines.map { $0.text.split(separator: " ").count } == [32, 32, 6])
         #expect(lines.map(\.text).joined(separator: " ") == Hex.string(sent, separator: " "))
@@ -85,7 +95,7 @@ import Testing
         }
         port.trace = nil
 
-        let lines = try Self.lines(of: file)
+        let lines = try Self.linesAfterLatency(of: file)
         #expect(lines.map(\.direction) == ["="])
         #expect(lines.first?.text == "disconnected")
     }

@@ -6,11 +6,13 @@ public enum PortDoctor {
     /// The rates a loopback test tries, up to 3 Mbaud.
     public static let loopbackRates = [115_200, 500_000, 921_600, 1_000_000, 1_500_000, 2_000_000, 3_000_000]
 
-    public static func checkAccess(_ path: String) -> (SerialPort?, [DoctorFinding]) {
+    public static func checkAccess(_ path: String, setup: SerialPortSetup = SerialPortSetup()) -> (
+        SerialPort?, [DoctorFinding]
+    ) {
         var findings: [DoctorFinding] = []
         let port: SerialPort
         do {
-            port = try SerialPort.open(path)
+            port = try SerialPort.open(path, setup: setup)
         } catch {
             return (nil, [DoctorFinding("port opens", failing: BootwireError.wrap(error))])
         }
@@ -42,7 +44,27 @@ public enum PortDoctor {
                         : "no DTR/RTS: put the device into its boot loader by hand (--reset manual)",
                     code: port.capabilities.isPseudoTerminal ? .ptyNoModemLines : .noModemLines))
         }
+        findings.append(latencyFinding(port.capabilities))
         return (port, findings)
+    }
+
+    /// What the bridge answered when asked for its lowest latency. A USB adapter that keeps a
+    /// long hold time costs that time at every turnaround: a warning, with the way out.
+    public static func latencyFinding(_ capabilities: LinkCapabilities) -> DoctorFinding {
+        let latency = capabilities.latency
+        switch latency.control {
+        case .latencyTimer where (latency.afterMilliseconds ?? 0) > BridgeLatencyControl.lowestMilliseconds,
+            .lowLatencyFlag where (latency.afterMilliseconds ?? 0) > BridgeLatencyControl.lowestMilliseconds:
+            return DoctorFinding(
+                "bridge latency", .warn, latency.summary, code: .bridgeLatencyHigh,
+                hint: ErrorCode.bridgeLatencyHigh.hint)
+        case .latencyTimer, .lowLatencyFlag:
+            return DoctorFinding("bridge latency", .pass, latency.summary)
+        case .none:
+            // A pty, an on-board UART, CDC-ACM, CP210x and CH34x have no timer to lower: their
+            // hold time is the driver's own and short.
+            return DoctorFinding("bridge latency", .skip, latency.summary)
+        }
     }
 
     /// Sends a pattern at each rate and counts what comes back. Nothing back at the first rate

@@ -25,6 +25,8 @@ extension ErrorCode {
         case .noModemLines: "enter the boot ROM by hand (BOOT high while CHIP_EN rises) and use --reset manual"
         case .ptyNoParity: "nothing to do: a pseudo-terminal runs 8N1 whatever is asked"
         case .ptyNoModemLines: "nothing to do: a virtual device resets when the port opens"
+        case .bridgeLatencyHigh:
+            "write 1 to the adapter's latency_timer as root, or add a udev rule with ATTR{latency_timer}=\"1\" for it"
         case .usbLibraryMissing: "install libusb-1.0 (`sudo apt-get install libusb-1.0-0`)"
         case .usbNotFound:
             "plug the device in (a DFU part needs BOOT0 high at reset); `bootwire list` shows what is seen"

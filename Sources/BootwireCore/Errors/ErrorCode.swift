@@ -25,6 +25,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case noModemLines = "no-modem-lines"
     case ptyNoParity = "pty-no-parity"
     case ptyNoModemLines = "pty-no-modem-lines"
+    case bridgeLatencyHigh = "bridge-latency-high"
     // USB
     case usbLibraryMissing = "usb-library-missing"
     case usbNotFound = "usb-not-found"
@@ -126,7 +127,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
         case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
-            .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .usbLibraryMissing, .usbNotFound, .usbPermission,
+            .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .bridgeLatencyHigh, .usbLibraryMissing,
+            .usbNotFound, .usbPermission,
             .usbBusy:
             .port
         case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
@@ -187,6 +189,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .noModemLines: "the adapter has no DTR/RTS lines: boot entry cannot be driven"
         case .ptyNoParity: "a pseudo-terminal carries no parity (warning)"
         case .ptyNoModemLines: "a pseudo-terminal has no DTR/RTS lines (warning)"
+        case .bridgeLatencyHigh:
+            "the USB-serial bridge keeps a latency timer above 1 ms: each turnaround waits for it (warning)"
         case .usbLibraryMissing: "libusb-1.0 is not installed; only USB commands need it"
         case .usbNotFound: "no USB device matches the port"
         case .usbPermission: "a USB device is present but this user may not open it"

@@ -31,6 +31,9 @@ public struct FlashPipeline {
         /// Per image: the units erased just before it is written.
         var eraseBefore: [[Range<Int>]]
         var leftover: [Range<Int>] = []
+        /// Per image: the parts to write when the rest already reads as the job leaves it
+        /// (nil: the whole image).
+        var pieces: [[Range<Int>]?] = []
     }
 
     public func run(_ prepared: [PreparedImage], on target: any FlashTarget) throws -> FlashOutcome {
@@ -77,7 +80,8 @@ public struct FlashPipeline {
         let units = images.map { memory.units(covering: $0.image.range) }
         var plan = Plan(
             images: images, units: units, needsWrite: Array(repeating: true, count: images.count),
-            eraseBefore: Array(repeating: [], count: images.count), leftover: leftover)
+            eraseBefore: Array(repeating: [], count: images.count), leftover: leftover,
+            pieces: Array(repeating: nil, count: images.count))
         if !leftover.isEmpty {
             let uncovered = leftover.flatMap { RangeSet.subtract(images.map(\.image.range), from: $0) }
             events(
@@ -141,7 +145,18 @@ public struct FlashPipeline {
                 if target.comparesCheaply, let whole = contiguousSpan(fresh), try target.isErased(whole) == true {
                     continue
                 }
-                plan.eraseBefore[i] = fresh
+                guard target.comparesCheaply else {
+                    plan.eraseBefore[i] = fresh
+                    continue
+                }
+                // Pieces only where the whole image is this job's to write: not when a unit is
+                // shared with an image before it (that image's erase clears it), not with --force,
+                // not over what an interrupted session left unproven.
+                let wholeOnly =
+                    options.force || fresh.count != units[i].count
+                    || leftover.contains { $0.overlaps(span(units[i])) }
+                (plan.eraseBefore[i], plan.pieces[i]) = try blockPlan(
+                    images[i], units: fresh, images: images, wholeOnly: wholeOnly, on: target)
             }
         }
         return plan
@@ -329,10 +344,14 @@ public struct FlashPipeline {
                 try target.erase(units)
                 outcome.erased += RangeSet.coalesce(units)
             }
-            journal?.record(.write, image.range)
-            try target.program(prepared)
-            try target.prove(prepared)
-            journal?.record(.verified, image.range)
+            if let pieces = plan.pieces[i] {
+                try writePieces(pieces, of: prepared, compressed: stream != nil, on: target, journal: journal)
+            } else {
+                journal?.record(.write, image.range)
+                try target.program(prepared)
+                try target.prove(prepared)
+                journal?.record(.verified, image.range)
+            }
             // The parts of its units beyond the image are erased, as intended (the vendor does the same).
             for unit in RangeSet.coalesce(units) {
                 for rest in RangeSet.subtract([image.range], from: unit) { journal?.record(.verified, rest) }

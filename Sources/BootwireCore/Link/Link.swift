@@ -4,11 +4,14 @@ public struct LinkCapabilities: Sendable, Equatable {
     public var modemLines: Bool
     public var parity: Bool
     public var isPseudoTerminal: Bool
+    /// What the bridge answered when asked for its lowest latency on open.
+    public var latency: BridgeLatency
 
-    public init(modemLines: Bool, parity: Bool, isPseudoTerminal: Bool) {
+    public init(modemLines: Bool, parity: Bool, isPseudoTerminal: Bool, latency: BridgeLatency = .notAsked) {
         self.modemLines = modemLines
         self.parity = parity
         self.isPseudoTerminal = isPseudoTerminal
+        self.latency = latency
     }
 }
 

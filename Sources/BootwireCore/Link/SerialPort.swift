@@ -12,18 +12,25 @@ public final class SerialPort: Link, @unchecked Sendable {
     public let path: String
     public private(set) var capabilities: LinkCapabilities
     public private(set) var settings = LineSettings(baud: 0, parity: .none)
-    public var trace: WireTrace?
+    /// Set by the command; the bridge's latency request, made before, is its first line.
+    public var trace: WireTrace? {
+        didSet { trace?.record(event: "latency \(capabilities.latency.summary)", port: name) }
+    }
     private var fd: Int32
+    private let latencyControl: BridgeLatencyControl
 
-    private init(path: String, fd: Int32, capabilities: LinkCapabilities) {
+    private init(path: String, fd: Int32, capabilities: LinkCapabilities, latencyControl: BridgeLatencyControl) {
         self.path = path
         self.name = path
         self.fd = fd
         self.capabilities = capabilities
+        self.latencyControl = latencyControl
     }
 
-    /// Opens `path` for exclusive use. A second opener (even root) gets `port-busy`.
-    public static func open(_ path: String) throws -> SerialPort {
+    /// Opens `path` for exclusive use. A second opener (even root) gets `port-busy`. With
+    /// `setup.lowestLatency` the bridge is asked for its shortest hold time (every serial
+    /// route opens here, so every route gets it); `close` puts the old value back.
+    public static func open(_ path: String, setup: SerialPortSetup = SerialPortSetup()) throws -> SerialPort {
         let fd = Glibc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             let err = errno
@@ -69,9 +76,15 @@ public final class SerialPort: Link, @unchecked Sendable {
         let isPty = resolved.hasPrefix("/dev/pts/")
         var lines: Int32 = 0
         let modemLines = ioctl(fd, UInt(TIOCMGET), &lines) == 0 && !isPty
+        let control = BridgeLatencyControl()
+        if setup.lowestLatency {
+            control.lower(ttyPath: resolved, sysfsRoot: setup.sysfsRoot, flags: DescriptorSerialFlags(fd: fd))
+        }
         let port = SerialPort(
             path: path, fd: fd,
-            capabilities: LinkCapabilities(modemLines: modemLines, parity: !isPty, isPseudoTerminal: isPty))
+            capabilities: LinkCapabilities(
+                modemLines: modemLines, parity: !isPty, isPseudoTerminal: isPty, latency: control.state),
+            latencyControl: control)
         return port
     }
 
@@ -90,6 +103,8 @@ public final class SerialPort: Link, @unchecked Sendable {
 
     public func close() {
         if fd >= 0 {
+            // While the descriptor is open: the serial flags are put back through it.
+            latencyControl.restore()
             // A pty's slave tty (unlike a real port's) outlives our close while its master is
             // open, and TIOCEXCL with it: every later open by a non-root user would get EBUSY.
             _ = ioctl(fd, UInt(TIOCNXCL))

@@ -151,7 +151,7 @@ struct ConnectionOptions: ParsableArguments {
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }
         return try await worker.run {
-            let serial = try SerialPort.open(path)
+            let serial = try SerialPort.open(path, setup: SerialSetup.current)
             defer { serial.close() }
             serial.trace = trace
             return try body(serial, path)

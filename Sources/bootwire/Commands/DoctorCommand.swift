@@ -12,7 +12,8 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check a port, its adapter and the module behind it, stage by stage.",
         discussion: """
             Checks that the port opens (permissions, who holds it), names the USB bridge and its \
-            known limits, says whether DTR/RTS exist, runs a loopback test at each rate up to \
+            known limits, says whether DTR/RTS exist and whether the bridge's latency timer came \
+            down to 1 ms when asked, runs a loopback test at each rate up to \
             3 Mbaud when TX and RX are jumpered, and otherwise probes the module's boot ROM: \
             sync, boot info, the switch to --baud, flash.
             """)
@@ -43,7 +44,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let options = connection
         let trace = try connection.trace.map { try WireTrace(path: $0) }
         let findings: [DoctorFinding] = try await worker.run {
-            let (opened, access) = PortDoctor.checkAccess(path)
+            let (opened, access) = PortDoctor.checkAccess(path, setup: SerialSetup.current)
             guard let port = opened else { return access }
             defer { port.close() }
             port.trace = trace

@@ -157,6 +157,19 @@ struct EmulateCommand: ParsableCommand {
         @Option(
             name: .long,
             help: ArgumentHelp(
+                "A USB-serial bridge with this latency timer (FTDI: 16) holds each reply; a host may lower it "
+                    + "through the latency_timer attribute under --sysfs-root.", valueName: "ms"))
+        var bridgeLatencyTimer: Int?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Where the bridge's sysfs attributes live (hosts: BOOTWIRE_SYSFS_ROOT=this).", valueName: "folder"))
+        var sysfsRoot: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
                 "A field failure to reproduce (repeatable): \(Fault.names.joined(separator: ", ")).", valueName: "fault"
             ))
         var fault: [String] = []
@@ -195,6 +208,7 @@ struct EmulateCommand: ParsableCommand {
             wire.bitsPerByte = emulated.bitsPerByte
             let runner = try VirtualDeviceRunner(device: model, wire: wire, faults: faults, linkPath: port.link)
             runner.resetOnOpen = !port.noResetOnOpen
+            runner.bridge = try behaviour.makeBridge(ttyPath: runner.slavePath)
             let json = output.json
             runner.onPortChanged = { path in
                 if json {
@@ -211,6 +225,7 @@ struct EmulateCommand: ParsableCommand {
             if json { renderer.render(.stage("ready", detail: banner)) } else { StandardStreams.out(banner + "\n") }
             waitForTermination(termination)
             runner.stop()
+            runner.bridge?.unplug()
             try emulated.writeDumps()
             if let stats = port.stats {
                 let encoder = JSONEncoder()
@@ -359,3 +374,21 @@ struct EmulateCommand: ParsableCommand {
 nonisolated(unsafe) private var terminationPipe: Int32 = -1
 
 extension WireModel.Pacing: ExpressibleByArgument {}
+
+extension EmulateCommand.BehaviourOptions {
+    /// The bridge --bridge-latency-timer asks for, its attribute under --sysfs-root.
+    func makeBridge(ttyPath: String) throws -> VirtualBridge? {
+        guard let timer = bridgeLatencyTimer else {
+            guard sysfsRoot == nil else { throw BootwireError(.usage, "--sysfs-root needs --bridge-latency-timer") }
+            return nil
+        }
+        guard (1...255).contains(timer) else {
+            throw BootwireError(.usage, "--bridge-latency-timer takes 1 to 255 ms, as an FTDI does")
+        }
+        guard let root = sysfsRoot else {
+            throw BootwireError(
+                .usage, "--bridge-latency-timer needs --sysfs-root", hint: "name a folder for the bridge's attributes")
+        }
+        return try VirtualBridge(sysfsRoot: root, ttyPath: ttyPath, latencyTimerMilliseconds: timer)
+    }
+}
