@@ -89,7 +89,8 @@ public final class STM32SWDSession: @unchecked Sendable {
         if idcode == nil || idcode == 0 { idcode = try? probe.readWord(0xE004_2000) }
         // RM0481 places the H5's DBGMCU at 0x44024000; which address answers over AP0 is
         // UNCONFIRMED, so a Cortex-M33 that gave no known part is asked there too.
-        if (identity.cpuid >> 4) & 0xFFF == 0xD21, STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
+        if (identity.cpuid >> 4) & 0xFFF == 0xD21,
+            STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
             let h5 = try? probe.readWord(0x4402_4000), h5 != 0
         {
             idcode = h5

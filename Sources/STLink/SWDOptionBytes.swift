@@ -101,7 +101,8 @@ public struct SWDOptionBytes: Sendable, Equatable {
             return protected.isEmpty ? "none" : "sectors " + protected.map(String.init).joined(separator: ",")
         case .groupMask(let per):
             let groups = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }
-            return groups.isEmpty ? "none" : "sectors " + groups.map { "\($0 * per)-\($0 * per + per - 1)" }.joined(separator: ",")
+            return groups.isEmpty
+                ? "none" : "sectors " + groups.map { "\($0 * per)-\($0 * per + per - 1)" }.joined(separator: ",")
         case .productState: return STM32ProductState.name(UInt8(truncatingIfNeeded: value))
         }
     }

@@ -1,5 +1,5 @@
-import Foundation
 import BootwireCore
+import Foundation
 import QCC743
 import STM32
 

@@ -144,7 +144,9 @@ struct CommandContractTests {
     static let hostile = ["99999999999999999999", "4294967296", "-1", "0", "abc", "", "ü≠∞"]
 
     @Test func hostileValuesAreUsageErrorsNeverASignal() throws {
-        let numeric = Set(["baud", "n", "address", "bytes", "ms", "khz", "level", "hex", "auto|address", "first-last", "factor"])
+        let numeric = Set([
+            "baud", "n", "address", "bytes", "ms", "khz", "level", "hex", "auto|address", "first-last", "factor",
+        ])
         let targets = Self.options.filter { option in
             guard let value = option.valueName, numeric.contains(value) else { return false }
             // The connection's numbers are the same group everywhere: once, on `info`, is enough.

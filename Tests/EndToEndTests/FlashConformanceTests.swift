@@ -25,19 +25,21 @@ struct FlashConformanceTests {
         }
     }
 
-    static let routes: [Route] = [
-        Route(
-            name: "qcc743", device: "virtual:qcc743", options: ["wire=instant"], base: 0x10_0000,
-            cut: "disconnect-after=30000"),
-        // The L476's bootloader does not list Get Checksum: nothing cheaper than writing compares.
-        Route(
-            name: "stm32l476", device: "virtual:stm32l476", options: ["wire=instant"], base: 0x0800_0000,
-            cut: "disconnect-after=20000", skipsUnchanged: false),
-        Route(name: "dfu-l476", device: "virtual:dfu-l476", base: 0x0800_0000, cut: "usb-disconnect-after=60"),
-        Route(name: "dfu-wb55", device: "virtual:dfu-wb55", base: 0x0800_0000, cut: "usb-disconnect-after=60"),
-        Route(name: "stlink-l476", device: "virtual:stlink-l476", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
-        Route(name: "stlink-f4", device: "virtual:stlink-f4", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
-    ]
+    static let routes: [Route] =
+        [
+            Route(
+                name: "qcc743", device: "virtual:qcc743", options: ["wire=instant"], base: 0x10_0000,
+                cut: "disconnect-after=30000"),
+            // The L476's bootloader does not list Get Checksum: nothing cheaper than writing compares.
+            Route(
+                name: "stm32l476", device: "virtual:stm32l476", options: ["wire=instant"], base: 0x0800_0000,
+                cut: "disconnect-after=20000", skipsUnchanged: false),
+            Route(name: "dfu-l476", device: "virtual:dfu-l476", base: 0x0800_0000, cut: "usb-disconnect-after=60"),
+            Route(name: "dfu-wb55", device: "virtual:dfu-wb55", base: 0x0800_0000, cut: "usb-disconnect-after=60"),
+            Route(
+                name: "stlink-l476", device: "virtual:stlink-l476", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
+            Route(name: "stlink-f4", device: "virtual:stlink-f4", base: 0x0800_0000, cut: "usb-disconnect-after=120"),
+        ]
         // The ST67 hosts. Cortex-M33/M7 reads go in 1 KiB pieces (M4: 4 KiB) and the H723's
         // compare reads its whole 128 KiB sector, so the cable is pulled later to land in the
         // write, not in the compare.

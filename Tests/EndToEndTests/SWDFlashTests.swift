@@ -21,7 +21,9 @@ import Testing
         try Scratch.file(STM32FlashTests.elf(data, at: UInt32(address)), name: "app.elf").path
     }
 
-    @Test(arguments: ["stlink-l476", "stlink-f4", "stlink-h563", "stlink-u575", "stlink-h723", "stlink-g474", "stlink-wb55"])
+    @Test(arguments: [
+        "stlink-l476", "stlink-f4", "stlink-h563", "stlink-u575", "stlink-h723", "stlink-g474", "stlink-wb55",
+    ])
     func hexAndELFAreProgrammedAndReadBackInAnotherRun(target: String) throws {
         let port = "virtual:\(target),state=\(state())"
         let first = firmwareLike(5000, seed: 3)

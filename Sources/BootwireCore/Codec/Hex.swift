@@ -8,7 +8,9 @@ public enum Hex {
     public static func address(_ value: some BinaryInteger) -> String { "0x" + String(value, radix: 16) }
 
     /// `0x10000..0x20000`: a half-open range.
-    public static func range(_ range: Range<Int>) -> String { "\(address(range.lowerBound))..\(address(range.upperBound))" }
+    public static func range(_ range: Range<Int>) -> String {
+        "\(address(range.lowerBound))..\(address(range.upperBound))"
+    }
 
     /// Several ranges, comma-separated.
     public static func ranges(_ ranges: [Range<Int>]) -> String { ranges.map(range).joined(separator: ", ") }

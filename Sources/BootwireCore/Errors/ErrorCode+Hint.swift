@@ -117,7 +117,8 @@ extension ErrorCode {
         case .flashFamilyUnsupported: "use the UART or DFU route for this part (--dfu, or --chip stm32 on its UART)"
         case .flashTrustZoneEnabled: "program it with STM32CubeProgrammer's secure path, or regress TrustZone first"
         case .flashSecureArea: "keep images below the secure area; `bootwire option-bytes show` gives SFSA"
-        case .st67PackageInvalid: "name the Binaries folder of X-CUBE-ST67W61 (it holds NCP_Binaries and <BOARD>_Binaries)"
+        case .st67PackageInvalid:
+            "name the Binaries folder of X-CUBE-ST67W61 (it holds NCP_Binaries and <BOARD>_Binaries)"
         case .st67BoardUnknown: "pass --board with one of the <BOARD>_Binaries folder names"
         case .st67BoardUnsupported: "use ST's own script for this board (its host flash needs ST's external loader)"
         case .optionBytesNeedPowerCycle: "power-cycle the target (remove and restore its supply)"
@@ -126,7 +127,7 @@ extension ErrorCode {
         case .wrongChipName: "pass --chipname qcc743 (or bl616); another chip needs another tool"
         case .oldDataOutsideImages:
             "nothing to do: it is erased, as after the vendor's chip erase; if the application keeps data "
-            + "there, flash it as an image or use --erase sections"
+                + "there, flash it as an image or use --erase sections"
         case .internalError: "please report this with the --trace FILE output"
         }
     }

@@ -13,7 +13,8 @@ struct FusCommand: AsyncParsableCommand {
             The chip reboots and re-enumerates during FUS work; Bootwire follows it. Over the UART \
             bootloader FUS is not publicly specified, and Bootwire says so rather than guessing.
             """,
-        subcommands: [FusInfo.self, FusDelete.self, FusUpgrade.self, FusStartStack.self], defaultSubcommand: FusInfo.self)
+        subcommands: [FusInfo.self, FusDelete.self, FusUpgrade.self, FusStartStack.self],
+        defaultSubcommand: FusInfo.self)
 }
 
 /// The part every `fus` verb shares: the route check and a connected updater.

@@ -59,9 +59,12 @@ struct ListCommand: ParsableCommand {
             }
             try output.makeRenderer().finish(
                 JobResult(
-                    summary: ["serial-ports": "\(ports.count)", "usb-devices": "\(usb.count)", "boards": "\(boards.count)"],
+                    summary: [
+                        "serial-ports": "\(ports.count)", "usb-devices": "\(usb.count)", "boards": "\(boards.count)",
+                    ],
                     attachments: [
-                        "serial": try text(ports), "usb": try text(usb), "notes": try text(notes), "boards": try text(boards),
+                        "serial": try text(ports), "usb": try text(usb), "notes": try text(notes),
+                        "boards": try text(boards),
                     ]))
         }
         printSerial(ports)

@@ -39,7 +39,8 @@ struct JSONRenderer: Renderer {
             if !result.summary.isEmpty { o["summary"] = result.summary }
             if let error = result.error { o["error"] = errorObject(error) }
             for (key, json) in result.attachments {
-                o[key] = (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) ?? json
+                o[key] =
+                    (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])) ?? json
             }
             return o
         }
