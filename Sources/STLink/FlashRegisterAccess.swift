@@ -100,3 +100,20 @@ extension FlashRegisterClient {
     func read(_ offset: UInt32) throws -> UInt32 { try registers.read(offset) }
     func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
 }
+
+extension STLinkProbe {
+    /// Writes `bytes` at `address` in blocks of at most `blockSize` (with PG set by the caller),
+    /// asking the controller after each block, so an error names the block it happened in.
+    func programInBlocks(
+        _ bytes: [UInt8], at address: UInt32, blockSize: Int, check: (String, UInt32) throws -> Void
+    ) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(blockSize, bytes.count - offset)
+            let at = address + UInt32(offset)
+            try writeMemory(at, Array(bytes[offset..<(offset + count)]))
+            try check("programming \(count) bytes at \(hex32(at))", at)
+            offset += count
+        }
+    }
+}

@@ -237,14 +237,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func program(_ bytes: [UInt8], at address: UInt32) throws {
         try write(Reg.cr, CR.pg)
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(blockSize, bytes.count - offset)
-            let at = address + UInt32(offset)
-            try probe.writeMemory(at, Array(bytes[offset..<(offset + count)]))
-            try check("programming \(count) bytes at \(hex32(at))", address: at)
-            offset += count
-        }
+        try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
         try write(Reg.cr, 0)
     }
 

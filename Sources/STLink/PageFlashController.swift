@@ -156,14 +156,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
                 evidence: ["FLASH_SFR": hex32(try read(family.secureFlashRegister ?? 0x80))])
         }
         try write(family.cr, CR.pg)
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(blockSize, bytes.count - offset)
-            let at = address + UInt32(offset)
-            try probe.writeMemory(at, Array(bytes[offset..<(offset + count)]))
-            try check("programming \(count) bytes at \(hex32(at))", address: at)
-            offset += count
-        }
+        try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
         try write(family.cr, 0)
     }
 

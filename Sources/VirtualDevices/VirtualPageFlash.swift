@@ -343,20 +343,16 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     var optionOffsets: [UInt32] { model.factory.keys.sorted() }
 
     public var state: Data {
-        var data = Data("BWPG".utf8) + Data(array)
-        for offset in optionOffsets { withUnsafeBytes(of: stored[offset]!.littleEndian) { data += $0 } }
-        return data
+        VirtualFlashState.encode(tag: "BWPG", array: array, words: optionOffsets.map { stored[$0]! })
     }
 
     public func restore(_ state: Data) -> Bool {
-        let bytes = [UInt8](state)
-        guard bytes.count == 4 + flashSize + 4 * optionOffsets.count, Array(bytes.prefix(4)) == Array("BWPG".utf8)
+        guard
+            let saved = VirtualFlashState.decode(
+                state, tag: "BWPG", flashSize: flashSize, wordCount: optionOffsets.count)
         else { return false }
-        array = Array(bytes[4..<(4 + flashSize)])
-        for (i, offset) in optionOffsets.enumerated() {
-            let at = 4 + flashSize + 4 * i
-            setOption(offset, (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) })
-        }
+        array = saved.array
+        for (offset, word) in zip(optionOffsets, saved.words) { setOption(offset, word) }
         return true
     }
 }
