@@ -33,18 +33,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
             (pgserr, "PGSERR"), (miserr, "MISERR"), (fasterr, "FASTERR"), (rderr, "RDERR"), (optverr, "OPTVERR"),
         ]
     }
-    enum CR {
-        static let pg: UInt32 = 1 << 0
-        static let per: UInt32 = 1 << 1
-        static let mer1: UInt32 = 1 << 2
-        static let bker: UInt32 = 1 << 11
-        static let mer2: UInt32 = 1 << 15
-        static let strt: UInt32 = 1 << 16
-        static let optstrt: UInt32 = 1 << 17
-        static let oblLaunch: UInt32 = 1 << 27
-        static let optlock: UInt32 = 1 << 30
-        static let lock: UInt32 = 1 << 31
-    }
+    typealias CR = L4FamilyCR
     static let optKey1: UInt32 = 0x0819_2A3B
     static let optKey2: UInt32 = 0x4C5D_6E7F
 

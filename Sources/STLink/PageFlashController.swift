@@ -6,17 +6,7 @@ import Foundation
 /// the family's unit (U5 quad word, the others double word) by bulk WRITEMEM with one SR check
 /// per block, option registers with OPTSTRT and OBL_LAUNCH. The CR bits every row shares are here.
 public final class PageFlashController: SWDFlashController, FlashRegisterClient {
-    enum CR {
-        static let pg: UInt32 = 1 << 0
-        static let per: UInt32 = 1 << 1
-        static let mer1: UInt32 = 1 << 2
-        static let mer2: UInt32 = 1 << 15
-        static let strt: UInt32 = 1 << 16
-        static let optstrt: UInt32 = 1 << 17
-        static let oblLaunch: UInt32 = 1 << 27
-        static let optlock: UInt32 = 1 << 30
-        static let lock: UInt32 = 1 << 31
-    }
+    typealias CR = L4FamilyCR
     static let wrperr: UInt32 = 1 << 4
 
     let probe: STLinkProbe
