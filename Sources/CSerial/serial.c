@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <asm/termbits.h>
@@ -60,4 +61,13 @@ int bw_open_pty(char *slave_path, size_t slave_path_len) {
         return -1;
     }
     return fd;
+}
+
+int bw_name_this_thread(const char *name) {
+    int error = pthread_setname_np(pthread_self(), name);
+    if (error != 0) {
+        errno = error;
+        return -1;
+    }
+    return 0;
 }

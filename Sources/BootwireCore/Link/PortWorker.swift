@@ -1,3 +1,4 @@
+import CSerial
 import Foundation
 
 /// One thread per open port does all blocking I/O and timing; async code awaits it. Blocking
@@ -8,12 +9,19 @@ public final class PortWorker: @unchecked Sendable {
 
     public init(name: String) {
         let queue = self.queue
-        let thread = Thread { queue.loop() }
+        let threadName = Self.threadName(name)
+        // The thread names itself, in Foundation and in the kernel, before it takes its first
+        // job. On Linux a new thread keeps its creator's name (a cooperative-pool thread's,
+        // `oot.default-qos`) until named, and corelibs Foundation's `Thread.name` setter names
+        // the pthread only once start() has stored its handle: set from here after start() it
+        // could land after the first job ran, and set from the new thread it is sometimes
+        // dropped (seen 1 in 300). The kernel refuses names over 15 bytes: cut first.
+        let thread = Thread {
+            Thread.current.name = threadName
+            _ = bw_name_this_thread(threadName)
+            queue.loop()
+        }
         thread.start()
-        // After start(): on Linux, Foundation drops a name set before the thread exists (the
-        // thread would keep its creator's name, a cooperative-pool thread's), and the kernel
-        // refuses names longer than 15 bytes.
-        thread.name = Self.threadName(name)
     }
 
     /// `bw.` and the port's last path component, cut to the 15 bytes Linux allows a thread name.

@@ -19,4 +19,10 @@ extern const int bw_async_low_latency;
 // Returns the master fd (non-blocking, close-on-exec) or -1 with errno set.
 int bw_open_pty(char *slave_path, size_t slave_path_len);
 
+// Names the calling thread in the kernel (what top -H, /proc and backtraces show; 15 bytes at
+// most). Foundation's Thread.name setter names the pthread only once the creating thread has
+// stored the new thread's handle, so a thread that names itself early can stay unnamed.
+// Returns 0 or -1 with errno set.
+int bw_name_this_thread(const char *name);
+
 #endif
