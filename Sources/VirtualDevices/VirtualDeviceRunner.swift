@@ -27,6 +27,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
 
     // Wire state, owned by the runner thread.
     private var sessionOpen = false
+    private var closedSessions = 0
     private var hostBytes = 0
     private var resetFired = false
     private var unplugged = false
@@ -97,6 +98,21 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         if let linkPath { try? FileManager.default.removeItem(atPath: linkPath) }
     }
 
+    /// Host sessions (an open that carried bytes, then a close) the runner has seen end. A test
+    /// that closes the port and opens it again waits for this instead of sleeping: the runner
+    /// polls, and a loaded machine may take longer than any fixed sleep to notice.
+    public var hostSessionsEnded: Int { lock.withLock { closedSessions } }
+
+    /// Waits until the runner has seen `count` host sessions end; false after `milliseconds`.
+    public func waitForHostSessionsEnded(_ count: Int, milliseconds: Int = 10_000) -> Bool {
+        let deadline = Deadline.after(milliseconds: milliseconds)
+        while hostSessionsEnded < count {
+            if deadline.hasPassed { return false }
+            MonotonicClock.sleep(milliseconds: 1)
+        }
+        return true
+    }
+
     private var isStopping: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -123,6 +139,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             case .clientClosed:
                 if sessionOpen {
                     sessionOpen = false
+                    lock.withLock { closedSessions += 1 }
                     device.log?("host closed the port")
                 }
                 // The chip's UART timer runs on while no host holds the port.

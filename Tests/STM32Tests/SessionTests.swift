@@ -123,7 +123,7 @@ import VirtualDevices
                 let (_, first) = try connect(runner)
                 #expect(!first.identity.wasAlreadySynced)
             }
-            letTheRunnerNotice()
+            letTheRunnerNotice(runner)
             let (_, second) = try connect(runner)
             #expect(second.identity.wasAlreadySynced)
             #expect(second.identity.productID == 0x415)
@@ -224,7 +224,7 @@ import VirtualDevices
                 try session.go()
                 #expect(session.applicationStarted)
             }
-            letTheRunnerNotice()
+            letTheRunnerNotice(runner)
             #expect(bootwireError { _ = try connect(runner, attempts: 2) }?.code == .noResponse)
         }
     }

@@ -60,7 +60,7 @@ import VirtualDevices
                 #expect(try host.sync() == ok)
                 #expect(try host.exchange(toTwoMegabaud) == ok)
             }
-            letTheRunnerNotice()
+            letTheRunnerNotice(runner)
             let host = try Host(runner.slavePath, baud: 2_000_000)
             // Reset: not synced, and back at 500000.
             try host.write(frame(0x36))
@@ -80,7 +80,7 @@ import VirtualDevices
                 #expect(try host.sync() == ok)
                 #expect(try host.exchange(toTwoMegabaud) == ok)
             }
-            letTheRunnerNotice()
+            letTheRunnerNotice(runner)
             let host = try Host(runner.slavePath, baud: 2_000_000)
             #expect(try host.exchange(frame(0x36)) == jedec)
         }

@@ -149,5 +149,8 @@ func withRunner(
     try body(runner)
 }
 
-/// The runner notices a host's close and open by polling every 5 ms.
-func letTheRunnerNotice() { MonotonicClock.sleep(milliseconds: 150) }
+/// Waits until the runner has seen the host's `closes`-th close (it polls every 5 ms; a fixed
+/// sleep was too short on a loaded machine).
+func letTheRunnerNotice(_ runner: VirtualDeviceRunner, closes: Int = 1) {
+    #expect(runner.waitForHostSessionsEnded(closes), "the runner saw the host close the port")
+}

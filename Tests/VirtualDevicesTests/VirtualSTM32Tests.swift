@@ -437,7 +437,7 @@ let f103 = STM32DeviceTable.f103
                 #expect(!heard.starts(with: [0x79, 0x01]))
                 #expect(device.listeningBaud == 57600)
             }
-            letTheRunnerNotice()
+            letTheRunnerNotice(runner)
             // A new open is a reset: the next 0x7F sets the rate again.
             let host = try Host(runner.slavePath, baud: 115_200)
             try host.write([0x7F])
