@@ -28,7 +28,6 @@ import Testing
             let log = EventLog()
             let sequence = try BootSequence.parse("dtr-boot-rts-en")
             #expect(sequence.drivesModemLines)
-            let start = MonotonicClock.now()
             let report = try BootEntry.drive(sequence, on: port, events: log.sink)
             #expect(report.skippedBecauseNoModemLines)
             #expect(report.driven.isEmpty)
@@ -36,8 +35,8 @@ import Testing
             #expect(log.events.count == 1)
             #expect(log.notes.map(\.code) == [.ptyNoModemLines])
             #expect(log.notes.map(\.level) == [.warning])
-            // Nothing was driven, so none of the sequence's 160 ms of waits were spent.
-            #expect(millisecondsSince(start) < 50)
+            // Nothing was driven (every wait is recorded in `driven` as it is spent), so none
+            // of the sequence's 160 ms of waits were spent; a clock check would fail under load.
         }
     }
 

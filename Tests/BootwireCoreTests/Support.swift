@@ -14,6 +14,18 @@ func millisecondsSince(_ start: UInt64) -> Double {
     Double(MonotonicClock.now() - start) / 1e6
 }
 
+/// How late a thread may be scheduled on a loaded two-core machine (CI runs beside other work).
+/// Deadline tests allow this much past the deadline: far less than the next wrong answer (a
+/// read that waited for bytes, a deadline in the wrong unit), far more than a busy machine adds.
+let schedulingSlack = 500.0
+
+/// Waits until `count` bytes written on the master are queued on the port's side: a pty passes
+/// them on from a kernel worker, which a loaded machine may run late.
+func waitUntilQueued(_ port: SerialPort, count: Int) throws {
+    let deadline = Deadline.after(milliseconds: 10_000)
+    while try port.queuedInput() < count && !deadline.hasPassed { MonotonicClock.sleep(milliseconds: 1) }
+}
+
 /// A fresh pseudo-terminal with its slave opened as a `SerialPort` (115200 8N1 unless told).
 /// The master stays alive until `body` returns, and the port is closed afterwards.
 func withPort<T>(baud: Int = 115_200, _ body: (PseudoTerminal, SerialPort) throws -> T) throws -> T {

@@ -265,6 +265,15 @@ public final class SerialPort: Link, @unchecked Sendable {
         if tcflush(fd, TCIFLUSH) != 0 { throw BootwireError.posix(.portIO, "cannot flush \(path)", errno: errno) }
     }
 
+    /// Bytes received and not yet read (TIOCINQ).
+    public func queuedInput() throws -> Int {
+        var count: Int32 = 0
+        if ioctl(fd, UInt(TIOCINQ), &count) != 0 {
+            throw BootwireError.posix(.portIO, "cannot ask \(path) for its input queue", errno: errno)
+        }
+        return Int(count)
+    }
+
     public func drain() throws {
         if tcdrain(fd) != 0 && errno != EINTR {
             throw BootwireError.posix(.portIO, "cannot drain \(path)", errno: errno)
