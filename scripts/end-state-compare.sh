@@ -20,6 +20,7 @@ case $? in
   3) echo "end-state: SKIPPED: PyPI cannot be reached, Bouffalo's tools could not be installed"; exit 0 ;;
   *) echo "end-state: FAILED: could not install Bouffalo's tools"; exit 1 ;;
 esac
+. "$here/scripts/peer-timing.sh"
 work=$(mktemp -d)
 emu=
 trap '[ -n "$emu" ] && kill -INT $emu 2>/dev/null; [ -z "${KEEP:-}" ] && rm -rf "$work"' EXIT
@@ -74,12 +75,19 @@ session() {
 
 passed=0
 failed=0
+retried=0
 for erase in 2 1; do
   config=$(ini $erase)
   for start in empty t01-like mfg random; do
     name=$start-erase$erase
-    session "$work/$name/vendor" "$work/start-$start.bin" -- "$py" "$shared/peers/flashcmd_nomodem.py" \
-      --chipname bl616 --port @PORT@ --baudrate 2000000 --config "$config"
+    vendor=("$py" "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 --config "$config")
+    if ! session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}" \
+        && peer_timed_out "$work/$name/vendor/client.log"; then
+      echo "end-state: retried  $name once: the vendor tool's own timer ran out ($(grep -m1 -oE "ack is b''|not enough values to unpack|SHAKEHAND FAIL|[Tt]ime ?out|timed out" "$work/$name/vendor/client.log"))"
+      retried=$((retried + 1))
+      rm -rf "$work/$name/vendor"
+      session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}"
+    fi
     session "$work/$name/bootwire" "$work/start-$start.bin" -- "$bootwire" flash --port @PORT@ --config "$config"
     local_ok=1
     grep -q "All programming completed successfully" "$work/$name/vendor/client.log" || {
@@ -106,5 +114,5 @@ PY
     fi
   done
 done
-echo "end-state: $passed starting flashes end as the vendor leaves them, $failed differ${rom:+ (rom: $rom)}"
+echo "end-state: $passed starting flashes end as the vendor leaves them, $failed differ, $retried vendor sessions retried${rom:+ (rom: $rom)}"
 [ "$failed" -eq 0 ]

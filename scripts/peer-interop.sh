@@ -11,6 +11,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bootwire=${1:-$here/.build/debug/bootwire}
 shared=$(cd "$here/../shared" 2>/dev/null && pwd) || { echo "peer-interop: SKIPPED: ../shared is absent"; exit 0; }
 fixtures=$shared/fixtures/st67w61
+. "$here/scripts/peer-timing.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 py=$("$here/scripts/peers-venv.sh")
@@ -36,7 +37,14 @@ run() {
   local args=("$@")
   args=("${args[@]//@PORT@/$dir/tty}")
   (cd "$dir" && timeout 300 "$py" "${args[@]}") >"$dir/peer.log" 2>&1
+  local status=$?
   kill -INT $emu; wait $emu
+  if [ $status -ne 0 ] && [ -z "${retry:-}" ] && peer_timed_out "$dir/peer.log"; then
+    echo "peer-interop: retried $name once: the peer's own timer ran out"
+    mv "$dir" "$dir.first-try"
+    retry=1 run "$name" "$checks" "$wire" "$rom" -- "$@"
+    return
+  fi
   if grep -qE "All Successful|All programming completed successfully" "$dir/peer.log" \
      && "$py" - "$dir/dump.bin" "$checks" <<'PY'
 import sys
@@ -104,5 +112,6 @@ wait
 
 passed=$(cat "$work"/*/outcome 2>/dev/null | grep -c '^ok$')
 failed=$(cat "$work"/*/outcome 2>/dev/null | grep -c '^failed$')
-echo "peer-interop: $passed sessions passed, $failed failed"
+retried=$(ls -d "$work"/*.first-try 2>/dev/null | wc -l)
+echo "peer-interop: $passed sessions passed, $failed failed, $retried retried"
 [ "$failed" -eq 0 ]

@@ -222,6 +222,22 @@ struct FlashConformanceTests {
     }
 }
 
+/// Waits until `process` holds `path` open (its /proc fd table names the file): a loaded machine
+/// may take longer than any fixed sleep to start it.
+func waitUntilHolding(_ process: Process, _ path: String, seconds: TimeInterval = 10) -> Bool {
+    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? path
+    let fds = "/proc/\(process.processIdentifier)/fd"
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
+        if entries.contains(where: { (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\($0)")) == target }) {
+            return true
+        }
+        usleep(10_000)
+    }
+    return false
+}
+
 /// A port another program holds open without a lock is named, in `flash` and in `doctor`.
 struct PortOwnershipTests {
     @Test func aPortHeldWithoutALockIsPortBusyNamingTheProgram() throws {
@@ -232,7 +248,7 @@ struct PortOwnershipTests {
         holder.arguments = ["-c", "exec sleep 8 < \(emulator.port)"]
         try holder.run()
         defer { holder.terminate() }
-        usleep(300_000)
+        #expect(waitUntilHolding(holder, emulator.port), "the holder opened the port")
         let image = try Scratch.file(firmwareLike(5000), name: "app.bin")
         let flash = try Bootwire.run(["flash", "--port", emulator.port, "\(image.path)@0x10000", "--json"])
         #expect(flash.errorCode == "port-busy", "\(flash.stdout)")
