@@ -45,9 +45,10 @@ if [ ${#need[@]} -gt 0 ]; then
     skip "${need[*]}: not installed, and only root may apt-get install them"
   else
     log=$work/apt.log
-    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"; } >"$log" 2>&1 ||
-      grep -qiE "Failed to fetch|Temporary failure|Could not resolve|unreachable" "$log" &&
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}"; } >"$log" 2>&1 &&
+      grep -qiE "Failed to fetch|Temporary failure|Could not resolve|unreachable" "$log"; then
       skip "${need[*]}: apt cannot reach its archive"
+    fi
   fi
 fi
 
