@@ -225,12 +225,13 @@ struct FlashConformanceTests {
 /// Waits until `process` holds `path` open (its /proc fd table names the file): a loaded machine
 /// may take longer than any fixed sleep to start it.
 func waitUntilHolding(_ process: Process, _ path: String, seconds: TimeInterval = 10) -> Bool {
-    let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? path
+    let files = FileManager.default
+    let target = (try? files.destinationOfSymbolicLink(atPath: path)) ?? path
     let fds = "/proc/\(process.processIdentifier)/fd"
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
-        if entries.contains(where: { (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\($0)")) == target }) {
+        let entries = (try? files.contentsOfDirectory(atPath: fds)) ?? []
+        if entries.contains(where: { (try? files.destinationOfSymbolicLink(atPath: "\(fds)/\($0)")) == target }) {
             return true
         }
         usleep(10_000)
