@@ -1,4 +1,5 @@
 import Foundation
+import BootwireCore
 import USB
 
 /// An ST-LINK's firmware as the host sees it over USB, byte for byte (spec 1.2–1.7, 5.3): 16-byte
@@ -401,7 +402,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     /// Writes flash and option bytes to `state=PATH` (at EXIT: the end of every session).
     public func saveState() {
         guard let statePath else { return }
-        try? target.flash.state.write(to: URL(fileURLWithPath: statePath))
+        try? OutputFile.write(target.flash.state, to: statePath)
     }
 
     public func loadState() -> Bool {

@@ -39,8 +39,10 @@ enum Bootwire {
         return [UInt8](try Data(contentsOf: out))
     }
 
-    /// The executable next to the test bundle (.build/debug on Linux).
+    /// The executable next to the test bundle (.build/debug on Linux), or BOOTWIRE_EXECUTABLE
+    /// (to run the suite against another build, e.g. the one before a fix).
     static var executable: URL {
+        if let other = ProcessInfo.processInfo.environment["BOOTWIRE_EXECUTABLE"] { return URL(fileURLWithPath: other) }
         let candidates = [
             Bundle.main.bundleURL.appendingPathComponent("bootwire"),
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("bootwire"),

@@ -26,11 +26,12 @@ struct EfuseCommand: ParsableCommand {
             let json = output.json
             let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
             do {
+                if let file { try OutputFile.check(file) }
                 let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) {
                     session in
                     try session.readEfuse()
                 }
-                if let file { try Data(bytes).write(to: URL(fileURLWithPath: file)) }
+                if let file { try OutputFile.write(bytes, to: file) }
                 let summary = EfuseSummary(bytes)
                 let facts: [(String, String)] = [
                     ("signed boot", summary.signatureRequired ? "required" : "off"),

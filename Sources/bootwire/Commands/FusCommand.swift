@@ -71,16 +71,23 @@ struct FusInfo: AsyncParsableCommand {
 }
 
 struct FusDelete: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete the wireless stack.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete the wireless stack (asks first; --yes in scripts).")
 
+    @OptionGroup(title: "Safety") var change: ChangeOptions
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
         let renderer = output.makeRenderer()
         do {
-            try await FusRunner.run(connection: connection, renderer: renderer) { try $0.delete() }
-            try renderer.finish(JobResult(summary: ["deleted": "wireless stack"]))
+            let gate = change.gate
+            let doIt = try gate.confirms(
+                "delete the wireless stack: CPU2 has no radio firmware until one is installed again (fus upgrade)",
+                events: renderer.sink)
+            // A dry run connects (the DFU device must be there) and asks FUS nothing.
+            try await FusRunner.run(connection: connection, renderer: renderer) { if doIt { try $0.delete() } }
+            try renderer.finish(JobResult(summary: gate.mark(["deleted": doIt ? "wireless stack" : "nothing"])))
         } catch {
             try renderer.fail(error)
         }
