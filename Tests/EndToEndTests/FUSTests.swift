@@ -86,7 +86,7 @@ import Testing
 
     @Test func deleteThenStartStackWithoutAStackSaysImageNotFound() throws {
         let state = Scratch.make().appendingPathComponent("wb.state")
-        #expect(try Bootwire.run(["fus", "delete", "--port", port(state), "--json"]).ok)
+        #expect(try Bootwire.run(["fus", "delete", "--yes", "--port", port(state), "--json"]).ok)
         #expect(try info(port(state))["cpu2"] == "FUS running")
         let start = try Bootwire.run(["fus", "start-stack", "--port", port(state), "--json"])
         #expect(start.errorCode == "fus-image-not-found", "\(start.stdout)")
