@@ -1,5 +1,5 @@
-import Foundation
 import BootwireCore
+import Foundation
 import USB
 
 /// An ST-LINK's firmware as the host sees it over USB, byte for byte (spec 1.2–1.7, 5.3): 16-byte

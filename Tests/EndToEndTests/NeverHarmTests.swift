@@ -84,7 +84,9 @@ import Testing
         #expect(try Bootwire.run(["fus", "delete", "--yes", "--port", wb, "--json"]).ok)
         let protect = try Bootwire.run(["protect", "--readout", "--port", "virtual:stm32l476,wire=instant", "--json"])
         #expect(protect.errorCode == "confirmation-required", "\(protect.stdout)")
-        let pages = try Bootwire.run(["protect", "--write", "0-1", "--port", "virtual:stm32l476,wire=instant", "--json"])
+        let pages = try Bootwire.run([
+            "protect", "--write", "0-1", "--port", "virtual:stm32l476,wire=instant", "--json",
+        ])
         #expect(pages.ok, "write protection is undone by `unprotect --write`: \(pages.stdout)")
     }
 
@@ -214,7 +216,8 @@ import Testing
         try Data("keep".utf8).write(to: inside)
         let file = try Scratch.file(Array("keep".utf8), name: "plain.txt")
         for path in [occupied.path, file.path] {
-            let run = try Bootwire.run(["emulate", "qcc743", "--wire", "instant", "--link", path, "--json"], timeout: 20)
+            let run = try Bootwire.run(
+                ["emulate", "qcc743", "--wire", "instant", "--link", path, "--json"], timeout: 20)
             #expect(run.errorCode == "path-in-use", "\(path): \(run.stdout)")
         }
         let socket = try Bootwire.run(["emulate", "usb", "dfu-l476", "--socket", file.path, "--json"], timeout: 20)
@@ -226,7 +229,9 @@ import Testing
     @Test func emulateReplacesItsOwnStaleLink() throws {
         let link = Scratch.make().appendingPathComponent("tty").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/pts/999999")
-        let (reason, status) = try CommandContractTests.runBriefly(["emulate", "qcc743", "--wire", "instant", "--link", link])
+        let (reason, status) = try CommandContractTests.runBriefly([
+            "emulate", "qcc743", "--wire", "instant", "--link", link,
+        ])
         #expect(reason == .exit && status == 0)
     }
 
@@ -238,7 +243,10 @@ import Testing
         let runs: [[String]] = [
             ["flash", "--port", "virtual:qcc743,wire=instant", "--port", "virtual:qcc743,wire=instant", image],
             ["flash", "--port", "virtual:qcc743,wire=instant", "--report", report, image],
-            ["flash", "--port", "virtual:qcc743,wire=instant,silent", "--retry", "1", "--connect-attempts", "1", image],
+            [
+                "flash", "--port", "virtual:qcc743,wire=instant,silent", "--retry", "1", "--connect-attempts", "1",
+                image,
+            ],
             ["list", "--virtual", "virtual:nope"],
         ]
         for arguments in runs {

@@ -54,6 +54,16 @@ public enum OutputFile {
         try writeAll(bytes, fd: fd, path: path) { fd, buffer in Glibc.write(fd, buffer.baseAddress, buffer.count) }
     }
 
+    /// A file written while something runs (a wire trace, a device log): checked like any
+    /// output, then opened where it is (a link followed, a device node or FIFO written, a
+    /// regular file emptied first, as a shell's `>` does). Returns the descriptor.
+    public static func openForStreaming(_ path: String) throws -> Int32 {
+        try check(path)
+        let fd = open(resolve(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw failure(path, "cannot open", errno: errno) }
+        return fd
+    }
+
     /// `chunk` writes one piece (the system's write(2) but in tests).
     static func write(
         _ bytes: [UInt8], to path: String, chunk: (Int32, UnsafeRawBufferPointer) -> Int
@@ -105,7 +115,8 @@ public enum OutputFile {
             }
             current =
                 destination.hasPrefix("/")
-                ? destination : ((current as NSString).deletingLastPathComponent as NSString)
+                ? destination
+                : ((current as NSString).deletingLastPathComponent as NSString)
                     .appendingPathComponent(destination)
         }
         return current
@@ -134,7 +145,8 @@ public enum OutputFile {
 
     private static func refusal(_ path: String, _ why: String, errno value: Int32? = nil) -> BootwireError {
         BootwireError(
-            .outputWriteFailed, "\(path) \(why)", evidence: ["file": path].merging(value.map { ["errno": "\($0)"] } ?? [:]) { a, _ in a })
+            .outputWriteFailed, "\(path) \(why)",
+            evidence: ["file": path].merging(value.map { ["errno": "\($0)"] } ?? [:]) { a, _ in a })
     }
 
     private static func failure(_ path: String, _ what: String, errno value: Int32) -> BootwireError {

@@ -179,7 +179,8 @@ public struct FlashPipeline {
     /// The target's factory data that this plan erases outside every image.
     func factoryDataLost(_ plan: Plan, on target: any FlashTarget) -> [FactoryRegion] {
         let erased =
-            plan.eraseAll ? (target.memory.range.map { [$0] } ?? []) : plan.dirtyOutside + plan.eraseBefore.flatMap { $0 }
+            plan.eraseAll
+            ? (target.memory.range.map { [$0] } ?? []) : plan.dirtyOutside + plan.eraseBefore.flatMap { $0 }
         return target.factoryData.filter { region in
             erased.contains { $0.overlaps(region.range) }
                 && !plan.images.contains { $0.image.range.overlaps(region.range) }
