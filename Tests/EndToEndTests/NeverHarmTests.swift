@@ -46,8 +46,13 @@ import Testing
         let wb = withState("virtual:dfu-wb55")
         let delete = try Bootwire.run(["fus", "delete", "--dry-run", "--port", wb, "--json"])
         #expect(delete.ok && delete.summary["dry-run"] != nil, "\(delete.stdout)")
+        let upgrade = try Bootwire.run([
+            "fus", "upgrade", try FUSTests.stackImage(), "--dry-run", "--port", wb, "--json",
+        ])
+        #expect(upgrade.ok && upgrade.summary["dry-run"] != nil, "\(upgrade.stdout)")
         let info = try Bootwire.run(["fus", "info", "--port", wb, "--json"])
         #expect(info.summary["cpu2"] == "wireless stack running", "\(info.stdout)")
+        #expect(info.summary["sfsa"] == "0xF4", "\(info.stdout)")
         let protect = try Bootwire.run([
             "protect", "--readout", "--dry-run", "--port", "virtual:stm32l476,wire=instant", "--json",
         ])
