@@ -94,9 +94,9 @@ struct ProtectCommand: AsyncParsableCommand {
                 guard gate.allows(what, events: events) else { return }
                 if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
             }
+            let key = gate.dryRun ? "would-protect" : "protected"
             try renderer.finish(
-                JobResult(
-                    summary: gate.mark(["protected": readout ? "readout (RDP level 1)" : "pages \(write ?? "")"])))
+                JobResult(summary: gate.mark([key: readout ? "readout (RDP level 1)" : "pages \(write ?? "")"])))
         } catch {
             try renderer.fail(error)
         }
@@ -130,7 +130,8 @@ struct UnprotectCommand: AsyncParsableCommand {
             guard readout != write else { throw BootwireError(.usage, "give --readout or --write") }
             let gate = change.gate
             let readout = self.readout
-            let summary = gate.mark(["unprotected": readout ? "readout (flash erased)" : "write"])
+            let key = gate.dryRun ? "would-unprotect" : "unprotected"
+            let summary = gate.mark([key: readout ? "readout (flash erased)" : "write"])
             if readout {
                 _ = try gate.confirms(
                     "remove readout protection: the bootloader erases the whole flash first", events: renderer.sink)
