@@ -94,8 +94,11 @@ public final class FUSUpdater: @unchecked Sendable {
     }
 
     /// Installs `image`: every check before anything changes, then spec 8.5 steps 2–5.
+    /// `proceed` is asked once the plan is known, before the first change (the installed stack's
+    /// delete cannot be undone): false stops there (a dry run), a throw refuses.
     public func upgrade(
-        image: [UInt8], name: String, requestedAddress: UInt64?, applicationEnd: UInt64?, firstInstall: Bool
+        image: [UInt8], name: String, requestedAddress: UInt64?, applicationEnd: UInt64?, firstInstall: Bool,
+        proceed: (FUSInstallPlan) throws -> Bool = { _ in true }
     ) throws -> FUSInstallPlan {
         let sfsa = try secureStartPage()
         let flashSize = session.identity.flash?.size ?? 0
@@ -113,6 +116,7 @@ public final class FUSUpdater: @unchecked Sendable {
                 detail:
                     "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) (secure area from \(DFUText.hex(plan.secureStart))), install at \(DFUText.hex(plan.address))"
             ))
+        guard try proceed(plan) else { return plan }
         _ = try startFUS()
         if !firstInstall {
             events(.stage("fus delete", detail: "Deleting firmware"))

@@ -31,6 +31,9 @@ public final class ModuleFlashTarget: FlashTarget {
     }
 
     public var memory: FlashMemory { FlashMemory(range: 0..<session.identity.flashSize, unit: Self.sectorSize) }
+    public var factoryData: [FactoryRegion] {
+        [ModuleFactoryData.region].filter { $0.range.upperBound <= session.identity.flashSize }
+    }
     public var comparesCheaply: Bool { true }
     /// The module's SPI NOR erases a 64 KiB block in 150 ms and the device hashes it in about
     /// 50 ms: asking block by block is cheaper than erasing blocks that are already erased.

@@ -263,15 +263,20 @@ public final class STM32Session {
 
     // MARK: erase
 
-    /// Erases the pages (bootloader numbering) in as few commands as the protocol allows.
-    public func erase(pages: [Int], label: String = "erase") throws {
-        guard !pages.isEmpty else { return }
-        let eraseCommand = try requireEraseCommand()
+    /// Refuses page numbers the part does not have (when its geometry is known), changing nothing.
+    public func checkPages(_ pages: [Int]) throws {
         if let geometry = identity.geometry, let bad = pages.first(where: { !geometry.isValid(page: $0) }) {
             throw BootwireError(
                 .addressOutOfRange, "page \(bad) does not exist (this part has \(geometry.pageCount) pages)",
                 evidence: ["page": "\(bad)", "pages": "\(geometry.pageCount)"])
         }
+    }
+
+    /// Erases the pages (bootloader numbering) in as few commands as the protocol allows.
+    public func erase(pages: [Int], label: String = "erase") throws {
+        guard !pages.isEmpty else { return }
+        let eraseCommand = try requireEraseCommand()
+        try checkPages(pages)
         let chunk = eraseCommand == .erase ? STM32Protocol.maxLegacyErasePages : STM32Protocol.maxExtendedErasePages
         let pageSize = identity.geometry?.pageSize ?? 0
         let start = MonotonicClock.now()

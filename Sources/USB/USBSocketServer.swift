@@ -38,7 +38,7 @@ public final class USBSocketServer: @unchecked Sendable {
                 .usage, "socket path is \(path.utf8.count) bytes; a Unix socket path holds at most \(capacity - 1)",
                 hint: "choose a shorter path, e.g. /tmp/bootwire-usb.sock")
         }
-        unlink(path)
+        try OwnedPath.claim(path, as: .socket, option: "--socket")
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
@@ -75,7 +75,7 @@ public final class USBSocketServer: @unchecked Sendable {
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
-        unlink(path)
+        OwnedPath.release(path, as: .socket)
     }
 
     // MARK: one client

@@ -101,7 +101,7 @@ final class VirtualDFUPart: @unchecked Sendable {
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
         data.append(header)
         data.append(contentsOf: flash)
-        try? data.write(to: URL(fileURLWithPath: statePath))
+        try? OutputFile.write(data, to: statePath)
     }
 
     func load() {

@@ -95,7 +95,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             started = false
             afterStop?()
         }
-        if let linkPath { try? FileManager.default.removeItem(atPath: linkPath) }
+        if let linkPath { OwnedPath.release(linkPath, as: .terminalLink) }
     }
 
     /// Host sessions (an open that carried bytes, then a close) the runner has seen end. A test
@@ -121,10 +121,10 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
 
     private func relink() throws {
         guard let linkPath else { return }
-        let fm = FileManager.default
-        try? fm.removeItem(atPath: linkPath)
+        // Only a stale link of ours is replaced: never a folder or a file someone named by mistake.
+        try OwnedPath.claim(linkPath, as: .terminalLink, option: "--link")
         do {
-            try fm.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)
+            try FileManager.default.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)
         } catch {
             throw BootwireError(
                 .portIO, "cannot create the link \(linkPath)", hint: "choose a path in a writable folder")

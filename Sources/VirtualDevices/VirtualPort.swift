@@ -70,7 +70,7 @@ public enum VirtualPort {
         }
         let runner = try VirtualDeviceRunner(device: device, wire: wire, faults: faults)
         if let statePath {
-            runner.afterStop = { FileManager.default.createFile(atPath: statePath, contents: Data(flash())) }
+            runner.afterStop = { try? OutputFile.write(flash(), to: statePath) }
         }
         runner.start()
         return runner

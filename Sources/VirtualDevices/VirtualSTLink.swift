@@ -1,3 +1,4 @@
+import BootwireCore
 import Foundation
 import USB
 
@@ -401,7 +402,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     /// Writes flash and option bytes to `state=PATH` (at EXIT: the end of every session).
     public func saveState() {
         guard let statePath else { return }
-        try? target.flash.state.write(to: URL(fileURLWithPath: statePath))
+        try? OutputFile.write(target.flash.state, to: statePath)
     }
 
     public func loadState() -> Bool {

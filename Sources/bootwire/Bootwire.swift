@@ -35,6 +35,11 @@ struct Bootwire: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as BootwireError {
+            // A command that let its error escape still ends in one result line with its code.
+            let renderer: Renderer = arguments.contains("--json") ? JSONRenderer() : HumanRenderer(quiet: false)
+            renderer.render(.result(JobResult(error: error)))
+            exit(withError: ExitCode(error.code.category.exitStatus))
         } catch {
             let status = exitCode(for: error)
             guard status == .validationFailure else { exit(withError: error) }

@@ -17,6 +17,7 @@ final class MemoryTarget: FlashTarget {
     var eraseBlockSize = 0
     var failProgramAfter: Int?
     var ran = false
+    var factoryData: [FactoryRegion] = []
 
     init(size: Int = 64 * 1024, unit: Int = 4096, cheap: Bool, fill: UInt8 = 0xFF) {
         flash = [UInt8](repeating: fill, count: size)

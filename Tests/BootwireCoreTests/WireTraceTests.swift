@@ -100,11 +100,12 @@ import Testing
         #expect(lines.first?.text == "disconnected")
     }
 
-    @Test("a trace file that cannot be created throws file-not-found")
+    /// An output file like any other (`OutputFile`): refused before the session with its code.
+    @Test("a trace file that cannot be created throws output-write-failed")
     func uncreatableTrace() {
         let error = #expect(throws: BootwireError.self) {
             _ = try WireTrace(path: "/proc/bootwire-no-such-folder/wire.trace")
         }
-        #expect(error?.code == .fileNotFound)
+        #expect(error?.code == .outputWriteFailed)
     }
 }

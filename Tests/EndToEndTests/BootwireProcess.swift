@@ -39,8 +39,10 @@ enum Bootwire {
         return [UInt8](try Data(contentsOf: out))
     }
 
-    /// The executable next to the test bundle (.build/debug on Linux).
+    /// The executable next to the test bundle (.build/debug on Linux), or BOOTWIRE_EXECUTABLE
+    /// (to run the suite against another build, e.g. the one before a fix).
     static var executable: URL {
+        if let other = ProcessInfo.processInfo.environment["BOOTWIRE_EXECUTABLE"] { return URL(fileURLWithPath: other) }
         let candidates = [
             Bundle.main.bundleURL.appendingPathComponent("bootwire"),
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("bootwire"),
@@ -66,11 +68,14 @@ enum Bootwire {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read before waiting so a chatty child never blocks on a full pipe.
+        // Read on threads of their own so a chatty child never blocks on a full pipe, and a
+        // child that never ends (a server started by mistake) is stopped at the deadline.
         nonisolated(unsafe) var errData = Data()
+        nonisolated(unsafe) var outData = Data()
         let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
         errReader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        outReader.start()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
@@ -78,7 +83,7 @@ enum Bootwire {
             Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
         }
         process.waitUntilExit()
-        while !errReader.isFinished { usleep(1000) }
+        while !errReader.isFinished || !outReader.isFinished { usleep(1000) }
         return BootwireRun(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))

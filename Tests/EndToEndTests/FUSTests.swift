@@ -27,7 +27,11 @@ import Testing
         let state = Scratch.make().appendingPathComponent("wb.state")
         let before = try info(port(state))
         #expect(before["sfsa"] == "0xF4")
-        let run = try Bootwire.run(["fus", "upgrade", try Self.stackImage(), "--port", port(state), "--json"])
+        let refused = try Bootwire.run(["fus", "upgrade", try Self.stackImage(), "--port", port(state), "--json"])
+        #expect(refused.errorCode == "confirmation-required", "the installed stack's delete is asked first")
+        let run = try Bootwire.run([
+            "fus", "upgrade", try Self.stackImage(), "--yes", "--port", port(state), "--json",
+        ])
         #expect(run.ok, "\(run.stdout)")
         #expect(run.summary["address"] == "0x80DB000")
         let stages = run.events.filter { $0["name"] as? String == "fus" }.compactMap { $0["detail"] as? String }
@@ -40,7 +44,7 @@ import Testing
 
     @Test func theFieldReportsFailureIsNamedAndExplained() throws {
         let run = try Bootwire.run([
-            "fus", "upgrade", try Self.stackImage(), "--port", "virtual:dfu-wb55,fus-write-error", "--json",
+            "fus", "upgrade", try Self.stackImage(), "--yes", "--port", "virtual:dfu-wb55,fus-write-error", "--json",
         ])
         #expect(run.errorCode == "fus-image-wrterror", "\(run.stdout)")
         #expect(run.status == ErrorCategory.protocol.exitStatus)
@@ -86,7 +90,7 @@ import Testing
 
     @Test func deleteThenStartStackWithoutAStackSaysImageNotFound() throws {
         let state = Scratch.make().appendingPathComponent("wb.state")
-        #expect(try Bootwire.run(["fus", "delete", "--port", port(state), "--json"]).ok)
+        #expect(try Bootwire.run(["fus", "delete", "--yes", "--port", port(state), "--json"]).ok)
         #expect(try info(port(state))["cpu2"] == "FUS running")
         let start = try Bootwire.run(["fus", "start-stack", "--port", port(state), "--json"])
         #expect(start.errorCode == "fus-image-not-found", "\(start.stdout)")

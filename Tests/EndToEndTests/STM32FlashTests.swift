@@ -89,7 +89,12 @@ import Testing
         ])
         #expect(read.ok)
         #expect(try Data(contentsOf: out).count == 2048)
-        let erase = try Bootwire.run(["erase", "--port", "virtual:stm32l476,wire=instant", "--whole-chip", "--json"])
-        #expect(erase.ok, "an STM32 mass erase needs no confirmation: no manufacturing data is lost")
+        // The application and any data kept in flash are lost for good: asked, as on the module.
+        let refused = try Bootwire.run(["erase", "--port", "virtual:stm32l476,wire=instant", "--whole-chip", "--json"])
+        #expect(refused.errorCode == "confirmation-required", "\(refused.stdout)")
+        let erase = try Bootwire.run([
+            "erase", "--port", "virtual:stm32l476,wire=instant", "--whole-chip", "--yes", "--json",
+        ])
+        #expect(erase.ok, "\(erase.stdout)")
     }
 }

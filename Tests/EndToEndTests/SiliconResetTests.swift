@@ -27,7 +27,7 @@ import Testing
         let state = state()
         let port = "virtual:dfu-wb55,state=\(state.path),reset-error=io,reboot-seconds=2,reattach-unready-ms=800"
         let run = try Bootwire.run(
-            ["fus", "upgrade", try FUSTests.stackImage(), "--port", port, "--json"], timeout: 120)
+            ["fus", "upgrade", try FUSTests.stackImage(), "--yes", "--port", port, "--json"], timeout: 120)
         #expect(run.ok, "\(run.stdout)")
         let info = try Bootwire.run(["fus", "info", "--port", port, "--json"])
         #expect(info.summary["cpu2"] == "wireless stack running", "\(info.stdout)")

@@ -13,6 +13,11 @@ extension ErrorCode {
         case .badImage: "check the file was built for this device and is not empty or truncated"
         case .imageTooLarge: "check the image's address and size against the flash or partition it goes to"
         case .imageOverlap: "each address may be written by one image only: move or shorten one of them"
+        case .diskFull: "free space on that disk, or write the file to another one"
+        case .outputWriteFailed: "check the folder exists and is writable, and the path is not a folder"
+        case .pathInUse: "choose a path that does not exist yet; Bootwire replaces only its own stale links and sockets"
+        case .factoryDataErased:
+            "back the MFD up first (bootwire read --start 0x3FF000 --len 4096 --file mfd.bin) if it is not the vendor's default"
         case .addressOutOfRange: "give an address inside the device's memory; `bootwire info` shows its layout"
         case .portNotFound: "run `bootwire list` to see the ports and adapters"
         case .portBusy: "close the program holding the port (a terminal, a serial monitor, ModemManager), then retry"

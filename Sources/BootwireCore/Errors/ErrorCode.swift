@@ -14,6 +14,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case imageTooLarge = "image-too-large"
     case imageOverlap = "image-overlap"
     case addressOutOfRange = "address-out-of-range"
+    // output files and paths Bootwire makes
+    case diskFull = "disk-full"
+    case outputWriteFailed = "output-write-failed"
+    case pathInUse = "path-in-use"
     // port and environment
     case portNotFound = "port-not-found"
     case portBusy = "port-busy"
@@ -44,6 +48,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case lineNoise = "line-noise"
     case interruptedSession = "interrupted-session"
     case oldDataOutsideImages = "old-data-outside-images"
+    case factoryDataErased = "factory-data-erased"
     case timeout = "timeout"
     // protocol
     case deviceError = "device-error"
@@ -125,7 +130,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     public var category: ErrorCategory {
         switch self {
         case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
-        case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
+        case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange, .diskFull,
+            .outputWriteFailed:
+            .input
+        case .pathInUse: .usage
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .bridgeLatencyHigh, .usbLibraryMissing,
             .usbNotFound, .usbPermission,
@@ -154,7 +162,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .stlinkFirmwareTooOld: .port
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
-        case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages: .verification
+        case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages, .factoryDataErased: .verification
         case .optionBytesUnreadable: .protocol
         case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
             .optionBytesNeedPowerCycle, .flashTrustZoneEnabled, .flashSecureArea:
@@ -179,6 +187,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .imageTooLarge: "an image does not fit its partition or the flash"
         case .imageOverlap: "two images overlap"
         case .addressOutOfRange: "an address lies outside the device's memory"
+        case .diskFull: "the disk filled up while writing an output file; nothing was written, an older file is kept"
+        case .outputWriteFailed: "an output file could not be written; an older file at the path is kept"
+        case .pathInUse: "a path the emulator would make (--link, --socket) holds something that is not its own"
         case .portNotFound: "the serial port does not exist"
         case .portBusy: "another process holds the serial port"
         case .portPermission: "the user may not open the serial port"
@@ -280,6 +291,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             "the device's checksum disagrees but the read-back matches: the checksum layout differs (warning)"
         case .oldDataOutsideImages:
             "flash outside the images held data (an older firmware's tail); erase = chip erased it (warning)"
+        case .factoryDataErased:
+            "erase = chip erases the module's manufacturing data (MFD), as the vendor's tool does (warning)"
         case .internalError: "a bug in Bootwire"
         }
     }

@@ -31,6 +31,8 @@ public struct FlashPipeline {
         /// Per image: the units erased just before it is written.
         var eraseBefore: [[Range<Int>]]
         var leftover: [Range<Int>] = []
+        /// Factory data (the module's MFD) this plan erases and no image restores.
+        var factoryLost: [FactoryRegion] = []
         /// Per image: the parts to write when the rest already reads as the job leaves it
         /// (nil: the whole image).
         var pieces: [[Range<Int>]?] = []
@@ -51,6 +53,18 @@ public struct FlashPipeline {
         }
         let journal = options.journals.map { $0.journal(for: target.identity.journalKey) }
         var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [])
+        plan.factoryLost = factoryDataLost(plan, on: target)
+        for region in plan.factoryLost {
+            // `erase = 2` is the vendor's "the images, and erased flash everywhere else": ST's
+            // tool erases the MFD too, without asking, and so does this (ST's ini runs in CI with
+            // no one to answer). It is named before anything changes, never silently.
+            events(
+                .note(
+                    .warning(
+                        .factoryDataErased,
+                        "erase = chip erases the \(region.name) at \(Hex.range(region.range)): no image restores it "
+                            + "(the vendor's tool erases it too)")))
+        }
         if options.dryRun { return dryRunOutcome(plan, target: target) }
         guard let journal else { return try execute(&plan, steps: steps, on: target, journal: nil) }
         do {
@@ -162,6 +176,17 @@ public struct FlashPipeline {
         return plan
     }
 
+    /// The target's factory data that this plan erases outside every image.
+    func factoryDataLost(_ plan: Plan, on target: any FlashTarget) -> [FactoryRegion] {
+        let erased =
+            plan.eraseAll
+            ? (target.memory.range.map { [$0] } ?? []) : plan.dirtyOutside + plan.eraseBefore.flatMap { $0 }
+        return target.factoryData.filter { region in
+            erased.contains { $0.overlaps(region.range) }
+                && !plan.images.contains { $0.image.range.overlaps(region.range) }
+        }
+    }
+
     /// Units outside the images (and the parts of the images' units beyond them) that do not read
     /// as erased, found by asking about whole gaps and halving the ones that differ down to single
     /// units; and the ranges proven erased on the way.
@@ -258,6 +283,9 @@ public struct FlashPipeline {
             }
             lines.append("write \(image.name) at \(at): \(image.data.count) bytes, then prove it")
             outcome.images.append(Self.imageOutcome(prepared, skipped: false, seconds: 0, compressed: nil))
+        }
+        for region in plan.factoryLost {
+            lines.append("lose the \(region.name) at \(Hex.range(region.range)): no image restores it")
         }
         if options.run { lines.append("start the application") }
         outcome.erased = RangeSet.coalesce(outcome.erased)

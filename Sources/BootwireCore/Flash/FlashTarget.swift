@@ -69,6 +69,18 @@ public struct TargetIdentity: Sendable, Equatable {
     }
 }
 
+/// Data in the flash that no image restores (the module's manufacturing data): what a chip
+/// erase loses, named before it is erased.
+public struct FactoryRegion: Sendable, Equatable {
+    public var name: String
+    public var range: Range<Int>
+
+    public init(name: String, range: Range<Int>) {
+        self.name = name
+        self.range = range
+    }
+}
+
 /// A step that cannot be undone (an eFuse burn), previewed and confirmed before anything is
 /// changed, and carried out only after every image is proven.
 public struct IrreversibleStep {
@@ -100,6 +112,8 @@ public struct IrreversibleStep {
 public protocol FlashTarget: AnyObject {
     var identity: TargetIdentity { get }
     var memory: FlashMemory { get }
+    /// Regions of factory data that a whole-flash erase loses for good; none on most parts.
+    var factoryData: [FactoryRegion] { get }
     /// True when `isErased` and `matches` cost far less than erasing and writing (a device-side
     /// hash): then `erase = chip` is reached by erasing only what is not erased.
     var comparesCheaply: Bool { get }
@@ -136,6 +150,7 @@ extension FlashTarget {
     }
 
     public var eraseBlockSize: Int { 0 }
+    public var factoryData: [FactoryRegion] { [] }
     public func check(_ images: [FlashImage]) throws {}
     public func irreversibleSteps() throws -> [IrreversibleStep] { [] }
     public func finishWriting() throws {}

@@ -1,18 +1,20 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `--trace FILE`: every byte in and out, in hex, with direction and a monotonic timestamp
 /// (seconds since the trace began), and every change of line settings.
 public final class WireTrace: @unchecked Sendable {
-    private let handle: FileHandle
+    private let fd: Int32
     private let start = MonotonicClock.now()
     private let lock = NSLock()
 
+    /// A log written as it happens, so opened in place (`OutputFile.openForStreaming`): a link is
+    /// followed, /dev/stderr or a FIFO is written, not replaced.
     public init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw BootwireError(
-                .fileNotFound, "cannot create trace file \(path)", hint: "check the folder exists and is writable")
-        }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        fd = try OutputFile.openForStreaming(path)
     }
 
     public enum Direction: String { case output = ">", input = "<", event = "=" }
@@ -41,8 +43,16 @@ public final class WireTrace: @unchecked Sendable {
     private func write(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        handle.write(Data(text.utf8))
+        // Best effort: a trace that cannot be written (a full disk) never stops the session.
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let wrote = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else { return }
+            done += wrote
+        }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(fd) }
 }

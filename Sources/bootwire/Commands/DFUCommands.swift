@@ -49,12 +49,16 @@ enum DFUCommands {
     }
 
     /// Pages numbered from 0 in the order alt 0's layout lists them.
-    static func erase(connection: ConnectionOptions, port: String, pages: [Int], renderer: Renderer) async throws {
+    static func erase(
+        connection: ConnectionOptions, port: String, pages: [Int], gate: ChangeGate, renderer: Renderer
+    ) async throws {
         try await withSession(connection: connection, port: port, events: renderer.sink) { session, _ in
             guard let layout = session.identity.flash else { throw BootwireError(.dfuNotDfuSe, "alt 0 has no layout") }
             let all = layout.allPages
             guard let bad = pages.first(where: { $0 < 0 || $0 >= all.count }) else {
-                session.events(.stage("erase", detail: "pages \(pages.first ?? 0)-\(pages.last ?? 0)"))
+                let what = "pages \(pages.first ?? 0)-\(pages.last ?? 0)"
+                guard gate.allows("erase \(what)", events: session.events) else { return }
+                session.events(.stage("erase", detail: what))
                 try session.erase(pages.map { all[$0] })
                 return
             }

@@ -26,11 +26,12 @@ struct EfuseCommand: ParsableCommand {
             let json = output.json
             let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
             do {
+                if let file { try OutputFile.check(file) }
                 let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) {
                     session in
                     try session.readEfuse()
                 }
-                if let file { try Data(bytes).write(to: URL(fileURLWithPath: file)) }
+                if let file { try OutputFile.write(bytes, to: file) }
                 let summary = EfuseSummary(bytes)
                 let facts: [(String, String)] = [
                     ("signed boot", summary.signatureRequired ? "required" : "off"),
@@ -89,11 +90,8 @@ struct EfuseCommand: ParsableCommand {
         @OptionGroup(title: "Connection")
         var connection: ConnectionOptions
 
-        @Flag(name: .long, help: "Burn without asking (after reading the preview).")
-        var yes = false
-
-        @Flag(name: .long, help: "Show what would change; burn nothing.")
-        var dryRun = false
+        @OptionGroup(title: "Safety")
+        var change: ChangeOptions
 
         @OptionGroup(title: "Output")
         var output: OutputOptions
@@ -102,20 +100,20 @@ struct EfuseCommand: ParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let efuseImage = try EfuseImage.load(path: image)
-                let (yes, dryRun) = (self.yes, self.dryRun)
+                let gate = change.gate
                 let burned = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink)
                 { session in
                     let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
                     for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }
-                    guard !change.isNoOp, !dryRun else { return 0 }
-                    try Confirmation.require(
-                        EfuseBurn.question(change), yes: yes, events: session.events, holding: session)
+                    guard !change.isNoOp,
+                        try gate.confirms(EfuseBurn.question(change), events: session.events, holding: session)
+                    else { return 0 }
                     session.events(.stage("efuse", detail: "burning in the vendor's order, then reading back"))
                     try EfuseBurn.burn(efuseImage, on: session)
                     return change.newlySetBitCount
                 }
                 try renderer.finish(
-                    JobResult(summary: dryRun ? ["dry-run": "nothing was burned"] : ["bits-burned": "\(burned)"]))
+                    JobResult(summary: gate.mark(["bits-burned": "\(burned)"])))
             } catch {
                 try renderer.fail(error)
             }

@@ -191,9 +191,20 @@ struct EmulateCommand: ParsableCommand {
         let renderer = output.makeRenderer()
         do {
             switch device {
-            case .usb: return try usb.serve()
-            case .usbShimPath: return StandardStreams.out(try USBShimLocation.directory() + "\n")
+            case .usb:
+                try usb.serve(renderer: renderer, json: output.json)
+                if output.json { try renderer.finish(JobResult(summary: ["socket": usb.socket ?? ""])) }
+                return
+            case .usbShimPath:
+                let folder = try USBShimLocation.directory()
+                if output.json { try renderer.finish(JobResult(summary: ["folder": folder])) }
+                return StandardStreams.out(folder + "\n")
             case .qcc743, .stm32: try usb.refuseForSerial()
+            }
+            // Every path this run makes or writes, checked before anything is made.
+            if let link = port.link { try OwnedPath.claim(link, as: .terminalLink, option: "--link") }
+            for path in [memory.dump, memory.efuseDump, stm32.optionBytesDump, port.stats].compactMap({ $0 }) {
+                try OutputFile.check(path)
             }
             let faults = try behaviour.fault.map(Fault.parse)
             // Before the port (and the link) exists: a host may finish its session and send
@@ -336,11 +347,7 @@ struct EmulateCommand: ParsableCommand {
         return [UInt8](data)
     }
 
-    private func write(_ bytes: [UInt8], to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw BootwireError(.fileNotFound, "cannot write \(path)", hint: "check the folder exists and is writable")
-        }
-    }
+    private func write(_ bytes: [UInt8], to path: String) throws { try OutputFile.write(bytes, to: path) }
 
     /// Catches SIGINT and SIGTERM from here on. A handler (not SIG_IGN, which a shell may have
     /// set for background jobs) writes to a pipe; returns the pipe's read end.

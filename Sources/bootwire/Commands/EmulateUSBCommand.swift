@@ -32,13 +32,15 @@ struct EmulateUSB: ParsableArguments {
         }
     }
 
-    /// Serves until SIGINT or SIGTERM.
-    func serve() throws {
+    /// Serves until SIGINT or SIGTERM; with `json` the banner is a `ready` stage.
+    func serve(renderer: Renderer, json: Bool) throws {
         guard let device = usbDevice, let socket else {
             throw BootwireError(
                 .usage, "`emulate usb` takes a device and --socket PATH",
                 hint: "e.g. bootwire emulate usb dfu-l476 --socket /tmp/dfu.sock")
         }
+        try OwnedPath.claim(socket, as: .socket, option: "--socket")
+        if let state { try OutputFile.check(state) }
         let stop = blockTermination()
         var spec = device.hasPrefix(VirtualPort.prefix) ? device : VirtualPort.prefix + device
         if let state { spec += ",state=\(state)" }
@@ -53,9 +55,10 @@ struct EmulateUSB: ParsableArguments {
         server.onClientGone = { VirtualUSBSessions.ended(on: bus) }
         server.start()
         let ids = try bus.devices().first.map { " (\($0.ids))" } ?? ""
-        StandardStreams.out(
+        let banner =
             "\(match.name)\(ids) on socket \(socket); run clients with "
-                + "LD_LIBRARY_PATH=$(bootwire emulate usb-shim-path) BOOTWIRE_USB_SOCKET=\(socket); Ctrl-C to stop\n")
+            + "LD_LIBRARY_PATH=$(bootwire emulate usb-shim-path) BOOTWIRE_USB_SOCKET=\(socket); Ctrl-C to stop"
+        if json { renderer.render(.stage("ready", detail: banner)) } else { StandardStreams.out(banner + "\n") }
         stop()
         server.stop()
         VirtualUSBSessions.ended(on: bus)

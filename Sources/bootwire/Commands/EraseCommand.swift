@@ -1,6 +1,7 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
+import QCC743
 
 struct EraseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,13 +9,13 @@ struct EraseCommand: AsyncParsableCommand {
         abstract: "Erase a flash range, or the whole chip.",
         discussion: """
             --whole-chip erases all of it, including the manufacturing data (MFD) partition, and \
-            recovers a module whose application keeps answering instead of the boot ROM. It asks \
-            for confirmation (--yes in scripts).
+            recovers a module whose application keeps answering instead of the boot ROM. On every \
+            route it asks for confirmation first (--yes in scripts); --dry-run only shows it.
             """)
 
     @Flag(
         name: [.customLong("whole-chip"), .customLong("mass")],
-        help: "Erase the whole flash (the module asks for confirmation).")
+        help: "Erase the whole flash (asks for confirmation).")
     var wholeChip = false
 
     @Option(name: .long, help: ArgumentHelp("STM32: erase these pages, e.g. 0-15.", valueName: "first-last"))
@@ -26,21 +27,19 @@ struct EraseCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address after the range.", valueName: "address"))
     var end: String?
 
-    @Flag(name: .long, help: "Confirm the whole-chip erase without asking.")
-    var yes = false
-
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
-    @Flag(name: .long, help: "Connect and show what would be erased (widened to whole units); change nothing.")
-    var dryRun = false
+    @OptionGroup(title: "Safety")
+    var change: ChangeOptions
 
     func run() async throws {
         let renderer = output.makeRenderer()
         let events = renderer.sink
+        let gate = change.gate
         do {
             let port = try connection.singlePort()
             let route = connection.route(for: port)
@@ -49,25 +48,33 @@ struct EraseCommand: AsyncParsableCommand {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
                 let list = Array(try pageRange(pages))
+                // Each route checks the pages against the part, then erases them unless this is a dry run.
                 switch route {
                 case .dfu:
-                    try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                    try await DFUCommands.erase(
+                        connection: connection, port: port, pages: list, gate: gate, renderer: renderer)
                 case .swd:
-                    try await SWDCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                    try await SWDCommands.erase(
+                        connection: connection, port: port, pages: list, gate: gate, renderer: renderer)
                 default:
-                    try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
+                    try await connection.withSTM32Session(port: port, events: events) { session in
+                        try session.checkPages(list)
+                        guard gate.allows("erase pages \(pages)", events: events) else { return }
+                        try session.erase(pages: list)
+                    }
                 }
-                try renderer.finish(JobResult(summary: ["erased": "pages \(pages)"]))
+                try renderer.finish(JobResult(summary: gate.mark(["erased": "pages \(pages)"])))
             }
             var range: Range<Int>?
             switch (wholeChip, start, end) {
             case (true, nil, nil):
-                // The module's flash holds its manufacturing data (MFD); an STM32's mass erase does not.
-                if route == .qcc743 && !dryRun {
-                    try Confirmation.require(
-                        "erase the whole flash, including the manufacturing data at 0x3FF000 (MFD)", yes: yes,
-                        events: events)
-                }
+                // Asked before the port opens, on every route: what is lost cannot be read back.
+                // The module's flash also holds its manufacturing data (MFD), which no image restores.
+                _ = try gate.confirms(
+                    route == .qcc743
+                        ? "erase the whole flash, including \(ModuleFactoryData.described)"
+                        : "erase the whole flash of the STM32: the application and any data kept in flash",
+                    events: events)
             case (false, let start?, let end?):
                 let first = try parseAddress(start, option: "--start")
                 let last = try parseAddress(end, option: "--end")
@@ -77,7 +84,7 @@ struct EraseCommand: AsyncParsableCommand {
                 throw BootwireError(.usage, "give --whole-chip (--mass), --start and --end, or --pages (STM32)")
             }
             var settings = FlashOptions()
-            settings.dryRun = dryRun
+            settings.dryRun = gate.dryRun
             let options = settings
             let requested = range
             let (erased, _) = try await connection.withTarget(port: port, events: events) { target -> String in
@@ -96,8 +103,7 @@ struct EraseCommand: AsyncParsableCommand {
             }
             var summary = ["erased": erased]
             if let range, Hex.range(range) != erased { summary["requested"] = Hex.range(range) }
-            if dryRun { summary["dry-run"] = "nothing was changed" }
-            try renderer.finish(JobResult(summary: summary))
+            try renderer.finish(JobResult(summary: gate.mark(summary)))
         } catch {
             try renderer.fail(error)
         }

@@ -96,6 +96,7 @@ struct FlashCommand: AsyncParsableCommand {
                     hint: "flash one kind of device per run (all modules, or all STM32s over one route)")
             }
             let request = try makeRequest(route: route, events: renderer.sink)
+            if let report = station.report { try OutputFile.check(report) }
             if ports.count == 1 && station.report == nil {
                 let started = MonotonicClock.now()
                 let device = try await flashDevice(

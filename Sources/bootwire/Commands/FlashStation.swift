@@ -139,16 +139,7 @@ enum StationReport {
             if device.finished.isEmpty { device.finished = ISO8601DateFormatter().string(from: Date()) }
             text += String(decoding: try encoder.encode(device), as: UTF8.self) + "\n"
         }
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw BootwireError(
-                    .fileNotFound, "cannot create the report \(path)", hint: "check the folder exists and is writable")
-            }
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
+        try OutputFile.append(Array(text.utf8), to: path)
     }
 }
 

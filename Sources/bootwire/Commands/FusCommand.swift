@@ -71,16 +71,23 @@ struct FusInfo: AsyncParsableCommand {
 }
 
 struct FusDelete: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete the wireless stack.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete the wireless stack (asks first; --yes in scripts).")
 
+    @OptionGroup(title: "Safety") var change: ChangeOptions
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
         let renderer = output.makeRenderer()
         do {
-            try await FusRunner.run(connection: connection, renderer: renderer) { try $0.delete() }
-            try renderer.finish(JobResult(summary: ["deleted": "wireless stack"]))
+            let gate = change.gate
+            let doIt = try gate.confirms(
+                "delete the wireless stack: CPU2 has no radio firmware until one is installed again (fus upgrade)",
+                events: renderer.sink)
+            // A dry run connects (the DFU device must be there) and asks FUS nothing.
+            try await FusRunner.run(connection: connection, renderer: renderer) { if doIt { try $0.delete() } }
+            try renderer.finish(JobResult(summary: gate.mark(["deleted": doIt ? "wireless stack" : "nothing"])))
         } catch {
             try renderer.fail(error)
         }
@@ -130,6 +137,8 @@ struct FusUpgrade: AsyncParsableCommand {
     @Flag(name: .long, help: "Skip the delete step (no wireless stack installed yet).")
     var firstInstall = false
 
+    @OptionGroup(title: "Safety") var change: ChangeOptions
+
     @OptionGroup(title: "Connection") var connection: ConnectionOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -142,16 +151,28 @@ struct FusUpgrade: AsyncParsableCommand {
             let image = [UInt8](data)
             let requested = try address == "auto" ? nil : UInt64(parseAddress(address, option: "--address"))
             let applicationEnd = try appEnd.map { UInt64(try parseAddress($0, option: "--app-end")) }
-            let (file, firstInstall) = (self.file, self.firstInstall)
+            let (file, firstInstall, gate) = (self.file, self.firstInstall, change.gate)
+            let events = renderer.sink
             let plan = try await FusRunner.run(connection: connection, renderer: renderer) { updater in
                 try updater.upgrade(
                     image: image, name: file, requestedAddress: requested, applicationEnd: applicationEnd,
-                    firstInstall: firstInstall)
+                    firstInstall: firstInstall
+                ) { plan in
+                    // The installed stack's delete is the step that cannot be undone; a first
+                    // install loses nothing.
+                    let install = "install \(file) at \(DFUText.hex(plan.address))"
+                    return firstInstall
+                        ? gate.allows(install, events: events)
+                        : try gate.confirms(
+                            "delete the installed wireless stack, then \(install)", events: events)
+                }
             }
             try renderer.finish(
-                JobResult(summary: [
-                    "installed": file, "address": DFUText.hex(plan.address), "bytes": "\(image.count)",
-                ]))
+                JobResult(
+                    summary: gate.mark([
+                        "installed": gate.dryRun ? "nothing" : file, "address": DFUText.hex(plan.address),
+                        "bytes": "\(image.count)",
+                    ])))
         } catch {
             try renderer.fail(error)
         }

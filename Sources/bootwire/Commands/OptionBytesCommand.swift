@@ -64,7 +64,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 (FIRST-LAST or none), dualbank, bfb2, nboot0, nswboot0, … (`option-bytes show` lists them).
                 """)
         @Argument(help: ArgumentHelp("FIELD=VALUE pairs.", valueName: "field=value")) var assignments: [String]
-        @Flag(name: .long, help: "Confirm the change without asking.") var yes = false
+        @OptionGroup(title: "Safety") var change: ChangeOptions
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
         @OptionGroup(title: "Output") var output: OutputOptions
 
@@ -78,7 +78,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
                     return (kv[0], kv[1])
                 }
                 guard !pairs.isEmpty else { throw BootwireError(.usage, "name at least one FIELD=VALUE") }
-                let yes = self.yes
+                let gate = change.gate
                 let events = renderer.sink
                 let (result, _) = try await SWDSessionRunner.run(
                     connection: connection, port: port, events: renderer.sink
@@ -98,7 +98,9 @@ struct OptionBytesCommand: AsyncParsableCommand {
                     } else if after == .level1 && before == .level0 {
                         preview += " — flash becomes unreadable over SWD; removing it later erases the flash"
                     }
-                    try Confirmation.require(preview, yes: yes, events: events)
+                    guard try gate.confirms(preview, events: events) else {
+                        return gate.mark(["changed": "nothing", "would-change": changes.joined(separator: "; ")])
+                    }
                     try session.flash().program(options: wanted)
                     _ = try session.flash().launchOptionBytes()
                     try session.reconnect()

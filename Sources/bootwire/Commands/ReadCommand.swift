@@ -45,10 +45,8 @@ struct ReadCommand: AsyncParsableCommand {
             }
             guard count > 0 else { throw BootwireError(.usage, "nothing to read: the length is \(count)") }
             if efuse { try Self.checkEfuseRange(first, count) }
-            guard FileManager.default.createFile(atPath: file, contents: nil) else {
-                throw BootwireError(
-                    .fileNotFound, "cannot create \(file)", hint: "check the folder exists and is writable")
-            }
+            // Checked now, written only once every byte is read: an existing file survives any failure.
+            try OutputFile.check(file)
             let port = try connection.singlePort()
             let bytes: [UInt8]
             let route = connection.route(for: port)
@@ -84,7 +82,7 @@ struct ReadCommand: AsyncParsableCommand {
                     return try session.read(address: first, length: count, label: "read")
                 }
             }
-            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            try OutputFile.write(bytes, to: file)
             try renderer.finish(
                 JobResult(summary: [
                     "file": file, "bytes": "\(bytes.count)", "sha256": Hex.string(SHA256Digest.of(bytes)),

@@ -193,7 +193,7 @@ struct ST67Command: AsyncParsableCommand {
                     try FileManager.default.createDirectory(
                         atPath: (update.savedHostPath as NSString).deletingLastPathComponent,
                         withIntermediateDirectories: true)
-                    try Data(bytes).write(to: URL(fileURLWithPath: update.savedHostPath))
+                    try OutputFile.write(bytes, to: update.savedHostPath)
                     state.savedHostAddress = range.lowerBound
                 }
                 return (["saved": "\(Hex.address(range.lowerBound))..\(Hex.address(range.upperBound))"], state)

@@ -65,6 +65,9 @@ struct ProtectCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write-protect these pages, e.g. 0-15.", valueName: "first-last"))
     var write: String?
 
+    @OptionGroup(title: "Safety")
+    var change: ChangeOptions
+
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
@@ -77,11 +80,23 @@ struct ProtectCommand: AsyncParsableCommand {
             let port = try connection.singlePort()
             let pages = try write.map(pageRange)
             guard readout != (pages != nil) else { throw BootwireError(.usage, "give --readout or --write PAGES") }
-            try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+            let gate = change.gate
+            let events = renderer.sink
+            // Readout protection is undone only by erasing the whole flash: asked first.
+            // Write protection is undone by `unprotect --write` and changes no data.
+            let what = readout ? "turn on readout protection (RDP level 1)" : "write-protect pages \(write ?? "")"
+            if readout {
+                _ = try gate.confirms(
+                    what + ": the flash becomes unreadable over every debug and boot path, "
+                        + "and removing it erases the whole flash", events: events)
+            }
+            try await connection.withSTM32Session(port: port, events: events) { session in
+                guard gate.allows(what, events: events) else { return }
                 if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
             }
+            let key = gate.dryRun ? "would-protect" : "protected"
             try renderer.finish(
-                JobResult(summary: ["protected": readout ? "readout (RDP level 1)" : "pages \(write ?? "")"]))
+                JobResult(summary: gate.mark([key: readout ? "readout (RDP level 1)" : "pages \(write ?? "")"])))
         } catch {
             try renderer.fail(error)
         }
@@ -99,8 +114,8 @@ struct UnprotectCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Remove write protection from every page.")
     var write = false
 
-    @Flag(name: .long, help: "Confirm the mass erase that removing readout protection does.")
-    var yes = false
+    @OptionGroup(title: "Safety")
+    var change: ChangeOptions
 
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
@@ -113,22 +128,30 @@ struct UnprotectCommand: AsyncParsableCommand {
         do {
             let port = try connection.singlePort()
             guard readout != write else { throw BootwireError(.usage, "give --readout or --write") }
-            if readout {
-                try Confirmation.require(
-                    "remove readout protection: the bootloader erases the whole flash first", yes: yes,
-                    events: renderer.sink)
-            }
+            let gate = change.gate
             let readout = self.readout
+            let key = gate.dryRun ? "would-unprotect" : "unprotected"
+            let summary = gate.mark([key: readout ? "readout (flash erased)" : "write"])
+            if readout {
+                _ = try gate.confirms(
+                    "remove readout protection: the bootloader erases the whole flash first", events: renderer.sink)
+            }
+            // A dry run connects and checks the part, and changes nothing.
+            guard gate.allows(readout ? "remove readout protection" : "remove write protection", events: renderer.sink)
+            else {
+                _ = try await connection.withTarget(port: port, events: renderer.sink) { _ in }
+                try renderer.finish(JobResult(summary: summary))
+            }
             if connection.route(for: port) == .dfu {
                 try await readout
                     ? DFUCommands.unprotectReadout(connection: connection, port: port, renderer: renderer)
                     : DFUCommands.unprotectWrite(connection: connection, port: port, renderer: renderer)
-                try renderer.finish(JobResult(summary: ["unprotected": readout ? "readout (flash erased)" : "write"]))
+                try renderer.finish(JobResult(summary: summary))
             }
             try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
                 if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
             }
-            try renderer.finish(JobResult(summary: ["unprotected": readout ? "readout (flash erased)" : "write"]))
+            try renderer.finish(JobResult(summary: summary))
         } catch {
             try renderer.fail(error)
         }

@@ -62,7 +62,9 @@ enum SWDCommands {
     }
 
     /// Page numbers as the bootloader counts them: bank 2's after bank 1's.
-    static func erase(connection: ConnectionOptions, port: String, pages: [Int], renderer: Renderer) async throws {
+    static func erase(
+        connection: ConnectionOptions, port: String, pages: [Int], gate: ChangeGate, renderer: Renderer
+    ) async throws {
         _ = try await SWDSessionRunner.run(connection: connection, port: port, events: renderer.sink) { session in
             let controller = try session.flash()
             if let refused = try controller.readProtection() { throw refused }
@@ -79,8 +81,10 @@ enum SWDCommands {
                 }
                 return unit
             }
+            let what = "pages \(pages.first ?? 0)-\(pages.last ?? 0)"
+            guard gate.allows("erase \(what)", events: session.events) else { return }
             try controller.unlock()
-            session.events(.stage("erase", detail: "pages \(pages.first ?? 0)-\(pages.last ?? 0)"))
+            session.events(.stage("erase", detail: what))
             for unit in units { try controller.erase(unit) }
             try controller.lock()
         }

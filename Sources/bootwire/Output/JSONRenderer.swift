@@ -1,7 +1,8 @@
 import BootwireCore
 import Foundation
 
-/// One JSON object per line on stdout, each with an `"event"` field; the last is the result.
+/// One JSON object per line on stdout, each with an `"event"` field; the last is the result,
+/// the only one of a run: one device's end in a run over several is a `device-result`.
 /// The schema is documented in docs/events.md.
 struct JSONRenderer: Renderer {
     func render(_ event: Event, device: String?) {
@@ -10,7 +11,10 @@ struct JSONRenderer: Renderer {
 
     static func line(_ event: Event, device: String? = nil) -> String {
         var object = Self.object(event)
-        if let device { object["port"] = device }
+        if let device {
+            object["port"] = device
+            if case .result = event { object["event"] = "device-result" }
+        }
         guard
             let data = try? JSONSerialization.data(
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
