@@ -48,14 +48,20 @@ struct EraseCommand: AsyncParsableCommand {
                 guard route != .qcc743, !wholeChip, start == nil, end == nil else {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
-                let list = Array(try pageRange(pages))
+                // A range, not a list: each route checks it against the part's page count
+                // before listing it (`0-4294967295` once allocated 34 GB).
+                let range = try pageRange(pages)
                 switch route {
                 case .dfu:
-                    try await DFUCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                    try await DFUCommands.erase(connection: connection, port: port, pages: range, renderer: renderer)
                 case .swd:
-                    try await SWDCommands.erase(connection: connection, port: port, pages: list, renderer: renderer)
+                    try await SWDCommands.erase(connection: connection, port: port, pages: range, renderer: renderer)
                 default:
-                    try await connection.withSTM32Session(port: port, events: events) { try $0.erase(pages: list) }
+                    try await connection.withSTM32Session(port: port, events: events) { session in
+                        // An unknown part: Extended Erase numbers pages below 0xFFF0 (AN3155).
+                        let count = session.identity.geometry?.pageCount ?? 0xFFF0
+                        try session.erase(pages: try PageNumbers.list(range, pageCount: count))
+                    }
                 }
                 try renderer.finish(JobResult(summary: ["erased": "pages \(pages)"]))
             }
