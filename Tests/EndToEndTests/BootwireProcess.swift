@@ -50,7 +50,8 @@ enum Bootwire {
 
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
     static func run(
-        _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:]
+        _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:],
+        reportTimeout: Bool = true
     ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
@@ -73,15 +74,55 @@ enum Bootwire {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
+        var timedOut = false
         if process.isRunning {
             process.terminate()
-            Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+            timedOut = true
+            if reportTimeout {
+                Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+            }
         }
         process.waitUntilExit()
         while !errReader.isFinished { usleep(1000) }
         return BootwireRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            status: timedOut ? Self.timedOut : process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The status a run that had to be stopped reports (as timeout(1) does).
+    static let timedOut: Int32 = 124
+
+    /// Runs every argument list, `width` processes at a time (the machine is shared: keep it
+    /// small), and returns the runs in the order given. Timeouts come back as `timedOut`, for
+    /// the caller to judge; nothing is recorded from the worker threads.
+    static func runAll(
+        _ runs: [[String]], width: Int = 3, timeout: TimeInterval = 30, environment: [String: String] = [:]
+    )
+        -> [BootwireRun]
+    {
+        let lock = NSLock()
+        nonisolated(unsafe) var results = [BootwireRun?](repeating: nil, count: runs.count)
+        nonisolated(unsafe) var next = 0
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(width, runs.count)) {
+            DispatchQueue.global().async(group: group) {
+                while true {
+                    let index: Int? = lock.withLock {
+                        defer { next += 1 }
+                        return next < runs.count ? next : nil
+                    }
+                    guard let index else { return }
+                    let run =
+                        (try? Bootwire.run(
+                            runs[index], timeout: timeout, environment: environment, reportTimeout: false))
+                        ?? BootwireRun(status: -1, stdout: "", stderr: "could not start")
+                    lock.withLock { results[index] = run }
+                }
+            }
+        }
+        group.wait()
+        return results.map { $0! }
     }
 }
 
