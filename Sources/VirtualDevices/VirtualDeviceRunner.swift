@@ -94,7 +94,10 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             started = false
             afterStop?()
         }
-        if let linkPath { try? FileManager.default.removeItem(atPath: linkPath) }
+        // Only our own link goes: whatever replaced it since is not ours to remove.
+        if let linkPath, (try? FileManager.default.destinationOfSymbolicLink(atPath: linkPath)) == slavePath {
+            try? FileManager.default.removeItem(atPath: linkPath)
+        }
     }
 
     private var isStopping: Bool {
@@ -106,7 +109,19 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private func relink() throws {
         guard let linkPath else { return }
         let fm = FileManager.default
-        try? fm.removeItem(atPath: linkPath)
+        // Only a link this runner made (to a pseudo-terminal) is replaced: `--link /dev/null`
+        // once deleted /dev/null (issue #23). Anything else at the path is refused.
+        if let target = try? fm.destinationOfSymbolicLink(atPath: linkPath) {
+            guard target.hasPrefix("/dev/pts/") else {
+                throw BootwireError(
+                    .usage, "\(linkPath) is a link to \(target), not to a virtual port: not replacing it",
+                    hint: "give --link a path where nothing exists yet")
+            }
+            try? fm.removeItem(atPath: linkPath)
+        } else if (try? fm.attributesOfItem(atPath: linkPath)) != nil {
+            throw BootwireError(
+                .usage, "\(linkPath) exists: not replacing it with a link", hint: "give --link a path where nothing exists yet")
+        }
         do {
             try fm.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)
         } catch {

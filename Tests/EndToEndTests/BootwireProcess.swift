@@ -51,7 +51,7 @@ enum Bootwire {
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
     static func run(
         _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:],
-        reportTimeout: Bool = true
+        reportTimeout: Bool = true, directory: URL? = nil
     ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
@@ -66,24 +66,34 @@ enum Bootwire {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = directory }
         try process.run()
+        // A watchdog, not a wait after reading: a process that serves forever keeps its
+        // stdout open, so the deadline must act while the reads are still blocked.
+        let deadline = Date().addingTimeInterval(timeout)
+        let pid = process.processIdentifier
+        nonisolated(unsafe) var timedOut = false
+        let watchdog = Thread {
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            guard process.isRunning else { return }
+            timedOut = true
+            process.terminate()
+            // One that ignores SIGTERM is stopped for good: a test never waits forever.
+            let grace = Date().addingTimeInterval(2)
+            while process.isRunning && Date() < grace { usleep(10_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+        watchdog.start()
         // Read before waiting so a chatty child never blocks on a full pipe.
         nonisolated(unsafe) var errData = Data()
         let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
         errReader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        var timedOut = false
-        if process.isRunning {
-            process.terminate()
-            timedOut = true
-            if reportTimeout {
-                Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
-            }
-        }
         process.waitUntilExit()
-        while !errReader.isFinished { usleep(1000) }
+        while !errReader.isFinished || !watchdog.isFinished { usleep(1000) }
+        if timedOut && reportTimeout {
+            Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+        }
         return BootwireRun(
             status: timedOut ? Self.timedOut : process.terminationStatus,
             stdout: String(decoding: outData, as: UTF8.self),
@@ -97,10 +107,9 @@ enum Bootwire {
     /// small), and returns the runs in the order given. Timeouts come back as `timedOut`, for
     /// the caller to judge; nothing is recorded from the worker threads.
     static func runAll(
-        _ runs: [[String]], width: Int = 3, timeout: TimeInterval = 30, environment: [String: String] = [:]
-    )
-        -> [BootwireRun]
-    {
+        _ runs: [[String]], width: Int = 3, timeout: TimeInterval = 30, environment: [String: String] = [:],
+        directory: URL? = nil
+    ) -> [BootwireRun] {
         let lock = NSLock()
         nonisolated(unsafe) var results = [BootwireRun?](repeating: nil, count: runs.count)
         nonisolated(unsafe) var next = 0
@@ -115,7 +124,8 @@ enum Bootwire {
                     guard let index else { return }
                     let run =
                         (try? Bootwire.run(
-                            runs[index], timeout: timeout, environment: environment, reportTimeout: false))
+                            runs[index], timeout: timeout, environment: environment, reportTimeout: false,
+                            directory: directory))
                         ?? BootwireRun(status: -1, stdout: "", stderr: "could not start")
                     lock.withLock { results[index] = run }
                 }
