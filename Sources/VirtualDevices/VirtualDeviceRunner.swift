@@ -120,7 +120,8 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
             try? fm.removeItem(atPath: linkPath)
         } else if (try? fm.attributesOfItem(atPath: linkPath)) != nil {
             throw BootwireError(
-                .usage, "\(linkPath) exists: not replacing it with a link", hint: "give --link a path where nothing exists yet")
+                .usage, "\(linkPath) exists: not replacing it with a link",
+                hint: "give --link a path where nothing exists yet")
         }
         do {
             try fm.createSymbolicLink(atPath: linkPath, withDestinationPath: pty.slavePath)

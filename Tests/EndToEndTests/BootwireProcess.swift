@@ -51,7 +51,7 @@ enum Bootwire {
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
     static func run(
         _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:],
-        reportTimeout: Bool = true, directory: URL? = nil
+        reportTimeout: Bool = true, directory: URL? = nil, interruptOn marker: String? = nil
     ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
@@ -68,13 +68,34 @@ enum Bootwire {
         process.standardInput = FileHandle.nullDevice
         if let directory { process.currentDirectoryURL = directory }
         try process.run()
-        // A watchdog, not a wait after reading: a process that serves forever keeps its
-        // stdout open, so the deadline must act while the reads are still blocked.
         let deadline = Date().addingTimeInterval(timeout)
         let pid = process.processIdentifier
+        let lock = NSLock()
+        nonisolated(unsafe) var outData = Data()
         nonisolated(unsafe) var timedOut = false
+        // Read before waiting so a chatty child never blocks on a full pipe.
+        let outReader = Thread {
+            while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
+                lock.withLock { outData.append(chunk) }
+            }
+        }
+        outReader.start()
+        nonisolated(unsafe) var errData = Data()
+        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        // A watchdog, not a wait after reading: a process that serves forever keeps its
+        // stdout open, so the deadline must act while the reads are still blocked. A server
+        // that printed `marker` (it is up) is interrupted, its normal way to end.
+        let needle = marker.map { Data($0.utf8) }
         let watchdog = Thread {
-            while process.isRunning && Date() < deadline { usleep(10_000) }
+            var interrupted = false
+            while process.isRunning && Date() < deadline {
+                if !interrupted, let needle, lock.withLock({ outData.range(of: needle) != nil }) {
+                    interrupted = true
+                    process.interrupt()
+                }
+                usleep(5_000)
+            }
             guard process.isRunning else { return }
             timedOut = true
             process.terminate()
@@ -84,13 +105,8 @@ enum Bootwire {
             if process.isRunning { kill(pid, SIGKILL) }
         }
         watchdog.start()
-        // Read before waiting so a chatty child never blocks on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errReader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errReader.isFinished || !watchdog.isFinished { usleep(1000) }
+        while !errReader.isFinished || !outReader.isFinished || !watchdog.isFinished { usleep(1000) }
         if timedOut && reportTimeout {
             Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
         }
@@ -108,7 +124,7 @@ enum Bootwire {
     /// the caller to judge; nothing is recorded from the worker threads.
     static func runAll(
         _ runs: [[String]], width: Int = 3, timeout: TimeInterval = 30, environment: [String: String] = [:],
-        directory: URL? = nil
+        directory: URL? = nil, interruptOn marker: String? = nil
     ) -> [BootwireRun] {
         let lock = NSLock()
         nonisolated(unsafe) var results = [BootwireRun?](repeating: nil, count: runs.count)
@@ -125,7 +141,7 @@ enum Bootwire {
                     let run =
                         (try? Bootwire.run(
                             runs[index], timeout: timeout, environment: environment, reportTimeout: false,
-                            directory: directory))
+                            directory: directory, interruptOn: marker))
                         ?? BootwireRun(status: -1, stdout: "", stderr: "could not start")
                     lock.withLock { results[index] = run }
                 }
