@@ -282,6 +282,16 @@ struct CommandContractTests {
                 "\(arguments.joined(separator: " ")): exit \(run.status), \(results) result lines; \(run.stdout.suffix(200)) \(run.stderr.prefix(300))"
             )
         }
+        // A command writing to a device node writes into it; it never replaces the node.
+        if let null = values.last, null.hasSuffix("/null") {
+            let type = (try? FileManager.default.attributesOfItem(atPath: null))?[.type] as? FileAttributeType
+            // Known, for the files helper's branch (#23): FileManager.createFile replaces the path
+            // by a rename, so `read --file /dev/null`, `--trace /dev/null` and the emulator's
+            // dumps turn /dev/null into a regular file.
+            withKnownIssue("an output file replaces a device node (files helper's branch)") {
+                #expect(type == .typeCharacterSpecial, "\(null) is now \(type.map { "\($0)" } ?? "gone")")
+            }
+        }
         let commands = Set(targets.map { $0.path.joined(separator: " ") }).count
         print(
             "hostile input: \(commands) commands, \(targets.count) options × \(values.count) values = \(runs.count) runs, "
@@ -330,10 +340,11 @@ struct CommandContractTests {
             "virtual:stlink-h563,a=", "virtual:dfu-l476,usb-bytes-per-second=0", "virtual:dfu-wb55,usb-latency-ms=inf",
             "virtual:stlink-f4,mass-erase-seconds=nan",
         ]
+        let scratch = Scratch.make()
         var runs: [[String]] = []
         for spec in specs {
             runs.append(["info", "--port", spec, "--json"])
-            runs.append(["read", "--port", spec, "--start", "0", "--len", "4", "--file", "/dev/null", "--json"])
+            runs.append(["read", "--port", spec, "--start", "0", "--len", "4", "--file", scratch.path + "/r", "--json"])
             if VirtualUSBPort.isVirtualUSB(spec) {
                 runs.append(["list", "--virtual", spec, "--json"])
                 runs.append(["emulate", "usb", spec, "--socket", Scratch.make().path + "/s", "--json"])
