@@ -105,12 +105,17 @@ public final class ModuleFlashTarget: FlashTarget {
             throw BootwireError(
                 .verifyMismatch,
                 "\(image.image.name) at \(Hex.address(image.image.address)) does not match the file after writing",
-                hint:
-                    "if the flash was not erased first (erase = 0), run with --erase sections; otherwise run again, "
-                    + "and if it repeats the flash may be worn or the supply unstable",
+                hint: session.client.resentFrames > 0
+                    // Frames were resent in this session: the line changes bytes, so the written
+                    // data may have been changed on the way; the flash is not to blame on that evidence.
+                    ? "the line corrupted \(session.client.resentFrames) frames in this session, so bytes may have "
+                        + "changed on the way: shorten the cable or lower --baud, then flash again"
+                    : "if the flash was not erased first (erase = 0), run with --erase sections; otherwise run again, "
+                        + "and if it repeats the flash may be worn or the supply unstable",
                 evidence: [
                     "image": image.image.name, "address": Hex.address(image.image.address),
                     "expected-sha256": Hex.string(image.sha256), "device-sha256": Hex.string(device),
+                    "resent-frames": "\(session.client.resentFrames)",
                 ])
         }
     }

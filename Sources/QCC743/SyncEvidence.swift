@@ -9,13 +9,22 @@ public enum SyncEvidence: Sendable, Equatable {
     case echo
     /// Readable text: the application's log at the boot rate.
     case text(String)
-    /// Bytes that are neither `OK` nor text.
+    /// The boot ROM's own error replies (`FL` and a 16-bit code, spec 4), one or more: the ROM
+    /// runs and heard something that was not a clean sync, e.g. 0x55 bytes the line changed.
+    case romError([UInt16])
+    /// Bytes that are neither `OK`, the ROM's errors, nor text.
     case junk([UInt8])
 
     public static func classify(_ received: [UInt8]) -> SyncEvidence {
         if received == ISPResponse.okBytes { return .ok }
         if received.isEmpty { return .nothing }
         if received.allSatisfy({ $0 == 0x55 }) { return .echo }
+        if received.count % 4 == 0, received.count >= 4 {
+            let frames = stride(from: 0, to: received.count, by: 4).map { received[$0..<$0 + 4] }
+            if frames.allSatisfy({ $0.prefix(2).elementsEqual(ISPResponse.failBytes) }) {
+                return .romError(frames.map { UInt16($0[$0.startIndex + 2]) | UInt16($0[$0.startIndex + 3]) << 8 })
+            }
+        }
         let printable = received.filter { (0x20...0x7E).contains($0) || $0 == 0x0A || $0 == 0x0D }
         if printable.count * 10 >= received.count * 9 {
             let text = String(decoding: received, as: UTF8.self)
@@ -48,14 +57,29 @@ public enum SyncEvidence: Sendable, Equatable {
                     + "answering, `bootwire erase --whole-chip` (with BOOT high) recovers the module",
                 evidence: evidence)
         }
+        if case .romError(let codes)? = outcomes.last(where: { if case .romError = $0 { true } else { false } }) {
+            // Only the ROM sends FL frames: it is running and in sync mode, and what reached it
+            // was not the clean 0x55 burst it measures. The line is to blame, never the flash.
+            evidence["rom-errors"] = codes.map { "FL" + Hex.string(LE.u16($0)) }.joined(separator: " ")
+            return BootwireError(
+                .lineNoise, "the boot ROM answered the sync with its own error replies (FL): the line changes bytes",
+                hint: "the boot ROM is running: shorten the cable, check the ground wire, or lower --boot-baud",
+                evidence: evidence)
+        }
         if outcomes.contains(where: { if case .junk = $0 { true } else { false } }) {
             let longest = attempts.map(\.count).max() ?? 0
             if longest >= 16 {
+                // A stream on every attempt, none of it the ROM's: the application talks. Only
+                // that proof earns the whole-chip erase (it takes the MFD); a stream on some
+                // attempts only does not.
+                let steady = attempts.allSatisfy { $0.count >= 16 }
                 return BootwireError(
                     .applicationRunning,
                     "a steady stream that is not the boot ROM answered (\(longest) bytes): the application is running",
-                    hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts; if the application keeps "
-                        + "answering, `bootwire erase --whole-chip` (with BOOT high) recovers the module",
+                    hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts"
+                        + (steady
+                            ? "; if the application keeps answering, `bootwire erase --whole-chip` (with BOOT high) "
+                                + "recovers the module" : ", and check the adapter's rate and wiring"),
                     evidence: evidence)
             }
             return BootwireError(

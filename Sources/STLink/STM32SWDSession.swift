@@ -84,14 +84,21 @@ public final class STM32SWDSession: @unchecked Sendable {
         guard try probe.isHalted() else { throw SWDFault(.fault, operation: "halting the core") }
     }
 
+    /// A word the part answers with, or nil when the part faults at `address` (not mapped on
+    /// this core). A lost probe or a USB error is thrown: it is no unknown family (issue #23:
+    /// an unplugged ST-LINK was called `flash-family-unsupported`).
+    private func answer(_ address: UInt32) throws -> UInt32? {
+        do { return try probe.readWord(address) } catch is SWDFault { return nil }
+    }
+
     func identify() throws {
-        var idcode = try? probe.readWord(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
-        if idcode == nil || idcode == 0 { idcode = try? probe.readWord(0xE004_2000) }
+        var idcode = try answer(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
+        if idcode == nil || idcode == 0 { idcode = try answer(0xE004_2000) }
         // RM0481 places the H5's DBGMCU at 0x44024000; which address answers over AP0 is
         // UNCONFIRMED, so a Cortex-M33 that gave no known part is asked there too.
         if (identity.cpuid >> 4) & 0xFFF == 0xD21,
             STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
-            let h5 = try? probe.readWord(0x4402_4000), h5 != 0
+            let h5 = try answer(0x4402_4000), h5 != 0
         {
             idcode = h5
         }
@@ -102,7 +109,7 @@ public final class STM32SWDSession: @unchecked Sendable {
         }
         identity.family = STM32SWDFamily.family(deviceID: identity.deviceID)
         guard let family = identity.family else { return }
-        let word = (try? probe.readWord(family.flashSizeRegister & ~3)) ?? 0
+        let word = try answer(family.flashSizeRegister & ~3) ?? 0
         let kib = Int(family.flashSizeRegister & 2 != 0 ? word >> 16 : word & 0xFFFF)
         identity.flashSize = (kib == 0 || kib == 0xFFFF ? family.maxFlashKiB : kib) << 10
         if (identity.cpuid >> 4) & 0xFFF == 0xC23 || (identity.cpuid >> 4) & 0xFFF == 0xC24 {

@@ -8,6 +8,9 @@ public final class STM32BootloaderClient {
     /// The codes the last Get listed. A NACK to the first byte of one of them means readout
     /// protection; a code not listed is refused before it is sent.
     public private(set) var listedCommands: [UInt8] = []
+    /// Readout protection as read from the option bytes at the last sync; nil when unread. A
+    /// refusal of a gated command is called protection only when this does not say level 0.
+    public var readoutProtectionAtSync: STM32ReadoutProtection?
     /// Bytes of the last exchange that failed, for a diagnosis.
     public private(set) var lastEvidence: [UInt8] = []
     /// The wait for an answer the bootloader gives at once (plus the wire time).
@@ -295,6 +298,17 @@ public final class STM32BootloaderClient {
             where error.evidence["refused-at"] == "command" && !listedCommands.isEmpty
             && !STM32Command.allowedUnderReadoutProtection.contains(command.rawValue)
         {
+            if readoutProtectionAtSync == .level0 {
+                // The option bytes said level 0 at the sync, and protection changes only with a
+                // reset and a new sync: this refusal is a corrupted command or a chip that
+                // restarted (issue #23: a reset mid-flash was sent to Readout Unprotect).
+                throw BootwireError(
+                    .deviceError,
+                    "the bootloader refused \(command) although readout protection was off (level 0) at the sync: "
+                        + "the command was corrupted on the line, or the chip restarted",
+                    hint: "check the wiring, ground and supply, then run again",
+                    evidence: error.evidence.merging(["readout-protection": "level 0 at sync"]) { $1 })
+            }
             throw BootwireError(
                 .deviceProtected, "readout protection is active: the bootloader refuses \(command)",
                 hint: "only Readout Unprotect (0x92) lifts it, and it mass-erases the whole flash first "

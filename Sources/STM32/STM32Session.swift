@@ -119,6 +119,8 @@ public final class STM32Session {
     static func handshake(
         client: STM32BootloaderClient, options: STM32ConnectOptions, attempts: Int, events: EventSink
     ) throws -> STM32Identity {
+        // Protection may have changed since the last sync (protect, unprotect): unknown until read.
+        client.readoutProtectionAtSync = nil
         let outcome = try client.sync(attempts: attempts, replyTimeout: options.syncReplyTimeout)
         switch outcome {
         case .alreadySynced:
@@ -204,6 +206,7 @@ public final class STM32Session {
                 .note(.info("the option bytes are not readable here (\(error.message)); assuming the factory layout")))
         }
         identity.geometry = device.geometry(flashSize: identity.flashSize, options: identity.optionBytes)
+        client.readoutProtectionAtSync = identity.readoutProtection
         return identity
     }
 
@@ -252,13 +255,30 @@ public final class STM32Session {
             let count = min(STM32Protocol.maxTransfer, length - out.count)
             let at = address + UInt32(out.count)
             do {
-                out += try client.readMemory(address: at, count: count)
+                out += try readTwice(at, count)
             } catch let error as BootwireError where error.code == .addressOutOfRange {
                 throw explainRefusedAccess(error, address: at, count: count, reading: true)
             }
             progress(label, out.count, length, since: start)
         }
         return out
+    }
+
+    /// One Read Memory, asked again once when refused: a read changes nothing, and a refusal
+    /// that does not repeat was a corrupted frame, not an address out of range (issue #23).
+    private func readTwice(_ address: UInt32, _ count: Int) throws -> [UInt8] {
+        do {
+            return try client.readMemory(address: address, count: count)
+        } catch let error as BootwireError where [.addressOutOfRange, .deviceError].contains(error.code) {
+            let bytes = try client.readMemory(address: address, count: count)
+            events(
+                .note(
+                    .warning(
+                        .lineNoise,
+                        "Read Memory at \(STM32BootloaderClient.hex(address)) was refused once and then answered: "
+                            + "the line corrupted the first request (\(error.message))")))
+            return bytes
+        }
     }
 
     // MARK: erase

@@ -38,30 +38,32 @@ public enum Fault: Sendable, Equatable, CustomStringConvertible {
     ]
 
     public static func parse(_ text: String) throws -> Fault {
-        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        let name = parts.first ?? ""
-        let value = parts.count > 1 ? parts[1] : nil
-        func number() throws -> Int {
-            guard let value, let n = Hex.integer(value), n > 0, n < UInt64(Int.max) else {
-                throw BootwireError(.usage, "fault `\(text)` needs a positive number, e.g. \(name)=1000000")
-            }
-            return Int(n)
+        try parse(VirtualOption(parsing: text))
+    }
+
+    public static func parse(_ option: VirtualOption) throws -> Fault {
+        let name = option.key
+        let value = option.value
+        func number() throws -> Int { try option.integer(in: 1...Int.max, "\(name)=N, a positive number") }
+        func flag(_ fault: Fault) throws -> Fault {
+            try option.flag()
+            return fault
         }
         switch name {
-        case "silent": return .silent
-        case "application": return .application
-        case "echo": return .echo
+        case "silent": return try flag(.silent)
+        case "application": return try flag(.application)
+        case "echo": return try flag(.echo)
         case "baud-limit": return .baudLimit(try number())
         case "corrupt": return .corrupt(every: try number())
         case "disconnect-after": return .disconnectAfter(bytes: try number())
         case "reset-after": return .resetAfter(bytes: try number())
-        case "sync-glitch": return .syncGlitch
-        case "option-read-refused": return .optionReadRefused
-        case "checksum-layout": return .checksumLayout
+        case "sync-glitch": return try flag(.syncGlitch)
+        case "option-read-refused": return try flag(.optionReadRefused)
+        case "checksum-layout": return try flag(.checksumLayout)
         case "locked":
             guard let value else { return .locked(keyHash: nil) }
             guard let hash = Hex.bytes(value), hash.count == 32 else {
-                throw BootwireError(.usage, "locked=KEYHASH takes 64 hex digits (a SHA-256)")
+                throw option.bad("locked=KEYHASH with 64 hex digits (a SHA-256)")
             }
             return .locked(keyHash: hash)
         default:

@@ -80,24 +80,19 @@ public struct ROMBehaviour: Sendable, Equatable {
     /// Applies one `key[=value]` setting. Returns false when the key is not a ROM switch (it may
     /// be a fault or a wire option).
     public mutating func apply(_ setting: String) throws -> Bool {
-        let kv = setting.split(separator: "=", maxSplits: 1).map(String.init)
-        let key = kv[0]
-        let value = kv.count == 2 ? kv[1] : nil
-        func need<T: RawRepresentable & CaseIterable>(_: T.Type) throws -> T where T.RawValue == String {
-            guard let value, let parsed = T(rawValue: value) else {
-                throw BootwireError(
-                    .usage, "`\(setting)`: \(key) is one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return parsed
+        try apply(VirtualOption(parsing: setting))
+    }
+
+    public mutating func apply(_ option: VirtualOption) throws -> Bool {
+        let key = option.key
+        func need<T: RawRepresentable & CaseIterable>(_ type: T.Type) throws -> T where T.RawValue == String {
+            try option.choice(type)
         }
-        func number() throws -> Int {
-            guard let value, let n = Int(value), n >= 0 else {
-                throw BootwireError(.usage, "`\(setting)`: \(key) takes a whole number")
-            }
-            return n
-        }
+        func number() throws -> Int { try option.integer(in: 0...Int(Int32.max), "\(key)=N, a whole number") }
         switch key {
-        case "silicon": self = .silicon
+        case "silicon":
+            try option.flag()
+            self = .silicon
         case "idle-ms": idleTimeoutMilliseconds = try number()
         case "hash-rate": hashBytesPerSecond = max(1, try number())
         case "ack": acknowledge = try need(Acknowledge.self)

@@ -45,15 +45,15 @@ public enum VirtualHostTargets {
 
     public static var names: [String] { parts.keys.sorted() }
 
-    static func target(_ name: String, _ options: [String]) throws -> VirtualSWDTarget? {
+    static func target(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget? {
         guard let part = parts[name] else { return nil }
         let flash = part.flash()
         let target = VirtualSWDTarget(
             cpuid: part.cpuid, idcode: part.idcode, idcodeAddress: part.idcodeAddress, flash: flash, sram: part.sram)
         (flash as? VirtualPageFlash)?.target = target
         for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch (kv[0], flash) {
+            if !["wrp", "sfsa"].contains(option.key) { try option.flag() }
+            switch (option.key, flash) {
             case ("rdp1", let page as VirtualPageFlash):
                 page.setOption(page.model.optr, (page.loaded[page.model.optr] ?? 0) & ~0xFF | 0xBB)
             case ("rdp1", let sector as VirtualSectorFlash):
@@ -67,14 +67,12 @@ public enum VirtualHostTargets {
             case ("trustzone", let sector as VirtualSectorFlash) where sector.model.productState:
                 sector.setOption(0x70, (sector.current[0x70] ?? 0) & 0x00FF_FFFF | 0xC300_0000)
             case ("sfsa", let page as VirtualPageFlash) where page.model.secureAreaPage != nil:
-                guard kv.count == 2, let value = Int(kv[1]), value > 0, value <= 256 else {
-                    throw VirtualSTLinkPort.bad(option, "sfsa=N, the first CPU2 page (1-256)")
-                }
+                let value = try option.integer(in: 1...256, "sfsa=N, the first CPU2 page")
                 page.setOption(0x80, value == 256 ? 1 << 8 : UInt32(value))
             case ("wrp", _):
-                let ends = kv.count == 2 ? kv[1].split(separator: "-").compactMap { Int($0) } : []
+                let ends = try option.text("wrp=FIRST-LAST").split(separator: "-").compactMap { Int($0) }
                 guard ends.count == 2, ends[0] <= ends[1], ends[1] < 128 else {
-                    throw VirtualSTLinkPort.bad(option, "wrp=FIRST-LAST, pages or sectors of bank 1 below 128")
+                    throw option.bad("wrp=FIRST-LAST, pages or sectors of bank 1 below 128")
                 }
                 if let page = flash as? VirtualPageFlash, let first = page.model.wrpRegisters.first {
                     page.setOption(first.offset, 0xFF00_FF00 & ~0x00FF_00FF | UInt32(ends[0]) | UInt32(ends[1]) << 16)

@@ -18,36 +18,24 @@ public enum VirtualPort {
     public static func isVirtual(_ port: String) -> Bool { port.hasPrefix(prefix) }
 
     public static func start(_ spec: String) throws -> VirtualDeviceRunner {
-        let body = spec.dropFirst(prefix.count)
-        let parts = body.split(separator: ",").map(String.init)
-        guard let name = parts.first, names.contains(name) else {
+        let parsed = try VirtualPortSpec.parse(spec)
+        let name = parsed.name
+        guard names.contains(name) else {
             throw BootwireError(
-                .unknownVirtualDevice, "no virtual device called `\(parts.first ?? "")`",
+                .unknownVirtualDevice, "no virtual device called `\(name)`",
                 hint: "use one of: " + names.map { prefix + $0 }.joined(separator: ", "))
         }
         var wire = WireModel.realistic
         var faults: [Fault] = []
         var statePath: String?
         var rom = ROMBehaviour()
-        for option in parts.dropFirst() {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
-            case "wire":
-                guard kv.count == 2, let pacing = WireModel.Pacing(rawValue: kv[1]) else {
-                    throw BootwireError(.usage, "`\(option)`: wire is instant or realistic")
-                }
-                wire.pacing = pacing
-            case "latency-ms":
-                guard kv.count == 2, let ms = Double(kv[1]) else {
-                    throw BootwireError(.usage, "`\(option)`: latency-ms takes a number")
-                }
-                wire.latencyMilliseconds = ms
-            case "state":
-                guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: state=PATH") }
-                statePath = kv[1]
-            case "fault":
-                guard kv.count == 2 else { throw BootwireError(.usage, "`\(option)`: fault=NAME") }
-                faults.append(try Fault.parse(kv[1]))
+        for option in parsed.options {
+            switch option.key {
+            case "wire": wire.pacing = try option.choice(WireModel.Pacing.self)
+            // A minute per turn-around is far beyond any bridge; more is a typo.
+            case "latency-ms": wire.latencyMilliseconds = try option.real(in: 0...60_000, "latency-ms=N")
+            case "state": statePath = try option.text("state=PATH")
+            case "fault": faults.append(try Fault.parse(try option.text("fault=NAME")))
             default:
                 if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))

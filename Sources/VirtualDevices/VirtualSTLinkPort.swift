@@ -43,34 +43,34 @@ public enum VirtualSTLinkPort {
         lock.withLock { targets[ObjectIdentifier(bus)]?.flash.busySeconds }
     }
 
-    static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
+    static func attach(name: String, options: [VirtualOption], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
         var identity = VirtualSTLink.Identity.v21
         var storm = 0
         var statePath: String?
         var disabled = false
         var flashWait: String?
-        var rest: [String] = []
+        var rest: [VirtualOption] = []
         for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
-            case "v2": identity = .v2
-            case "v3": identity = .v3
-            case "firmware":
-                guard kv.count == 2, let j = Int(kv[1]) else { throw bad(option, "firmware=J, e.g. firmware=24") }
-                identity.jtag = j
+            switch option.key {
+            case "v2", "v3":
+                try option.flag()
+                identity = option.key == "v2" ? .v2 : .v3
+            case "firmware": identity.jtag = try option.integer(in: 0...255, "firmware=J, e.g. firmware=24")
             case "wait-storm":
-                storm = kv.count == 2 ? Int(kv[1]) ?? -1 : Int.max
-                guard storm >= 0 else { throw bad(option, "wait-storm or wait-storm=N") }
-            case "state":
-                guard kv.count == 2 else { throw bad(option, "state=PATH") }
-                statePath = kv[1]
-            case "swd-disabled": disabled = true
-            case "binary-serial": identity.binarySerial = true
+                storm =
+                    option.value == nil ? Int.max : try option.integer(in: 0...Int.max, "wait-storm or wait-storm=N")
+            case "state": statePath = try option.text("state=PATH")
+            case "swd-disabled":
+                try option.flag()
+                disabled = true
+            case "binary-serial":
+                try option.flag()
+                identity.binarySerial = true
             case "flash-wait":
-                guard kv.count == 2, ["reported", "hidden"].contains(kv[1]) else {
-                    throw bad(option, "flash-wait=reported or flash-wait=hidden")
+                guard let wait = option.value, ["reported", "hidden"].contains(wait) else {
+                    throw option.bad("flash-wait=reported or flash-wait=hidden")
                 }
-                flashWait = kv[1]
+                flashWait = wait
             default: rest.append(option)
             }
         }
@@ -92,13 +92,9 @@ public enum VirtualSTLinkPort {
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [identity.productID], name: VirtualPort.prefix + name)
     }
 
-    static func bad(_ option: String, _ expected: String) -> BootwireError {
-        BootwireError(.usage, "`\(option)`: write \(expected)")
-    }
-
-    static func l4(_ name: String, _ options: [String]) throws -> VirtualSWDTarget {
+    static func l4(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget {
         let part = l4Parts[name] ?? l4Parts["stlink-l476"]!
-        let mismatch = options.contains("bank-mismatch") && !part.singleBank
+        let mismatch = options.contains { $0.key == "bank-mismatch" } && !part.singleBank
         let flash = VirtualL4Flash(
             flashSize: mismatch ? 512 << 10 : part.flashKiB << 10, singleBank: part.singleBank)
         let target = VirtualSWDTarget(
@@ -106,12 +102,12 @@ public enum VirtualSTLinkPort {
             sram: [(0x2000_0000, part.sramKiB << 10), (0x1000_0000, part.sram2KiB << 10)])
         flash.target = target
         for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
+            if !["wrp", "mass-erase-seconds"].contains(option.key) { try option.flag() }
+            switch option.key {
             case "wrp":
-                let pages = kv.count == 2 ? kv[1].split(separator: "-").compactMap { UInt32($0) } : []
+                let pages = try option.text("wrp=FIRST-LAST").split(separator: "-").compactMap { UInt32($0) }
                 guard pages.count == 2, pages[0] <= pages[1], pages[1] < 256 else {
-                    throw bad(option, "wrp=FIRST-LAST with pages of bank 1, e.g. wrp=0-15")
+                    throw option.bad("wrp=FIRST-LAST with pages of bank 1, e.g. wrp=0-15")
                 }
                 flash.setOption(0x2C, 0xFF00_FF00 & ~0x00FF_00FF | pages[0] | pages[1] << 16)
             case "rdp1": flash.setOption(0x20, 0xFFEF_F8BB)
@@ -133,20 +129,18 @@ public enum VirtualSTLinkPort {
     }
 
     /// `stlink-f4`: an F407 (0x413, 1 MiB); `stlink-f429`: an F429ZI (0x419, 2 MiB in two banks).
-    static func f4(_ name: String, _ options: [String]) throws -> VirtualSWDTarget {
+    static func f4(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget {
         let f429 = name == "stlink-f429"
         let flash = VirtualF4Flash(flashSize: f429 ? 2 << 20 : 1 << 20, dualBankCapable: f429)
         let target = VirtualSWDTarget(
             cpuid: 0x410F_C241, idcode: f429 ? 0x2003_6419 : 0x1007_6413, idcodeAddress: 0xE004_2000, flash: flash,
             sram: [(0x2000_0000, (f429 ? 192 : 128) << 10)])
         for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
+            if !["wrp", "mass-erase-seconds"].contains(option.key) { try option.flag() }
+            switch option.key {
             case "rdp1": flash.setOPTCR(0x0FFF_BBEC)
             case "mass-erase-seconds":
-                guard kv.count == 2, let seconds = Double(kv[1]), seconds >= 0 else {
-                    throw bad(option, "mass-erase-seconds=N")
-                }
+                let seconds = try option.real(in: 0...3600, "mass-erase-seconds=N")
                 flash.massEraseSeconds = seconds
             default:
                 throw BootwireError(

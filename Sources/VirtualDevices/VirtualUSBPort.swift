@@ -24,41 +24,41 @@ public enum VirtualUSBPort {
 
     /// Starts the bus with the device attached and returns how to find the device on it.
     public static func start(_ spec: String) throws -> (VirtualUSBBus, USBDeviceMatch) {
-        let parts = spec.dropFirst(VirtualPort.prefix.count).split(separator: ",").map(String.init)
-        let name = parts.first ?? ""
+        let parsed = try VirtualPortSpec.parse(spec)
         var timing = VirtualUSBBus.Timing()
         var faults = VirtualUSBBus.Faults()
-        var deviceOptions: [String] = []
-        for option in parts.dropFirst() {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            func number() throws -> Double {
-                guard kv.count == 2, let value = Double(kv[1]), value >= 0 else {
-                    throw BootwireError(.usage, "`\(option)`: \(kv[0]) takes a number")
-                }
-                return value
-            }
-            switch kv[0] {
+        var deviceOptions: [VirtualOption] = []
+        for option in parsed.options {
+            switch option.key {
             case "usb-latency-ms":
-                timing.perTransfer = .microseconds(Int64(try number() * 1000))
+                timing.perTransfer = .microseconds(Int64(try option.real(in: 0...60_000, "usb-latency-ms=N") * 1000))
                 timing.sleeps = true
             case "usb-bytes-per-second":
-                timing.bytesPerSecond = try number()
+                // Zero would never finish a transfer; a rate under 1 B/s is no USB bus.
+                timing.bytesPerSecond = try option.real(in: 1...1e10, "usb-bytes-per-second=N")
                 timing.sleeps = true
-            case "permission": faults.permissionDenied = true
-            case "busy": faults.interfaceBusy = true
-            case "usb-disconnect-after": faults.disconnectAfterTransfers = Int(try number())
+            case "permission":
+                try option.flag()
+                faults.permissionDenied = true
+            case "busy":
+                try option.flag()
+                faults.interfaceBusy = true
+            case "usb-disconnect-after":
+                faults.disconnectAfterTransfers = try option.integer(in: 0...Int(Int32.max), "usb-disconnect-after=N")
             case "reset-error":
                 let errors: [String: USBError] = ["io": .io, "pipe": .stall, "timeout": .timeout]
-                guard kv.count == 2, let error = errors[kv[1]] else {
-                    throw BootwireError(.usage, "`\(option)`: reset-error is io, pipe or timeout")
+                guard let error = option.value.flatMap({ errors[$0] }) else {
+                    throw option.bad("reset-error=io|pipe|timeout")
                 }
                 faults.resetError = error
-            case "reattach-unready-ms": faults.unreadyAfterReattach = .milliseconds(Int64(try number()))
+            case "reattach-unready-ms":
+                faults.unreadyAfterReattach = .milliseconds(
+                    Int64(try option.integer(in: 0...600_000, "reattach-unready-ms=N")))
             default: deviceOptions.append(option)
             }
         }
         let bus = VirtualUSBBus(timing: timing, faults: faults)
-        let match = try attach(name: name, options: deviceOptions, to: bus)
+        let match = try attach(name: parsed.name, options: deviceOptions, to: bus)
         return (bus, match)
     }
 
@@ -67,7 +67,7 @@ public enum VirtualUSBPort {
     /// `rdp1`, `wrp=FIRST-LAST` (pages of bank 1), `disconnect-during-download[=N]` (after N
     /// blocks, default 4), `short-poll` (L4 ROMs' too-short bwPollTimeout, then a STALL),
     /// `fus-write-error` (WB55: the upgrade ends in FUS_IMAGE_WRTERROR).
-    static func attach(name: String, options: [String], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
+    static func attach(name: String, options: [VirtualOption], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
         if VirtualSTLinkPort.names.contains(name) {
             return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
         }
@@ -128,30 +128,35 @@ public enum VirtualUSBPort {
         var writeError = false
         var refuseOptions = false
         for option in options {
-            let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
-            case "state" where kv.count == 2: statePath = kv[1]
-            case "rdp1": rdp1 = true
-            case "option-read-refused": refuseOptions = true
-            case "mass-erase-seconds" where kv.count == 2:
-                guard let seconds = Double(kv[1]), seconds >= 0 else {
-                    throw BootwireError(.usage, "`\(option)`: mass-erase-seconds takes a number")
-                }
-                faults.massEraseMilliseconds = Int(seconds * 1000)
-            case "status-blocks": faults.statusBlocksDuringErase = true
-            case "reboot-seconds" where kv.count == 2:
-                guard let seconds = Double(kv[1]), seconds >= 0 else {
-                    throw BootwireError(.usage, "`\(option)`: reboot-seconds takes a number")
-                }
-                faults.rebootMilliseconds = Int(seconds * 1000)
-            case "short-poll": faults.shortPoll = true
-            case "fus-write-error" where device.optionLayout == .wb: writeError = true
+            switch option.key {
+            case "state": statePath = try option.text("state=PATH")
+            case "rdp1":
+                try option.flag()
+                rdp1 = true
+            case "option-read-refused":
+                try option.flag()
+                refuseOptions = true
+            case "mass-erase-seconds":
+                faults.massEraseMilliseconds = Int(try option.real(in: 0...3600, "mass-erase-seconds=N") * 1000)
+            case "status-blocks":
+                try option.flag()
+                faults.statusBlocksDuringErase = true
+            case "reboot-seconds":
+                faults.rebootMilliseconds = Int(try option.real(in: 0...3600, "reboot-seconds=N") * 1000)
+            case "short-poll":
+                try option.flag()
+                faults.shortPoll = true
+            case "fus-write-error" where device.optionLayout == .wb:
+                try option.flag()
+                writeError = true
             case "disconnect-during-download":
-                faults.disconnectDuringDownload = kv.count == 2 ? Int(kv[1]) ?? 4 : 4
-            case "wrp" where kv.count == 2:
-                let ends = kv[1].split(separator: "-").compactMap { Int($0) }
-                guard ends.count == 2, ends[0] <= ends[1], ends[1] < 256 else {
-                    throw BootwireError(.usage, "`\(option)`: write it as wrp=FIRST-LAST, pages 0-255")
+                faults.disconnectDuringDownload =
+                    option.value == nil
+                    ? 4 : try option.integer(in: 0...Int(Int32.max), "disconnect-during-download=N")
+            case "wrp":
+                let ends = try option.text("wrp=FIRST-LAST").split(separator: "-").compactMap { Int($0) }
+                guard ends.count == 2, ends[0] >= 0, ends[0] <= ends[1], ends[1] < 256 else {
+                    throw option.bad("wrp=FIRST-LAST, pages 0-255")
                 }
                 wrp = ends[0]...ends[1]
             default:

@@ -27,7 +27,7 @@ struct Bootwire: AsyncParsableCommand {
     static func main() async {
         let raw = Array(CommandLine.arguments.dropFirst())
         let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
-        let arguments = QConnArguments.translate(raw, subcommands: names)
+        let arguments = attachingNegativeValues(QConnArguments.translate(raw, subcommands: names))
         do {
             var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
@@ -56,5 +56,25 @@ struct Bootwire: AsyncParsableCommand {
             }
             exit(withError: ExitCode(ErrorCategory.usage.exitStatus))
         }
+    }
+}
+
+extension Bootwire {
+    /// `--start -1` as `--start=-1`: the parser takes `-1` for an option and reports a missing
+    /// value; joined, the option's own check says `-1` is not a number it takes (issue #23).
+    /// No Bootwire option or flag is spelled `-` and a digit, so nothing else is joined.
+    static func attachingNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for argument in arguments {
+            if let last = out.last, last.hasPrefix("--"), !last.contains("="),
+                argument.count > 1, argument.hasPrefix("-"),
+                argument.dropFirst().first.map({ $0.isNumber || $0 == "." }) == true
+            {
+                out[out.count - 1] = last + "=" + argument
+            } else {
+                out.append(argument)
+            }
+        }
+        return out
     }
 }

@@ -52,7 +52,8 @@ enum Bootwire {
 
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
     static func run(
-        _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:]
+        _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:],
+        reportTimeout: Bool = true, directory: URL? = nil, interruptOn marker: String? = nil
     ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
@@ -67,26 +68,89 @@ enum Bootwire {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = directory }
         try process.run()
-        // Read on threads of their own so a chatty child never blocks on a full pipe, and a
-        // child that never ends (a server started by mistake) is stopped at the deadline.
-        nonisolated(unsafe) var errData = Data()
-        nonisolated(unsafe) var outData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let outReader = Thread { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        errReader.start()
-        outReader.start()
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
+        let pid = process.processIdentifier
+        let lock = NSLock()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var timedOut = false
+        // Read before waiting so a chatty child never blocks on a full pipe.
+        let outReader = Thread {
+            while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
+                lock.withLock { outData.append(chunk) }
+            }
+        }
+        outReader.start()
+        nonisolated(unsafe) var errData = Data()
+        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        // A watchdog, not a wait after reading: a process that serves forever keeps its
+        // stdout open, so the deadline must act while the reads are still blocked. A server
+        // that printed `marker` (it is up) is interrupted, its normal way to end.
+        let needle = marker.map { Data($0.utf8) }
+        let watchdog = Thread {
+            var interrupted = false
+            while process.isRunning && Date() < deadline {
+                if !interrupted, let needle, lock.withLock({ outData.range(of: needle) != nil }) {
+                    interrupted = true
+                    process.interrupt()
+                }
+                usleep(5_000)
+            }
+            guard process.isRunning else { return }
+            timedOut = true
             process.terminate()
+            // One that ignores SIGTERM is stopped for good: a test never waits forever.
+            let grace = Date().addingTimeInterval(2)
+            while process.isRunning && Date() < grace { usleep(10_000) }
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+        watchdog.start()
+        process.waitUntilExit()
+        while !errReader.isFinished || !outReader.isFinished || !watchdog.isFinished { usleep(1000) }
+        if timedOut && reportTimeout {
             Issue.record("bootwire \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
         }
-        process.waitUntilExit()
-        while !errReader.isFinished || !outReader.isFinished { usleep(1000) }
         return BootwireRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            status: timedOut ? Self.timedOut : process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The status a run that had to be stopped reports (as timeout(1) does).
+    static let timedOut: Int32 = 124
+
+    /// Runs every argument list, `width` processes at a time (the machine is shared: keep it
+    /// small), and returns the runs in the order given. Timeouts come back as `timedOut`, for
+    /// the caller to judge; nothing is recorded from the worker threads.
+    static func runAll(
+        _ runs: [[String]], width: Int = 3, timeout: TimeInterval = 30, environment: [String: String] = [:],
+        directory: URL? = nil, interruptOn marker: String? = nil
+    ) -> [BootwireRun] {
+        let lock = NSLock()
+        nonisolated(unsafe) var results = [BootwireRun?](repeating: nil, count: runs.count)
+        nonisolated(unsafe) var next = 0
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(width, runs.count)) {
+            DispatchQueue.global().async(group: group) {
+                while true {
+                    let index: Int? = lock.withLock {
+                        defer { next += 1 }
+                        return next < runs.count ? next : nil
+                    }
+                    guard let index else { return }
+                    let run =
+                        (try? Bootwire.run(
+                            runs[index], timeout: timeout, environment: environment, reportTimeout: false,
+                            directory: directory, interruptOn: marker))
+                        ?? BootwireRun(status: -1, stdout: "", stderr: "could not start")
+                    lock.withLock { results[index] = run }
+                }
+            }
+        }
+        group.wait()
+        return results.map { $0! }
     }
 }
 

@@ -1,6 +1,7 @@
 import BootwireCore
 import Foundation
 import Testing
+import VirtualDevices
 
 /// One contract for every command, read from the command line's own description
 /// (`--experimental-dump-help`), so a new command or option is covered without editing this.
@@ -172,6 +173,234 @@ struct CommandContractTests {
                 #expect(run.result != nil, "\(arguments): no result line: \(run.stdout.suffix(300))")
             }
         }
+    }
+
+    /// Issue #23 item 13: values no option should choke on, whatever it takes (numbers, paths,
+    /// names). Paths are made in `scratch`: a folder, a dangling symlink, a FIFO, a missing folder.
+    static func hostileValues(_ scratch: URL) -> [String] {
+        let folder = scratch.appendingPathComponent("folder")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let link = scratch.appendingPathComponent("dangling-link").path
+        try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: scratch.path + "/nowhere")
+        let fifo = scratch.appendingPathComponent("fifo").path
+        _ = mkfifo(fifo, 0o600)
+        // /dev/null's twin (the same character device), not /dev/null itself: a command that
+        // replaces or removes what is at a path (a rename, a link) harms only the copy.
+        let null = scratch.appendingPathComponent("null").path
+        // Linux dev_t for major 1, minor 3 (glibc: minor in the low 8 bits, major above).
+        let device = mknod(null, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0 ? [null] : []
+        return [
+            "", "=", "-1", "4294967296", "18446744073709551616", "inf", "nan", "ü≠∞\u{202E}", folder.path, link, fifo,
+            scratch.path + "/missing-folder/file",
+        ] + device
+    }
+
+    /// The connection options are one group, the same on every command that connects: they are
+    /// fed on `info` and `flash` only (as `hostileValuesAreUsageErrorsNeverASignal` does).
+    static let connectionGroup: Set<String> = [
+        "--port", "--ports", "--ports-from", "--chip", "--baud", "--boot-baud", "--reset", "--connect-attempts",
+        "--patience", "--trace", "--swd-khz",
+    ]
+
+    /// The virtual device a command is pointed at, so nothing real is ever touched.
+    static func virtualPort(for path: [String]) -> String {
+        switch path.first {
+        case "protect", "unprotect": "virtual:stm32l476,wire=instant"
+        case "fus": "virtual:dfu-wb55"
+        case "option-bytes": "virtual:stlink-l476"
+        case "st67": "virtual:nucleo-h563"
+        default: "virtual:qcc743,wire=instant"
+        }
+    }
+
+    /// Every option of every command × every hostile value, `--json`, in a small pool: never a
+    /// signal, never exit 70 (internal error), never a hang, exactly one `result` line.
+    @Test func everyOptionTakesEveryHostileValueWithOneResult() throws {
+        let scratch = Scratch.make()
+        let values = Self.hostileValues(scratch)
+        let image = try Scratch.file(firmwareLike(3000), name: "app.bin").path
+        let targets = Self.options.filter { option in
+            option.valueName != nil
+                && (!Self.connectionGroup.contains(option.name) || option.path == ["info"] || option.path == ["flash"])
+        }
+        #expect(targets.count > 40, "\(targets)")
+        var runs: [[String]] = []
+        var emulate: [Bool] = []
+        for option in targets {
+            for value in values {
+                var arguments = option.path
+                if option.path == ["emulate"] {
+                    arguments.append("qcc743")
+                } else if Self.options.contains(where: { $0.path == option.path && $0.name == "--port" }),
+                    !Self.connectionGroup.contains(option.name) || option.name == "--baud"
+                        || option.name == "--boot-baud" || option.name == "--patience" || option.name == "--swd-khz"
+                        || option.name == "--connect-attempts" || option.name == "--trace"
+                {
+                    arguments += ["--port", Self.virtualPort(for: option.path)]
+                }
+                if Self.options.contains(where: { $0.path == option.path && $0.name == "--dry-run" }) {
+                    arguments.append("--dry-run")
+                }
+                if option.path == ["flash"] { arguments.append("\(image)@0x10000") }
+                runs.append(arguments + ["\(option.name)=\(value)", "--json"])
+                emulate.append(option.path == ["emulate"])
+            }
+        }
+        let started = Date()
+        // A valid value makes `emulate` serve until stopped: it gets a short leash, and being
+        // stopped is its normal end. Relative paths land in the scratch folder.
+        let serving = Set(emulate.indices.filter { emulate[$0] })
+        let quick = Bootwire.runAll(
+            runs.indices.filter { !serving.contains($0) }.map { runs[$0] }, width: 3, timeout: 20,
+            environment: ["BOOTWIRE_PATIENCE": "0"], directory: scratch)
+        let served = Bootwire.runAll(
+            serving.sorted().map { runs[$0] }, width: 3, timeout: 10, directory: scratch, interruptOn: "\"ready\"")
+        var quickResults = quick.makeIterator()
+        var servedResults = served.makeIterator()
+        let results = runs.indices.map { serving.contains($0) ? servedResults.next()! : quickResults.next()! }
+        let seconds = Date().timeIntervalSince(started)
+        var bad = 0
+        var known = 0
+        for (arguments, run) in zip(runs, results) {
+            let results = run.events.filter { $0["event"] as? String == "result" }.count
+            // Known, being fixed on the files helper's branch (issue #23): `--report` prints a
+            // second result line with --json; `efuse show --file` into a folder or a missing
+            // folder ends in internal-error (70) instead of a file error.
+            if arguments.contains(where: { $0.hasPrefix("--report=") }) && results == 2
+                || arguments.starts(with: ["efuse", "show"]) && arguments.contains(where: { $0.hasPrefix("--file=") })
+                    && run.status == 70
+            {
+                known += 1
+                continue
+            }
+            let fine =
+                run.status >= 0 && run.status < 128 && run.status != 70 && run.status != Bootwire.timedOut
+                && results == 1
+            if !fine { bad += 1 }
+            #expect(
+                fine,
+                "\(arguments.joined(separator: " ")): exit \(run.status), \(results) result lines; \(run.stdout.suffix(200)) \(run.stderr.prefix(300))"
+            )
+        }
+        // A command writing to a device node writes into it; it never replaces the node.
+        if let null = values.last, null.hasSuffix("/null") {
+            let type = (try? FileManager.default.attributesOfItem(atPath: null))?[.type] as? FileAttributeType
+            // Known, for the files helper's branch (#23): FileManager.createFile replaces the path
+            // by a rename, so `read --file /dev/null`, `--trace /dev/null` and the emulator's
+            // dumps turn /dev/null into a regular file.
+            withKnownIssue("an output file replaces a device node (files helper's branch)") {
+                #expect(type == .typeCharacterSpecial, "\(null) is now \(type.map { "\($0)" } ?? "gone")")
+            }
+        }
+        let commands = Set(targets.map { $0.path.joined(separator: " ") }).count
+        print(
+            "hostile input: \(commands) commands, \(targets.count) options × \(values.count) values = \(runs.count) runs, "
+                + "\(bad) bad, \(known) known, \(String(format: "%.1f", seconds)) s")
+        #expect(seconds < 120, "the hostile suite took \(seconds) s")
+    }
+
+    static let malformedVirtualOptions = [
+        "=", "=x", "a=", "", "fault=", "fault==", "wire=", "state=", "latency-ms=inf", "latency-ms=nan",
+        "usb-latency-ms=inf", "usb-bytes-per-second=0", "usb-bytes-per-second=nan", "mass-erase-seconds=inf",
+        "reboot-seconds=1e308", "corrupt=0", "corrupt=-1", "firmware=99999999999999999999", "wrp=9-1", "sfsa=nan",
+        "ü≠∞=1",
+    ]
+
+    /// Malformed options for every `virtual:` kind: a usage error each, never a crash
+    /// (`virtual:qcc743,=` was one for every kind). The parsers run in-process for the whole
+    /// matrix; every way in (`--port`, `list --virtual`, `emulate usb`) runs as a process below.
+    @Test func everyVirtualKindRejectsMalformedOptions() throws {
+        let kinds = VirtualPort.names + VirtualUSBPort.names
+        var checked = 0
+        for kind in kinds {
+            for option in Self.malformedVirtualOptions {
+                let spec = "virtual:\(kind),\(option)"
+                do {
+                    if VirtualUSBPort.isVirtualUSB(spec) {
+                        _ = try VirtualUSBPort.start(spec)
+                    } else {
+                        try VirtualPort.start(spec).stop()
+                    }
+                    Issue.record("\(spec) was accepted")
+                } catch let error as BootwireError {
+                    #expect(error.code == .usage, "\(spec): \(error)")
+                }
+                checked += 1
+            }
+        }
+        print(
+            "malformed virtual options: \(kinds.count) kinds × \(Self.malformedVirtualOptions.count) options = \(checked)"
+        )
+    }
+
+    /// Each way a virtual spec enters, as the command line gives it: one `result`, `usage`.
+    @Test func malformedVirtualSpecsEndInOneUsageResultOnEveryWayIn() throws {
+        let specs = [
+            "virtual:qcc743,=", "virtual:stm32l476,=", "virtual:dfu-l476,=", "virtual:stlink-l476,=",
+            "virtual:stlink-h563,a=", "virtual:dfu-l476,usb-bytes-per-second=0", "virtual:dfu-wb55,usb-latency-ms=inf",
+            "virtual:stlink-f4,mass-erase-seconds=nan",
+        ]
+        let scratch = Scratch.make()
+        var runs: [[String]] = []
+        for spec in specs {
+            runs.append(["info", "--port", spec, "--json"])
+            runs.append(["read", "--port", spec, "--start", "0", "--len", "4", "--file", scratch.path + "/r", "--json"])
+            if VirtualUSBPort.isVirtualUSB(spec) {
+                runs.append(["list", "--virtual", spec, "--json"])
+                runs.append(["emulate", "usb", spec, "--socket", Scratch.make().path + "/s", "--json"])
+            }
+        }
+        for (arguments, run) in zip(runs, Bootwire.runAll(runs, width: 3, timeout: 20)) {
+            let results = run.events.filter { $0["event"] as? String == "result" }.count
+            #expect(
+                run.status == ErrorCategory.usage.exitStatus && results == 1 && run.errorCode == "usage",
+                "\(arguments.joined(separator: " ")): exit \(run.status) \(run.stdout.suffix(200)) \(run.stderr.prefix(200))"
+            )
+        }
+    }
+
+    /// Issue #23 item 13's crashes and runaway allocations, as reported: each ends quickly in
+    /// one result with its code (an overflowing span and a page range beyond the part are
+    /// refused before anything is allocated).
+    @Test func reportedCrashesEndInOneResultWithACode() throws {
+        let file = Scratch.make().appendingPathComponent("r.bin").path
+        var cases: [([String], ErrorCode)] = [
+            (
+                ["read", "--port", "virtual:stlink-l476", "--start", "0xFFFFFF00", "--len", "0x200", "--file", file],
+                .addressOutOfRange
+            ),
+            (
+                [
+                    "read", "--port", "virtual:stlink-l476", "--start", "0x08000000", "--len", "0xFFFFFFFF", "--file",
+                    file,
+                ],
+                .addressOutOfRange
+            ),
+            (
+                [
+                    "read", "--port", "virtual:stm32l476,wire=instant", "--start", "0x080FFF00", "--len", "0x200",
+                    "--file",
+                    file,
+                ], .addressOutOfRange
+            ),
+            (["info", "--port", "virtual:qcc743,="], .usage),
+            (["info", "--port", "virtual:dfu-l476,usb-bytes-per-second=0"], .usage),
+            (["info", "--port", "virtual:dfu-l476,usb-latency-ms=inf"], .usage),
+        ]
+        for port in ["virtual:stm32l476,wire=instant", "virtual:dfu-l476", "virtual:stlink-l476"] {
+            for pages in ["0-4294967295", "0-99999999"] {
+                cases.append((["erase", "--port", port, "--pages", pages, "--dry-run"], .addressOutOfRange))
+            }
+        }
+        let started = Date()
+        let runs = Bootwire.runAll(cases.map { $0.0 + ["--json"] }, width: 3, timeout: 20)
+        for ((arguments, code), run) in zip(cases, runs) {
+            let results = run.events.filter { $0["event"] as? String == "result" }.count
+            #expect(
+                run.errorCode == code.rawValue && results == 1 && run.status == code.category.exitStatus,
+                "\(arguments.joined(separator: " ")): exit \(run.status) \(run.stdout.suffix(300))")
+        }
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 
     /// Runs a command that may serve forever; interrupts it after a second if it still runs.

@@ -94,7 +94,7 @@ extension FlashPipeline {
             let sub = PreparedImage(part, compressAbove: compressed ? 0 : nil)
             journal?.record(.write, piece)
             try target.program(sub)
-            try target.prove(sub)
+            try proveReadingTwice(sub, on: target)
             journal?.record(.verified, piece)
         }
     }

@@ -377,7 +377,7 @@ public struct FlashPipeline {
             } else {
                 journal?.record(.write, image.range)
                 try target.program(prepared)
-                try target.prove(prepared)
+                try proveReadingTwice(prepared, on: target)
                 journal?.record(.verified, image.range)
             }
             // The parts of its units beyond the image are erased, as intended (the vendor does the same).
@@ -393,6 +393,41 @@ public struct FlashPipeline {
         if options.erase == .chip && !plan.eraseAll {
             try proveErasedOutside(plan, on: target, journal: journal)
         }
+    }
+
+    /// Proves `image`; a mismatch is looked at a second time before the flash is blamed. Two
+    /// read-backs that disagree with each other prove the link, not the flash (issue #23: line
+    /// noise was called worn flash); a second proof that passes shows the flash was right.
+    func proveReadingTwice(_ image: PreparedImage, on target: any FlashTarget) throws {
+        let first: BootwireError
+        do { return try target.prove(image) } catch let error as BootwireError where error.code == .verifyMismatch {
+            first = error
+        }
+        do {
+            try target.prove(image)
+        } catch let second as BootwireError where second.code == .verifyMismatch {
+            // What each read-back saw: the device's hash, or the first differing bytes.
+            let seen = { (error: BootwireError) in
+                error.evidence.filter { ["device-sha256", "address", "read"].contains($0.key) }
+            }
+            guard seen(first) == seen(second) else {
+                var evidence = first.evidence
+                for (key, value) in seen(second) { evidence["second-" + key] = value }
+                throw BootwireError(
+                    .lineNoise,
+                    "two read-backs of \(image.image.name) at \(Hex.address(image.image.address)) disagree with each other",
+                    hint: "the line corrupts bytes, not the flash: shorten the cable, check ground, or lower --baud, "
+                        + "then flash again",
+                    evidence: evidence)
+            }
+            throw second
+        }
+        events(
+            .note(
+                .warning(
+                    .lineNoise,
+                    "the first read-back of \(image.image.name) differed and the second matched: the line corrupted it")
+            ))
     }
 
     /// The vendor's end state, proven: every byte outside the images reads as erased. Ranges the

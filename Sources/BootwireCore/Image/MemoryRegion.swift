@@ -10,6 +10,22 @@ public struct MemoryRegion: Sendable, Equatable {
     }
 }
 
+extension MemoryRegion {
+    /// The lowest address of `range` that no region covers, or nil when all of it is covered.
+    /// Regions that touch act as one.
+    public static func firstUncovered(_ range: ClosedRange<UInt64>, in regions: [MemoryRegion]) -> UInt64? {
+        var address = range.lowerBound
+        while true {
+            // The region that covers `address` and reaches furthest.
+            let covering = regions.lazy.filter { $0.range.contains(address) }
+                .max { $0.range.upperBound < $1.range.upperBound }
+            guard let covering else { return address }
+            if covering.range.upperBound >= range.upperBound { return nil }
+            address = covering.range.upperBound + 1
+        }
+    }
+}
+
 extension FlashPlan {
     public func checkFits(in range: ClosedRange<UInt64>, name: String = "memory") throws {
         try checkFits(in: [MemoryRegion(name: name, range: range)])
@@ -20,14 +36,8 @@ extension FlashPlan {
     public func checkFits(in regions: [MemoryRegion]) throws {
         let sorted = regions.sorted { $0.range.lowerBound < $1.range.lowerBound }
         for segment in segments {
-            var address = segment.address
-            while true {
-                // The region that covers `address` and reaches furthest.
-                let covering = sorted.lazy.filter { $0.range.contains(address) }
-                    .max { $0.range.upperBound < $1.range.upperBound }
-                guard let covering else { throw outOfRange(segment, at: address, regions: sorted) }
-                if covering.range.upperBound >= segment.lastAddress { break }
-                address = covering.range.upperBound + 1
+            if let address = MemoryRegion.firstUncovered(segment.address...segment.lastAddress, in: sorted) {
+                throw outOfRange(segment, at: address, regions: sorted)
             }
         }
     }

@@ -250,7 +250,9 @@ func readInput(_ path: String, what: String = "file") throws -> [UInt8] {
 /// `0x10000`, `65536`, `64K` → an address, or a usage error naming the option.
 func parseAddress(_ text: String, option: String) throws -> Int {
     guard let value = Hex.integer(text), value <= UInt64(UInt32.max) else {
-        throw BootwireError(.usage, "\(option): `\(text)` is not an address", hint: "write it as 0x10000, 65536 or 64K")
+        throw BootwireError(
+            .usage, "\(option): `\(text)` is not an address", hint: "write it as 0x10000, 65536 or 64K",
+            evidence: ["option": option, "value": text])
     }
     return Int(value)
 }

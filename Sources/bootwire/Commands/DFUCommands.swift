@@ -43,6 +43,10 @@ enum DFUCommands {
         async throws -> [UInt8]
     {
         try await withSession(connection: connection, port: port, events: renderer.sink) { session, _ in
+            let regions = (session.identity.flash.map(DfuSePart.regions) ?? []).filter { $0.size > 0 }.map {
+                MemoryRegion(name: "flash", range: UInt64($0.start)...$0.end - 1)
+            }
+            try MemorySpan(start: UInt64(start), count: UInt64(count)).check(in: regions, complete: false)
             session.events(.stage("read", detail: "\(hex(start)), \(count) bytes"))
             return try session.read(address: UInt32(start), length: count, label: "read")
         }
@@ -50,21 +54,16 @@ enum DFUCommands {
 
     /// Pages numbered from 0 in the order alt 0's layout lists them.
     static func erase(
-        connection: ConnectionOptions, port: String, pages: [Int], gate: ChangeGate, renderer: Renderer
+        connection: ConnectionOptions, port: String, pages: ClosedRange<Int>, gate: ChangeGate, renderer: Renderer
     ) async throws {
         try await withSession(connection: connection, port: port, events: renderer.sink) { session, _ in
             guard let layout = session.identity.flash else { throw BootwireError(.dfuNotDfuSe, "alt 0 has no layout") }
             let all = layout.allPages
-            guard let bad = pages.first(where: { $0 < 0 || $0 >= all.count }) else {
-                let what = "pages \(pages.first ?? 0)-\(pages.last ?? 0)"
-                guard gate.allows("erase \(what)", events: session.events) else { return }
-                session.events(.stage("erase", detail: what))
-                try session.erase(pages.map { all[$0] })
-                return
-            }
-            throw BootwireError(
-                .addressOutOfRange, "page \(bad) does not exist: alt 0 has pages 0-\(all.count - 1)",
-                evidence: ["page": "\(bad)"])
+            let list = try PageNumbers.list(pages, pageCount: all.count)
+            let what = "pages \(pages.lowerBound)-\(pages.upperBound)"
+            guard gate.allows("erase \(what)", events: session.events) else { return }
+            session.events(.stage("erase", detail: what))
+            try session.erase(list.map { all[$0] })
         }
     }
 

@@ -47,17 +47,22 @@ struct EraseCommand: AsyncParsableCommand {
                 guard route != .qcc743, !wholeChip, start == nil, end == nil else {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
-                let list = Array(try pageRange(pages))
-                // Each route checks the pages against the part, then erases them unless this is a dry run.
+                // A range, not a list: each route checks it against the part's page count
+                // before listing it (`0-4294967295` once allocated 34 GB), then erases the pages
+                // unless this is a dry run.
+                let range = try pageRange(pages)
                 switch route {
                 case .dfu:
                     try await DFUCommands.erase(
-                        connection: connection, port: port, pages: list, gate: gate, renderer: renderer)
+                        connection: connection, port: port, pages: range, gate: gate, renderer: renderer)
                 case .swd:
                     try await SWDCommands.erase(
-                        connection: connection, port: port, pages: list, gate: gate, renderer: renderer)
+                        connection: connection, port: port, pages: range, gate: gate, renderer: renderer)
                 default:
                     try await connection.withSTM32Session(port: port, events: events) { session in
+                        // An unknown part: Extended Erase numbers pages below 0xFFF0 (AN3155).
+                        let count = session.identity.geometry?.pageCount ?? 0xFFF0
+                        let list = try PageNumbers.list(range, pageCount: count)
                         try session.checkPages(list)
                         guard gate.allows("erase pages \(pages)", events: events) else { return }
                         try session.erase(pages: list)

@@ -31,6 +31,11 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A bad --virtual spec ends in a result line like every other command's error.
+        do { try list() } catch { try output.makeRenderer().fail(error) }
+    }
+
+    private func list() throws {
         let ports = PortDiscovery.list()
         var usb = USBListing.list(LibUSBBus.configured(), probes: ConnectionOptions.probes)
         let records = SysfsUSB.devices()

@@ -44,6 +44,7 @@ struct ReadCommand: AsyncParsableCommand {
             default: throw BootwireError(.usage, "give either --len or --end")
             }
             guard count > 0 else { throw BootwireError(.usage, "nothing to read: the length is \(count)") }
+            let span = try MemorySpan(start: UInt64(first), count: UInt64(count))
             if efuse { try Self.checkEfuseRange(first, count) }
             // Checked now, written only once every byte is read: an existing file survives any failure.
             try OutputFile.check(file)
@@ -72,12 +73,8 @@ struct ReadCommand: AsyncParsableCommand {
                 }
             case .qcc743:
                 bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
-                    guard first + count <= session.identity.flashSize else {
-                        throw BootwireError(
-                            .addressOutOfRange,
-                            "0x\(String(first, radix: 16))+\(count) is beyond the \(session.identity.flashSize / 1024) KiB flash",
-                            hint: "the flash ends at 0x\(String(session.identity.flashSize, radix: 16))")
-                    }
+                    let flash = MemoryRegion(name: "flash", range: 0...UInt64(session.identity.flashSize) - 1)
+                    try span.check(in: [flash], complete: true)
                     session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
                     return try session.read(address: first, length: count, label: "read")
                 }

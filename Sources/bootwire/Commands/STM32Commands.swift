@@ -41,6 +41,12 @@ enum STM32Commands {
         async throws -> [UInt8]
     {
         try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
+            if let flash = session.identity.geometry?.range {
+                // A read that starts in the flash must end in it: past it the ROM refuses
+                // only after the flash was read (or maps something else there).
+                let region = MemoryRegion(name: "flash", range: UInt64(flash.start)...flash.end - 1)
+                try MemorySpan(start: UInt64(start), count: UInt64(count)).check(in: [region], complete: false)
+            }
             session.events(.stage("read", detail: "\(hex(UInt64(start))), \(count) bytes"))
             return try session.read(address: UInt32(start), length: count)
         }

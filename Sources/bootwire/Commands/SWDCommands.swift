@@ -47,6 +47,11 @@ enum SWDCommands {
         async throws -> [UInt8]
     {
         try await SWDSessionRunner.run(connection: connection, port: port, events: renderer.sink) { session in
+            if let layout = session.controller?.layout, layout.size > 0 {
+                let region = MemoryRegion(
+                    name: "flash", range: UInt64(layout.base)...UInt64(layout.base) + UInt64(layout.size) - 1)
+                try MemorySpan(start: UInt64(start), count: UInt64(count)).check(in: [region], complete: false)
+            }
             if let controller = session.controller, let refused = try controller.readProtection() {
                 let layout = controller.layout
                 let region = UInt64(layout.base)...UInt64(layout.base) + UInt64(layout.size) - 1
@@ -63,18 +68,18 @@ enum SWDCommands {
 
     /// Page numbers as the bootloader counts them: bank 2's after bank 1's.
     static func erase(
-        connection: ConnectionOptions, port: String, pages: [Int], gate: ChangeGate, renderer: Renderer
+        connection: ConnectionOptions, port: String, pages: ClosedRange<Int>, gate: ChangeGate, renderer: Renderer
     ) async throws {
         _ = try await SWDSessionRunner.run(connection: connection, port: port, events: renderer.sink) { session in
             let controller = try session.flash()
             if let refused = try controller.readProtection() { throw refused }
             let bank1 = controller.layout.sectors.filter { $0.bank == 1 }.count
-            let units = try pages.map { page in
-                guard
-                    let unit = controller.layout.sectors.first(where: {
-                        ($0.bank == 1 ? $0.number : bank1 + $0.number) == page
-                    })
-                else {
+            let numbered = Dictionary(
+                controller.layout.sectors.map { ($0.bank == 1 ? $0.number : bank1 + $0.number, $0) }
+            ) { first, _ in first }
+            let list = try PageNumbers.list(pages, pageCount: controller.layout.sectors.count)
+            let units = try list.map { page in
+                guard let unit = numbered[page] else {
                     throw BootwireError(
                         .addressOutOfRange, "page \(page) does not exist",
                         hint: "pages run 0-\(controller.layout.sectors.count - 1)")
