@@ -68,7 +68,7 @@ public struct FlashManifest: Sendable, Equatable {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let document = try IniDocument.parse(String(decoding: data, as: UTF8.self), file: absolute)
         let resolver = ImagePathResolver(
-            iniDirectory: (absolute as NSString).deletingLastPathComponent, chipName: chipName,
+            iniDirectory: PathName.folder(of: absolute), chipName: chipName,
             environment: environment, iniFile: absolute)
         return try build(document, iniPath: absolute, resolver: resolver, flashSize: flashSize)
     }

@@ -36,9 +36,9 @@ struct ImagePathResolver {
         if isRegularFile(path) { return (path, nil) }
         let name = (path as NSString).lastPathComponent
         if name.contains(Self.versionPlaceholder) {
-            let choice = try newestVersion(of: name, in: (path as NSString).deletingLastPathComponent, section: section)
+            let choice = try newestVersion(of: name, in: PathName.folder(of: path), section: section)
             if let choice {
-                return ((path as NSString).deletingLastPathComponent + "/" + choice.chosen, choice)
+                return (PathName.folder(of: path) + "/" + choice.chosen, choice)
             }
         }
         guard name.contains("*") else {
@@ -47,7 +47,7 @@ struct ImagePathResolver {
                 hint: "relative paths are taken from the ini's folder: \(iniDirectory)",
                 evidence: evidence(["path": path]))
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.folder(of: path)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let matches = entries.filter { Self.matches(name: $0, pattern: name) && isRegularFile(directory + "/" + $0) }
             .sorted()

@@ -39,7 +39,7 @@ public struct ST67UpdateRun: Sendable {
 
     func save(_ state: ST67UpdateState) throws {
         try FileManager.default.createDirectory(
-            atPath: (statePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.folder(of: statePath), withIntermediateDirectories: true)
         try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
     }
 

@@ -147,7 +147,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) {
             try? fm.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: PathName.folder(of: path), withIntermediateDirectories: true)
             _ = fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o664])
         }
         return path

@@ -31,7 +31,7 @@ public final class VirtualBridge: @unchecked Sendable {
     /// A (re-)plugged bridge comes up with the default timer, under its tty's new name.
     public func plug(ttyPath: String) throws {
         let path = BridgeLatencyControl.attributePath(ttyPath: ttyPath, sysfsRoot: sysfsRoot)
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: path)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {

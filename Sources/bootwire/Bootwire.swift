@@ -1,6 +1,10 @@
 import ArgumentParser
 import BootwireCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @main
 struct Bootwire: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -25,6 +29,9 @@ struct Bootwire: AsyncParsableCommand {
     /// Parses (accepting QConn_Flash_Cmd spellings), runs, and maps command-line mistakes to
     /// exit status 2 with the `usage` code, as JSON when --json was asked for.
     static func main() async {
+        // A reader that goes away (a FIFO given as --file or --trace, `bootwire list | head`) is
+        // a write error with its code, not a silent death by SIGPIPE with no result line.
+        signal(SIGPIPE, SIG_IGN)
         let raw = Array(CommandLine.arguments.dropFirst())
         let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
         let arguments = attachingNegativeValues(QConnArguments.translate(raw, subcommands: names))

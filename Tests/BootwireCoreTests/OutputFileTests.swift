@@ -53,6 +53,35 @@ import Testing
         }
     }
 
+    /// A FIFO nobody reads is refused at once (before, the open blocked the session forever);
+    /// one with a reader gets every byte, in place.
+    @Test func aFIFOWithoutAReaderIsRefusedAndOneWithAReaderIsWritten() throws {
+        let path = folder().appendingPathComponent("fifo").path
+        #expect(mkfifo(path, 0o600) == 0)
+        #expect { try OutputFile.write([1, 2, 3], to: path) } throws: {
+            ($0 as? BootwireError)?.code == .outputWriteFailed
+        }
+        #expect { _ = try OutputFile.openForStreaming(path) } throws: {
+            ($0 as? BootwireError)?.code == .outputWriteFailed
+        }
+        let reader = open(path, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        try OutputFile.write([1, 2, 3], to: path)
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(read(reader, &buffer, 8) == 3 && Array(buffer[0..<3]) == [1, 2, 3])
+        let type = try FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType
+        #expect(type != .typeRegular && type != nil, "still a FIFO")
+    }
+
+    /// dirname(1)'s answers; Foundation's NSString version traps on one-character paths.
+    @Test(arguments: [
+        ("a", "."), ("=", "."), ("ab", "."), ("a/b", "a"), ("/a", "/"), ("/", "/"), ("a/b/", "a"), ("//x", "/"),
+        ("dir//x", "dir"), ("./x.bin", "."), ("/tmp/y/z.bin", "/tmp/y"),
+    ])
+    func pathFolders(path: String, folder: String) {
+        #expect(PathName.folder(of: path) == folder)
+    }
+
     @Test func appendKeepsWhatWasThere() throws {
         let path = folder().appendingPathComponent("log.jsonl").path
         try OutputFile.append(Array("a\n".utf8), to: path)

@@ -59,8 +59,25 @@ public enum OutputFile {
     /// regular file emptied first, as a shell's `>` does). Returns the descriptor.
     public static func openForStreaming(_ path: String) throws -> Int32 {
         try check(path)
-        let fd = open(resolve(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        let target = resolve(path)
+        var info = stat()
+        if lstat(target, &info) == 0 && info.st_mode & S_IFMT != S_IFREG { return try openInPlace(target, path) }
+        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw failure(path, "cannot open", errno: errno) }
+        return fd
+    }
+
+    /// A device node or a FIFO, opened where it is for writing. A FIFO nobody reads is refused at
+    /// once (opening it would block until a reader came: a session that never starts).
+    private static func openInPlace(_ target: String, _ path: String) throws -> Int32 {
+        let fd = open(target, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let error = errno
+            if error == ENXIO { throw refusal(path, "is a FIFO that no program is reading", errno: error) }
+            throw failure(path, "cannot open", errno: error)
+        }
+        // Writes block again, as they do on a regular file.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return fd
     }
 
@@ -74,13 +91,12 @@ public enum OutputFile {
         let exists = lstat(target, &info) == 0
         if exists && info.st_mode & S_IFMT != S_IFREG {
             // A device node or a FIFO: written in place, never replaced.
-            let fd = open(target, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw failure(path, "cannot open", errno: errno) }
+            let fd = try openInPlace(target, path)
             defer { close(fd) }
             try writeAll(bytes, fd: fd, path: path, chunk: chunk)
             return
         }
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: target)
         let name = (target as NSString).lastPathComponent
         var template = Array(((folder.isEmpty ? "." : folder) + "/." + name + ".bootwire-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -116,7 +132,7 @@ public enum OutputFile {
             current =
                 destination.hasPrefix("/")
                 ? destination
-                : ((current as NSString).deletingLastPathComponent as NSString)
+                : (PathName.folder(of: current) as NSString)
                     .appendingPathComponent(destination)
         }
         return current
@@ -137,7 +153,7 @@ public enum OutputFile {
     }
 
     private static func checkFolder(of target: String, _ path: String) throws {
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: target)
         guard access(folder.isEmpty ? "." : folder, W_OK | X_OK) == 0 else {
             throw refusal(path, "cannot be made: its folder does not exist or is not writable", errno: errno)
         }

@@ -58,7 +58,7 @@ public final class SessionJournal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         entries.append(Entry(kind: kind, start: range.lowerBound, end: range.upperBound))
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.folder(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if let data = try? JSONEncoder().encode(entries) {
             FileManager.default.createFile(atPath: path, contents: data)

@@ -20,7 +20,7 @@ public struct AdapterMemory: Sendable {
         var all = load()
         all[serial] = workingBaud
         try? FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.folder(of: path), withIntermediateDirectories: true)
         if let data = try? JSONEncoder().encode(all) { FileManager.default.createFile(atPath: path, contents: data) }
     }
 
@@ -31,7 +31,7 @@ public struct AdapterMemory: Sendable {
     }
 
     public var sessionsPath: String {
-        (path as NSString).deletingLastPathComponent + "/last-sessions.json"
+        PathName.folder(of: path) + "/last-sessions.json"
     }
 
     public func lastSession(port key: String) -> LastSession? {
@@ -42,7 +42,7 @@ public struct AdapterMemory: Sendable {
         var all = loadSessions()
         all[key] = LastSession(baud: baud, endedAt: date)
         try? FileManager.default.createDirectory(
-            atPath: (sessionsPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.folder(of: sessionsPath), withIntermediateDirectories: true)
         if let data = try? JSONEncoder().encode(all) {
             FileManager.default.createFile(atPath: sessionsPath, contents: data)
         }

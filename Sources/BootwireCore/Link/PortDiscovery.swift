@@ -90,7 +90,7 @@ public enum PortDiscovery {
                     }
                     break
                 }
-                dir = (dir as NSString).deletingLastPathComponent
+                dir = PathName.folder(of: dir)
             }
             if info.vendorID == nil, name.hasPrefix("ttyS") { info.bridge = "on-board UART" }
             ports.append(info)

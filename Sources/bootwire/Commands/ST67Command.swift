@@ -191,7 +191,7 @@ struct ST67Command: AsyncParsableCommand {
                 }
                 if !dryRun {
                     try FileManager.default.createDirectory(
-                        atPath: (update.savedHostPath as NSString).deletingLastPathComponent,
+                        atPath: PathName.folder(of: update.savedHostPath),
                         withIntermediateDirectories: true)
                     try OutputFile.write(bytes, to: update.savedHostPath)
                     state.savedHostAddress = range.lowerBound
