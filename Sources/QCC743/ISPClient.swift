@@ -10,7 +10,7 @@ public final class ISPClient {
     public var timeouts = ISPTimeouts()
     /// Bytes of the last failed exchange, for a diagnosis.
     public private(set) var lastEvidence: [UInt8] = []
-    /// Frames sent again after a checksum rejection, silence or junk.
+    /// Frames sent again after a malformed-frame rejection, silence or junk.
     public private(set) var resentFrames = 0
     public private(set) var checksumRejections = 0
 
@@ -31,7 +31,7 @@ public final class ISPClient {
         /// Silence, junk and checksum rejections (the vendor's rule): for commands that are
         /// harmless to repeat.
         case always
-        /// Only a checksum rejection, which the device sends before acting on the frame: for
+        /// Only a malformed-frame rejection, which the device sends instead of acting on the frame: for
         /// commands whose repetition would do harm if the first one was carried out.
         case whenRejected
         /// Silence and junk, not rejections: the caller sends a rejected frame again itself
@@ -51,8 +51,7 @@ public final class ISPClient {
                 return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
             } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
-                resentFrames += 1
-                if error.evidence["device-code"] == "FL0103" { checksumRejections += 1 }
+                countResend(after: error)
                 // Let a half-received answer finish, then start clean.
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
                 try link.flushInput()
@@ -75,15 +74,28 @@ public final class ISPClient {
         }
     }
 
-    /// FL0103: the device dropped the frame for its checksum without acting on it.
+    /// The device errors that say the frame arrived malformed, so the device acted on none of it
+    /// (spec 15.2, the tools' `bflb_error_code` table): its id byte is no command (FL0101
+    /// CMD_ID_ERROR), its length field disagrees with the payload (FL0102 CMD_LEN_ERROR), its
+    /// checksum is wrong (FL0103 CMD_CRC_ERROR). The vendor resends after any of them
+    /// (checksum_err_retry, spec 5.2). Silence is no such evidence: a hash or an erase may still run.
+    public static let malformedFrameErrors: Set<ISPDeviceError> = [
+        .commandIDError, .commandLengthError, .commandCRCError,
+    ]
+
+    /// The device dropped the frame as malformed without acting on it.
     public static func isRejection(_ error: BootwireError) -> Bool {
-        error.code == .deviceError && error.evidence["device-code"] == "FL0103"
+        error.code == .deviceError
+            && malformedFrameErrors.contains { $0.wireName == error.evidence["device-code"] }
     }
 
-    /// Counts a frame the caller sends again after a rejection.
-    public func countResend(rejected: Bool) {
+    /// Counts a frame sent again after `error`, and says so in the wire trace.
+    public func countResend(after error: BootwireError) {
         resentFrames += 1
+        let rejected = Self.isRejection(error)
         if rejected { checksumRejections += 1 }
+        let why = rejected ? "the device rejected it as malformed (\(error.evidence["device-code"] ?? ""))" : error.code.rawValue
+        link.traceEvent("resending \(error.evidence["command"] ?? "the frame"): \(why)")
     }
 
     private func readResponse(expectsData: Bool, timeout seconds: Double, command: UInt8) throws -> [UInt8] {
@@ -142,7 +154,7 @@ public final class ISPClient {
 
     static func hint(for code: ISPDeviceError) -> String {
         switch code.rawValue {
-        case 0x0103: "bytes were corrupted on the line; try a lower --baud or a shorter cable"
+        case 0x0101, 0x0102, 0x0103: "bytes were corrupted on the line; try a lower --baud or a shorter cable"
         case 0x0A0A: "the chip is protected or closed (eFuse); it may not accept this command at all"
         case 0x0A0C: "the boot ROM is in password mode and needs authentication"
         case 0x0005, 0x0402, 0x0405: "the address is outside the device's memory"

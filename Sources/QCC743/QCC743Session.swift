@@ -272,7 +272,7 @@ public final class QCC743Session {
                     .note(
                         .warning(
                             .lineNoise,
-                            "\(resent) frames were sent again (\(rejected) rejected by the device's checksum): "
+                            "\(resent) frames were sent again (\(rejected) rejected by the device as malformed): "
                                 + "the line corrupts or loses bytes; a lower --baud or a shorter cable helps")))
             }
         }
@@ -449,7 +449,7 @@ public final class QCC743Session {
             } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk
             {
                 rejected += 1
-                client.countResend(rejected: true)
+                client.countResend(after: error)
                 size = max(Self.smallestChunk, size / 2)
                 clean = 0
                 continue

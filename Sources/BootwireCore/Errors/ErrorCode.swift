@@ -11,6 +11,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case fileNotFound = "file-not-found"
     case badConfig = "bad-config"
     case badImage = "bad-image"
+    case badBootHeader = "bad-boot-header"
     case imageTooLarge = "image-too-large"
     case imageOverlap = "image-overlap"
     case addressOutOfRange = "address-out-of-range"
@@ -125,7 +126,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     public var category: ErrorCategory {
         switch self {
         case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
-        case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
+        case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .bridgeLatencyHigh, .usbLibraryMissing,
             .usbNotFound, .usbPermission,
@@ -176,6 +177,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .fileNotFound: "an input file does not exist or cannot be read"
         case .badConfig: "a configuration file (ini) is malformed"
         case .badImage: "an image file is malformed"
+        case .badBootHeader:
+            "a Bouffalo image's boot header (magic, CRCs, image length or hash) does not match the file"
         case .imageTooLarge: "an image does not fit its partition or the flash"
         case .imageOverlap: "two images overlap"
         case .addressOutOfRange: "an address lies outside the device's memory"

@@ -1,0 +1,78 @@
+import BootwireCore
+import Testing
+
+@testable import QCC743
+
+/// Issue #23 item 11: a frame the device rejects as malformed (FL0101/FL0102/FL0103) was not
+/// acted on and is sent again, bounded, and said so in the trace; a command that met silence
+/// may still be running and is never sent again by the rules that guard hashes and erases.
+@Suite struct ISPClientResendTests {
+    /// Answers each write from a script, at once (reads never wait: a deadline passes as soon
+    /// as the script has nothing more to say).
+    final class ScriptedLink: Link {
+        let name = "scripted"
+        let capabilities = LinkCapabilities(modemLines: false, parity: false, isPseudoTerminal: true)
+        var settings = LineSettings(baud: 2_000_000, parity: .none)
+        var answers: [[UInt8]]
+        private(set) var written: [[UInt8]] = []
+        private(set) var traced: [String] = []
+        private var inbox: [UInt8] = []
+
+        init(answers: [[UInt8]]) { self.answers = answers }
+
+        func configure(baud: Int, parity: Parity) throws -> [Note] { [] }
+        func write(_ bytes: [UInt8]) throws {
+            written.append(bytes)
+            if !answers.isEmpty { inbox += answers.removeFirst() }
+        }
+        func read(max: Int, deadline: Deadline) throws -> [UInt8] {
+            let count = min(max, inbox.count)
+            defer { inbox.removeFirst(count) }
+            return Array(inbox.prefix(count))
+        }
+        func flushInput() throws { inbox = [] }
+        func drain() throws {}
+        func setModemLine(_ line: ModemLine, asserted: Bool) throws {}
+        func traceEvent(_ text: String) { traced.append(text) }
+    }
+
+    static func fail(_ code: ISPDeviceError) -> [UInt8] { ISPResponse.failBytes + LE.u16(code.rawValue) }
+    static let ok = ISPResponse.okBytes
+    static let erase = ISPFrame(.flashErase, payload: LE.u32(0) + LE.u32(0xFFF))
+
+    @Test(arguments: [ISPDeviceError.commandIDError, .commandLengthError, .commandCRCError])
+    func aMalformedFrameRejectionIsResentAndTraced(code: ISPDeviceError) throws {
+        let link = ScriptedLink(answers: [Self.fail(code), Self.ok])
+        let client = ISPClient(link: link)
+        try client.exchange(Self.erase, timeout: 0.01, retry: .whenRejected)
+        #expect(link.written == [Self.erase.bytes, Self.erase.bytes])
+        #expect(client.resentFrames == 1 && client.checksumRejections == 1)
+        #expect(link.traced.count == 1 && link.traced[0].contains(code.wireName))
+    }
+
+    @Test func resendsAreBounded() throws {
+        let link = ScriptedLink(answers: Array(repeating: Self.fail(.commandLengthError), count: 10))
+        let client = ISPClient(link: link)
+        let error = expectError(.deviceError) { try client.exchange(Self.erase, timeout: 0.01, retry: .whenRejected) }
+        #expect(error?.evidence["device-code"] == "FL0102")
+        #expect(link.written.count == client.retries + 1)
+    }
+
+    @Test func aHashOrEraseThatMetSilenceIsNotResent() throws {
+        let hash = ISPFrame(.flashXIPReadSHA, payload: LE.u32(0) + LE.u32(0x1000))
+        for frame in [Self.erase, hash] {
+            let link = ScriptedLink(answers: [])
+            let client = ISPClient(link: link)
+            _ = expectError(.timeout) { try client.exchange(frame, timeout: 0.01, retry: .whenRejected) }
+            #expect(link.written == [frame.bytes])
+            #expect(link.traced.isEmpty)
+        }
+    }
+
+    @Test func otherDeviceErrorsAreNotResent() throws {
+        let link = ScriptedLink(answers: [Self.fail(.flashEraseError), Self.ok])
+        let client = ISPClient(link: link)
+        _ = expectError(.deviceError) { try client.exchange(Self.erase, timeout: 0.01, retry: .whenRejected) }
+        #expect(link.written.count == 1)
+    }
+}
