@@ -51,10 +51,7 @@ public final class ISPClient {
                 return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
             } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
-                countResend(after: error)
-                // Let a half-received answer finish, then start clean.
-                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
-                try link.flushInput()
+                try prepareResend(after: error)
             }
         }
     }
@@ -87,6 +84,35 @@ public final class ISPClient {
     public static func isRejection(_ error: BootwireError) -> Bool {
         error.code == .deviceError
             && malformedFrameErrors.contains { $0.wireName == error.evidence["device-code"] }
+    }
+
+    /// FL0101/FL0102: the ROM judged the header garbled and dropped it, so it reads the rest of
+    /// our frame as frames of its own, one of which may still be waiting for its payload.
+    static func headerWasGarbled(_ error: BootwireError) -> Bool {
+        [ISPDeviceError.commandIDError, .commandLengthError].contains { $0.wireName == error.evidence["device-code"] }
+    }
+
+    /// What completes any frame the tail of a garbled one began: 0x55, which the ROM skips
+    /// between frames (spec 4, 17), as many as the largest payload a frame may announce (the
+    /// ROM's limit is not documented; the virtual ROM takes 8 KiB, the vendor sends 2 KiB) plus
+    /// a header. A flipped bit in it starts a header `xx 55 55 55`, whose 0x5555 length is
+    /// refused at once. 41 ms at 2 Mbaud.
+    static let resynchronisingFill = [UInt8](repeating: 0x55, count: 8192 + ISPFrame.headerSize)
+
+    /// Before a frame goes again: counts it and says so in the trace, lets a half-received answer
+    /// finish, and after a garbled header fills and drains whatever frame the rest of ours began,
+    /// so that the frame sent again starts in step with the ROM's parser.
+    public func prepareResend(after error: BootwireError) throws {
+        countResend(after: error)
+        _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+        if Self.headerWasGarbled(error) {
+            let fill = Self.resynchronisingFill
+            try link.write(fill)
+            // Everything the ROM says until the fill has certainly arrived is about the fill.
+            let wire = fill.count * 10_000 / max(link.settings.baud, 9600)
+            _ = try? link.read(exactly: 1 << 16, deadline: .after(milliseconds: wire + 30))
+        }
+        try link.flushInput()
     }
 
     /// Counts a frame sent again after `error`, and says so in the wire trace.

@@ -279,7 +279,12 @@ public final class QCC743Session {
         while true {
             do {
                 return try body(session)
-            } catch let error as BootwireError where left > 0 && [.timeout, .protocolError].contains(error.code) {
+            } catch let error as BootwireError
+                where left > 0 && ([.timeout, .protocolError].contains(error.code) || ISPClient.isRejection(error))
+            {
+                // A frame still rejected as malformed after its resends: a corrupted length
+                // field left the ROM's parser out of step with ours (it reads the rest of our
+                // frame as frames). Nothing was acted on; a fresh sync puts both in step.
                 resent += session.client.resentFrames
                 rejected += session.client.checksumRejections
                 left -= 1
@@ -449,7 +454,7 @@ public final class QCC743Session {
             } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk
             {
                 rejected += 1
-                client.countResend(after: error)
+                try client.prepareResend(after: error)
                 size = max(Self.smallestChunk, size / 2)
                 clean = 0
                 continue
