@@ -78,6 +78,7 @@ extension ErrorCode {
         case .dfuWrongState: "replug the device (BOOT0 high) to restart its DFU state machine"
         case .dfuStuck: "replug the device and run again; if it repeats, power-cycle the board"
         case .dfuNotDfuSe: "this is not an STM32 ROM DFU device: check --port"
+        case .dfuFileOtherDevice: "flash the .dfu built for this device; `bootwire list` shows its VID:PID"
         case .dfuFileOtherAlt:
             "rebuild the .dfu for alternate setting 0 (internal flash), or flash the image as HEX/BIN"
         case .fusInstallUnaligned: "give --address on a 4 KiB boundary, or let Bootwire compute it (--address auto)"

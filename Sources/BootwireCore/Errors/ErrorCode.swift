@@ -77,6 +77,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case dfuStuck = "dfu-stuck"
     case dfuNotDfuSe = "dfu-not-dfuse"
     case dfuFileOtherAlt = "dfu-file-other-alt"
+    case dfuFileOtherDevice = "dfu-file-other-device"
     case fusInstallUnaligned = "fus-install-unaligned"
     case fusInstallInSecureArea = "fus-install-in-secure-area"
     case fusInstallOverApplication = "fus-install-over-application"
@@ -147,7 +148,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .fusErrorUnknown:
             .protocol
         case .dfuStuck, .fusStuck: .connection
-        case .dfuFileOtherAlt, .fusInstallUnaligned, .fusInstallInSecureArea, .fusInstallOverApplication,
+        case .dfuFileOtherAlt, .dfuFileOtherDevice, .fusInstallUnaligned, .fusInstallInSecureArea, .fusInstallOverApplication,
             .fusInstallAddressMismatch, .fusVersionUnsupported:
             .input
         case .fusUARTUnspecified: .usage
@@ -236,6 +237,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .dfuStuck: "a DFU device stayed busy past its poll limit"
         case .dfuNotDfuSe: "the USB device is not an ST DfuSe (DFU 1.1a) bootloader"
         case .dfuFileOtherAlt: "a .dfu file holds images for an alternate setting other than internal flash"
+        case .dfuFileOtherDevice: "a .dfu file's suffix names another USB device (VID:PID) than the one connected"
         case .fusInstallUnaligned: "a FUS/stack install address is not 4 KB aligned"
         case .fusInstallInSecureArea: "a FUS/stack image would reach into the secure area (SFSA)"
         case .fusInstallOverApplication: "a FUS/stack image would overwrite the application"

@@ -56,7 +56,8 @@ extension FlashPipeline {
             return parts.map { part in
                 FlashImage(
                     name: "\(image.name)@\(Hex.address(part.lowerBound))", address: part.lowerBound,
-                    data: Array(image.data[(part.lowerBound - image.address)..<(part.upperBound - image.address)]))
+                    data: Array(image.data[(part.lowerBound - image.address)..<(part.upperBound - image.address)]),
+                    madeFor: image.madeFor)
             }
         }
     }
