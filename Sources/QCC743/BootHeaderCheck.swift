@@ -71,7 +71,8 @@ public enum BootHeaderCheck {
     public static func check(_ images: [FlashImage], signedBoot: Bool, events: EventSink) throws {
         for finding in findings(images) {
             let at = Hex.address(finding.address)
-            let what = "\(finding.image) at \(at): its boot header does not check out (\(finding.failedChecks.joined(separator: ", ")))"
+            let what =
+                "\(finding.image) at \(at): its boot header does not check out (\(finding.failedChecks.joined(separator: ", ")))"
             guard signedBoot else {
                 events(.note(.warning(.badBootHeader, what + "; the boot ROM would not boot it")))
                 continue

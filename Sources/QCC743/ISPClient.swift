@@ -120,7 +120,9 @@ public final class ISPClient {
         resentFrames += 1
         let rejected = Self.isRejection(error)
         if rejected { checksumRejections += 1 }
-        let why = rejected ? "the device rejected it as malformed (\(error.evidence["device-code"] ?? ""))" : error.code.rawValue
+        let why =
+            rejected
+            ? "the device rejected it as malformed (\(error.evidence["device-code"] ?? ""))" : error.code.rawValue
         link.traceEvent("resending \(error.evidence["command"] ?? "the frame"): \(why)")
     }
 

@@ -58,7 +58,9 @@ import Testing
                     .bytes, name: "app.dfu"
             ).path
         }
-        let other = try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", try file(0x1209, 0x70B1)])
+        let other = try Bootwire.run([
+            "flash", "--port", port("l476", state: state), "--json", try file(0x1209, 0x70B1),
+        ])
         #expect(other.errorCode == "dfu-file-other-device", "\(other.stdout)")
         let erased = try Bootwire.readMemory(port("l476", state: state), at: Self.base, count: data.count)
         #expect(erased != data)

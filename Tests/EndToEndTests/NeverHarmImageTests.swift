@@ -10,7 +10,8 @@ import Testing
     static let module = "virtual:qcc743,wire=instant"
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("../shared/fixtures/st67w61").standardizedFileURL
-    static let fixturesAvailable = FileManager.default.fileExists(atPath: fixtures.appendingPathComponent("partition.bin").path)
+    static let fixturesAvailable = FileManager.default.fileExists(
+        atPath: fixtures.appendingPathComponent("partition.bin").path)
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Examples/qcc743/flash_prog_cfg.ini")
 
@@ -132,7 +133,8 @@ import Testing
 
     @Test func theExamplesIniFlashesOverALineThatGarblesFrames() throws {
         let run = try Bootwire.run([
-            "flash", "--port", "virtual:qcc743,wire=instant,fault=corrupt=2500", "--config", Self.examples.path, "--json",
+            "flash", "--port", "virtual:qcc743,wire=instant,fault=corrupt=2500", "--config", Self.examples.path,
+            "--json",
         ])
         #expect(run.ok, "\(run.stdout.suffix(2000))")
         #expect(run.warningCodes.contains("line-noise"))

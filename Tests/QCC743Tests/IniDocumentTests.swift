@@ -22,7 +22,10 @@ import Testing
         #expect(document.sections.map(\.name) == ["cfg"])
         let folder = try TemporaryDirectory()
         try folder.write("fw.bin", [1, 2, 3])
-        let ini = try folder.write("bom.ini", [0xEF, 0xBB, 0xBF] + Array("[cfg]\r\nerase = 1\r\n[FW]\r\nfiledir = ./fw.bin\r\naddress = 0x10000\r\n".utf8))
+        let ini = try folder.write(
+            "bom.ini",
+            [0xEF, 0xBB, 0xBF] + Array("[cfg]\r\nerase = 1\r\n[FW]\r\nfiledir = ./fw.bin\r\naddress = 0x10000\r\n".utf8)
+        )
         #expect(try FlashManifest.load(path: ini).images.map(\.name) == ["FW"])
     }
 

@@ -11,7 +11,8 @@ extension ErrorCode {
         case .fileNotFound: "check the path; relative paths start in the current folder"
         case .badConfig: "compare the file with the vendor's example ini; the message names the line"
         case .badImage: "check the file was built for this device and is not empty or truncated"
-        case .badBootHeader: "use the image file as the vendor shipped it (download it again); never patch a signed image"
+        case .badBootHeader:
+            "use the image file as the vendor shipped it (download it again); never patch a signed image"
         case .imageTooLarge: "check the image's address and size against the flash or partition it goes to"
         case .imageOverlap: "each address may be written by one image only: move or shorten one of them"
         case .addressOutOfRange: "give an address inside the device's memory; `bootwire info` shows its layout"

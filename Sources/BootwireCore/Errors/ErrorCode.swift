@@ -127,7 +127,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     public var category: ErrorCategory {
         switch self {
         case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
-        case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange: .input
+        case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange:
+            .input
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
             .portIO, .noModemLines, .ptyNoParity, .ptyNoModemLines, .bridgeLatencyHigh, .usbLibraryMissing,
             .usbNotFound, .usbPermission,
@@ -148,7 +149,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .fusErrorUnknown:
             .protocol
         case .dfuStuck, .fusStuck: .connection
-        case .dfuFileOtherAlt, .dfuFileOtherDevice, .fusInstallUnaligned, .fusInstallInSecureArea, .fusInstallOverApplication,
+        case .dfuFileOtherAlt, .dfuFileOtherDevice, .fusInstallUnaligned, .fusInstallInSecureArea,
+            .fusInstallOverApplication,
             .fusInstallAddressMismatch, .fusVersionUnsupported:
             .input
         case .fusUARTUnspecified: .usage

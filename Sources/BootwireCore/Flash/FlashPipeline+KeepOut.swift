@@ -29,7 +29,8 @@ extension FlashPipeline {
                     .badConfig,
                     "the skip_mode region \(Hex.range(region)) is not whole erase units, so erasing the rest of the "
                         + "flash (erase = 2) would erase part of it",
-                    hint: "make skip_mode start and end on a sector boundary (\(evidence["widened"]!)), or use erase = 1",
+                    hint:
+                        "make skip_mode start and end on a sector boundary (\(evidence["widened"]!)), or use erase = 1",
                     evidence: evidence)
             }
             guard options.erase != .none else { continue }
