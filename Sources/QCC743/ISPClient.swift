@@ -40,15 +40,23 @@ public final class ISPClient {
         case never
     }
 
+    /// `fillOnSilence`: when no answer comes, complete the frame with `resynchronisingFill`
+    /// before giving up (`answerAfterFill`), for frames whose length field a noisy line may grow.
     @discardableResult
-    public func exchange(_ frame: ISPFrame, timeout: Double? = nil, retry: Retry = .always) throws -> [UInt8] {
+    public func exchange(
+        _ frame: ISPFrame, timeout: Double? = nil, retry: Retry = .always, fillOnSilence: Bool = false
+    ) throws -> [UInt8] {
         let seconds = timeout ?? quickTimeout(frameBytes: frame.bytes.count)
         let expectsData = ISPCommand(rawValue: frame.command)?.repliesWithData ?? false
         var attempt = 0
         while true {
             do {
                 try link.write(frame.bytes)
-                return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
+                do {
+                    return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
+                } catch let silence as BootwireError where silence.code == .timeout && fillOnSilence {
+                    return try answerAfterFill(silence, expectsData: expectsData, command: frame.command)
+                }
             } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
                 try prepareResend(after: error)
@@ -113,6 +121,31 @@ public final class ISPClient {
             _ = try? link.read(exactly: 1 << 16, deadline: .after(milliseconds: wire + 30))
         }
         try link.flushInput()
+    }
+
+    /// Silence after a frame: either the ROM is still at work, or a garbled length field made it
+    /// wait for payload that will never come. Silence alone says not which, so nothing is sent
+    /// again; the fill is sent instead. A ROM at work skips it (0x55 between frames) and its
+    /// answer is this frame's; a ROM waiting for payload completes the frame with it and rejects
+    /// it as malformed (explicit evidence that it acted on nothing, so the caller may resend).
+    /// No answer even then: the original silence stands.
+    func answerAfterFill(_ silence: BootwireError, expectsData: Bool, command: UInt8) throws -> [UInt8] {
+        let fill = Self.resynchronisingFill
+        link.traceEvent(
+            "no answer to \(ISPCommand.name(of: command)): sending \(fill.count) × 0x55 to complete a frame the ROM may still be reading"
+        )
+        try link.write(fill)
+        let wire = Double(fill.count * 10) / Double(max(link.settings.baud, 9600))
+        let reply: [UInt8]
+        do {
+            reply = try readResponse(expectsData: expectsData, timeout: wire + 0.5, command: command)
+        } catch let error as BootwireError where error.code == .timeout {
+            throw silence
+        }
+        // What the ROM says about the fill itself (the answer to a sync burst) is not for the next frame.
+        _ = try? link.read(exactly: 1 << 16, deadline: .after(seconds: wire + 0.03))
+        try link.flushInput()
+        return reply
     }
 
     /// Counts a frame sent again after `error`, and says so in the wire trace.

@@ -404,7 +404,7 @@ public final class QCC743Session {
                 // A chunk the device acted on must not be sent twice: a lost answer is not
                 // retried here but ends the session's attempt (it then resumes by hash).
                 try sendAdaptively(
-                    total: stream.count, retry: .never,
+                    total: stream.count, retry: .never, fillOnSilence: true,
                     frame: { range in
                         let field = UInt32(address + range.lowerBound) | (range.lowerBound == 0 ? 0x8000_0000 : 0)
                         return ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + stream[range])
@@ -440,8 +440,8 @@ public final class QCC743Session {
     /// Sends `total` bytes in chunks that halve when the line corrupts frames (a rejected frame
     /// was not acted on, so sending it again, smaller, is safe) and grow back once it is clean.
     private func sendAdaptively(
-        total: Int, retry: ISPClient.Retry, frame: (Range<Int>) -> ISPFrame, timeout: (Range<Int>) -> Double,
-        report: (Int) -> Void
+        total: Int, retry: ISPClient.Retry, fillOnSilence: Bool = false, frame: (Range<Int>) -> ISPFrame,
+        timeout: (Range<Int>) -> Double, report: (Int) -> Void
     ) throws {
         var size = ISPFrame.maxDataChunk
         var clean = 0
@@ -450,7 +450,7 @@ public final class QCC743Session {
         while offset < total {
             let range = offset..<min(offset + size, total)
             do {
-                try client.exchange(frame(range), timeout: timeout(range), retry: retry)
+                try client.exchange(frame(range), timeout: timeout(range), retry: retry, fillOnSilence: fillOnSilence)
             } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk
             {
                 rejected += 1

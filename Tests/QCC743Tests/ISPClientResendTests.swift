@@ -14,6 +14,8 @@ import Testing
         let capabilities = LinkCapabilities(modemLines: false, parity: false, isPseudoTerminal: true)
         var settings = LineSettings(baud: 2_000_000, parity: .none)
         var answers: [[UInt8]]
+        /// What the ROM says once a fill arrives (a frame completed by it, or a burst's OK).
+        var fillAnswers: [[UInt8]] = []
         private(set) var written: [[UInt8]] = []
         /// Bytes of the 0x55 fills sent to put the ROM's parser back in step.
         private(set) var filled = 0
@@ -26,6 +28,7 @@ import Testing
         func write(_ bytes: [UInt8]) throws {
             if bytes.allSatisfy({ $0 == 0x55 }) {
                 filled += bytes.count
+                if !fillAnswers.isEmpty { inbox += fillAnswers.removeFirst() }
                 return
             }
             written.append(bytes)
@@ -75,6 +78,31 @@ import Testing
             #expect(link.written == [frame.bytes])
             #expect(link.traced.isEmpty)
         }
+    }
+
+    /// Silence after a compressed chunk: a fill, never the chunk again. A ROM that was waiting
+    /// for payload a grown length field announced rejects the completed frame (the caller may
+    /// then resend); a ROM that was at work answers for the chunk.
+    @Test func silenceIsAnsweredByAFillNotByTheFrameAgain() throws {
+        let chunk = ISPFrame(.flashDecompressWrite, payload: LE.u32(0x8001_0000) + [1, 2, 3])
+        let waiting = ScriptedLink(answers: [[]])
+        waiting.fillAnswers = [Self.fail(.commandCRCError) + Self.ok]
+        let error = expectError(.deviceError) {
+            try ISPClient(link: waiting).exchange(chunk, timeout: 0.01, retry: .never, fillOnSilence: true)
+        }
+        #expect(ISPClient.isRejection(error!))
+        #expect(waiting.written == [chunk.bytes] && waiting.filled == ISPClient.resynchronisingFill.count)
+
+        let working = ScriptedLink(answers: [[]])
+        working.fillAnswers = [Self.ok + Self.ok]
+        #expect(try ISPClient(link: working).exchange(chunk, timeout: 0.01, retry: .never, fillOnSilence: true) == [])
+        #expect(working.written == [chunk.bytes])
+
+        let gone = ScriptedLink(answers: [[]])
+        _ = expectError(.timeout) {
+            try ISPClient(link: gone).exchange(chunk, timeout: 0.01, retry: .never, fillOnSilence: true)
+        }
+        #expect(gone.written == [chunk.bytes])
     }
 
     @Test func otherDeviceErrorsAreNotResent() throws {
