@@ -84,6 +84,14 @@ public struct ST67UpdatePlan: Sendable {
         notes += manifest.versionChoices.map { "newest version: \($0.message)" }
         let moduleImages = try manifest.flashImages()
         let efuse = try package.efusePath.map { try EfuseImage.load(path: $0) }
+        // A skip_mode region the module step could not spare is refused now, before the host
+        // steps change anything.
+        var moduleOptions = FlashOptions()
+        moduleOptions.erase = manifest.erase
+        moduleOptions.keepOut = manifest.keepOut
+        try FlashPipeline.refuseUnkeepable(
+            moduleImages, options: moduleOptions,
+            memory: FlashMemory(range: 0..<(4 << 20), unit: ModuleFlashTarget.sectorSize), literalChipErase: false)
         steps.append(
             ST67UpdateStep(
                 kind: .module,
