@@ -439,6 +439,18 @@ public final class QCC743Session {
 
     /// Sends `total` bytes in chunks that halve when the line corrupts frames (a rejected frame
     /// was not acted on, so sending it again, smaller, is safe) and grow back once it is clean.
+    /// `range`, shortened when its frame's checksum byte would be 0: that is the value the ROM
+    /// does not check (spec 5.1: its own layer sends 0), so such a chunk would go unverified over
+    /// a noisy line and a flipped bit would be programmed. Dropping a trailing 0xFF keeps the sum
+    /// (the length falls by one as the byte's 255 goes), hence the loop, bounded.
+    static func checkedChunk(_ range: Range<Int>, frame: (Range<Int>) -> ISPFrame) -> Range<Int> {
+        var candidate = range
+        while frame(candidate).checksum == 0 && candidate.count > 1 && range.count - candidate.count < 64 {
+            candidate = candidate.lowerBound..<candidate.upperBound - 1
+        }
+        return frame(candidate).checksum == 0 ? range : candidate
+    }
+
     private func sendAdaptively(
         total: Int, retry: ISPClient.Retry, fillOnSilence: Bool = false, frame: (Range<Int>) -> ISPFrame,
         timeout: (Range<Int>) -> Double, report: (Int) -> Void
@@ -448,7 +460,7 @@ public final class QCC743Session {
         var rejected = 0
         var offset = 0
         while offset < total {
-            let range = offset..<min(offset + size, total)
+            let range = Self.checkedChunk(offset..<min(offset + size, total), frame: frame)
             do {
                 try client.exchange(frame(range), timeout: timeout(range), retry: retry, fillOnSilence: fillOnSilence)
             } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk

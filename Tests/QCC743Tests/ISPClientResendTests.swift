@@ -105,6 +105,24 @@ import Testing
         #expect(gone.written == [chunk.bytes])
     }
 
+    /// A chunk whose checksum byte would be 0 (the value the ROM does not check) goes shorter,
+    /// so every data frame on a noisy line is verified.
+    @Test func noDataChunkGoesWithTheUncheckedChecksumZero() throws {
+        // Payload = 4 address bytes (0) + data; the checksum adds the length and the payload.
+        let data: [UInt8] = [0x01, 0xF9, 0xFF]
+        let frame = { (range: Range<Int>) in ISPFrame(.flashWrite, payload: LE.u32(0) + data[range]) }
+        #expect(frame(0..<3).checksum == 0 && frame(0..<2).checksum == 0)  // 7+1+249+255, 6+1+249
+        #expect(QCC743Session.checkedChunk(0..<3, frame: frame) == 0..<1)
+        #expect(QCC743Session.checkedChunk(1..<3, frame: frame) == 1..<3)  // already checked: kept
+        for length in 2...300 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ length) }
+            let chunk = { (range: Range<Int>) in
+                ISPFrame(.flashDecompressWrite, payload: LE.u32(0x8000_0000) + bytes[range])
+            }
+            #expect(chunk(QCC743Session.checkedChunk(0..<length, frame: chunk)).checksum != 0)
+        }
+    }
+
     @Test func otherDeviceErrorsAreNotResent() throws {
         let link = ScriptedLink(answers: [Self.fail(.flashEraseError), Self.ok])
         let client = ISPClient(link: link)
