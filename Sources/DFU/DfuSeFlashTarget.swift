@@ -25,9 +25,20 @@ public final class DfuSeFlashTarget: FlashTarget {
 
     public var comparesCheaply: Bool { false }
 
-    /// Secure area, unwritable pages and addresses beyond 32 bits are refused before any erase.
+    /// A `.dfu` made for another USB device, the secure area, unwritable pages and addresses
+    /// beyond 32 bits are refused before any erase.
     public func check(_ images: [FlashImage]) throws {
+        let record = session.identity.record
         for image in images {
+            // dfu-util refuses a file whose suffix names another device, with no option to
+            // force it (main.c: "File ID … does not match device").
+            if let madeFor = image.madeFor, !madeFor.admits(vendor: record.vendorID, product: record.productID) {
+                throw BootwireError(
+                    .dfuFileOtherDevice,
+                    "\(image.name) was made for USB device \(madeFor), and this is \(record.ids)",
+                    hint: "use the firmware built for this device; the .dfu suffix names the device it is for",
+                    evidence: ["image": image.name, "file-usb": madeFor.description, "device-usb": record.ids])
+            }
             guard image.end <= Int(UInt32.max) else {
                 throw BootwireError(.addressOutOfRange, "\(image.name) lies beyond 32-bit addresses")
             }

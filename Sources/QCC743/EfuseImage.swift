@@ -64,7 +64,21 @@ public struct EfuseImage: Sendable, Equatable {
     /// Decodes a container file's content: > 4096 bytes is encrypted, ≤ 512 plain, anything
     /// between is neither and refused.
     public static func decode(_ file: [UInt8], mask: [UInt8]? = nil) throws -> EfuseImage {
-        if file.count <= size { return try EfuseImage(plain: file, mask: mask) }
+        if file.count <= size {
+            if looksLikeTruncatedContainer(file) {
+                throw BootwireError(
+                    .badImage,
+                    "an eFuse file of \(file.count) bytes holding only a first word and zeros is the start of an "
+                        + "encrypted \(encryptedContainerSize)-byte container (its CRC), cut short",
+                    hint: "copy efusedata.bin again (it is \(encryptedContainerSize) bytes); a plain image that sets "
+                        + "only eFuse word 0 is given as its 4 bytes",
+                    evidence: [
+                        "length": "\(file.count)", "expected_length": "\(encryptedContainerSize)",
+                        "crc": evidenceHex(LE.u32(file, at: 0)),
+                    ])
+            }
+            return try EfuseImage(plain: file, mask: mask)
+        }
         guard file.count > ciphertextOffset else {
             throw BootwireError(
                 .badImage, "an eFuse file of \(file.count) bytes is neither plain (≤ 512) nor encrypted (4608)",
@@ -85,6 +99,13 @@ public struct EfuseImage: Sendable, Equatable {
                 evidence: ["offset": "0", "expected_crc": evidenceHex(expected), "actual_crc": evidenceHex(actual)])
         }
         return try EfuseImage(padded: plain, dataLength: size, mask: mask, wasEncrypted: true)
+    }
+
+    /// The head of an encrypted container (spec 12.1: a CRC32, then zeros up to 4096) cut to
+    /// 512 bytes or fewer: read as a plain image, its CRC would become eFuse word 0 (JTAG and
+    /// boot bits). A plain image setting word 0 alone is unambiguous as 4 bytes.
+    static func looksLikeTruncatedContainer(_ file: [UInt8]) -> Bool {
+        file.count > 4 && file.prefix(4).contains { $0 != 0 } && file.dropFirst(4).allSatisfy { $0 == 0 }
     }
 
     /// `X.bin` → `X_mask.bin`, the vendor's name for the optional mask next to an eFuse file.

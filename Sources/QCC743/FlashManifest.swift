@@ -9,6 +9,8 @@ public struct FlashManifest: Sendable, Equatable {
     public struct SkipRegion: Sendable, Equatable {
         public var address: UInt32
         public var length: UInt32
+
+        public var range: Range<Int> { Int(address)..<Int(address) + Int(length) }
     }
 
     public struct Image: Sendable, Equatable {
@@ -54,6 +56,19 @@ public struct FlashManifest: Sendable, Equatable {
     public var vendorLookupDisagreements: [String]
     /// The `vxxx` names resolved to a version file, in ini order.
     public var versionChoices: [VersionChoice] = []
+
+    /// The flash the job must leave alone, for `FlashOptions.keepOut`.
+    public var keepOut: [Range<Int>] { skipRegions.map(\.range) }
+
+    /// Each section's file as an image, read now: missing, folder, unreadable or empty files
+    /// are refused here, before any port opens. Whole files: the pipeline writes around `keepOut`.
+    public func flashImages() throws -> [FlashImage] {
+        try images.map { image in
+            FlashImage(
+                name: image.name, address: Int(image.address),
+                data: try FlashImage.readRaw(path: image.path, what: "[\(image.name)] file"))
+        }
+    }
 
     public static let cfgSection = "cfg"
     public static let partitionSection = "partition"

@@ -42,23 +42,24 @@ struct CfgSettings {
                 throw fail("unknown [cfg] key \(key)", value, key: key)
             }
         }
-        if erase == .chip, let region = skipRegions.first {
-            // A chip erase would wipe the very regions skip_mode protects (vendor error 0044).
-            let value = section["skip_mode"]!
-            throw BootwireError(
-                .badConfig, "erase = 2 (chip erase) cannot honour a non-zero skip_mode",
-                evidence: [
-                    "file": file, "line": "\(value.line)", "section": "cfg", "key": "skip_mode",
-                    "skip_address": evidenceHex(region.address), "skip_length": evidenceHex(region.length),
-                ])
-        }
+        // erase = 2 with a skip region is the vendor's error 0044 (its chip erase cannot spare
+        // it); Bootwire's erase = chip erases only what is not erased and spares it
+        // (`FlashPipeline.refuseUnkeepable` refuses what it cannot spare).
     }
 
+    /// `addr, len[; addr, len ...]`. The vendor reads each number as hex after `0x` and as
+    /// decimal otherwise (BLFlashCommand 2023, `bflb_base_eflash_loader.py`: `int(x[2:], 16)` /
+    /// `int(x, 10)`), unlike addresses, which are always hex.
     static func parseSkipMode(_ text: String) -> [FlashManifest.SkipRegion]? {
+        func number(_ field: Substring) -> UInt32? {
+            let text = field.trimmingCharacters(in: .whitespaces)
+            return text.lowercased().hasPrefix("0x") ? parseHex(text) : UInt32(text, radix: 10)
+        }
         var regions: [FlashManifest.SkipRegion] = []
         for pair in text.split(separator: ";") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
             let fields = pair.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == 2, let address = parseHex(String(fields[0])), let length = parseHex(String(fields[1]))
+            guard fields.count == 2, let address = number(fields[0]), let length = number(fields[1]),
+                UInt64(address) + UInt64(length) <= UInt64(UInt32.max) + 1
             else { return nil }
             regions.append(.init(address: address, length: length))
         }

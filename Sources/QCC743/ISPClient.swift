@@ -10,7 +10,7 @@ public final class ISPClient {
     public var timeouts = ISPTimeouts()
     /// Bytes of the last failed exchange, for a diagnosis.
     public private(set) var lastEvidence: [UInt8] = []
-    /// Frames sent again after a checksum rejection, silence or junk.
+    /// Frames sent again after a malformed-frame rejection, silence or junk.
     public private(set) var resentFrames = 0
     public private(set) var checksumRejections = 0
 
@@ -31,7 +31,7 @@ public final class ISPClient {
         /// Silence, junk and checksum rejections (the vendor's rule): for commands that are
         /// harmless to repeat.
         case always
-        /// Only a checksum rejection, which the device sends before acting on the frame: for
+        /// Only a malformed-frame rejection, which the device sends instead of acting on the frame: for
         /// commands whose repetition would do harm if the first one was carried out.
         case whenRejected
         /// Silence and junk, not rejections: the caller sends a rejected frame again itself
@@ -40,22 +40,26 @@ public final class ISPClient {
         case never
     }
 
+    /// `fillOnSilence`: when no answer comes, complete the frame with `resynchronisingFill`
+    /// before giving up (`answerAfterFill`), for frames whose length field a noisy line may grow.
     @discardableResult
-    public func exchange(_ frame: ISPFrame, timeout: Double? = nil, retry: Retry = .always) throws -> [UInt8] {
+    public func exchange(
+        _ frame: ISPFrame, timeout: Double? = nil, retry: Retry = .always, fillOnSilence: Bool = false
+    ) throws -> [UInt8] {
         let seconds = timeout ?? quickTimeout(frameBytes: frame.bytes.count)
         let expectsData = ISPCommand(rawValue: frame.command)?.repliesWithData ?? false
         var attempt = 0
         while true {
             do {
                 try link.write(frame.bytes)
-                return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
+                do {
+                    return try readResponse(expectsData: expectsData, timeout: seconds, command: frame.command)
+                } catch let silence as BootwireError where silence.code == .timeout && fillOnSilence {
+                    return try answerAfterFill(silence, expectsData: expectsData, command: frame.command)
+                }
             } catch let error as BootwireError where attempt < retries && Self.isRetryable(error, retry) {
                 attempt += 1
-                resentFrames += 1
-                if error.evidence["device-code"] == "FL0103" { checksumRejections += 1 }
-                // Let a half-received answer finish, then start clean.
-                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
-                try link.flushInput()
+                try prepareResend(after: error)
             }
         }
     }
@@ -75,15 +79,84 @@ public final class ISPClient {
         }
     }
 
-    /// FL0103: the device dropped the frame for its checksum without acting on it.
+    /// The device errors that say the frame arrived malformed, so the device acted on none of it
+    /// (spec 15.2, the tools' `bflb_error_code` table): its id byte is no command (FL0101
+    /// CMD_ID_ERROR), its length field disagrees with the payload (FL0102 CMD_LEN_ERROR), its
+    /// checksum is wrong (FL0103 CMD_CRC_ERROR). The vendor resends after any of them
+    /// (checksum_err_retry, spec 5.2). Silence is no such evidence: a hash or an erase may still run.
+    public static let malformedFrameErrors: Set<ISPDeviceError> = [
+        .commandIDError, .commandLengthError, .commandCRCError,
+    ]
+
+    /// The device dropped the frame as malformed without acting on it.
     public static func isRejection(_ error: BootwireError) -> Bool {
-        error.code == .deviceError && error.evidence["device-code"] == "FL0103"
+        error.code == .deviceError
+            && malformedFrameErrors.contains { $0.wireName == error.evidence["device-code"] }
     }
 
-    /// Counts a frame the caller sends again after a rejection.
-    public func countResend(rejected: Bool) {
+    /// FL0101/FL0102: the ROM judged the header garbled and dropped it, so it reads the rest of
+    /// our frame as frames of its own, one of which may still be waiting for its payload.
+    static func headerWasGarbled(_ error: BootwireError) -> Bool {
+        [ISPDeviceError.commandIDError, .commandLengthError].contains { $0.wireName == error.evidence["device-code"] }
+    }
+
+    /// What completes any frame the tail of a garbled one began: 0x55, which the ROM skips
+    /// between frames (spec 4, 17), as many as the largest payload a frame may announce (the
+    /// ROM's limit is not documented; the virtual ROM takes 8 KiB, the vendor sends 2 KiB) plus
+    /// a header. A flipped bit in it starts a header `xx 55 55 55`, whose 0x5555 length is
+    /// refused at once. 41 ms at 2 Mbaud.
+    static let resynchronisingFill = [UInt8](repeating: 0x55, count: 8192 + ISPFrame.headerSize)
+
+    /// Before a frame goes again: counts it and says so in the trace, lets a half-received answer
+    /// finish, and after a garbled header fills and drains whatever frame the rest of ours began,
+    /// so that the frame sent again starts in step with the ROM's parser.
+    public func prepareResend(after error: BootwireError) throws {
+        countResend(after: error)
+        _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+        if Self.headerWasGarbled(error) {
+            let fill = Self.resynchronisingFill
+            try link.write(fill)
+            // Everything the ROM says until the fill has certainly arrived is about the fill.
+            let wire = fill.count * 10_000 / max(link.settings.baud, 9600)
+            _ = try? link.read(exactly: 1 << 16, deadline: .after(milliseconds: wire + 30))
+        }
+        try link.flushInput()
+    }
+
+    /// Silence after a frame: either the ROM is still at work, or a garbled length field made it
+    /// wait for payload that will never come. Silence alone says not which, so nothing is sent
+    /// again; the fill is sent instead. A ROM at work skips it (0x55 between frames) and its
+    /// answer is this frame's; a ROM waiting for payload completes the frame with it and rejects
+    /// it as malformed (explicit evidence that it acted on nothing, so the caller may resend).
+    /// No answer even then: the original silence stands.
+    func answerAfterFill(_ silence: BootwireError, expectsData: Bool, command: UInt8) throws -> [UInt8] {
+        let fill = Self.resynchronisingFill
+        link.traceEvent(
+            "no answer to \(ISPCommand.name(of: command)): sending \(fill.count) × 0x55 to complete a frame the ROM may still be reading"
+        )
+        try link.write(fill)
+        let wire = Double(fill.count * 10) / Double(max(link.settings.baud, 9600))
+        let reply: [UInt8]
+        do {
+            reply = try readResponse(expectsData: expectsData, timeout: wire + 0.5, command: command)
+        } catch let error as BootwireError where error.code == .timeout {
+            throw silence
+        }
+        // What the ROM says about the fill itself (the answer to a sync burst) is not for the next frame.
+        _ = try? link.read(exactly: 1 << 16, deadline: .after(seconds: wire + 0.03))
+        try link.flushInput()
+        return reply
+    }
+
+    /// Counts a frame sent again after `error`, and says so in the wire trace.
+    public func countResend(after error: BootwireError) {
         resentFrames += 1
+        let rejected = Self.isRejection(error)
         if rejected { checksumRejections += 1 }
+        let why =
+            rejected
+            ? "the device rejected it as malformed (\(error.evidence["device-code"] ?? ""))" : error.code.rawValue
+        link.traceEvent("resending \(error.evidence["command"] ?? "the frame"): \(why)")
     }
 
     private func readResponse(expectsData: Bool, timeout seconds: Double, command: UInt8) throws -> [UInt8] {
@@ -142,7 +215,7 @@ public final class ISPClient {
 
     static func hint(for code: ISPDeviceError) -> String {
         switch code.rawValue {
-        case 0x0103: "bytes were corrupted on the line; try a lower --baud or a shorter cable"
+        case 0x0101, 0x0102, 0x0103: "bytes were corrupted on the line; try a lower --baud or a shorter cable"
         case 0x0A0A: "the chip is protected or closed (eFuse); it may not accept this command at all"
         case 0x0A0C: "the boot ROM is in password mode and needs authentication"
         case 0x0005, 0x0402, 0x0405: "the address is outside the device's memory"

@@ -30,6 +30,11 @@ public struct IniDocument: Sendable, Equatable {
     /// Parses `text`; `file` only labels errors. Syntax errors are `.badConfig` with the file and
     /// line in the evidence.
     public static func parse(_ text: String, file: String) throws -> IniDocument {
+        // A UTF-8 byte-order mark (Windows editors write one) says nothing about the content.
+        // The vendor reads with configparser and encoding='utf-8', which keeps it and fails
+        // with MissingSectionHeaderError on `\ufeff[cfg]`; utf-8-sig, which drops it, is the
+        // reading the file's author meant.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         var sections: [Section] = []
         // `\r\n` is one Character in Swift, so splitting on "\n" alone would leave a Windows-edited
         // ini as a single line.

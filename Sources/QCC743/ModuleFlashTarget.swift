@@ -46,10 +46,15 @@ public final class ModuleFlashTarget: FlashTarget {
         return bytes
     }
 
-    /// An image the module would not boot (signed boot on, unsigned or other key) is refused
-    /// before anything is erased.
+    /// An image the module would not boot (signed boot on: a damaged boot header, unsigned or
+    /// another key) is refused before anything is erased; on an unlocked module a damaged boot
+    /// header is a warning.
     public func check(_ images: [FlashImage]) throws {
-        try SigningCheck.check(images, efuse: EfuseSummary(try efuse()), bootInfo: session.identity.bootInfo)
+        let efuse = EfuseSummary(try efuse())
+        let bootInfo = session.identity.bootInfo
+        try BootHeaderCheck.check(
+            images, signedBoot: bootInfo.signedBootRequired || efuse.signatureRequired, events: session.events)
+        try SigningCheck.check(images, efuse: efuse, bootInfo: bootInfo)
     }
 
     public func irreversibleSteps() throws -> [IrreversibleStep] {

@@ -272,14 +272,19 @@ public final class QCC743Session {
                     .note(
                         .warning(
                             .lineNoise,
-                            "\(resent) frames were sent again (\(rejected) rejected by the device's checksum): "
+                            "\(resent) frames were sent again (\(rejected) rejected by the device as malformed): "
                                 + "the line corrupts or loses bytes; a lower --baud or a shorter cable helps")))
             }
         }
         while true {
             do {
                 return try body(session)
-            } catch let error as BootwireError where left > 0 && [.timeout, .protocolError].contains(error.code) {
+            } catch let error as BootwireError
+                where left > 0 && ([.timeout, .protocolError].contains(error.code) || ISPClient.isRejection(error))
+            {
+                // A frame still rejected as malformed after its resends: a corrupted length
+                // field left the ROM's parser out of step with ours (it reads the rest of our
+                // frame as frames). Nothing was acted on; a fresh sync puts both in step.
                 resent += session.client.resentFrames
                 rejected += session.client.checksumRejections
                 left -= 1
@@ -399,7 +404,7 @@ public final class QCC743Session {
                 // A chunk the device acted on must not be sent twice: a lost answer is not
                 // retried here but ends the session's attempt (it then resumes by hash).
                 try sendAdaptively(
-                    total: stream.count, retry: .never,
+                    total: stream.count, retry: .never, fillOnSilence: true,
                     frame: { range in
                         let field = UInt32(address + range.lowerBound) | (range.lowerBound == 0 ? 0x8000_0000 : 0)
                         return ISPFrame(.flashDecompressWrite, payload: LE.u32(field) + stream[range])
@@ -434,22 +439,34 @@ public final class QCC743Session {
 
     /// Sends `total` bytes in chunks that halve when the line corrupts frames (a rejected frame
     /// was not acted on, so sending it again, smaller, is safe) and grow back once it is clean.
+    /// `range`, shortened when its frame's checksum byte would be 0: that is the value the ROM
+    /// does not check (spec 5.1: its own layer sends 0), so such a chunk would go unverified over
+    /// a noisy line and a flipped bit would be programmed. Dropping a trailing 0xFF keeps the sum
+    /// (the length falls by one as the byte's 255 goes), hence the loop, bounded.
+    static func checkedChunk(_ range: Range<Int>, frame: (Range<Int>) -> ISPFrame) -> Range<Int> {
+        var candidate = range
+        while frame(candidate).checksum == 0 && candidate.count > 1 && range.count - candidate.count < 64 {
+            candidate = candidate.lowerBound..<candidate.upperBound - 1
+        }
+        return frame(candidate).checksum == 0 ? range : candidate
+    }
+
     private func sendAdaptively(
-        total: Int, retry: ISPClient.Retry, frame: (Range<Int>) -> ISPFrame, timeout: (Range<Int>) -> Double,
-        report: (Int) -> Void
+        total: Int, retry: ISPClient.Retry, fillOnSilence: Bool = false, frame: (Range<Int>) -> ISPFrame,
+        timeout: (Range<Int>) -> Double, report: (Int) -> Void
     ) throws {
         var size = ISPFrame.maxDataChunk
         var clean = 0
         var rejected = 0
         var offset = 0
         while offset < total {
-            let range = offset..<min(offset + size, total)
+            let range = Self.checkedChunk(offset..<min(offset + size, total), frame: frame)
             do {
-                try client.exchange(frame(range), timeout: timeout(range), retry: retry)
+                try client.exchange(frame(range), timeout: timeout(range), retry: retry, fillOnSilence: fillOnSilence)
             } catch let error as BootwireError where ISPClient.isRejection(error) && rejected < Self.rejectionsPerChunk
             {
                 rejected += 1
-                client.countResend(rejected: true)
+                try client.prepareResend(after: error)
                 size = max(Self.smallestChunk, size / 2)
                 clean = 0
                 continue

@@ -26,6 +26,8 @@ public struct ST67UpdateStep: Sendable {
     /// Reset and run the host afterwards.
     public var run: Bool
     public var efuse: EfuseImage?
+    /// The ini's skip_mode regions (`FlashOptions.keepOut`).
+    public var keepOut: [Range<Int>] = []
 }
 
 public struct ST67UpdatePlan: Sendable {
@@ -80,19 +82,23 @@ public struct ST67UpdatePlan: Sendable {
         let manifest = try FlashManifest.load(
             path: try package.missionIniPath(), flashSize: 4 << 20, environment: environment)
         notes += manifest.versionChoices.map { "newest version: \($0.message)" }
-        let moduleImages = try manifest.images.map { image in
-            FlashImage(
-                name: image.name, address: Int(image.address),
-                data: try FlashImage.readRaw(path: image.path, what: "[\(image.name)] file"))
-        }
+        let moduleImages = try manifest.flashImages()
         let efuse = try package.efusePath.map { try EfuseImage.load(path: $0) }
+        // A skip_mode region the module step could not spare is refused now, before the host
+        // steps change anything.
+        var moduleOptions = FlashOptions()
+        moduleOptions.erase = manifest.erase
+        moduleOptions.keepOut = manifest.keepOut
+        try FlashPipeline.refuseUnkeepable(
+            moduleImages, options: moduleOptions,
+            memory: FlashMemory(range: 0..<(4 << 20), unit: ModuleFlashTarget.sectorSize), literalChipErase: false)
         steps.append(
             ST67UpdateStep(
                 kind: .module,
                 title: "flash the module (\(moduleImages.map(\.name).joined(separator: ", "))"
                     + (efuse != nil ? ", eFuse" : "") + ") through the ST-LINK's virtual COM port",
                 side: .module, images: try FlashImage.validated(moduleImages, flash: 0..<(4 << 20)),
-                erase: manifest.erase, run: false, efuse: efuse))
+                erase: manifest.erase, run: false, efuse: efuse, keepOut: manifest.keepOut))
 
         let application = try applicationPath.map { try FlashImage.load(path: $0, address: UInt64(hostFlashBase)) }
         steps.append(

@@ -46,6 +46,32 @@ import Testing
         }
     }
 
+    /// Issue #23 item 10: a .dfu whose suffix names another VID:PID is refused before any erase,
+    /// as dfu-util refuses it; 0xFFFF (any) and ST's own 0483:df11 are flashed.
+    @Test func aDfuFileForAnotherUSBDeviceIsRefusedBeforeAnyErase() throws {
+        let state = Scratch.make().appendingPathComponent("chip.state")
+        let data = firmwareLike(3000, seed: 7)
+        let element = DfuSeFile.Element(address: UInt32(Self.base), bytes: data)
+        func file(_ vendor: UInt16, _ product: UInt16) throws -> String {
+            try Scratch.file(
+                DfuSeFile(targets: [.init(alternate: 0, elements: [element])], vendorID: vendor, productID: product)
+                    .bytes, name: "app.dfu"
+            ).path
+        }
+        let other = try Bootwire.run([
+            "flash", "--port", port("l476", state: state), "--json", try file(0x1209, 0x70B1),
+        ])
+        #expect(other.errorCode == "dfu-file-other-device", "\(other.stdout)")
+        let erased = try Bootwire.readMemory(port("l476", state: state), at: Self.base, count: data.count)
+        #expect(erased != data)
+        for (vendor, product) in [(UInt16(0xFFFF), UInt16(0xFFFF)), (0x0483, 0xDF11), (0x0483, 0xFFFF)] {
+            let run = try Bootwire.run([
+                "flash", "--port", port("l476", state: state), "--json", try file(vendor, product),
+            ])
+            #expect(run.ok, "\(run.stdout)")
+        }
+    }
+
     @Test func massEraseAndGoLeaveTheDeviceAndCountAsSuccess() throws {
         let state = Scratch.make().appendingPathComponent("chip.state")
         let data = firmwareLike(9000)

@@ -176,6 +176,25 @@ import Testing
         _ = expectError(.badImage) { _ = try EfuseImage.decode([1, 2], mask: [UInt8](repeating: 0xFF, count: 4608)) }
     }
 
+    /// Issue #23 item 10: a container cut to 512 bytes or fewer is its CRC and zeros; read as a
+    /// plain image, the CRC would be burned as eFuse word 0 (JTAG bits).
+    @Test func aTruncatedContainerIsBadImageNotAPlainImage() throws {
+        let container = try EfuseImage(plain: Self.stLikeImage()).encryptedContainer()
+        for length in [512, 100, 8, 5] {
+            let error = expectError(.badImage) { _ = try EfuseImage.decode(Array(container.prefix(length))) }
+            #expect(error?.evidence["expected_length"] == "4608")
+        }
+        // A plain image that sets word 0 alone, as its 4 bytes, is still a plain image.
+        #expect(try EfuseImage.decode([0, 0, 0, 0x0C]).bytes[3] == 0x0C)
+        #expect(try EfuseImage.decode([UInt8](repeating: 0, count: 512)).bytes.allSatisfy { $0 == 0 })
+    }
+
+    @Test(.enabled(if: Fixtures.available))
+    func stsContainerCutShortIsBadImage() throws {
+        let file = try Fixtures.bytes("efusedata.bin")
+        _ = expectError(.badImage) { _ = try EfuseImage.decode(Array(file.prefix(512))) }
+    }
+
     @Test func maskFileNextToThePlainImageIsUsed() throws {
         let folder = try TemporaryDirectory()
         let path = try folder.write("efuse.bin", [0x00, 0x0F, 0xF0])

@@ -152,20 +152,20 @@ import Testing
         }
     }
 
-    @Test func chipEraseWithASkipRegionIsRefused() throws {
+    /// Item 5 of issue #23: skip_mode is kept (with erase = 2 too: the pipeline spares it), and
+    /// read as the vendor reads it: hex after 0x, decimal otherwise.
+    @Test func skipRegionsAreKeptAndReadAsTheVendorReadsThem() throws {
         let folder = try Self.project()
-        let skip = Self.baseIni.replacingOccurrences(of: "0x0, 0x0", with: "0x3F0000, 0x1000; 0x3FF000,0x1000")
+        let skip = Self.baseIni.replacingOccurrences(of: "0x0, 0x0", with: "0x3F0000, 0x1000; 0x3FF000,4096")
         let manifest = try Self.load(folder, skip)
         #expect(
             manifest.skipRegions == [
                 .init(address: 0x3F0000, length: 0x1000), .init(address: 0x3FF000, length: 0x1000),
             ])
-        let error = expectError(.badConfig) {
-            _ = try Self.load(folder, skip.replacingOccurrences(of: "erase = 1", with: "erase = 2"))
-        }
-        #expect(error?.evidence["key"] == "skip_mode")
-        #expect(
-            try Self.load(folder, Self.baseIni.replacingOccurrences(of: "erase = 1", with: "erase = 2")).erase == .chip)
+        #expect(manifest.keepOut == [0x3F0000..<0x3F1000, 0x3FF000..<0x400000])
+        let chip = try Self.load(folder, skip.replacingOccurrences(of: "erase = 1", with: "erase = 2"))
+        #expect(chip.erase == .chip && chip.keepOut == manifest.keepOut)
+        #expect(try Self.load(folder, Self.baseIni).keepOut.isEmpty)
     }
 
     @Test func missingFiledirOrAddress() throws {

@@ -16,6 +16,19 @@ import Testing
         #expect(document.section(named: "fw") == nil)
     }
 
+    /// Issue #23 item 10: a UTF-8 byte-order mark before `[cfg]` is not a syntax error.
+    @Test func aByteOrderMarkIsAccepted() throws {
+        let document = try IniDocument.parse("\u{FEFF}[cfg]\nerase = 1\n", file: "x.ini")
+        #expect(document.sections.map(\.name) == ["cfg"])
+        let folder = try TemporaryDirectory()
+        try folder.write("fw.bin", [1, 2, 3])
+        let ini = try folder.write(
+            "bom.ini",
+            [0xEF, 0xBB, 0xBF] + Array("[cfg]\r\nerase = 1\r\n[FW]\r\nfiledir = ./fw.bin\r\naddress = 0x10000\r\n".utf8)
+        )
+        #expect(try FlashManifest.load(path: ini).images.map(\.name) == ["FW"])
+    }
+
     @Test func syntaxErrorsCarryFileAndLine() {
         let cases: [(String, String)] = [
             ("[cfg]\nerase = 1\njunk\n", "3"),

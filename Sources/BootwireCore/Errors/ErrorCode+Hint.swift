@@ -11,6 +11,8 @@ extension ErrorCode {
         case .fileNotFound: "check the path; relative paths start in the current folder"
         case .badConfig: "compare the file with the vendor's example ini; the message names the line"
         case .badImage: "check the file was built for this device and is not empty or truncated"
+        case .badBootHeader:
+            "use the image file as the vendor shipped it (download it again); never patch a signed image"
         case .imageTooLarge: "check the image's address and size against the flash or partition it goes to"
         case .imageOverlap: "each address may be written by one image only: move or shorten one of them"
         case .diskFull: "free space on that disk, or write the file to another one"
@@ -82,6 +84,7 @@ extension ErrorCode {
         case .dfuWrongState: "replug the device (BOOT0 high) to restart its DFU state machine"
         case .dfuStuck: "replug the device and run again; if it repeats, power-cycle the board"
         case .dfuNotDfuSe: "this is not an STM32 ROM DFU device: check --port"
+        case .dfuFileOtherDevice: "flash the .dfu built for this device; `bootwire list` shows its VID:PID"
         case .dfuFileOtherAlt:
             "rebuild the .dfu for alternate setting 0 (internal flash), or flash the image as HEX/BIN"
         case .fusInstallUnaligned: "give --address on a 4 KiB boundary, or let Bootwire compute it (--address auto)"

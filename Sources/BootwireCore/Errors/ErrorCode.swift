@@ -11,6 +11,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case fileNotFound = "file-not-found"
     case badConfig = "bad-config"
     case badImage = "bad-image"
+    case badBootHeader = "bad-boot-header"
     case imageTooLarge = "image-too-large"
     case imageOverlap = "image-overlap"
     case addressOutOfRange = "address-out-of-range"
@@ -81,6 +82,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case dfuStuck = "dfu-stuck"
     case dfuNotDfuSe = "dfu-not-dfuse"
     case dfuFileOtherAlt = "dfu-file-other-alt"
+    case dfuFileOtherDevice = "dfu-file-other-device"
     case fusInstallUnaligned = "fus-install-unaligned"
     case fusInstallInSecureArea = "fus-install-in-secure-area"
     case fusInstallOverApplication = "fus-install-over-application"
@@ -130,8 +132,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     public var category: ErrorCategory {
         switch self {
         case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
-        case .fileNotFound, .badConfig, .badImage, .imageTooLarge, .imageOverlap, .addressOutOfRange, .diskFull,
-            .outputWriteFailed:
+        case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange,
+            .diskFull, .outputWriteFailed:
             .input
         case .pathInUse: .usage
         case .portNotFound, .portBusy, .portPermission, .portNotATerminal, .portSettings, .baudUnsupported,
@@ -154,7 +156,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .fusErrorUnknown:
             .protocol
         case .dfuStuck, .fusStuck: .connection
-        case .dfuFileOtherAlt, .fusInstallUnaligned, .fusInstallInSecureArea, .fusInstallOverApplication,
+        case .dfuFileOtherAlt, .dfuFileOtherDevice, .fusInstallUnaligned, .fusInstallInSecureArea,
+            .fusInstallOverApplication,
             .fusInstallAddressMismatch, .fusVersionUnsupported:
             .input
         case .fusUARTUnspecified: .usage
@@ -184,6 +187,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .fileNotFound: "an input file does not exist or cannot be read"
         case .badConfig: "a configuration file (ini) is malformed"
         case .badImage: "an image file is malformed"
+        case .badBootHeader:
+            "a Bouffalo image's boot header (magic, CRCs, image length or hash) does not match the file"
         case .imageTooLarge: "an image does not fit its partition or the flash"
         case .imageOverlap: "two images overlap"
         case .addressOutOfRange: "an address lies outside the device's memory"
@@ -244,6 +249,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .dfuStuck: "a DFU device stayed busy past its poll limit"
         case .dfuNotDfuSe: "the USB device is not an ST DfuSe (DFU 1.1a) bootloader"
         case .dfuFileOtherAlt: "a .dfu file holds images for an alternate setting other than internal flash"
+        case .dfuFileOtherDevice: "a .dfu file's suffix names another USB device (VID:PID) than the one connected"
         case .fusInstallUnaligned: "a FUS/stack install address is not 4 KB aligned"
         case .fusInstallInSecureArea: "a FUS/stack image would reach into the secure area (SFSA)"
         case .fusInstallOverApplication: "a FUS/stack image would overwrite the application"

@@ -6,11 +6,14 @@ public struct FlashImage: Sendable, Equatable {
     public var name: String
     public var address: Int
     public var data: [UInt8]
+    /// The USB device its file was made for (a `.dfu` suffix), for the route to compare.
+    public var madeFor: USBDeviceID?
 
-    public init(name: String, address: Int, data: [UInt8]) {
+    public init(name: String, address: Int, data: [UInt8], madeFor: USBDeviceID? = nil) {
         self.name = name
         self.address = address
         self.data = data
+        self.madeFor = madeFor
     }
 
     public var end: Int { address + data.count }
@@ -24,7 +27,7 @@ public struct FlashImage: Sendable, Equatable {
         return plan.segments.enumerated().map { index, segment in
             FlashImage(
                 name: plan.segments.count == 1 ? name : "\(name)#\(index + 1)",
-                address: Int(clamping: segment.address), data: segment.bytes)
+                address: Int(clamping: segment.address), data: segment.bytes, madeFor: plan.madeFor)
         }
     }
 

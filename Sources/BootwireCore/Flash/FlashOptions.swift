@@ -28,6 +28,9 @@ public struct FlashOptions: Sendable {
     public var runAddress: Int?
     /// Where interrupted sessions are recorded; nil keeps no journal.
     public var journals: JournalStore?
+    /// Flash no step may erase or write (an ini's `skip_mode`): images are written around it,
+    /// and `erase = chip` leaves it as it was.
+    public var keepOut: [Range<Int>] = []
 
     public init() {}
 }

@@ -39,9 +39,14 @@ public struct FlashPipeline {
     }
 
     public func run(_ prepared: [PreparedImage], on target: any FlashTarget) throws -> FlashOutcome {
-        let images = prepared.sorted { $0.image.address < $1.image.address }
-        _ = try FlashImage.validated(images.map(\.image), flash: target.memory.range)
-        try target.check(images.map(\.image))
+        let whole = prepared.sorted { $0.image.address < $1.image.address }
+        _ = try FlashImage.validated(whole.map(\.image), flash: target.memory.range)
+        try Self.refuseUnkeepable(
+            whole.map(\.image), options: options, memory: target.memory,
+            literalChipErase: options.literalChipErase || !target.comparesCheaply)
+        // The device's checks (boot headers, signatures) see whole files, not the parts written.
+        try target.check(whole.map(\.image))
+        let images = excludingKeepOut(whole)
         let steps = try target.irreversibleSteps()
         for step in steps {
             for line in step.preview { events(.note(.info("\(step.name): \(line)"))) }
@@ -233,10 +238,10 @@ public struct FlashPipeline {
         return bytes
     }
 
-    /// The flash not covered by an image.
+    /// The flash not covered by an image, nor kept out of the job.
     func outside(_ images: [FlashImage], in memory: FlashMemory) -> [Range<Int>] {
         guard let flash = memory.range else { return [] }
-        return RangeSet.subtract(images.map(\.range), from: flash)
+        return RangeSet.subtract(images.map(\.range) + options.keepOut, from: flash)
     }
 
     private func span(_ units: [Range<Int>]) -> Range<Int> {

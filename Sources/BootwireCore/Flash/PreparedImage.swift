@@ -6,6 +6,8 @@ import Dispatch
 public final class PreparedImage: @unchecked Sendable {
     public let image: FlashImage
     public let sha256: [UInt8]
+    /// The size above which this image (and any part of it) travels compressed.
+    public let compressAbove: Int?
     private let group = DispatchGroup()
     private var compressed: Result<[UInt8]?, BootwireError> = .success(nil)
 
@@ -13,6 +15,7 @@ public final class PreparedImage: @unchecked Sendable {
     public init(_ image: FlashImage, compressAbove: Int?) {
         self.image = image
         sha256 = SHA256Digest.of(image.data)
+        self.compressAbove = compressAbove
         if let compressAbove, image.data.count > compressAbove {
             DispatchQueue.global().async(group: group) { [self] in
                 // Written by this task only; the group's wait orders the read.

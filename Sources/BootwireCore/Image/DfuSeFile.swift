@@ -146,6 +146,8 @@ public struct DfuSeFile: Sendable, Equatable {
                 address: UInt64(element.address), bytes: element.bytes,
                 origin: Origin(file: file, location: .segment(index)))
         }
-        return try FlashPlan(segments: segments)
+        var plan = try FlashPlan(segments: segments)
+        plan.madeFor = USBDeviceID(vendor: vendorID, product: productID)
+        return plan
     }
 }

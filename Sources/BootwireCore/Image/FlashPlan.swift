@@ -7,6 +7,8 @@ public struct FlashPlan: Sendable, Equatable {
     public private(set) var segments: [Segment]
     /// Where execution starts, when the file says (ELF e_entry, HEX 03/05, S7/S8/S9).
     public var entryPoint: UInt64?
+    /// The USB device the file was made for, when it says (a `.dfu` suffix).
+    public var madeFor: USBDeviceID?
 
     public static let empty = FlashPlan(validated: [], entryPoint: nil)
 

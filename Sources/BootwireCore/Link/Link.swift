@@ -52,6 +52,13 @@ public protocol Link: AnyObject {
     func flushInput() throws
     func drain() throws
     func setModemLine(_ line: ModemLine, asserted: Bool) throws
+    /// A line in the wire trace (`--trace`) between the bytes, saying what the host decided.
+    func traceEvent(_ text: String)
+}
+
+extension Link {
+    /// Links without a trace have nowhere to say it.
+    public func traceEvent(_ text: String) {}
 }
 
 extension Link {

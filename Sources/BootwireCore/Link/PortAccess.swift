@@ -6,25 +6,56 @@ import Foundation
 
 /// Who holds a port open: scans /proc/*/fd for links to the device node.
 public enum PortHolders {
-    public static func find(_ path: String) -> [String] {
+    /// Processes other than this one that hold `path` open, as `pid N (comm)`. A process that
+    /// also holds the master of the same pseudo-terminal is the device side (a Python
+    /// `os.openpty()` emulator keeps both ends, so that its master never reads as hung up), not
+    /// a rival, and is left out.
+    public static func find(_ path: String, proc: String = "/proc") -> [String] {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let ptyIndex = ptyNumber(target)
         let me = getpid()
         var holders: [String] = []
         let fm = FileManager.default
-        guard let pids = try? fm.contentsOfDirectory(atPath: "/proc") else { return [] }
+        guard let pids = try? fm.contentsOfDirectory(atPath: proc) else { return [] }
         for pid in pids where Int32(pid) != nil && Int32(pid) != me {
-            guard let fds = try? fm.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            guard let fds = try? fm.contentsOfDirectory(atPath: "\(proc)/\(pid)/fd") else { continue }
+            var holdsPort = false
+            var holdsMaster = false
             for fd in fds {
-                if (try? fm.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == target {
-                    let comm =
-                        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
-                        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
-                    holders.append("pid \(pid) (\(comm))")
-                    break
+                guard let link = try? fm.destinationOfSymbolicLink(atPath: "\(proc)/\(pid)/fd/\(fd)") else { continue }
+                if link == target { holdsPort = true }
+                if let ptyIndex, masterPaths.contains(link),
+                    masterIndex(fdinfo: "\(proc)/\(pid)/fdinfo/\(fd)") == ptyIndex
+                {
+                    holdsMaster = true
                 }
             }
+            guard holdsPort && !holdsMaster else { continue }
+            let comm =
+                (try? String(contentsOfFile: "\(proc)/\(pid)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            holders.append("pid \(pid) (\(comm))")
         }
         return holders
+    }
+
+    /// Where a pty master is opened from (the multiplexer, and its devpts instance).
+    static let masterPaths: Set<String> = ["/dev/ptmx", "/dev/pts/ptmx"]
+
+    /// N of `/dev/pts/N`, the number the master's TIOCGPTN reports.
+    static func ptyNumber(_ path: String) -> Int? {
+        guard path.hasPrefix("/dev/pts/") else { return nil }
+        return Int(path.dropFirst("/dev/pts/".count))
+    }
+
+    /// The pty a master descriptor leads to: `tty-index` in its fdinfo (Linux 4.20 and later;
+    /// TIOCGPTN needs the descriptor itself, which another process's is not).
+    static func masterIndex(fdinfo: String) -> Int? {
+        guard let text = try? String(contentsOfFile: fdinfo, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("tty-index:") {
+            return Int(line.dropFirst("tty-index:".count).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
     }
 }
 

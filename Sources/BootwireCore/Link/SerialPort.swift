@@ -16,6 +16,9 @@ public final class SerialPort: Link, @unchecked Sendable {
     public var trace: WireTrace? {
         didSet { trace?.record(event: "latency \(capabilities.latency.summary)", port: name) }
     }
+
+    public func traceEvent(_ text: String) { trace?.record(event: text, port: name) }
+
     private var fd: Int32
     private let latencyControl: BridgeLatencyControl
 

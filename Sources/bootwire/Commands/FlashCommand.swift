@@ -136,12 +136,9 @@ struct FlashCommand: AsyncParsableCommand {
             let manifest = try FlashManifest.load(
                 path: config, flashSize: DeviceIdentity.moduleFlashSize,
                 environment: ProcessInfo.processInfo.environment)
-            images += try manifest.images.map { image in
-                FlashImage(
-                    name: image.name, address: Int(image.address),
-                    data: try FlashImage.readRaw(path: image.path, what: "[\(image.name)] file"))
-            }
+            images += try manifest.flashImages()
             options.erase = erase.erase ?? manifest.erase
+            options.keepOut = manifest.keepOut
             for choice in manifest.versionChoices { events(.note(.info(choice.message))) }
             for name in manifest.vendorLookupDisagreements {
                 events(
@@ -160,6 +157,11 @@ struct FlashCommand: AsyncParsableCommand {
         }
         images = try FlashImage.validated(images, flash: route.knownFlash)
         options.literalChipErase = erase.literalChipErase
+        if let memory = route.knownMemory {
+            // A skip_mode region that cannot be spared is refused before any port opens.
+            try FlashPipeline.refuseUnkeepable(
+                images, options: options, memory: memory, literalChipErase: options.literalChipErase)
+        }
         options.force = erase.force
         options.dryRun = safety.dryRun
         options.journals = CacheFolder.journals

@@ -224,6 +224,7 @@ struct ST67Command: AsyncParsableCommand {
                 }
                 var options = FlashOptions()
                 options.erase = step.erase
+                options.keepOut = step.keepOut
                 options.dryRun = dryRun
                 options.journals = CacheFolder.journals
                 options.run = step.run

@@ -42,5 +42,11 @@ extension Route {
     var compressAbove: Int? { self == .qcc743 ? ModuleFlashTarget.compressAbove : nil }
 
     /// The flash range known before connecting (the module's 4 MiB), for checks before any port opens.
-    var knownFlash: Range<Int>? { self == .qcc743 ? 0..<DeviceIdentity.moduleFlashSize : nil }
+    var knownFlash: Range<Int>? { knownMemory?.range }
+
+    /// The flash and its erase units as far as known before connecting (the module's 4 KiB sectors).
+    var knownMemory: FlashMemory? {
+        self == .qcc743
+            ? FlashMemory(range: 0..<DeviceIdentity.moduleFlashSize, unit: ModuleFlashTarget.sectorSize) : nil
+    }
 }
