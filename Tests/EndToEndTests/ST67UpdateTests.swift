@@ -123,7 +123,12 @@ import Testing
         #expect(run.ok, "\(run.stdout)")
         #expect(run.summary["board"] == folder, "\(run.summary)")
         #expect(run.summary["steps"] == "flash-bootloader,flash-module,flash-application")
-        #expect(run.summary["flash-module.written"] == "\(package.moduleImages.count)", "\(run.summary)")
+        // Every image is written, or found written: on a loaded machine the module session may
+        // stall past the virtual ROM's idle timeout and resume, and the resumed attempt finds
+        // the images it already wrote (seen once in CI-like runs: 2 written, 2 skipped).
+        let written = Int(run.summary["flash-module.written"] ?? "") ?? 0
+        let skipped = Int(run.summary["flash-module.skipped"] ?? "") ?? 0
+        #expect(written > 0 && written + skipped == package.moduleImages.count, "\(run.summary)")
         if package.hasEfuse { #expect(run.summary["flash-module.irreversible"] != nil) }
         #expect(run.stdout.contains("st67w611m_mission_t02_v2.0.106.bin"), "the newest version is chosen")
         try expectProven(package, board: state)
