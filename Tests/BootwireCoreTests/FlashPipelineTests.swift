@@ -59,8 +59,14 @@ final class MemoryTarget: FlashTarget {
         programmedRanges.append(image.image.range)
     }
 
+    /// Offsets into the image whose bit 0 the next read-backs see flipped (line noise, not
+    /// flash): one list per read-back, taken in order.
+    var readBackFlips: [[Int]] = []
+
     func prove(_ image: PreparedImage) throws {
-        try ReadBackProof.check(image.image, readBack: Array(flash[image.image.range]), hint: "")
+        var readBack = Array(flash[image.image.range])
+        if !readBackFlips.isEmpty { for offset in readBackFlips.removeFirst() { readBack[offset] ^= 0x01 } }
+        try ReadBackProof.check(image.image, readBack: readBack, hint: "")
     }
 
     func run(at address: Int?) throws { ran = true }
@@ -78,6 +84,31 @@ struct FlashPipelineTests {
     }
 
     func prepared(_ images: [FlashImage]) -> [PreparedImage] { PreparedImage.prepare(images, compressAbove: nil) }
+
+    /// Issue #23 item 10: a read-back mismatch is read a second time before the flash is blamed.
+    /// Two read-backs that differ from each other are the line (`line-noise`); the same wrong
+    /// bytes twice are the flash (`verify-mismatch`); a clean second read is a warning only.
+    @Test func aMismatchIsReadTwiceBeforeTheFlashIsBlamed() throws {
+        let image = FlashImage(name: "fw", address: 0x1000, data: Self.bytes(0x800, seed: 0x42))
+        func flash(_ flips: [[Int]]) -> (Result<FlashOutcome, any Error>, [ErrorCode]) {
+            let target = MemoryTarget(cheap: false)
+            target.readBackFlips = flips
+            final class Codes: @unchecked Sendable { var all: [ErrorCode] = [] }
+            let codes = Codes()
+            let pipeline = FlashPipeline(
+                options: FlashOptions(),
+                events: { event in if case .note(let note) = event, let code = note.code { codes.all.append(code) } },
+                confirm: { _ in })
+            return (Result { try pipeline.run(prepared([image]), on: target) }, codes.all)
+        }
+        let (noise, _) = flash([[5], [9]])
+        #expect(throws: BootwireError.self) { try noise.get() }
+        #expect((noise.failure as? BootwireError)?.code == .lineNoise)
+        let (worn, _) = flash([[5], [5]])
+        #expect((worn.failure as? BootwireError)?.code == .verifyMismatch)
+        let (once, warnings) = flash([[5]])
+        #expect(once.success != nil && warnings.contains(.lineNoise))
+    }
 
     /// The field failure: old firmware runs past the new image's last unit. Merging the dirty
     /// tail of that unit with the old firmware beyond it hid the units beyond from the erase.
@@ -224,4 +255,9 @@ struct FlashPipelineTests {
     @Test func aLowerLayersDiagnosisKeepsItsCode() {
         #expect(BootwireError.wrap(Diagnosed()).code == .flashWriteProtected)
     }
+}
+
+extension Result {
+    var failure: Failure? { if case .failure(let error) = self { error } else { nil } }
+    var success: Success? { if case .success(let value) = self { value } else { nil } }
 }

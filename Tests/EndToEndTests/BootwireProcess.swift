@@ -118,6 +118,23 @@ enum Bootwire {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts a command that serves until stopped (`emulate …`), waits for its first output (the
+    /// `ready` line), interrupts it, and returns every line it printed and how it ended.
+    static func serveBriefly(_ arguments: [String]) throws -> (lines: [String], process: Process) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let first = out.fileHandleForReading.availableData
+        if process.isRunning { process.interrupt() }
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: first + rest, as: UTF8.self).split(separator: "\n").map(String.init), process)
+    }
+
     /// The status a run that had to be stopped reports (as timeout(1) does).
     static let timedOut: Int32 = 124
 

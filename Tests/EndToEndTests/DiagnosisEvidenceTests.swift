@@ -104,20 +104,26 @@ import Testing
         #expect(evidence?["option"] == "--start" && evidence?["value"] == "-1", "\(run.stdout)")
     }
 
-    /// Item 10: a verify mismatch caused by line noise does not blame worn flash: the flash is
-    /// blamed only when a second read agrees with the first.
+    /// Item 10: a verify mismatch caused by line noise does not blame worn flash. Since frames
+    /// rejected as malformed are resent and no data chunk goes without a checksum, line noise no
+    /// longer reaches a verify mismatch here at all; the read-twice rule itself is proven in
+    /// `FlashPipelineTests.aMismatchIsReadTwiceBeforeTheFlashIsBlamed`. What stays end to end:
+    /// no noisy session blames the flash, and none reports success unless the flash holds it.
     @Test func noiseOnTheReadBackDoesNotBlameTheFlash() throws {
-        let image = try Scratch.file(Self.noise(300_000), name: "noise.bin").path
-        var mismatches = 0
-        defer { #expect(mismatches > 0, "no run reached a verify mismatch") }
+        let image = Self.noise(300_000)
+        let file = try Scratch.file(image, name: "noise.bin").path
         for every in [1000, 2000] {
+            let state = Scratch.make().appendingPathComponent("module.state").path
             let run = try Bootwire.run([
-                "flash", "--port", "virtual:qcc743,fault=corrupt=\(every),wire=instant", "\(image)@0x10000", "--json",
+                "flash", "--port", "virtual:qcc743,fault=corrupt=\(every),wire=instant,state=\(state)",
+                "\(file)@0x10000", "--json",
             ])
-            guard run.errorCode == ErrorCode.verifyMismatch.rawValue else { continue }
-            mismatches += 1
             let hint = ((run.result?["error"] as? [String: Any])?["hint"] as? String ?? "").lowercased()
             #expect(!hint.contains("worn"), "corrupt=\(every): \(run.stdout.suffix(600))")
+            if run.ok {
+                let flash = [UInt8](try Data(contentsOf: URL(fileURLWithPath: state)))
+                #expect(Array(flash[0x10000..<0x10000 + image.count]) == image, "corrupt=\(every): success over wrong flash")
+            }
         }
     }
 }

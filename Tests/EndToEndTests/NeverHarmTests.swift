@@ -267,19 +267,8 @@ import Testing
 
     @Test func emulateUSBSpeaksJSON() throws {
         let socket = Scratch.make().appendingPathComponent("dfu.sock").path
-        let process = Process()
-        process.executableURL = Bootwire.executable
-        process.arguments = ["emulate", "usb", "dfu-l476", "--socket", socket, "--json"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let first = out.fileHandleForReading.availableData
-        #expect(String(decoding: first, as: UTF8.self).contains("\"ready\""))
-        process.interrupt()
-        let rest = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: first + rest, as: UTF8.self).split(separator: "\n")
+        let (lines, process) = try Bootwire.serveBriefly(["emulate", "usb", "dfu-l476", "--socket", socket, "--json"])
+        #expect(lines.first?.contains("\"ready\"") == true, "\(lines)")
         let objects = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
         #expect(objects.count == lines.count, "\(lines)")
         #expect(objects.filter { $0["event"] as? String == "result" }.count == 1, "\(lines)")

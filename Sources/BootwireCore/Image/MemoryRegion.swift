@@ -11,6 +11,11 @@ public struct MemoryRegion: Sendable, Equatable {
 }
 
 extension MemoryRegion {
+    /// `name START-END, …`: how an out-of-range error names the memory it checked against.
+    static func describe(_ regions: [MemoryRegion]) -> String {
+        regions.map { "\($0.name) \(AddressText.of($0.range))" }.joined(separator: ", ")
+    }
+
     /// The lowest address of `range` that no region covers, or nil when all of it is covered.
     /// Regions that touch act as one.
     public static func firstUncovered(_ range: ClosedRange<UInt64>, in regions: [MemoryRegion]) -> UInt64? {
@@ -43,7 +48,7 @@ extension FlashPlan {
     }
 
     private func outOfRange(_ segment: Segment, at address: UInt64, regions: [MemoryRegion]) -> BootwireError {
-        let described = regions.map { "\($0.name) \(AddressText.of($0.range))" }.joined(separator: ", ")
+        let described = MemoryRegion.describe(regions)
         return BootwireError(
             .addressOutOfRange,
             "\(segment.originDescription) writes \(AddressText.of(address)), outside \(described.isEmpty ? "any memory" : described)",

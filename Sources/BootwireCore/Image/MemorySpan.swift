@@ -33,7 +33,7 @@ public struct MemorySpan: Sendable, Equatable {
     public func check(in regions: [MemoryRegion], complete: Bool) throws {
         guard complete || regions.contains(where: { $0.range.contains(start) }) else { return }
         guard let address = MemoryRegion.firstUncovered(range, in: regions) else { return }
-        let described = regions.map { "\($0.name) \(AddressText.of($0.range))" }.joined(separator: ", ")
+        let described = MemoryRegion.describe(regions)
         throw BootwireError(
             .addressOutOfRange,
             "\(AddressText.of(start))+\(count) reaches \(AddressText.of(address)), outside \(described.isEmpty ? "any memory" : described)",
