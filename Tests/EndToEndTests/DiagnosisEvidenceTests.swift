@@ -122,7 +122,8 @@ import Testing
             #expect(!hint.contains("worn"), "corrupt=\(every): \(run.stdout.suffix(600))")
             if run.ok {
                 let flash = [UInt8](try Data(contentsOf: URL(fileURLWithPath: state)))
-                #expect(Array(flash[0x10000..<0x10000 + image.count]) == image, "corrupt=\(every): success over wrong flash")
+                let written = Array(flash[0x10000..<0x10000 + image.count])
+                #expect(written == image, "corrupt=\(every): success over wrong flash")
             }
         }
     }
