@@ -95,7 +95,7 @@ fi
 # Bouffalo tools rewrite their eflash_loader config inside their own install folder, so their
 # sessions take turns: side by side, one can read the other's half-written config and go down
 # the helper-bin path (seen: `BFLB LOAD HELP BIN FAIL` on a loaded machine).
-settings=${PEER_ROM_SETTINGS:-silicon ack=before clk-deaf-ms=100 pd=none pd=sector boot-info=a0 erase-times=max}
+settings=${PEER_ROM_SETTINGS:-silicon ack=before clk-deaf-ms=100 pd=none pd=sector boot-info=a0 erase-times=max stray-55=frame}
 for rom in $settings; do
   run "iot-tool-raw-$rom" "$work/raw.bin@10000" realistic "$rom" -- "$shared/peers/iot_nomodem.py" \
     --chipname bl616 --port @PORT@ --baudrate 2000000 --addr 0x10000 --firmware "$work/raw.bin" --single

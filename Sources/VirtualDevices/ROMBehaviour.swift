@@ -39,6 +39,17 @@ public struct ROMBehaviour: Sendable, Equatable {
         case max
     }
 
+    /// What the ROM does with 0x55 bytes once synced. The vendor streams its sync burst, so the
+    /// bytes after the ROM's `OK` must be skipped (spec section 4); whether the ROM also skips
+    /// 0x55 between later frames is UNCONFIRMED. Bootwire's fill after a garbled frame header
+    /// relies on neither.
+    public enum Stray55: String, Sendable, CaseIterable {
+        /// Skipped wherever a frame could start; a fresh burst after a frame is answered `OK`.
+        case skip
+        /// Skipped only until the first other byte after a sync; later, read as frame bytes.
+        case frame
+    }
+
     /// UART silence after which the ROM waits for a sync again (set_timeout changes it).
     public var idleTimeoutMilliseconds = 2000
     /// flash_xip_readSha / flash_readSha throughput: BL616 a0 logs show about 1.29 MB/s.
@@ -49,6 +60,7 @@ public struct ROMBehaviour: Sendable, Equatable {
     public var pending = Pending.second
     public var bootInfo = BootInfoLayout.a1
     public var eraseTimes = EraseTimes.typical
+    public var stray55 = Stray55.skip
 
     public init() {}
 
@@ -60,6 +72,7 @@ public struct ROMBehaviour: Sendable, Equatable {
         rom.pending = .none
         rom.bootInfo = .a0
         rom.eraseTimes = .max
+        rom.stray55 = .frame
         return rom
     }
 
@@ -75,6 +88,7 @@ public struct ROMBehaviour: Sendable, Equatable {
         ("pd", "second|sector|none", "PD cadence during erases (default second; silicon: none)"),
         ("boot-info", "a1|a0", "28-byte a1 or 24-byte a0 boot info (silicon: a0)"),
         ("erase-times", "typical|max", "datasheet column for erase and program (silicon: max)"),
+        ("stray-55", "skip|frame", "0x55 between frames skipped, or read as frame bytes (silicon: frame)"),
     ]
 
     /// Applies one `key[=value]` setting. Returns false when the key is not a ROM switch (it may
@@ -100,6 +114,7 @@ public struct ROMBehaviour: Sendable, Equatable {
         case "pd": pending = try need(Pending.self)
         case "boot-info": bootInfo = try need(BootInfoLayout.self)
         case "erase-times": eraseTimes = try need(EraseTimes.self)
+        case "stray-55": stray55 = try need(Stray55.self)
         default: return false
         }
         return true

@@ -70,6 +70,8 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     private var idleTimeout: Int
     private var syncRun = 0
     private var burstAnswered = false
+    /// Synced, and no byte but 0x55 since: the tail of the sync burst.
+    private var burstTail = false
     private var buffer: [UInt8] = []
     private var xz: (decoder: XZDecoder, destination: Int, written: Int, received: Int)?
     private var applicationQuietUntil = 0
@@ -158,10 +160,12 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
                     actions.append(.send(ISPResponse.okBytes, baud: baud))
                     state = .command
                     burstAnswered = true
+                    burstTail = true
                     buffer = []
                 }
             case .command:
-                if buffer.isEmpty && byte == 0x55 {
+                // The rest of a sync burst is always skipped; later 0x55 only under `stray-55=skip`.
+                if buffer.isEmpty && byte == 0x55 && (configuration.rom.stray55 == .skip || burstTail) {
                     // Stray sync bytes between frames; a fresh burst after a frame is a re-sync.
                     syncRun += 1
                     if syncRun == Self.syncBurst && !burstAnswered {
@@ -172,6 +176,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
                     continue
                 }
                 syncRun = 0
+                burstTail = false
                 buffer.append(byte)
                 if buffer.count >= ISPFrame.headerSize {
                     let length = Int(LE.u16(buffer, at: 2))

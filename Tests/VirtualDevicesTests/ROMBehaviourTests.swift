@@ -19,7 +19,26 @@ import VirtualDevices
         #expect(rom.bootInfo == .a0)
         #expect(rom.eraseTimes == .max)
         #expect(rom.deafAfterClockSetMilliseconds == 100)
+        #expect(rom.stray55 == .frame)
         #expect(rom.hashBytesPerSecond == 1_290_000)
+    }
+
+    /// The tail of a sync burst is skipped under both settings (the vendor streams its burst);
+    /// 0x55 after a frame is skipped under `skip` and read as a header (length 0x5555, refused
+    /// FL0102) under `frame`.
+    @Test func strayBytesAfterAFrameAreSkippedOrReadAsAFrame() throws {
+        let jedec = frame(0x36)
+        for setting in ["stray-55=skip", "stray-55=frame"] {
+            let device = try device(setting)
+            let tail = device.answer([0x55, 0x55, 0x55] + jedec)
+            #expect(tail.starts(with: ok), "\(setting): the burst's tail is skipped")
+            let after = device.answer([0x55, 0x55, 0x55, 0x55] + jedec)
+            if setting == "stray-55=skip" {
+                #expect(after.starts(with: ok), "skipped between frames")
+            } else {
+                #expect(after.starts(with: Array("FL".utf8) + [0x02, 0x01]), "read as a header: \(after)")
+            }
+        }
     }
 
     @Test func unknownSwitchesAndBadValuesAreUsageErrors() {
