@@ -101,7 +101,8 @@ public final class ISPClient {
     }
 
     /// What completes any frame the tail of a garbled one began: 0x55, which the ROM skips
-    /// between frames (spec 4, 17), as many as the largest payload a frame may announce (the
+    /// after a sync (spec 4, 17) and may skip between frames (`alignAfterFill` covers a ROM
+    /// that does not), as many as the largest payload a frame may announce (the
     /// ROM's limit is not documented; the virtual ROM takes 8 KiB, the vendor sends 2 KiB) plus
     /// a header. A flipped bit in it starts a header `xx 55 55 55`, whose 0x5555 length is
     /// refused at once. 41 ms at 2 Mbaud.
@@ -119,8 +120,24 @@ public final class ISPClient {
             // Everything the ROM says until the fill has certainly arrived is about the fill.
             let wire = fill.count * 10_000 / max(link.settings.baud, 9600)
             _ = try? link.read(exactly: 1 << 16, deadline: .after(milliseconds: wire + 30))
+            try alignAfterFill()
         }
         try link.flushInput()
+    }
+
+    /// After a fill, a ROM that reads 0x55 between frames as frame bytes (the virtual module's
+    /// `stray-55=frame`; UNCONFIRMED which the real ROM does) may hold up to three bytes of a
+    /// header. Single 0x55 bytes go until it answers, four at most: it refuses the 0x5555-length
+    /// header and starts clean. A ROM that skips 0x55 answers none and is clean already. Each
+    /// waits 50 ms, longer than a USB bridge holds a reply, so that no byte overtakes an answer.
+    private func alignAfterFill() throws {
+        for _ in 0..<4 {
+            try link.write([0x55])
+            if let reply = try? link.read(max: 16, deadline: .after(milliseconds: 50)), !reply.isEmpty {
+                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+                return
+            }
+        }
     }
 
     /// Silence after a frame: either the ROM is still at work, or a garbled length field made it
@@ -144,6 +161,7 @@ public final class ISPClient {
         }
         // What the ROM says about the fill itself (the answer to a sync burst) is not for the next frame.
         _ = try? link.read(exactly: 1 << 16, deadline: .after(seconds: wire + 0.03))
+        try alignAfterFill()
         try link.flushInput()
         return reply
     }

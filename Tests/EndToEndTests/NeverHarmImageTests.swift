@@ -131,12 +131,19 @@ import Testing
 
     // MARK: item 11, garbled frames
 
-    @Test func theExamplesIniFlashesOverALineThatGarblesFrames() throws {
+    /// Under both readings of what the ROM does with 0x55 between frames (UNCONFIRMED), a
+    /// garbled frame is resent in step with the ROM's parser: no reconnect, no device reset
+    /// (under `stray-55=frame` the fill alone once left up to three bytes of a header behind,
+    /// and each garbled header cost a reconnect: 38 s instead of 1.9 s).
+    @Test(arguments: ["stray-55=skip", "stray-55=frame"])
+    func theExamplesIniFlashesOverALineThatGarblesFrames(rom: String) throws {
         let run = try Bootwire.run([
-            "flash", "--port", "virtual:qcc743,wire=instant,fault=corrupt=2500", "--config", Self.examples.path,
-            "--json",
+            "flash", "--port", "virtual:qcc743,wire=instant,fault=corrupt=2500,\(rom)", "--config",
+            Self.examples.path, "--json",
         ])
         #expect(run.ok, "\(run.stdout.suffix(2000))")
         #expect(run.warningCodes.contains("line-noise"))
+        let reconnected = run.warningCodes.contains("device-reset") || run.warningCodes.contains("interrupted-session")
+        #expect(!reconnected, "\(rom): \(run.warningCodes)")
     }
 }
