@@ -83,7 +83,7 @@ for erase in 2 1; do
     vendor=("$py" "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 --config "$config")
     if ! session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}" \
         && peer_timed_out "$work/$name/vendor/client.log"; then
-      echo "end-state: retried  $name once: the vendor tool's own timer ran out ($(grep -m1 -oE "ack is b''|not enough values to unpack|SHAKEHAND FAIL|[Tt]ime ?out|timed out" "$work/$name/vendor/client.log"))"
+      echo "end-state: retried  $name once: the vendor tool's own timer ran out ($(peer_timeout_seen "$work/$name/vendor/client.log"))"
       retried=$((retried + 1))
       rm -rf "$work/$name/vendor"
       session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}"
