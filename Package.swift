@@ -6,7 +6,9 @@ let package = Package(
     products: [
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices", "ST67"]),
+            targets: [
+                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
+            ]),
         .executable(name: "bootwire", targets: ["bootwire"]),
         // libusb-1.0's ABI over a socket to `bootwire emulate usb`: unmodified dfu-util, stlink
         // and OpenOCD binaries load it (LD_LIBRARY_PATH) and meet a virtual device.
@@ -44,14 +46,18 @@ let package = Package(
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
         .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
+        // Ports parsed once, routes decided and targets opened: what every verb (and a library
+        // user) goes through.
+        .target(name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743"]),
         .target(
-            name: "VirtualDevices", dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial"]),
+            name: "VirtualDevices",
+            dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "VirtualDevices", "ST67",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,6 +3,8 @@ import BootwireCore
 import Foundation
 import QCC743
 import STM32
+import Targets
+import USB
 import VirtualDevices
 
 /// --port and friends, shared by every command that talks to a device.
@@ -37,7 +39,7 @@ struct ConnectionOptions: ParsableArguments {
             "The chip behind the port: qcc743 (the ST67W611M1 module, default) or stm32 (system bootloader, AN3155). "
                 + "virtual:stm32… implies stm32.",
             valueName: "chip"))
-    var chip: Chip?
+    var chip: Route.SerialChip?
 
     @Option(
         name: .long,
@@ -88,79 +90,35 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "khz"))
     var swdKhz: Int?
 
-    func connectOptions(for link: any Link) throws -> ConnectOptions {
-        var options = ConnectOptions()
-        options.bootBaud = bootBaud
-        options.loadBaud = baud ?? 2_000_000
-        options.syncAttempts = max(1, connectAttempts)
-        options.fallback = !noBaudFallback
-        // Default boot entry: the vendor's sequence where DTR/RTS exist; a person where they do
-        // not; nothing on a pseudo-terminal, whose virtual device resets when the port opens.
-        if let reset {
-            options.bootSequence = try BootSequence.parse(reset)
-        } else if link.capabilities.modemLines {
-            options.bootSequence = try BootSequence.parse("qconn")
-        } else if !link.capabilities.isPseudoTerminal {
-            options.bootSequence = try BootSequence.parse("manual")
-        }
-        return options
+    /// These options as the library's connection settings (the environment read here: the
+    /// library reads none).
+    var settings: TargetSettings {
+        var settings = TargetSettings()
+        settings.chip = chip
+        settings.baud = baud
+        settings.bootBaud = bootBaud
+        settings.reset = reset
+        settings.connectAttempts = connectAttempts
+        settings.patience = effectivePatience
+        settings.baudFallback = !noBaudFallback
+        settings.tracePath = trace
+        settings.swdKHz = swdKhz
+        settings.adapterMemory = CacheFolder.adapterMemory
+        settings.serialSetup = SerialSetup.current
+        settings.libusbPath = ProcessInfo.processInfo.environment[LibUSBBus.libraryOverride]
+        settings.virtualPorts = VirtualPortHost()
+        return settings
     }
 
-    /// Opens the port (starting an in-process virtual device for virtual:…), connects to the
-    /// boot ROM, and runs `body` on the port's own thread.
-    enum Chip: String, ExpressibleByArgument, CaseIterable {
-        case qcc743, stm32
-    }
+    /// Opens targets with these settings: every verb goes through it.
+    var opener: TargetOpener { TargetOpener(settings: settings) }
 
-    /// The chip a port leads to: --chip, or what a virtual port names, or the module.
-    func chip(for port: String) -> Chip {
-        if let chip { return chip }
-        return port.hasPrefix(VirtualPort.prefix + "stm32") ? .stm32 : .qcc743
-    }
+    func route(for port: PortSpec) -> Route { opener.route(for: port) }
 
-    /// Opens the port (starting an in-process virtual STM32 for virtual:stm32…), syncs with the
-    /// system bootloader, and runs `body` on the port's own thread.
-    func withSTM32Session<T: Sendable>(
-        port: String, events: @escaping EventSink, _ body: @escaping @Sendable (STM32Session) throws -> T
-    ) async throws -> T {
-        var base = STM32ConnectOptions()
-        base.baud = baud ?? 115_200
-        base.syncAttempts = max(1, connectAttempts)
-        let initial = base
-        let reset = self.reset
-        return try await withPort(port) { serial, _ in
-            var options = initial
-            if let reset {
-                options.bootSequence = try BootSequence.parse(reset)
-            } else if !serial.capabilities.modemLines && !serial.capabilities.isPseudoTerminal {
-                options.bootSequence = try BootSequence.parse("manual")
-            }
-            return try body(try STM32Session.connect(link: serial, options: options, events: events))
-        }
-    }
-
-    /// Opens `port` (starting an in-process virtual device for virtual:…) with the wire trace,
-    /// and runs `body` on the port's own thread with the port and its device path.
-    private func withPort<T: Sendable>(
-        _ port: String, _ body: @escaping @Sendable (SerialPort, String) throws -> T
-    ) async throws -> T {
-        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
-        defer { runner?.stop() }
-        let path = runner?.slavePath ?? port
-        let trace = try self.trace.map { try WireTrace(path: $0) }
-        let worker = PortWorker(name: path)
-        defer { worker.shutdown() }
-        return try await worker.run {
-            let serial = try SerialPort.open(path, setup: SerialSetup.current)
-            defer { serial.close() }
-            serial.trace = trace
-            return try body(serial, path)
-        }
-    }
-
-    /// Every port named by --port, --ports and --ports-from, in order, each resolved exactly
-    /// (a serial number or by-id name must match one adapter): write mode never guesses.
-    func resolvedPorts() throws -> [String] {
+    /// Every port named by --port, --ports and --ports-from (or implied by --dfu/--stlink), in
+    /// order, each resolved exactly (a serial number or by-id name must match one adapter):
+    /// write mode never guesses.
+    func resolvedPorts() throws -> [PortSpec] {
         var names = port.isEmpty ? impliedPorts : port
         if let pattern = ports {
             let matches = PortDiscovery.glob(pattern)
@@ -176,59 +134,21 @@ struct ConnectionOptions: ParsableArguments {
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
         guard !names.isEmpty else { throw BootwireError(.usage, "no port given", hint: "pass --port PORT") }
-        var seen = Set<String>()
+        var seen = Set<PortSpec>()
         return try names.map { name in
-            let path = try Self.resolve(name)
-            guard VirtualPort.isVirtual(path) || seen.insert(path).inserted else {
+            let port = try PortSpec.parse(name)
+            guard port.isVirtual || seen.insert(port).inserted else {
                 throw BootwireError(.usage, "\(name) is named twice")
             }
-            return path
+            return port
         }
     }
 
     /// The one port of a command that talks to one device.
-    func singlePort() throws -> String {
+    func singlePort() throws -> PortSpec {
         let all = try resolvedPorts()
         guard all.count == 1 else { throw BootwireError(.usage, "this command takes one port, not \(all.count)") }
         return all[0]
-    }
-
-    static func resolve(_ name: String) throws -> String {
-        if VirtualPort.isVirtual(name) || isUSB(name) || name.hasPrefix("/") || name.hasPrefix(".") { return name }
-        if let path = PortDiscovery.resolve(name) { return path }
-        throw BootwireError(
-            .portNotFound, "no serial port or adapter serial number `\(name)`",
-            hint:
-                "name a path (/dev/ttyUSB0), a /dev/serial/by-id name, or an adapter serial number from `bootwire list`"
-        )
-    }
-
-    /// Opens the port, connects to the module's boot ROM (starting at the rate the adapter
-    /// carried last time), and runs `body` on the port's own thread.
-    func withSession<T: Sendable>(
-        port: String, events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
-    ) async throws -> T {
-        let memory = CacheFolder.adapterMemory
-        return try await withPort(port) { serial, path in
-            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
-            var options = try connectOptions(for: serial)
-            options.patience = effectivePatience
-            if let adapterSerial, let limit = memory.limit(forSerial: adapterSerial), limit < options.loadBaud {
-                events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
-                options.loadBaud = limit
-            }
-            // A module without reset lines stays in its ROM at the last session's rate.
-            let sessionKey = adapterSerial ?? path
-            options.previousSessionBaud = memory.lastSession(port: sessionKey)?.baud
-            return try QCC743Session.run(link: serial, options: options, events: events) { session in
-                if let adapterSerial, session.baudLimitedFrom != nil {
-                    memory.remember(serial: adapterSerial, workingBaud: session.identity.loadBaud)
-                }
-                memory.rememberSession(port: sessionKey, baud: session.identity.loadBaud)
-                return try body(session)
-            }
-        }
     }
 }
 
@@ -256,3 +176,5 @@ func parseAddress(_ text: String, option: String) throws -> Int {
     }
     return Int(value)
 }
+
+extension Route.SerialChip: ExpressibleByArgument {}

@@ -2,9 +2,8 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
-import STLink
+import Targets
 import USB
-import VirtualDevices
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,31 +25,20 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let port = try connection.singlePort()
-        if ConnectionOptions.isUSB(port) {
-            let (bus, match): (any USBBus, USBDeviceMatch) =
-                VirtualUSBPort.isVirtualUSB(port)
-                ? try VirtualUSBPort.start(port)
-                : (
-                    LibUSBBus.configured(),
-                    port.hasPrefix("usb:") ? try USBDeviceMatch.parse(port) : try STLinkProbeKind.match(port: port)
-                )
-            try report(USBDoctor.run(bus: bus, match: match))
+        let opener = connection.opener
+        if port.isUSB(virtualPorts: opener.settings.virtualPorts) {
+            let attached = try opener.usbBus(for: port)
+            try report(USBDoctor.run(bus: attached.bus, match: attached.match))
         }
-        let runner = VirtualPort.isVirtual(port) ? try VirtualPort.start(port) : nil
-        defer { runner?.stop() }
-        let path = runner?.slavePath ?? port
-        let worker = PortWorker(name: path)
-        defer { worker.shutdown() }
-        let options = connection
-        let trace = try connection.trace.map { try WireTrace(path: $0) }
-        let findings: [DoctorFinding] = try await worker.run {
-            let (opened, access) = PortDoctor.checkAccess(path, setup: SerialSetup.current)
+        let settings = opener.settings
+        let findings: [DoctorFinding] = try await opener.withSerialPath(port) { path, trace in
+            let (opened, access) = PortDoctor.checkAccess(path, setup: settings.serialSetup)
             guard let port = opened else { return access }
             defer { port.close() }
             port.trace = trace
             let loopback = try PortDoctor.loopback(port)
             if loopback.first?.status != .skip { return access + loopback }
-            return access + loopback + QCC743Probe.run(link: port, options: try options.connectOptions(for: port))
+            return access + loopback + QCC743Probe.run(link: port, options: try settings.moduleConnectOptions(for: port))
         }
         try report(findings)
     }

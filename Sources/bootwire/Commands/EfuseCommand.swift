@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct EfuseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,7 @@ struct EfuseCommand: ParsableCommand {
             let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
             do {
                 if let file { try OutputFile.check(file) }
-                let bytes = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink) {
+                let bytes = try await connection.opener.withModule(try connection.singlePort(), events: renderer.sink) {
                     session in
                     try session.readEfuse()
                 }
@@ -101,7 +102,7 @@ struct EfuseCommand: ParsableCommand {
             do {
                 let efuseImage = try EfuseImage.load(path: image)
                 let gate = change.gate
-                let burned = try await connection.withSession(port: try connection.singlePort(), events: renderer.sink)
+                let burned = try await connection.opener.withModule(try connection.singlePort(), events: renderer.sink)
                 { session in
                     let change = try EfuseBurn.change(current: try session.readEfuse(), image: efuseImage)
                     for line in EfuseBurn.describe(change) { session.events(.note(.info("eFuse: \(line)"))) }

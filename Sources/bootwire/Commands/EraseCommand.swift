@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct EraseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,31 +43,19 @@ struct EraseCommand: AsyncParsableCommand {
         let gate = change.gate
         do {
             let port = try connection.singlePort()
-            let route = connection.route(for: port)
+            let opener = connection.opener
+            let route = opener.route(for: port)
             if let pages {
-                guard route != .qcc743, !wholeChip, start == nil, end == nil else {
+                guard !wholeChip, start == nil, end == nil else {
                     throw BootwireError(.usage, "--pages is for an STM32, alone")
                 }
+                try route.require(.pageErase, "--pages")
                 // A range, not a list: each route checks it against the part's page count
                 // before listing it (`0-4294967295` once allocated 34 GB), then erases the pages
                 // unless this is a dry run.
                 let range = try pageRange(pages)
-                switch route {
-                case .dfu:
-                    try await DFUCommands.erase(
-                        connection: connection, port: port, pages: range, gate: gate, renderer: renderer)
-                case .swd:
-                    try await SWDCommands.erase(
-                        connection: connection, port: port, pages: range, gate: gate, renderer: renderer)
-                default:
-                    try await connection.withSTM32Session(port: port, events: events) { session in
-                        // An unknown part: Extended Erase numbers pages below 0xFFF0 (AN3155).
-                        let count = session.identity.geometry?.pageCount ?? 0xFFF0
-                        let list = try PageNumbers.list(range, pageCount: count)
-                        try session.checkPages(list)
-                        guard gate.allows("erase pages \(pages)", events: events) else { return }
-                        try session.erase(pages: list)
-                    }
+                _ = try await opener.withTarget(port, events: events) { target in
+                    try target.erasePages(range) { gate.allows($0, events: events) }
                 }
                 try renderer.finish(JobResult(summary: gate.mark(["erased": "pages \(pages)"])))
             }
@@ -75,11 +64,7 @@ struct EraseCommand: AsyncParsableCommand {
             case (true, nil, nil):
                 // Asked before the port opens, on every route: what is lost cannot be read back.
                 // The module's flash also holds its manufacturing data (MFD), which no image restores.
-                _ = try gate.confirms(
-                    route == .qcc743
-                        ? "erase the whole flash, including \(ModuleFactoryData.described)"
-                        : "erase the whole flash of the STM32: the application and any data kept in flash",
-                    events: events)
+                _ = try gate.confirms(route.wholeFlashLoss, events: events)
             case (false, let start?, let end?):
                 let first = try parseAddress(start, option: "--start")
                 let last = try parseAddress(end, option: "--end")
@@ -92,7 +77,8 @@ struct EraseCommand: AsyncParsableCommand {
             settings.dryRun = gate.dryRun
             let options = settings
             let requested = range
-            let (erased, _) = try await connection.withTarget(port: port, events: events) { target -> String in
+            let (erased, _) = try await opener.withTarget(port, events: events) { session -> String in
+                let target = session.flash
                 let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
                 guard let requested else {
                     if options.dryRun {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct FlashCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -175,12 +176,13 @@ struct FlashCommand: AsyncParsableCommand {
     }
 
     /// One device, start to end, through the flash pipeline.
-    func flashDevice(port: String, request: Request, interactive: Bool, events: @escaping EventSink) async throws
+    func flashDevice(port: PortSpec, request: Request, interactive: Bool, events: @escaping EventSink) async throws
         -> DeviceOutcome
     {
         let yes = safety.yes
-        let (result, statistics) = try await connection.withTarget(port: port, efuse: request.efuse, events: events) {
-            target in
+        let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
+            session in
+            let target = session.flash
             let pipeline = FlashPipeline(
                 options: request.options, events: events,
                 confirm: { question in

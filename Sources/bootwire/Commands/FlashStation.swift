@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct StationOptions: ParsableArguments {
     @Option(
@@ -165,20 +166,20 @@ private final class WarningLog: @unchecked Sendable {
 extension FlashCommand {
     /// Several devices at once from one process: one port worker each, independent progress;
     /// one failing device never stops or slows the others.
-    func flashStation(ports: [String], request: Request, renderer: Renderer) async throws -> Never {
+    func flashStation(ports: [PortSpec], request: Request, renderer: Renderer) async throws -> Never {
         let started = MonotonicClock.now()
         let retries = max(0, station.retry)
         let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
             for (index, port) in ports.enumerated() {
                 group.addTask {
                     let warnings = WarningLog()
-                    let sink = renderer.sink(device: port)
+                    let sink = renderer.sink(device: port.description)
                     let events: EventSink = { event in
                         warnings.record(event)
                         sink(event)
                     }
                     let deviceStart = MonotonicClock.now()
-                    var device = StationReport.Device(port: port, started: deviceStart)
+                    var device = StationReport.Device(port: port.description, started: deviceStart)
                     for attempt in 1...(retries + 1) {
                         device.attempts = attempt
                         do {

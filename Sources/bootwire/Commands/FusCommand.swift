@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import DFU
 import Foundation
+import Targets
 import USB
 
 /// `bootwire fus …`: the STM32WB's Firmware Upgrade Services through the ROM USB DFU bootloader.
@@ -23,13 +24,12 @@ enum FusRunner {
         connection: ConnectionOptions, renderer: Renderer, _ body: @escaping @Sendable (FUSUpdater) throws -> T
     ) async throws -> T {
         let port = try connection.singlePort()
-        guard connection.route(for: port) == .dfu else {
+        guard connection.route(for: port).capabilities.contains(.fus) else {
             _ = try UARTFUSTransport().state()
             throw BootwireError(.usage, "fus needs a USB DFU port")
         }
         let events = renderer.sink
-        return try await DFUCommands.withSession(connection: connection, port: port, events: renderer.sink) {
-            session, bus in
+        return try await connection.opener.withDFU(port, events: renderer.sink) { session, bus in
             let transport = DFUFUSTransport(bus: bus, session: session, events: events)
             defer { transport.session.close() }
             return try body(FUSUpdater(transport: transport, events: events))

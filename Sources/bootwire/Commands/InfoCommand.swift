@@ -2,11 +2,12 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show what a module is and holds: boot ROM, flash, eFuse, partition table, images.",
+        abstract: "Show what a device is and holds: a module's boot ROM, flash, eFuse, partitions and images; an STM32's part, flash and option bytes.",
         discussion: "Reads only; changes nothing. Example: bootwire info --port /dev/ttyUSB0")
 
     @OptionGroup(title: "Connection")
@@ -21,26 +22,32 @@ struct InfoCommand: AsyncParsableCommand {
         let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
         do {
             let port = try connection.singlePort()
-            switch connection.route(for: port) {
-            case .stm32Serial:
-                try await STM32Commands.info(connection: connection, port: port, json: json, renderer: renderer)
-            case .dfu: try await DFUCommands.info(connection: connection, port: port, json: json, renderer: renderer)
-            case .swd: try await SWDCommands.info(connection: connection, port: port, json: json, renderer: renderer)
-            case .qcc743: break
+            let (info, _) = try await connection.opener.withTarget(port, events: renderer.sink) { try $0.info() }
+            switch info {
+            case .module(let info):
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    try renderer.finish(
+                        JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
+                }
+                print(Self.text(info))
+            case .facts(let facts):
+                try Self.finish(facts, json: json, renderer: renderer)
             }
-            let info = try await connection.withSession(port: port, events: renderer.sink) { session in
-                try ModuleInfo.gather(from: session)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try renderer.finish(
-                    JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
-            }
-            print(Self.text(info))
         } catch {
             try renderer.fail(error)
         }
+    }
+
+    /// An STM32's facts as a two-column table, or as one JSON object.
+    static func finish(_ facts: [TargetFact], json: Bool, renderer: Renderer) throws {
+        if json {
+            let object = Dictionary(facts.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
+        }
+        for fact in facts { print("\(fact.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(fact.value)") }
     }
 
     static func text(_ info: ModuleInfo) -> String {

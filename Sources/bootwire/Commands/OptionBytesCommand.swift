@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import STLink
+import Targets
 import STM32
 
 /// `bootwire option-bytes show|set|reload`: an STM32's option bytes through an ST-LINK, decoded
@@ -12,19 +13,15 @@ struct OptionBytesCommand: AsyncParsableCommand {
         abstract: "STM32 over SWD: show, change or reload the option bytes (RDP, WRP, DUALBANK, BFB2, nBOOT0…).",
         subcommands: [Show.self, Set.self, Reload.self], defaultSubcommand: Show.self)
 
-    static func swdPort(_ connection: ConnectionOptions) throws -> String {
+    static func swdPort(_ connection: ConnectionOptions) throws -> PortSpec {
         let port = try connection.singlePort()
-        guard connection.route(for: port) == .swd else {
-            throw BootwireError(
-                .usage, "option-bytes works through an ST-LINK (--port stlink or virtual:stlink-…)",
-                hint: "on the UART bootloader use `bootwire protect` / `unprotect`")
-        }
+        try connection.route(for: port).require(.optionBytes, "option-bytes")
         return port
     }
 
     static func summary(_ options: SWDOptionBytes) -> [String: String] {
         var summary = Dictionary(options.decoded.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for (name, _) in options.addresses { summary[name] = SWDCommands.hex(UInt64(options.registers[name] ?? 0)) }
+        for (name, _) in options.addresses { summary[name] = Hex.address(options.registers[name] ?? 0) }
         return summary
     }
 
@@ -37,14 +34,12 @@ struct OptionBytesCommand: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let port = try swdPort(connection)
-                let (options, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, events: renderer.sink
-                ) { try $0.flash().optionBytes() }
+                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) { try $0.flash().optionBytes() }
                 for (name, address) in options.addresses {
                     renderer.render(
                         .note(
                             .info(
-                                "\(name) @ \(SWDCommands.hex(UInt64(address))) = \(SWDCommands.hex(UInt64(options.registers[name] ?? 0)))"
+                                "\(name) @ \(Hex.address(address)) = \(Hex.address(options.registers[name] ?? 0))"
                             )))
                 }
                 for (name, value) in options.decoded { renderer.render(.note(.info("\(name) = \(value)"))) }
@@ -80,9 +75,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 guard !pairs.isEmpty else { throw BootwireError(.usage, "name at least one FIELD=VALUE") }
                 let gate = change.gate
                 let events = renderer.sink
-                let (result, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, events: renderer.sink
-                ) { session -> [String: String] in
+                let (result, _) = try await connection.opener.withSWD(port, events: renderer.sink) { session -> [String: String] in
                     let current = try session.flash().optionBytes()
                     var wanted = current
                     for (field, value) in pairs { try wanted.set(field, to: value) }
@@ -142,9 +135,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let port = try swdPort(connection)
-                let (options, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: port, events: renderer.sink
-                ) { session in
+                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) { session in
                     _ = try session.flash().launchOptionBytes()
                     try session.reconnect()
                     return try session.flash().optionBytes()

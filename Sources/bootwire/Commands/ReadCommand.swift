@@ -2,6 +2,7 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import QCC743
+import Targets
 
 struct ReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,35 +50,11 @@ struct ReadCommand: AsyncParsableCommand {
             // Checked now, written only once every byte is read: an existing file survives any failure.
             try OutputFile.check(file)
             let port = try connection.singlePort()
-            let bytes: [UInt8]
-            let route = connection.route(for: port)
-            if efuse && route != .qcc743 {
-                throw BootwireError(
-                    .usage, "--efuse reads the ST67W611M1 module's eFuse; this port leads to an STM32",
-                    hint: "an STM32's option bytes: bootwire option-bytes show")
-            }
-            switch route {
-            case .stm32Serial:
-                bytes = try await STM32Commands.read(
-                    connection: connection, port: port, start: first, count: count, renderer: renderer)
-            case .dfu:
-                bytes = try await DFUCommands.read(
-                    connection: connection, port: port, start: first, count: count, renderer: renderer)
-            case .swd:
-                bytes = try await SWDCommands.read(
-                    connection: connection, port: port, start: first, count: count, renderer: renderer)
-            case .qcc743 where efuse:
-                bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
-                    session.events(.stage("read", detail: "eFuse 0x\(String(first, radix: 16)), \(count) bytes"))
-                    return try session.readEfuse(address: first, length: count)
-                }
-            case .qcc743:
-                bytes = try await connection.withSession(port: port, events: renderer.sink) { session in
-                    let flash = MemoryRegion(name: "flash", range: 0...UInt64(session.identity.flashSize) - 1)
-                    try span.check(in: [flash], complete: true)
-                    session.events(.stage("read", detail: "0x\(String(first, radix: 16)), \(count) bytes"))
-                    return try session.read(address: first, length: count, label: "read")
-                }
+            let opener = connection.opener
+            if efuse { try opener.route(for: port).require(.efuse, "--efuse") }
+            let readEfuse = efuse
+            let (bytes, _) = try await opener.withTarget(port, events: renderer.sink) { target in
+                try readEfuse ? target.readEfuse(span) : target.read(span)
             }
             try OutputFile.write(bytes, to: file)
             try renderer.finish(

@@ -4,6 +4,7 @@ import Foundation
 import QCC743
 import ST67
 import STLink
+import Targets
 import VirtualDevices
 
 /// `bootwire st67 update BINARIES_DIR`: ST's module update (NCP_update_mission_profile_t02.sh)
@@ -63,10 +64,7 @@ struct ST67Command: AsyncParsableCommand {
                 var moduleSide = connection
                 moduleSide.reset = connection.reset ?? "host-mcu"
                 let module = moduleSide
-                let (host, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: ports.swd(), events: events
-                ) {
-                    session in
+                let (host, _) = try await connection.opener.withSWD(ports.swd, events: events) { session in
                     let units =
                         (try? session.flash().layout.sectors.map { Int($0.address)..<Int($0.address) + $0.size }) ?? []
                     return (session.identity.deviceID, session.identity.flashSize, session.identity.partName, units)
@@ -114,8 +112,8 @@ struct ST67Command: AsyncParsableCommand {
         /// The board's ST-LINK and its virtual COM port: a virtual Nucleo, or a probe and the
         /// serial port of the same USB device.
         struct BoardPorts: Sendable {
-            var swd: @Sendable () -> String
-            var vcp: @Sendable () throws -> String
+            var swd: PortSpec
+            var vcp: @Sendable () throws -> PortSpec
             /// Names this board for the resume state.
             var key: String
         }
@@ -124,16 +122,18 @@ struct ST67Command: AsyncParsableCommand {
             let named = connection.port.first ?? "stlink"
             if VirtualNucleoBoard.isBoard(named) {
                 let ports = try VirtualNucleoBoard.resolve(named)
-                return BoardPorts(swd: { ports.swd }, vcp: { ports.vcp() }, key: ports.hostState)
+                return BoardPorts(
+                    swd: try PortSpec.parse(ports.swd), vcp: { try PortSpec.parse(ports.vcp()) }, key: ports.hostState)
             }
-            guard connection.route(for: named) == .swd else {
+            let probe = try PortSpec.parse(named)
+            guard connection.route(for: probe) == .swd else {
                 throw BootwireError(
                     .usage, "--port names the board's ST-LINK (stlink, stlink:SERIAL, virtual:nucleo-…), not \(named)",
                     hint: "the module's COM port is found from the ST-LINK, or named with --vcp")
             }
             let vcp = self.vcp
             return BoardPorts(
-                swd: { named }, vcp: { try vcp ?? Self.findVCP(probe: named) }, key: named)
+                swd: probe, vcp: { try PortSpec.parse(try vcp ?? Self.findVCP(probe: named)) }, key: named)
         }
 
         /// The ST-LINK's VCP: a serial port of ST's vendor ID whose USB serial is the probe's.
@@ -184,9 +184,7 @@ struct ST67Command: AsyncParsableCommand {
             switch step.kind {
             case .saveHost:
                 guard let range = update.plan.savedHostRange else { return ([:], state) }
-                let (bytes, _) = try await SWDSessionRunner.run(
-                    connection: connection, port: ports.swd(), events: events
-                ) {
+                let (bytes, _) = try await connection.opener.withSWD(ports.swd, events: events) {
                     try $0.probe.readMemory(UInt32(range.lowerBound), count: range.count)
                 }
                 if !dryRun {
@@ -229,14 +227,14 @@ struct ST67Command: AsyncParsableCommand {
                 options.journals = CacheFolder.journals
                 options.run = step.run
                 let side = step.side == .host ? connection : module
-                let port = step.side == .host ? ports.swd() : try ports.vcp()
+                let port = step.side == .host ? ports.swd : try ports.vcp()
                 let prepared = PreparedImage.prepare(
                     images, compressAbove: step.side == .module ? ModuleFlashTarget.compressAbove : nil)
                 let pipelineOptions = options
-                let (outcome, _) = try await side.withTarget(port: port, efuse: step.efuse, events: events) { target in
+                let (outcome, _) = try await side.opener.withTarget(port, efuse: step.efuse, events: events) { target in
                     // The eFuse burn was asked before the first step.
                     try FlashPipeline(options: pipelineOptions, events: events, confirm: { _ in }).run(
-                        prepared, on: target)
+                        prepared, on: target.flash)
                 }
                 var summary = [
                     "written": "\(outcome.written.count)", "skipped": "\(outcome.images.count - outcome.written.count)",

@@ -1,58 +1,7 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import STM32
-
-/// The STM32 system-bootloader side of `flash`, `info`, `read` and `erase`: the same verbs as
-/// the module, on `--chip stm32` or a `virtual:stm32…` port.
-enum STM32Commands {
-    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
-
-    static func info(connection: ConnectionOptions, port: String, json: Bool, renderer: Renderer) async throws -> Never
-    {
-        let identity = try await connection.withSTM32Session(port: port, events: renderer.sink) { $0.identity }
-        var facts: [(String, String)] = [
-            ("part", "\(identity.name) (product id 0x\(String(identity.productID, radix: 16)))"),
-            (
-                "bootloader",
-                "\(identity.bootloaderVersionText), commands \(identity.commands.map { String(format: "%02x", $0) }.joined(separator: " "))"
-            ),
-            (
-                "flash",
-                identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"
-            ),
-            ("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
-        ]
-        if let geometry = identity.geometry { facts.append(("geometry", "\(geometry)")) }
-        if let options = identity.optionBytes, let geometry = identity.geometry {
-            facts.append(("option bytes", options.summary(geometry)))
-        }
-        let protected = identity.writeProtectedPages
-        facts.append(
-            (
-                "write-protected pages",
-                protected.isEmpty
-                    ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")
-            ))
-        try finishFacts(facts, json: json, renderer: renderer)
-    }
-
-    static func read(connection: ConnectionOptions, port: String, start: Int, count: Int, renderer: Renderer)
-        async throws -> [UInt8]
-    {
-        try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
-            if let flash = session.identity.geometry?.range {
-                // A read that starts in the flash must end in it: past it the ROM refuses
-                // only after the flash was read (or maps something else there).
-                let region = MemoryRegion(name: "flash", range: UInt64(flash.start)...flash.end - 1)
-                try MemorySpan(start: UInt64(start), count: UInt64(count)).check(in: [region], complete: false)
-            }
-            session.events(.stage("read", detail: "\(hex(UInt64(start))), \(count) bytes"))
-            return try session.read(address: UInt32(start), length: count)
-        }
-    }
-
-}
+import Targets
 
 /// `bootwire protect` / `unprotect`: readout and write protection of an STM32 (system bootloader).
 struct ProtectCommand: AsyncParsableCommand {
@@ -96,9 +45,12 @@ struct ProtectCommand: AsyncParsableCommand {
                     what + ": the flash becomes unreadable over every debug and boot path, "
                         + "and removing it erases the whole flash", events: events)
             }
-            try await connection.withSTM32Session(port: port, events: events) { session in
+            let opener = connection.opener
+            try opener.route(for: port).require(.protect, "protect")
+            let readout = self.readout
+            _ = try await opener.withTarget(port, events: events) { target in
                 guard gate.allows(what, events: events) else { return }
-                if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
+                try target.protect(readout: readout, pages: pages)
             }
             let key = gate.dryRun ? "would-protect" : "protected"
             try renderer.finish(
@@ -142,20 +94,13 @@ struct UnprotectCommand: AsyncParsableCommand {
                 _ = try gate.confirms(
                     "remove readout protection: the bootloader erases the whole flash first", events: renderer.sink)
             }
+            let opener = connection.opener
+            try opener.route(for: port).require(.unprotect, "unprotect")
             // A dry run connects and checks the part, and changes nothing.
-            guard gate.allows(readout ? "remove readout protection" : "remove write protection", events: renderer.sink)
-            else {
-                _ = try await connection.withTarget(port: port, events: renderer.sink) { _ in }
-                try renderer.finish(JobResult(summary: summary))
-            }
-            if connection.route(for: port) == .dfu {
-                try await readout
-                    ? DFUCommands.unprotectReadout(connection: connection, port: port, renderer: renderer)
-                    : DFUCommands.unprotectWrite(connection: connection, port: port, renderer: renderer)
-                try renderer.finish(JobResult(summary: summary))
-            }
-            try await connection.withSTM32Session(port: port, events: renderer.sink) { session in
-                if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
+            let allowed = gate.allows(
+                readout ? "remove readout protection" : "remove write protection", events: renderer.sink)
+            _ = try await opener.withTarget(port, events: renderer.sink) { target in
+                if allowed { try target.unprotect(readout: readout) }
             }
             try renderer.finish(JobResult(summary: summary))
         } catch {

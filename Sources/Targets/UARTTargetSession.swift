@@ -1,0 +1,66 @@
+import BootwireCore
+import STM32
+
+/// An STM32's system bootloader over UART (AN3155) as a target session.
+public final class UARTTargetSession: TargetSession {
+    public let session: STM32Session
+    public let flash: any FlashTarget
+    public var route: Route { .stm32Serial }
+    public var events: EventSink { session.events }
+
+    init(session: STM32Session, port: String) {
+        self.session = session
+        flash = UARTFlashTarget(session: session, port: port)
+    }
+
+    public func info() throws -> TargetInfo {
+        let identity = session.identity
+        var facts = [
+            TargetFact("part", "\(identity.name) (product id \(Hex.address(identity.productID)))"),
+            TargetFact(
+                "bootloader",
+                "\(identity.bootloaderVersionText), commands \(Hex.string(identity.commands, separator: " "))"),
+            TargetFact(
+                "flash", identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
+            TargetFact("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
+        ]
+        if let geometry = identity.geometry { facts.append(TargetFact("geometry", "\(geometry)")) }
+        if let options = identity.optionBytes, let geometry = identity.geometry {
+            facts.append(TargetFact("option bytes", options.summary(geometry)))
+        }
+        let protected = identity.writeProtectedPages
+        facts.append(
+            TargetFact(
+                "write-protected pages",
+                protected.isEmpty ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
+        return .facts(facts)
+    }
+
+    public func read(_ span: MemorySpan) throws -> [UInt8] {
+        if let flash = session.identity.geometry?.range {
+            // A read that starts in the flash must end in it: past it the ROM refuses only
+            // after the flash was read (or maps something else there).
+            let region = MemoryRegion(name: "flash", range: UInt64(flash.start)...flash.end - 1)
+            try span.check(in: [region], complete: false)
+        }
+        announceRead(span)
+        return try session.read(address: UInt32(span.start), length: Int(span.count))
+    }
+
+    public func erasePages(_ pages: ClosedRange<Int>, allows: (String) -> Bool) throws {
+        // An unknown part: Extended Erase numbers pages below 0xFFF0 (AN3155).
+        let count = session.identity.geometry?.pageCount ?? 0xFFF0
+        let list = try PageNumbers.list(pages, pageCount: count)
+        try session.checkPages(list)
+        guard allows("erase pages \(pages.lowerBound)-\(pages.upperBound)") else { return }
+        try session.erase(pages: list)
+    }
+
+    public func protect(readout: Bool, pages: ClosedRange<Int>?) throws {
+        if let pages { try session.writeProtect(pages: pages) } else { try session.readoutProtect() }
+    }
+
+    public func unprotect(readout: Bool) throws {
+        if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
+    }
+}

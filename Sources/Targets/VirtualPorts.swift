@@ -1,0 +1,41 @@
+import BootwireCore
+import USB
+
+/// The seam through which `virtual:` ports reach devices run in this process. The embeddable
+/// library holds no emulator: the CLI (and a test or a user's CI program) passes the virtual
+/// devices' implementation; without one a `virtual:` port is refused.
+public protocol VirtualPorts: Sendable {
+    /// The route a virtual port leads to, or nil for a name this host does not know.
+    func route(of port: String) -> Route?
+    /// Starts a serial virtual device on a pseudo-terminal.
+    func startSerial(_ port: String) throws -> VirtualSerialAttachment
+    /// Starts a USB virtual device on a bus of its own.
+    func startUSB(_ port: String) throws -> USBAttachment
+    /// Names it accepts, for the hint of an unknown one.
+    var names: [String] { get }
+}
+
+/// A running serial virtual device: the pty path to open, and how to stop it (which saves its state).
+public struct VirtualSerialAttachment: Sendable {
+    public var path: String
+    public var stop: @Sendable () -> Void
+
+    public init(path: String, stop: @escaping @Sendable () -> Void) {
+        self.path = path
+        self.stop = stop
+    }
+}
+
+/// A USB bus and how to find the port's device on it; for a virtual device also what its bus
+/// modelled (time spent on the wire and in the device's flash) for the result line.
+public struct USBAttachment: Sendable {
+    public var bus: any USBBus
+    public var match: USBDeviceMatch
+    public var statistics: @Sendable () -> [String: String]
+
+    public init(bus: any USBBus, match: USBDeviceMatch, statistics: @escaping @Sendable () -> [String: String]) {
+        self.bus = bus
+        self.match = match
+        self.statistics = statistics
+    }
+}
