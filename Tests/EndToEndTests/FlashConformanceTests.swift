@@ -254,7 +254,7 @@ struct PortOwnershipTests {
         let flash = try Bootwire.run(["flash", "--port", emulator.port, "\(image.path)@0x10000", "--json"])
         #expect(flash.errorCode == "port-busy", "\(flash.stdout)")
         let error = flash.result?["error"] as? [String: Any]
-        #expect(((error?["evidence"] as? [String: String])?["held-by"] ?? "").contains("sleep"))
+        #expect((error?["evidence"] as? [String: String])?["held-by"]?.contains("sleep") == true)
         let doctor = try Bootwire.run(["doctor", "--port", emulator.port, "--json"])
         #expect(doctor.errorCode == "port-busy", "\(doctor.stdout)")
         holder.terminate()

@@ -1,14 +1,20 @@
+import Foundation
+
 /// The one place that decides what happens to flash, for every route (probe-rs's `FlashLoader`
 /// is the model): plan → confirm → compare → erase → write → prove → report. A route brings its
 /// protocol as a `FlashTarget`; the rules here hold on all of them: nothing changes on a dry
 /// run, the journal is written before the first change and kept until every range it names is
 /// proven, success is reported only over proven flash, and `erase = chip` ends with the
 /// images and erased flash everywhere else (the vendor's end state).
-public struct FlashPipeline {
+public struct FlashPipeline: Sendable {
     public var options: FlashOptions
     public var events: EventSink
     /// Asks a person before an irreversible step; throws when the answer is no or no one can answer.
     public var confirm: @Sendable (String) throws -> Void
+    /// Journals this pipeline itself started. A route that reconnects and runs the pipeline
+    /// again (the module reset mid-write) finds its own first attempt there: that is a resume,
+    /// not another session's leftovers to warn about.
+    let ownJournals = OwnJournals()
 
     public init(
         options: FlashOptions, events: @escaping EventSink, confirm: @escaping @Sendable (String) throws -> Void
@@ -57,7 +63,8 @@ public struct FlashPipeline {
             }
         }
         let journal = options.journals.map { $0.journal(for: target.identity.journalKey) }
-        var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [])
+        let resuming = journal.map { ownJournals.contains($0.path) } ?? false
+        var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [], resuming: resuming)
         plan.factoryLost = factoryDataLost(plan, on: target)
         for region in plan.factoryLost {
             // `erase = 2` is the vendor's "the images, and erased flash everywhere else": ST's
@@ -72,6 +79,7 @@ public struct FlashPipeline {
         }
         if options.dryRun { return dryRunOutcome(plan, target: target) }
         guard let journal else { return try execute(&plan, steps: steps, on: target, journal: nil) }
+        ownJournals.insert(journal.path)
         do {
             let outcome = try execute(&plan, steps: steps, on: target, journal: journal)
             journal.finish()
@@ -94,14 +102,18 @@ public struct FlashPipeline {
 
     // MARK: plan
 
-    func makePlan(_ images: [PreparedImage], on target: any FlashTarget, leftover: [Range<Int>]) throws -> Plan {
+    func makePlan(
+        _ images: [PreparedImage], on target: any FlashTarget, leftover: [Range<Int>], resuming: Bool = false
+    ) throws -> Plan {
         let memory = target.memory
         let units = images.map { memory.units(covering: $0.image.range) }
         var plan = Plan(
             images: images, units: units, needsWrite: Array(repeating: true, count: images.count),
             eraseBefore: Array(repeating: [], count: images.count), leftover: leftover,
             pieces: Array(repeating: nil, count: images.count))
-        if !leftover.isEmpty {
+        if !leftover.isEmpty && resuming {
+            events(.note(.info("resuming: \(Hex.ranges(leftover)), changed before the device stopped answering, is written again")))
+        } else if !leftover.isEmpty {
             let uncovered = leftover.flatMap { RangeSet.subtract(images.map(\.image.range), from: $0) }
             events(
                 .note(
@@ -496,4 +508,13 @@ public struct FlashPipeline {
         try target.finishWriting()
         return widened
     }
+}
+
+/// The journal paths one pipeline started, shared by its copies (a pipeline is a value).
+final class OwnJournals: @unchecked Sendable {
+    private var paths: Set<String> = []
+    private let lock = NSLock()
+
+    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func contains(_ path: String) -> Bool { lock.withLock { paths.contains(path) } }
 }

@@ -77,9 +77,9 @@ struct EraseCommand: AsyncParsableCommand {
             settings.dryRun = gate.dryRun
             let options = settings
             let requested = range
+            let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
             let (erased, _) = try await opener.withTarget(port, events: events) { session -> String in
                 let target = session.flash
-                let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
                 guard let requested else {
                     if options.dryRun {
                         events(.note(.info("would erase the whole flash")))

@@ -180,16 +180,17 @@ struct FlashCommand: AsyncParsableCommand {
         -> DeviceOutcome
     {
         let yes = safety.yes
+        // Made once, above the session: a module that resets mid-write is reconnected and the
+        // same pipeline runs again, resuming its own journal rather than warning about it.
+        let pipeline = FlashPipeline(
+            options: request.options, events: events,
+            confirm: { question in
+                try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
+            })
         let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
             session in
-            let target = session.flash
-            let pipeline = FlashPipeline(
-                options: request.options, events: events,
-                confirm: { question in
-                    try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
-                })
-            let outcome = try pipeline.run(request.prepared, on: target)
-            return (target.identity, outcome)
+            let outcome = try pipeline.run(request.prepared, on: session.flash)
+            return (session.flash.identity, outcome)
         }
         return DeviceOutcome(identity: result.0, outcome: result.1, statistics: statistics)
     }

@@ -230,11 +230,10 @@ struct ST67Command: AsyncParsableCommand {
                 let port = step.side == .host ? ports.swd : try ports.vcp()
                 let prepared = PreparedImage.prepare(
                     images, compressAbove: step.side == .module ? ModuleFlashTarget.compressAbove : nil)
-                let pipelineOptions = options
-                let (outcome, _) = try await side.opener.withTarget(port, efuse: step.efuse, events: events) { target in
-                    // The eFuse burn was asked before the first step.
-                    try FlashPipeline(options: pipelineOptions, events: events, confirm: { _ in }).run(
-                        prepared, on: target.flash)
+                // The eFuse burn was asked before the first step.
+                let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
+                let (outcome, _) = try await side.opener.withTarget(port, efuse: step.efuse, events: events) {
+                    try pipeline.run(prepared, on: $0.flash)
                 }
                 var summary = [
                     "written": "\(outcome.written.count)", "skipped": "\(outcome.images.count - outcome.written.count)",
