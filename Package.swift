@@ -61,6 +61,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The library alone flashing an STM32 and a module (docs/architecture.md); CI builds and runs it.
+        .executableTarget(
+            name: "library-flash", dependencies: ["BootwireCore", "Targets", "VirtualDevices"],
+            path: "Examples/library-flash"),
         .testTarget(name: "BootwireCoreTests", dependencies: ["BootwireCore", "CSerial"]),
         .testTarget(
             name: "QCC743Tests",
