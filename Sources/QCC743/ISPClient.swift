@@ -91,13 +91,13 @@ public final class ISPClient {
     /// The device dropped the frame as malformed without acting on it.
     public static func isRejection(_ error: BootwireError) -> Bool {
         error.code == .deviceError
-            && malformedFrameErrors.contains { $0.wireName == error.evidence["device-code"] }
+            && ISPDeviceError.of(error).map(malformedFrameErrors.contains) == true
     }
 
     /// FL0101/FL0102: the ROM judged the header garbled and dropped it, so it reads the rest of
     /// our frame as frames of its own, one of which may still be waiting for its payload.
     static func headerWasGarbled(_ error: BootwireError) -> Bool {
-        [ISPDeviceError.commandIDError, .commandLengthError].contains { $0.wireName == error.evidence["device-code"] }
+        ISPDeviceError.of(error).map([ISPDeviceError.commandIDError, .commandLengthError].contains) == true
     }
 
     /// What completes any frame the tail of a garbled one began: 0x55, which the ROM skips
@@ -173,7 +173,7 @@ public final class ISPClient {
         if rejected { checksumRejections += 1 }
         let why =
             rejected
-            ? "the device rejected it as malformed (\(error.evidence["device-code"] ?? ""))" : error.code.rawValue
+            ? "the device rejected it as malformed (\(ISPDeviceError.of(error)?.wireName ?? ""))" : error.code.rawValue
         link.traceEvent("resending \(error.evidence["command"] ?? "the frame"): \(why)")
     }
 
@@ -211,7 +211,8 @@ public final class ISPClient {
                 throw BootwireError(
                     .deviceError, "the device refused \(name): \(code)",
                     hint: Self.hint(for: code),
-                    evidence: ["command": name, "device-code": code.wireName, "device-error": code.name])
+                    evidence: ["command": name, "device-code": code.wireName, "device-error": code.name],
+                    cause: .romError(code.rawValue))
             default:
                 let rest = try link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 50), max: 256)
                 lastEvidence = head + rest

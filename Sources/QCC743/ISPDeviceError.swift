@@ -1,3 +1,5 @@
+import BootwireCore
+
 import Foundation
 
 /// Device-level error codes that follow `FL` (little-endian on the wire), with the names of
@@ -20,6 +22,12 @@ public struct ISPDeviceError: Sendable, Equatable, Hashable, CustomStringConvert
     public static let efuseReadAddressError = ISPDeviceError(0x0405)
 
     /// `FL0103`, the form users find in forum posts.
+    /// The ROM's error code an error carries, if the ROM refused.
+    public static func of(_ error: BootwireError) -> ISPDeviceError? {
+        guard case .romError(let code) = error.cause else { return nil }
+        return ISPDeviceError(code)
+    }
+
     public var wireName: String { String(format: "FL%04X", rawValue) }
 
     public var name: String { Self.names[rawValue] ?? "UNKNOWN_ERROR" }

@@ -422,14 +422,16 @@ public final class QCC743Session {
                     timeout: client.timeouts.compressedChunk(work: 0.5 + Double(plainSize / 256 + 2) * 0.005))
                 return
             } catch let error as BootwireError
-                where restarts < 3 && ["FL000B", "FL000C"].contains(error.evidence["device-code"] ?? "")
+                where restarts < 3
+                    && ISPDeviceError.of(error).map([ISPDeviceError.flashDecompressWriteError, .flashWriteXZError].contains)
+                        == true
             {
                 // Programming the same bytes again over them is harmless on NOR flash (AND).
                 restarts += 1
                 events(
                     .note(
                         .info(
-                            "compressed write at 0x\(String(address, radix: 16)) restarted (\(error.evidence["device-code"] ?? ""))"
+                            "compressed write at 0x\(String(address, radix: 16)) restarted (\(ISPDeviceError.of(error)?.wireName ?? ""))"
                         )))
                 _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
                 try link.flushInput()

@@ -108,7 +108,7 @@ public final class STM32BootloaderClient {
         try command(.get)
         let count = try readBytes(1, for: .get)
         let body = try readBytes(Int(count[0]) + 1, for: .get)
-        try expectAck(.get, after: "data")
+        try expectAck(.get, after: .data)
         listedCommands = Array(body.dropFirst())
         return GetReply(version: body[0], commands: listedCommands)
     }
@@ -119,7 +119,7 @@ public final class STM32BootloaderClient {
         var first = try readBytes(1, for: .getVersion)
         if first[0] == STM32Protocol.ack { first = try readBytes(1, for: .getVersion) }
         let options = try readBytes(2, for: .getVersion)
-        try expectAck(.getVersion, after: "data")
+        try expectAck(.getVersion, after: .data)
         return (first[0], options)
     }
 
@@ -128,7 +128,7 @@ public final class STM32BootloaderClient {
         try command(.getID)
         let count = try readBytes(1, for: .getID)
         let bytes = try readBytes(Int(count[0]) + 1, for: .getID)
-        try expectAck(.getID, after: "data")
+        try expectAck(.getID, after: .data)
         guard bytes.count >= 2 else {
             throw BootwireError(
                 .protocolError, "Get ID returned \(bytes.count) byte, not a 2-byte product id",
@@ -145,8 +145,8 @@ public final class STM32BootloaderClient {
         try command(.readMemory)
         try link.write(STM32Protocol.addressFrame(address))
         do {
-            try expectAck(.readMemory, after: "address")
-        } catch let error as BootwireError where error.evidence["refused-at"] == "address" {
+            try expectAck(.readMemory, after: .address)
+        } catch let error as BootwireError where error.cause == .refused(after: .address) {
             throw BootwireError(
                 .addressOutOfRange, "the bootloader refused to read at \(Self.hex(address))",
                 hint: "the address is not readable through the bootloader (unmapped, or a protected area)",
@@ -154,7 +154,7 @@ public final class STM32BootloaderClient {
         }
         let length = UInt8(count - 1)
         try link.write([length, length ^ 0xFF])
-        try expectAck(.readMemory, after: "length")
+        try expectAck(.readMemory, after: .length)
         return try readBytes(count, for: .readMemory)
     }
 
@@ -167,15 +167,15 @@ public final class STM32BootloaderClient {
         try command(.writeMemory)
         try link.write(STM32Protocol.addressFrame(address))
         do {
-            try expectAck(.writeMemory, after: "address")
-        } catch let error as BootwireError where error.evidence["refused-at"] == "address" {
+            try expectAck(.writeMemory, after: .address)
+        } catch let error as BootwireError where error.cause == .refused(after: .address) {
             throw BootwireError(
                 .addressOutOfRange, "the bootloader refused to write at \(Self.hex(address))",
                 hint: "the address is not writable through the bootloader (not flash, option bytes or free RAM)",
                 evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
         }
         try link.write(STM32Protocol.dataFrame(padded))
-        try expectAck(.writeMemory, after: "data", timeout: timeout + wireSeconds(padded.count + 2))
+        try expectAck(.writeMemory, after: .data, timeout: timeout + wireSeconds(padded.count + 2))
     }
 
     // MARK: erase
@@ -187,14 +187,14 @@ public final class STM32BootloaderClient {
                 && pages.allSatisfy { (0...255).contains($0) })
         try command(.erase)
         try link.write(STM32Protocol.legacyEraseFrame(pages: pages))
-        try expectAck(.erase, after: "pages", timeout: timeout + wireSeconds(pages.count + 2))
+        try expectAck(.erase, after: .pages, timeout: timeout + wireSeconds(pages.count + 2))
     }
 
     /// 0x43 Erase `FF 00`: the whole flash.
     public func globalErase(timeout: Double) throws {
         try command(.erase)
         try link.write(STM32Protocol.legacyGlobalErase)
-        try expectAck(.erase, after: "global erase", timeout: timeout)
+        try expectAck(.erase, after: .globalErase, timeout: timeout)
     }
 
     /// 0x44 Extended Erase of pages (two-byte numbers).
@@ -202,14 +202,14 @@ public final class STM32BootloaderClient {
         precondition(!pages.isEmpty && pages.count <= 0xFFF0 && pages.allSatisfy { (0..<0xFFF0).contains($0) })
         try command(.extendedErase)
         try link.write(STM32Protocol.extendedEraseFrame(pages: pages))
-        try expectAck(.extendedErase, after: "pages", timeout: timeout + wireSeconds(2 * pages.count + 3))
+        try expectAck(.extendedErase, after: .pages, timeout: timeout + wireSeconds(2 * pages.count + 3))
     }
 
     /// 0x44 Extended Erase special: mass (FFFF), bank 1 (FFFE), bank 2 (FFFD).
     public func extendedErase(_ special: STM32Protocol.SpecialErase, timeout: Double) throws {
         try command(.extendedErase)
         try link.write(special.frame)
-        try expectAck(.extendedErase, after: "\(special) erase", timeout: timeout)
+        try expectAck(.extendedErase, after: special.step, timeout: timeout)
     }
 
     // MARK: run, protect
@@ -219,8 +219,8 @@ public final class STM32BootloaderClient {
         try command(.go)
         try link.write(STM32Protocol.addressFrame(address))
         do {
-            try expectAck(.go, after: "address")
-        } catch let error as BootwireError where error.evidence["refused-at"] == "address" {
+            try expectAck(.go, after: .address)
+        } catch let error as BootwireError where error.cause == .refused(after: .address) {
             throw BootwireError(
                 .addressOutOfRange, "the bootloader refused to start code at \(Self.hex(address))",
                 hint: "Go takes the address of a vector table in flash or RAM",
@@ -233,25 +233,25 @@ public final class STM32BootloaderClient {
         precondition(!codes.isEmpty && codes.count <= 256)
         try command(.writeProtect)
         try link.write(STM32Protocol.sectorListFrame(codes))
-        try expectAck(.writeProtect, after: "sectors", timeout: timeout)
+        try expectAck(.writeProtect, after: .sectors, timeout: timeout)
     }
 
     /// 0x73 Write Unprotect: `A A`, then the device resets.
     public func writeUnprotect(timeout: Double = 5) throws {
         try command(.writeUnprotect)
-        try expectAck(.writeUnprotect, after: "unprotect", timeout: timeout)
+        try expectAck(.writeUnprotect, after: .unprotect, timeout: timeout)
     }
 
     /// 0x82 Readout Protect: `A A`, then the device resets at level 1.
     public func readoutProtect(timeout: Double = 5) throws {
         try command(.readoutProtect)
-        try expectAck(.readoutProtect, after: "protect", timeout: timeout)
+        try expectAck(.readoutProtect, after: .protect, timeout: timeout)
     }
 
     /// 0x92 Readout Unprotect: `A`, the mass erase, `A`, then the device resets.
     public func readoutUnprotect(timeout: Double) throws {
         try command(.readoutUnprotect)
-        try expectAck(.readoutUnprotect, after: "mass erase", timeout: timeout)
+        try expectAck(.readoutUnprotect, after: .massErase, timeout: timeout)
     }
 
     /// 0xA1 Get Checksum (stm32flash's layout, spec 2): the device's CRC of [address, +length).
@@ -260,15 +260,15 @@ public final class STM32BootloaderClient {
         try command(.getChecksum)
         try link.write(STM32Protocol.addressFrame(address))
         do {
-            try expectAck(.getChecksum, after: "address")
-        } catch let error as BootwireError where error.evidence["refused-at"] == "address" {
+            try expectAck(.getChecksum, after: .address)
+        } catch let error as BootwireError where error.cause == .refused(after: .address) {
             throw BootwireError(
                 .addressOutOfRange, "the bootloader refused a checksum at \(Self.hex(address))",
                 evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
         }
         try link.write(STM32Protocol.addressFrame(length))
-        try expectAck(.getChecksum, after: "length")
-        try expectAck(.getChecksum, after: "computation", timeout: timeout)
+        try expectAck(.getChecksum, after: .length)
+        try expectAck(.getChecksum, after: .computation, timeout: timeout)
         let reply = try readBytes(5, for: .getChecksum)
         guard STM32Protocol.xor(reply) == 0 else {
             lastEvidence = reply
@@ -293,9 +293,9 @@ public final class STM32BootloaderClient {
         }
         try link.write(STM32Protocol.commandFrame(command.rawValue))
         do {
-            try expectAck(command, after: "command")
+            try expectAck(command, after: .command)
         } catch let error as BootwireError
-            where error.evidence["refused-at"] == "command" && !listedCommands.isEmpty
+            where error.cause == .refused(after: .command) && !listedCommands.isEmpty
             && !STM32Command.allowedUnderReadoutProtection.contains(command.rawValue)
         {
             if readoutProtectionAtSync == .level0 {
@@ -307,19 +307,19 @@ public final class STM32BootloaderClient {
                     "the bootloader refused \(command) although readout protection was off (level 0) at the sync: "
                         + "the command was corrupted on the line, or the chip restarted",
                     hint: "check the wiring, ground and supply, then run again",
-                    evidence: error.evidence.merging(["readout-protection": "level 0 at sync"]) { $1 })
+                    evidence: error.evidence.merging(["readout-protection": "level 0 at sync"]) { $1 }, cause: error.cause)
             }
             throw BootwireError(
                 .deviceProtected, "readout protection is active: the bootloader refuses \(command)",
                 hint: "only Readout Unprotect (0x92) lifts it, and it mass-erases the whole flash first "
                     + "(firmware and data are lost); the device resets afterwards",
-                evidence: error.evidence.merging(["readout-protection": "active"]) { $1 })
+                evidence: error.evidence.merging(["readout-protection": "active"]) { $1 }, cause: error.cause)
         }
     }
 
     /// Waits for one ACK; BUSY (0x76) keeps the wait going. NACK, junk and silence are errors
     /// that say which step was refused (`refused-at` in the evidence).
-    public func expectAck(_ command: STM32Command, after step: String, timeout: Double? = nil) throws {
+    public func expectAck(_ command: STM32Command, after step: CommandStep, timeout: Double? = nil) throws {
         let seconds = timeout ?? replyTimeout + wireSeconds(1)
         let deadline = Deadline.after(seconds: seconds)
         while true {
@@ -327,9 +327,9 @@ public final class STM32BootloaderClient {
             guard let reply = byte.first else {
                 lastEvidence = []
                 throw BootwireError(
-                    .timeout, "no answer to \(command) (after the \(step)) within \(String(format: "%.1f", seconds)) s",
+                    .timeout, "no answer to \(command) (after the \(step.rawValue)) within \(String(format: "%.1f", seconds)) s",
                     hint: "the device stopped answering; check the cable and power",
-                    evidence: ["command": command.description, "step": step])
+                    evidence: ["command": command.description, "step": step.rawValue])
             }
             switch reply {
             case STM32Protocol.ack:
@@ -339,16 +339,17 @@ public final class STM32BootloaderClient {
             case STM32Protocol.nack:
                 lastEvidence = [reply]
                 throw BootwireError(
-                    .deviceError, "the bootloader refused \(command) (NACK after the \(step))",
+                    .deviceError, "the bootloader refused \(command) (NACK after the \(step.rawValue))",
                     hint: "the device did not accept this request",
-                    evidence: ["command": command.description, "refused-at": step, "received": "1f"])
+                    evidence: ["command": command.description, "refused-at": step.rawValue, "received": "1f"],
+                    cause: .refused(after: step))
             default:
                 let rest = try link.readUntilQuiet(quietMilliseconds: 10, deadline: .after(milliseconds: 60), max: 64)
                 lastEvidence = [reply] + rest
                 throw BootwireError(
                     .protocolError, "\(command) got bytes that are neither ACK nor NACK",
                     hint: "another program or device may be talking on this line, or the application is running",
-                    evidence: ["command": command.description, "step": step, "received": Hex.string(lastEvidence)])
+                    evidence: ["command": command.description, "step": step.rawValue, "received": Hex.string(lastEvidence)])
             }
         }
     }

@@ -1,3 +1,4 @@
+import BootwireCore
 /// The STM32 system-memory bootloader's USART protocol (ST AN3155) as data: reply bytes,
 /// command codes and the frames they travel in. Spec: shared/specs/stm32-uart-bootloader.md
 /// sections 1 and 2.
@@ -75,6 +76,15 @@ public enum STM32Protocol {
         case mass = 0xFFFF
         case bank1 = 0xFFFE
         case bank2 = 0xFFFD
+
+        /// The step the bootloader acknowledges after this erase's code.
+        public var step: CommandStep {
+            switch self {
+            case .mass: .massErase
+            case .bank1: .bank1Erase
+            case .bank2: .bank2Erase
+            }
+        }
 
         /// `FF FF 00`, `FF FE 01`, `FF FD 02`.
         public var frame: [UInt8] {

@@ -314,7 +314,7 @@ public final class STM32Session {
                     try client.extendedErase(pages: part, timeout: pageEraseTimeout(pages: part.count))
                 }
             } catch let error as BootwireError
-                where error.code == .deviceError && error.evidence["refused-at"] != "command"
+                where error.code == .deviceError && error.cause != .refused(after: .command)
             {
                 throw explainRefusedErase(error, pages: part)
             }
@@ -352,7 +352,7 @@ public final class STM32Session {
         }
         do {
             try client.extendedErase(bank == 1 ? .bank1 : .bank2, timeout: massEraseTimeout(banks: 1))
-        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command"
+        } catch let error as BootwireError where error.code == .deviceError && error.cause != .refused(after: .command)
         {
             throw explainRefusedErase(error, pages: Array(geometry.pages(ofBank: bank)))
         }
@@ -373,7 +373,7 @@ public final class STM32Session {
             } else {
                 try client.extendedErase(.mass, timeout: massEraseTimeout(banks: banks))
             }
-        } catch let error as BootwireError where error.code == .deviceError && error.evidence["refused-at"] != "command"
+        } catch let error as BootwireError where error.code == .deviceError && error.cause != .refused(after: .command)
         {
             throw explainRefusedErase(error, pages: identity.geometry.map { Array(0..<$0.pageCount) } ?? [])
         }
@@ -419,7 +419,7 @@ public final class STM32Session {
             do {
                 try client.writeMemory(address: at, data: block, timeout: writeTimeout(bytes: block.count))
             } catch let error as BootwireError
-                where error.code == .deviceError && error.evidence["refused-at"] == "data"
+                where error.code == .deviceError && error.cause == .refused(after: .data)
             {
                 throw explainRefusedWrite(error, address: at, block: block)
             } catch let error as BootwireError where error.code == .addressOutOfRange {

@@ -65,7 +65,7 @@ import Testing
         let link = ScriptedLink(answers: Array(repeating: Self.fail(.commandLengthError), count: 10))
         let client = ISPClient(link: link)
         let error = expectError(.deviceError) { try client.exchange(Self.erase, timeout: 0.01, retry: .whenRejected) }
-        #expect(error?.evidence["device-code"] == "FL0102")
+        #expect(error?.cause == .romError(ISPDeviceError.commandLengthError.rawValue))
         #expect(link.written.count == client.retries + 1)
     }
 

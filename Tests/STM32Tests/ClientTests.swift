@@ -132,7 +132,7 @@ import VirtualDevices
         _ = try client.get()
         let error = bootwireError { _ = try client.readMemory(address: 0x0800_0000, count: 4) }
         #expect(error?.code == .deviceProtected)
-        #expect(error?.evidence["refused-at"] == "command")
+        #expect(error?.cause == .refused(after: .command))
     }
 
     @Test func aCommandTheBootloaderDoesNotListIsNotSent() throws {

@@ -5,13 +5,19 @@ public struct BootwireError: Error, Sendable, Equatable, CustomStringConvertible
     public var message: String
     public var hint: String?
     public var evidence: [String: String]
+    /// What the device said, typed, where it said something (`evidence` shows it).
+    public var cause: ErrorCause?
 
-    public init(_ code: ErrorCode, _ message: String, hint: String? = nil, evidence: [String: String] = [:]) {
+    public init(
+        _ code: ErrorCode, _ message: String, hint: String? = nil, evidence: [String: String] = [:],
+        cause: ErrorCause? = nil
+    ) {
         self.code = code
         self.message = message
         // A place with nothing more precise to say still gives the code's way forward.
         self.hint = hint ?? code.hint
         self.evidence = evidence
+        self.cause = cause
     }
 
     public var description: String {
