@@ -157,13 +157,13 @@ public final class DFUClient: @unchecked Sendable {
 
     func evidence(_ reply: DFUStatusReply, _ address: UInt32?) -> [String: String] {
         var evidence = ["state": "\(reply.state)", "status": "\(reply.status)", "poll-ms": "\(reply.pollTimeout)"]
-        if let address { evidence["address"] = DFUText.hex(address) }
+        if let address { evidence["address"] = Hex.address(address, uppercase: true) }
         return evidence
     }
 
     static func failure(_ reply: DFUStatusReply, _ operation: String, address: UInt32?) -> BootwireError {
         var evidence = ["state": "\(reply.state)", "status": "\(reply.status)"]
-        if let address { evidence["address"] = DFUText.hex(address) }
+        if let address { evidence["address"] = Hex.address(address, uppercase: true) }
         let hint: String =
             switch reply.status {
             case .errTarget, .errAddress:

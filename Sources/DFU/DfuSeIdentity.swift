@@ -51,7 +51,7 @@ public struct DfuSeIdentity: Sendable {
             if let sfsa = options.secureFlashStartPage {
                 let start = UInt64(geometry.base) + UInt64(sfsa) * 4096
                 facts.append(
-                    ("secure area", "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) → \(DFUText.hex(start))"))
+                    ("secure area", "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) → \(Hex.address(start, uppercase: true))"))
             }
         }
         return facts

@@ -130,6 +130,6 @@ public struct DfuSeMemoryLayout: Sendable, Equatable, CustomStringConvertible {
             "\($0.count)×\($0.pageSize >= 1024 ? "\($0.pageSize / 1024) KiB" : "\($0.pageSize) B")"
         }
         let total = size >= 1024 ? "\(size / 1024) KiB" : "\(size) B"
-        return "\(name) at \(DFUText.hex(start)), \(total) (\(runs.joined(separator: ", ")))"
+        return "\(name) at \(Hex.address(start, uppercase: true)), \(total) (\(runs.joined(separator: ", ")))"
     }
 }

@@ -145,12 +145,12 @@ public final class DfuSeSession: @unchecked Sendable {
 
     public func setAddress(_ address: UInt32) throws {
         try command(
-            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(DFUText.hex(address))", address: address)
+            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(Hex.address(address, uppercase: true))", address: address)
     }
 
     public func erasePage(containing address: UInt32) throws {
         try command(
-            [DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(DFUText.hex(address))",
+            [DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(Hex.address(address, uppercase: true))",
             address: address)
     }
 
@@ -166,8 +166,8 @@ public final class DfuSeSession: @unchecked Sendable {
         else {
             throw BootwireError(
                 .addressOutOfRange,
-                "\(DFUText.hex(address))+\(length) is not inside the writable flash of this part",
-                hint: identity.flash.map { "alt 0 is \($0)" }, evidence: ["address": DFUText.hex(address)])
+                "\(Hex.address(address, uppercase: true))+\(length) is not inside the writable flash of this part",
+                hint: identity.flash.map { "alt 0 is \($0)" }, evidence: ["address": Hex.address(address, uppercase: true)])
         }
         if let geometry = identity.geometry, geometry.accessibleSize < geometry.size,
             UInt64(address) + UInt64(length) > UInt64(geometry.base) + UInt64(geometry.accessibleSize)
@@ -175,10 +175,10 @@ public final class DfuSeSession: @unchecked Sendable {
             let secure = UInt64(geometry.base) + UInt64(geometry.accessibleSize)
             throw BootwireError(
                 .addressOutOfRange,
-                "\(DFUText.hex(address))+\(length) reaches the secure area, which starts at \(DFUText.hex(secure))",
+                "\(Hex.address(address, uppercase: true))+\(length) reaches the secure area, which starts at \(Hex.address(secure, uppercase: true))",
                 hint:
                     "the top of a WB's flash belongs to FUS and the wireless stack (SFSA); keep the application below it",
-                evidence: ["address": DFUText.hex(address), "secure-start": DFUText.hex(secure)])
+                evidence: ["address": Hex.address(address, uppercase: true), "secure-start": Hex.address(secure, uppercase: true)])
         }
         return pages
     }
@@ -206,10 +206,10 @@ public final class DfuSeSession: @unchecked Sendable {
             while offset < bytes.count && block < 0xFFFF {
                 let chunk = Array(bytes[offset..<min(offset + transferSize, bytes.count)])
                 let at = address + UInt32(offset)
-                try client.usb("downloading \(chunk.count) bytes at \(DFUText.hex(at))") {
+                try client.usb("downloading \(chunk.count) bytes at \(Hex.address(at, uppercase: true))") {
                     try client.download(block: block, chunk)
                 }
-                try protected { try client.waitUntilDone("the download at \(DFUText.hex(at))", address: at) }
+                try protected { try client.waitUntilDone("the download at \(Hex.address(at, uppercase: true))", address: at) }
                 offset += chunk.count
                 block += 1
                 let seconds = (ContinuousClock.now - started).seconds
@@ -244,16 +244,16 @@ public final class DfuSeSession: @unchecked Sendable {
                     throw try protected {
                         throw DFUClient.failure(
                             reply ?? DFUStatusReply(status: .errStalledPkt, pollTimeout: 0, state: .error),
-                            "the upload at \(DFUText.hex(at))", address: at)
+                            "the upload at \(Hex.address(at, uppercase: true))", address: at)
                     }
                 } catch let error as USBError {
-                    throw BootwireError.usb(error, "uploading at \(DFUText.hex(at))")
+                    throw BootwireError.usb(error, "uploading at \(Hex.address(at, uppercase: true))")
                 }
                 out += chunk
                 if chunk.count < want {
                     throw BootwireError(
-                        .protocolError, "the device ended the upload at \(DFUText.hex(at + UInt32(chunk.count)))",
-                        evidence: ["address": DFUText.hex(at), "asked": "\(want)", "got": "\(chunk.count)"])
+                        .protocolError, "the device ended the upload at \(Hex.address(at + UInt32(chunk.count), uppercase: true))",
+                        evidence: ["address": Hex.address(at, uppercase: true), "asked": "\(want)", "got": "\(chunk.count)"])
                 }
                 block += 1
                 if let label {

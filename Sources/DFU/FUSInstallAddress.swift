@@ -29,33 +29,33 @@ public struct FUSInstallPlan: Sendable, Equatable {
         let address = requested ?? computed
         let plan = FUSInstallPlan(sfsa: sfsa, imageSize: imageSize, address: address)
         var evidence = [
-            "address": DFUText.hex(address), "computed": DFUText.hex(computed), "sfsa": DFUText.hex(sfsa),
-            "secure-start": DFUText.hex(plan.secureStart), "image-size": "\(imageSize)",
+            "address": Hex.address(address, uppercase: true), "computed": Hex.address(computed, uppercase: true), "sfsa": Hex.address(sfsa, uppercase: true),
+            "secure-start": Hex.address(plan.secureStart, uppercase: true), "image-size": "\(imageSize)",
         ]
-        if let applicationEnd { evidence["application-end"] = DFUText.hex(applicationEnd) }
+        if let applicationEnd { evidence["application-end"] = Hex.address(applicationEnd, uppercase: true) }
         guard address % alignment == 0 else {
             throw BootwireError(
-                .fusInstallUnaligned, "the install address \(DFUText.hex(address)) is not 4 KB aligned",
-                hint: "use --address auto (\(DFUText.hex(computed)))", evidence: evidence)
+                .fusInstallUnaligned, "the install address \(Hex.address(address, uppercase: true)) is not 4 KB aligned",
+                hint: "use --address auto (\(Hex.address(computed, uppercase: true)))", evidence: evidence)
         }
         guard plan.end <= plan.secureStart else {
             throw BootwireError(
                 .fusInstallInSecureArea,
-                "the image at \(DFUText.hex(address)) would end at \(DFUText.hex(plan.end)), inside the secure area from \(DFUText.hex(plan.secureStart))",
-                hint: "use --address auto (\(DFUText.hex(computed)))", evidence: evidence)
+                "the image at \(Hex.address(address, uppercase: true)) would end at \(Hex.address(plan.end, uppercase: true)), inside the secure area from \(Hex.address(plan.secureStart, uppercase: true))",
+                hint: "use --address auto (\(Hex.address(computed, uppercase: true)))", evidence: evidence)
         }
         if let applicationEnd, address < applicationEnd {
             throw BootwireError(
                 .fusInstallOverApplication,
-                "the image at \(DFUText.hex(address)) would overwrite the application, which reaches \(DFUText.hex(applicationEnd))",
+                "the image at \(Hex.address(address, uppercase: true)) would overwrite the application, which reaches \(Hex.address(applicationEnd, uppercase: true))",
                 hint:
-                    "erase or shrink the application first, or if those bytes are a leftover image from an earlier attempt, erase them (`bootwire erase --start \(DFUText.hex(address)) --end \(DFUText.hex(plan.secureStart))`)",
+                    "erase or shrink the application first, or if those bytes are a leftover image from an earlier attempt, erase them (`bootwire erase --start \(Hex.address(address, uppercase: true)) --end \(Hex.address(plan.secureStart, uppercase: true))`)",
                 evidence: evidence)
         }
         guard address == computed else {
             throw BootwireError(
                 .fusInstallAddressMismatch,
-                "\(DFUText.hex(address)) is not where FUS looks for this image: SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) and \(imageSize) bytes give \(DFUText.hex(computed))",
+                "\(Hex.address(address, uppercase: true)) is not where FUS looks for this image: SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) and \(imageSize) bytes give \(Hex.address(computed, uppercase: true))",
                 hint:
                     "use --address auto; an address far below the secure start (such as 0x08053000 on a 1 MB part) is what ends in FUS_IMAGE_WRTERROR",
                 evidence: evidence)

@@ -114,7 +114,7 @@ public final class FUSUpdater: @unchecked Sendable {
             .stage(
                 "fus check",
                 detail:
-                    "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) (secure area from \(DFUText.hex(plan.secureStart))), install at \(DFUText.hex(plan.address))"
+                    "SFSA 0x\(String(sfsa, radix: 16, uppercase: true)) (secure area from \(Hex.address(plan.secureStart, uppercase: true))), install at \(Hex.address(plan.address, uppercase: true))"
             ))
         guard try proceed(plan) else { return plan }
         _ = try startFUS()
@@ -137,7 +137,7 @@ public final class FUSUpdater: @unchecked Sendable {
                     sfsa: fresh, imageSize: image.count, requested: nil, applicationEnd: end)
             }
         }
-        events(.stage("download", detail: "Download Stack/FUS image at address \(DFUText.hex(plan.address))"))
+        events(.stage("download", detail: "Download Stack/FUS image at address \(Hex.address(plan.address, uppercase: true))"))
         let address = plan.address
         // A FUS reboot may still be under way: the whole download is repeated on the new connection.
         try transport.onDevice {
@@ -147,8 +147,8 @@ public final class FUSUpdater: @unchecked Sendable {
             let back = try session.read(address: UInt32(address), length: image.count)
             guard back == image else {
                 throw BootwireError(
-                    .verifyMismatch, "the image read back from \(DFUText.hex(address)) differs from \(name)",
-                    evidence: ["address": DFUText.hex(address)])
+                    .verifyMismatch, "the image read back from \(Hex.address(address, uppercase: true)) differs from \(name)",
+                    evidence: ["address": Hex.address(address, uppercase: true)])
             }
         }
         events(.stage("fus upgrade", detail: "Firmware Upgrade process started"))
@@ -173,16 +173,16 @@ public final class FUSUpdater: @unchecked Sendable {
         guard state.isFailure else { return }
         var evidence = ["fus-state": String(format: "0x%02X", state.state), "fus-error": state.errorName, "step": step]
         if let plan {
-            evidence["install-address"] = DFUText.hex(plan.address)
-            evidence["secure-start"] = DFUText.hex(plan.secureStart)
+            evidence["install-address"] = Hex.address(plan.address, uppercase: true)
+            evidence["secure-start"] = Hex.address(plan.secureStart, uppercase: true)
         }
         if let options = session.identity.optionBytes, options.layout == .wb {
-            evidence["wrp1a"] = DFUText.hex(options.word(area: 0, offset: 0x18))
-            evidence["wrp1b"] = DFUText.hex(options.word(area: 0, offset: 0x20))
-            evidence["pcrop1a-start"] = DFUText.hex(options.word(area: 0, offset: 0x08))
-            evidence["pcrop1a-end"] = DFUText.hex(options.word(area: 0, offset: 0x10))
-            evidence["pcrop1b-start"] = DFUText.hex(options.word(area: 0, offset: 0x28))
-            evidence["pcrop1b-end"] = DFUText.hex(options.word(area: 0, offset: 0x30))
+            evidence["wrp1a"] = Hex.address(options.word(area: 0, offset: 0x18), uppercase: true)
+            evidence["wrp1b"] = Hex.address(options.word(area: 0, offset: 0x20), uppercase: true)
+            evidence["pcrop1a-start"] = Hex.address(options.word(area: 0, offset: 0x08), uppercase: true)
+            evidence["pcrop1a-end"] = Hex.address(options.word(area: 0, offset: 0x10), uppercase: true)
+            evidence["pcrop1b-start"] = Hex.address(options.word(area: 0, offset: 0x28), uppercase: true)
+            evidence["pcrop1b-end"] = Hex.address(options.word(area: 0, offset: 0x30), uppercase: true)
             if let geometry = session.identity.geometry {
                 let pages = options.writeProtectedPages(geometry)
                 evidence["write-protected-pages"] =

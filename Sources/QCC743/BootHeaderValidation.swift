@@ -46,17 +46,17 @@ extension BootHeader {
         var result = BootHeaderValidation()
         if hasFlashConfig {
             result.compare(
-                .flashConfigCRC, expected: evidenceHex(flashConfigCRC), actual: evidenceHex(expectedFlashConfigCRC))
+                .flashConfigCRC, expected: Hex.address(flashConfigCRC, uppercase: true), actual: Hex.address(expectedFlashConfigCRC, uppercase: true))
         } else {
             result.skipped[.flashConfigCRC] = "no FCFG tag"
         }
         if hasClockConfig {
             result.compare(
-                .clockConfigCRC, expected: evidenceHex(clockConfigCRC), actual: evidenceHex(expectedClockConfigCRC))
+                .clockConfigCRC, expected: Hex.address(clockConfigCRC, uppercase: true), actual: Hex.address(expectedClockConfigCRC, uppercase: true))
         } else {
             result.skipped[.clockConfigCRC] = "no PCFG tag"
         }
-        result.compare(.headerCRC, expected: evidenceHex(headerCRC), actual: evidenceHex(expectedHeaderCRC))
+        result.compare(.headerCRC, expected: Hex.address(headerCRC, uppercase: true), actual: Hex.address(expectedHeaderCRC, uppercase: true))
 
         var signatureVerifies: Bool?
         switch body {
@@ -66,19 +66,19 @@ extension BootHeader {
         case .truncated(let fileLength, let bodyEnd):
             result.failures.append(
                 .init(
-                    check: .bodyHash, expected: "body ends at \(evidenceHex(bodyEnd))",
-                    actual: "file ends at \(evidenceHex(fileLength))"))
+                    check: .bodyHash, expected: "body ends at \(Hex.address(bodyEnd, uppercase: true))",
+                    actual: "file ends at \(Hex.address(fileLength, uppercase: true))"))
         case .notMeasured(let reason):
             result.skipped[.bodyHash] = reason
         }
 
         if let signature {
             result.compare(
-                .publicKeyCRC, expected: evidenceHex(signature.publicKeyCRC),
-                actual: evidenceHex(signature.expectedPublicKeyCRC))
+                .publicKeyCRC, expected: Hex.address(signature.publicKeyCRC, uppercase: true),
+                actual: Hex.address(signature.expectedPublicKeyCRC, uppercase: true))
             result.compare(
-                .signatureCRC, expected: evidenceHex(signature.signatureCRC),
-                actual: evidenceHex(signature.expectedSignatureCRC))
+                .signatureCRC, expected: Hex.address(signature.signatureCRC, uppercase: true),
+                actual: Hex.address(signature.expectedSignatureCRC, uppercase: true))
             if let signatureVerifies {
                 result.compare(.signature, expected: "valid", actual: signatureVerifies ? "valid" : "invalid")
             } else {

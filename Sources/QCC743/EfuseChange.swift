@@ -47,7 +47,7 @@ public struct EfuseChange: Sendable, Equatable {
             let leftover = (word..<word + 4).map { ~covered[$0] }
             guard leftover.contains(where: { $0 != 0 }) else { continue }
             let field = EfuseField(
-                name: "word_" + evidenceHex(word), bitOffset: word * 8, bitCount: 32, kind: .flags)
+                name: "word_" + Hex.address(word, uppercase: true), bitOffset: word * 8, bitCount: 32, kind: .flags)
             var onlyLeftover = [UInt8](repeating: 0, count: EfuseImage.size)
             onlyLeftover.replaceSubrange(word..<word + 4, with: leftover)
             let restrict = { (bytes: [UInt8]) in zip(bytes, onlyLeftover).map { $0 & $1 } }
@@ -81,7 +81,7 @@ public struct EfuseChange: Sendable, Equatable {
         }
         guard newBits > 0 || conflictBits > 0 else { return nil }
         func show(_ bytes: [UInt8]) -> String {
-            if let value = field.value(in: bytes) { return evidenceHex(value) }
+            if let value = field.value(in: bytes) { return Hex.address(value, uppercase: true) }
             return Hex.string(field.maskedBytes(in: bytes))
         }
         return FieldChange(

@@ -224,10 +224,7 @@ public struct EfuseChipInfo: Sendable, Equatable {
     }
 }
 
-private func hexByte(_ byte: UInt8) -> String {
-    let digits = Array("0123456789ABCDEF")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-}
+private func hexByte(_ byte: UInt8) -> String { Hex.digits(byte, width: 2, uppercase: true) }
 
 private func twoDigits(_ byte: UInt8) -> String { byte < 10 ? "0\(byte)" : "\(byte)" }
 

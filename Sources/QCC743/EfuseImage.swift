@@ -74,7 +74,7 @@ public struct EfuseImage: Sendable, Equatable {
                         + "only eFuse word 0 is given as its 4 bytes",
                     evidence: [
                         "length": "\(file.count)", "expected_length": "\(encryptedContainerSize)",
-                        "crc": evidenceHex(LE.u32(file, at: 0)),
+                        "crc": Hex.address(LE.u32(file, at: 0), uppercase: true),
                     ])
             }
             return try EfuseImage(plain: file, mask: mask)
@@ -96,7 +96,7 @@ public struct EfuseImage: Sendable, Equatable {
             throw BootwireError(
                 .badImage, "the decrypted eFuse data does not match the container's CRC",
                 hint: "the file is damaged or was encrypted with another key",
-                evidence: ["offset": "0", "expected_crc": evidenceHex(expected), "actual_crc": evidenceHex(actual)])
+                evidence: ["offset": "0", "expected_crc": Hex.address(expected, uppercase: true), "actual_crc": Hex.address(actual, uppercase: true)])
         }
         return try EfuseImage(padded: plain, dataLength: size, mask: mask, wasEncrypted: true)
     }

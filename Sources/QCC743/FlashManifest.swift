@@ -129,7 +129,7 @@ public struct FlashManifest: Sendable, Equatable {
                         "[\(section.name)] is \(size) bytes, more than its partition's \(entry.maxLength)",
                         evidence: evidence(
                             addressValue.line,
-                            ["path": path, "size": evidenceHex(size), "max_len": evidenceHex(entry.maxLength)]))
+                            ["path": path, "size": Hex.address(size, uppercase: true), "max_len": Hex.address(entry.maxLength, uppercase: true)]))
                 }
             } else {
                 guard let parsed = parseHex(addressValue.text) else {
@@ -145,8 +145,8 @@ public struct FlashManifest: Sendable, Equatable {
                     evidence: evidence(
                         section.line,
                         [
-                            "path": path, "address": evidenceHex(address), "size": evidenceHex(size),
-                            "flash_size": evidenceHex(flashSize),
+                            "path": path, "address": Hex.address(address, uppercase: true), "size": Hex.address(size, uppercase: true),
+                            "flash_size": Hex.address(flashSize, uppercase: true),
                         ]))
             }
             if section.name == partitionSection {
@@ -179,7 +179,7 @@ public struct FlashManifest: Sendable, Equatable {
         let vendor = PartitionTable.vendorLookup(name: name, in: partition.raw)
         guard let entry = partition.table.entry(named: name) else {
             var extra = ["partitions": partition.table.entries.map(\.name).joined(separator: ",")]
-            if let vendor { extra["vendor_substring_match_offset"] = evidenceHex(vendor.offset) }
+            if let vendor { extra["vendor_substring_match_offset"] = Hex.address(vendor.offset, uppercase: true) }
             throw BootwireError(
                 .badConfig, "the partition table has no partition named \(name)",
                 evidence: evidence.merging(extra) { $1 })
@@ -197,9 +197,9 @@ public struct FlashManifest: Sendable, Equatable {
             throw BootwireError(
                 .imageOverlap, "[\(first.name)] and [\(second.name)] overlap",
                 evidence: [
-                    "file": iniPath, "first": first.name, "first_address": evidenceHex(first.address),
-                    "first_end": evidenceHex(first.endAddress), "second": second.name,
-                    "second_address": evidenceHex(second.address),
+                    "file": iniPath, "first": first.name, "first_address": Hex.address(first.address, uppercase: true),
+                    "first_end": Hex.address(first.endAddress, uppercase: true), "second": second.name,
+                    "second_address": Hex.address(second.address, uppercase: true),
                 ])
         }
     }

@@ -51,7 +51,7 @@ public struct ImageSignature: Sendable, Equatable {
             throw BootwireError(
                 .badImage, "the image's signature length field is not plausible",
                 evidence: [
-                    "offset": evidenceHex(keyEnd + 4), "signature_length": "\(length)", "file_length": "\(file.count)",
+                    "offset": Hex.address(keyEnd + 4, uppercase: true), "signature_length": "\(length)", "file_length": "\(file.count)",
                 ])
         }
         signature = reader.bytes(length)

@@ -111,9 +111,9 @@ public struct PartitionTable: Sendable, Equatable {
             throw BootwireError(
                 .badImage, "partition table \(what) CRC does not match",
                 evidence: [
-                    "offset": evidenceHex(offset),
-                    "covers": "\(evidenceHex(range.lowerBound))..\(evidenceHex(range.upperBound - 1))",
-                    "expected_crc": evidenceHex(expected), "actual_crc": evidenceHex(actual),
+                    "offset": Hex.address(offset, uppercase: true),
+                    "covers": "\(Hex.address(range.lowerBound, uppercase: true))..\(Hex.address(range.upperBound - 1, uppercase: true))",
+                    "expected_crc": Hex.address(expected, uppercase: true), "actual_crc": Hex.address(actual, uppercase: true),
                 ])
         }
     }

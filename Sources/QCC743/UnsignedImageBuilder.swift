@@ -24,7 +24,7 @@ public struct UnsignedImageBuilder: Sendable {
         guard groupImageOffset >= BootHeader.size else {
             throw BootwireError(
                 .badConfig, "the body must start after the 256-byte header",
-                evidence: ["group_image_offset": evidenceHex(groupImageOffset)])
+                evidence: ["group_image_offset": Hex.address(groupImageOffset, uppercase: true)])
         }
         guard body.count <= Int(UInt32.max) else {
             throw BootwireError(.imageTooLarge, "the body does not fit a 32-bit length")

@@ -99,8 +99,8 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         let optcr = try read(Reg.optcr)
         try write(Reg.sr, SR.clearAll)
         try write(Reg.cr, 0)
-        var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr), "FLASH_OPTCR": hex32(optcr)]
-        if let address { evidence["address"] = hex32(address) }
+        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true), "FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)]
+        if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         if sr & SR.wrperr != 0 {
             let sectors = try optionBytes().writeProtectedSectors
             throw BootwireError(
@@ -165,7 +165,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         let optcr = try read(Reg.optcr)
         let rdp = (optcr >> 8) & 0xFF
         guard rdp != 0xAA else { return nil }
-        let evidence = ["FLASH_OPTCR": hex32(optcr)]
+        let evidence = ["FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)]
         if rdp == 0xCC {
             return BootwireError(
                 .flashPermanentlyLocked, "chip is permanently locked (RDP level 2)", evidence: evidence)

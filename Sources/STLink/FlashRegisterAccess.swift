@@ -39,7 +39,7 @@ struct FlashRegisterAccess {
             guard Date() < deadline else {
                 throw BootwireError(
                     .timeout, "the flash controller stayed busy", hint: "reset the target and try again",
-                    evidence: ["FLASH_SR": hex32(sr)])
+                    evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true)])
             }
             Thread.sleep(forTimeInterval: 0.001)
         }
@@ -53,14 +53,14 @@ struct FlashRegisterAccess {
         events(
             .note(
                 .warning(
-                    .flashStaleErrors, "flash controller reports previous error \(hex32(sr)) (\(names(sr))); clearing"))
+                    .flashStaleErrors, "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(names(sr))); clearing"))
         )
         try write(bits.sr, bits.clearAll)
         let again = try read(bits.sr)
         if again & bits.errors != 0 {
             throw BootwireError(
                 .flashProgramError, "the flash controller's error flags do not clear", hint: "power-cycle the target",
-                evidence: ["FLASH_SR": hex32(again)])
+                evidence: ["FLASH_SR": Hex.address(again, width: 8, uppercase: true)])
         }
     }
 
@@ -86,7 +86,7 @@ struct FlashRegisterAccess {
         guard cr & bits.lock == 0 else {
             throw BootwireError(
                 .flashLocked, "the flash stays locked after the unlock keys",
-                hint: "power-cycle the target; another tool may hold the controller", evidence: ["FLASH_CR": hex32(cr)])
+                hint: "power-cycle the target; another tool may hold the controller", evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
         }
     }
 }
@@ -112,7 +112,7 @@ extension STLinkProbe {
             let count = min(blockSize, bytes.count - offset)
             let at = address + UInt32(offset)
             try writeMemory(at, Array(bytes[offset..<(offset + count)]))
-            try check("programming \(count) bytes at \(hex32(at))", at)
+            try check("programming \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))", at)
             offset += count
         }
     }

@@ -149,9 +149,9 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         let cr = try read(Reg.cr)
         try write(Reg.sr, SR.clearAll)
         try write(Reg.cr, 0)
-        var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr)]
-        if let address { evidence["address"] = hex32(address) }
-        for (name, offset) in optionRegisters { evidence[name] = hex32(try read(offset)) }
+        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
+        for (name, offset) in optionRegisters { evidence[name] = Hex.address(try read(offset), width: 8, uppercase: true) }
         if sr & SR.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -191,13 +191,13 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         let head = try probe.readMemory(sector.address, count: 16)
         guard head.contains(where: { $0 != 0xFF }) else { return nil }
         var evidence = evidence
-        evidence["page"] = "bank \(sector.bank) page \(sector.number) at \(hex32(sector.address))"
+        evidence["page"] = "bank \(sector.bank) page \(sector.number) at \(Hex.address(sector.address, width: 8, uppercase: true))"
         evidence["read-after-erase"] = head.prefix(8).map { String(format: "%02X", $0) }.joined()
         evidence["flash-size"] = "\(flashSize >> 10) KiB"
         evidence["geometry"] = geometry.description
         return BootwireError(
             .flashBankMismatch,
-            "the erase of bank \(sector.bank) page \(sector.number) (\(hex32(sector.address))) left it unerased: "
+            "the erase of bank \(sector.bank) page \(sector.number) (\(Hex.address(sector.address, width: 8, uppercase: true))) left it unerased: "
                 + "the controller's bank layout is not the one OPTR shows, so another page was erased",
             hint: "OPTR shows option values that were never loaded; run `bootwire option-bytes reload` "
                 + "(or power-cycle the target) so the controller and OPTR agree, then check `option-bytes show`",
@@ -248,7 +248,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         guard cr & CR.optlock == 0 else {
             throw BootwireError(
                 .flashLocked, "the option bytes stay locked after the option keys",
-                hint: "power-cycle the target", evidence: ["FLASH_CR": hex32(cr)])
+                hint: "power-cycle the target", evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
         }
         let current = try optionBytes()
         for (name, offset) in optionRegisters where current.registers[name] != options.registers[name] {
@@ -262,7 +262,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values; OPTVERR means an invalid combination",
-                evidence: ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(try read(Reg.cr))])
+                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(Reg.cr), width: 8, uppercase: true)])
         }
     }
 
@@ -284,7 +284,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         let optr = try read(Reg.optr)
         let rdp = optr & 0xFF
         guard rdp != 0xAA else { return nil }
-        var evidence = ["OPTR": hex32(optr)]
+        var evidence = ["OPTR": Hex.address(optr, width: 8, uppercase: true)]
         do {
             _ = try probe.readMemory(geometry.base, count: 4)
         } catch let fault as SWDFault {

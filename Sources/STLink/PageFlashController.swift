@@ -93,9 +93,9 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         let cr = try read(family.cr)
         try write(family.sr, family.srErrors | 1)
         try write(family.cr, 0)
-        var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr)]
-        if let address { evidence["address"] = hex32(address) }
-        for (name, offset) in family.optionRegisters { evidence[name] = hex32(try read(offset)) }
+        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
+        for (name, offset) in family.optionRegisters { evidence[name] = Hex.address(try read(offset), width: 8, uppercase: true) }
         if sr & Self.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -141,9 +141,9 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         {
             throw BootwireError(
                 .flashSecureArea,
-                "\(hex32(address))+\(bytes.count) reaches CPU2's secure area (SFSA page \(secure), "
-                    + "\(hex32(flashBase + UInt32(secure * family.pageSize))))",
-                evidence: ["FLASH_SFR": hex32(try read(family.secureFlashRegister ?? 0x80))])
+                "\(Hex.address(address, width: 8, uppercase: true))+\(bytes.count) reaches CPU2's secure area (SFSA page \(secure), "
+                    + "\(Hex.address(flashBase + UInt32(secure * family.pageSize), width: 8, uppercase: true)))",
+                evidence: ["FLASH_SFR": Hex.address(try read(family.secureFlashRegister ?? 0x80), width: 8, uppercase: true)])
         }
         try write(family.cr, CR.pg)
         try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
@@ -168,7 +168,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         guard cr & CR.optlock == 0 else {
             throw BootwireError(
                 .flashLocked, "the option bytes stay locked after the option keys", hint: "power-cycle the target",
-                evidence: ["FLASH_CR": hex32(cr)])
+                evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
         }
     }
 
@@ -192,7 +192,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values: an invalid combination is refused",
-                evidence: ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(try read(family.cr))])
+                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(family.cr), width: 8, uppercase: true)])
         }
     }
 
@@ -208,7 +208,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
 
     public func readProtection() throws -> BootwireError? {
         let optr = try read(family.optr)
-        var evidence = ["OPTR": hex32(optr)]
+        var evidence = ["OPTR": Hex.address(optr, width: 8, uppercase: true)]
         if let bit = family.trustZoneBit, optr >> UInt32(bit) & 1 == 1 {
             return BootwireError(
                 .flashTrustZoneEnabled,

@@ -97,7 +97,7 @@ public final class STLinkProbe: @unchecked Sendable {
                 .stlinkFirmwareTooOld,
                 "ST-LINK firmware \(found) is too old (Bootwire needs V2J\(found.minimum.v2) or V3J\(found.minimum.v3))",
                 hint: "update the probe firmware with STM32CubeProgrammer or ST-LinkUpgrade",
-                evidence: ["firmware": "\(found)", "product": USBIDs.hex4(found.productID)])
+                evidence: ["firmware": "\(found)", "product": Hex.digits(found.productID, width: 4)])
         }
         if found.hasTargetVoltage {
             let answer = try transact([STLinkCommand.getTargetVoltage], reply: 8, kind: .control)
@@ -195,23 +195,23 @@ public final class STLinkProbe: @unchecked Sendable {
     }
 
     public func readWord(_ address: UInt32) throws -> UInt32 {
-        try withWaitRetries("reading \(hex32(address))") {
+        try withWaitRetries("reading \(Hex.address(address, width: 8, uppercase: true))") {
             let answer = try transact(
                 [STLinkCommand.debug, STLinkCommand.Debug.readDebugReg] + STLinkCommand.le32(address), reply: 8,
                 kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw SWDFault(status, address: address, operation: "reading \(hex32(address))") }
+            guard status.isOK else { throw SWDFault(status, address: address, operation: "reading \(Hex.address(address, width: 8, uppercase: true))") }
             return STLinkCommand.le32(answer, at: 4)
         }
     }
 
     public func writeWord(_ address: UInt32, _ value: UInt32) throws {
-        try withWaitRetries("writing \(hex32(address))") {
+        try withWaitRetries("writing \(Hex.address(address, width: 8, uppercase: true))") {
             let answer = try transact(
                 [STLinkCommand.debug, STLinkCommand.Debug.writeDebugReg] + STLinkCommand.le32(address)
                     + STLinkCommand.le32(value), reply: 2, kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw SWDFault(status, address: address, operation: "writing \(hex32(address))") }
+            guard status.isOK else { throw SWDFault(status, address: address, operation: "writing \(Hex.address(address, width: 8, uppercase: true))") }
         }
     }
 
@@ -246,7 +246,7 @@ public final class STLinkProbe: @unchecked Sendable {
         for piece in Self.pieces(
             address: address, count: count, byteLimit: version.maxByteTransfer, boundary: tarBoundary)
         {
-            let operation = "reading \(piece.count) bytes at \(hex32(piece.address))"
+            let operation = "reading \(piece.count) bytes at \(Hex.address(piece.address, width: 8, uppercase: true))"
             data += try withWaitRetries(operation) {
                 let sub = piece.wide ? STLinkCommand.Debug.readMem32 : STLinkCommand.Debug.readMem8
                 // A 1-byte read must ask for 2 bytes (spec 1.4).
@@ -268,7 +268,7 @@ public final class STLinkProbe: @unchecked Sendable {
         {
             let chunk = Array(bytes[offset..<(offset + piece.count)])
             offset += piece.count
-            let operation = "writing \(piece.count) bytes at \(hex32(piece.address))"
+            let operation = "writing \(piece.count) bytes at \(Hex.address(piece.address, width: 8, uppercase: true))"
             try withWaitRetries(operation) {
                 let sub = piece.wide ? STLinkCommand.Debug.writeMem32 : STLinkCommand.Debug.writeMem8
                 _ = try transact(

@@ -139,7 +139,7 @@ public final class STM32SWDSession: @unchecked Sendable {
             "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16))): no register-level flash controller yet",
             hint: SWDFlashControllers.unsupportedReason(deviceID: identity.deviceID)
                 ?? "use the UART or DFU path for this part",
-            evidence: ["DBGMCU_IDCODE": hex32(identity.idcode), "CPUID": hex32(identity.cpuid)])
+            evidence: ["DBGMCU_IDCODE": Hex.address(identity.idcode, width: 8, uppercase: true), "CPUID": Hex.address(identity.cpuid, width: 8, uppercase: true)])
     }
 
     /// Reconnects after the part reset itself (OBL_LAUNCH).

@@ -16,7 +16,7 @@ public struct SWDFault: DiagnosedError, Sendable, Equatable {
 
     public var error: BootwireError {
         var evidence = ["status": status.description]
-        if let address { evidence["address"] = hex32(address) }
+        if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         if status == .unknownCommand {
             return BootwireError(
                 .stlinkFirmwareTooOld, "the ST-LINK does not know the command for \(operation)",
@@ -26,9 +26,4 @@ public struct SWDFault: DiagnosedError, Sendable, Equatable {
             .stlinkError, "the ST-LINK answered \(status.name) to \(operation)",
             hint: "check the SWD wiring and ground; try a lower clock with --swd-khz", evidence: evidence)
     }
-}
-
-func hex32(_ value: UInt32) -> String {
-    let text = String(value, radix: 16, uppercase: true)
-    return "0x" + String(repeating: "0", count: max(0, 8 - text.count)) + text
 }

@@ -87,7 +87,7 @@ public final class SectorFlashController: SWDFlashController {
                     .note(
                         .warning(
                             .flashStaleErrors,
-                            "flash controller reports previous error \(hex32(sr)) (\(registers.names(sr))); clearing")))
+                            "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(registers.names(sr))); clearing")))
                 try registers.write(family.ccr, family.srErrors | 1 << 16)
             }
             try registers.unlock(retryAfterReset: true)
@@ -107,10 +107,10 @@ public final class SectorFlashController: SWDFlashController {
         let cr = try registers.read(family.cr)
         try registers.write(family.ccr, family.srErrors | 1 << 16)
         try registers.write(family.cr, 0)
-        var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr)]
-        if let address { evidence["address"] = hex32(address) }
+        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         let options = try optionBytes()
-        for (name, _) in options.addresses { evidence[name] = hex32(options.registers[name] ?? 0) }
+        for (name, _) in options.addresses { evidence[name] = Hex.address(options.registers[name] ?? 0, width: 8, uppercase: true) }
         if sr & (1 << 17) != 0 {
             let protected = options.decoded.filter { $0.value.hasPrefix("sectors") }
                 .map { "\($0.name): \($0.value)" }
@@ -161,14 +161,14 @@ public final class SectorFlashController: SWDFlashController {
             let at = address + UInt32(offset)
             guard let sector = layout.sectors.first(where: { $0.range.contains(UInt64(at)) }) else {
                 throw BootwireError(
-                    .addressOutOfRange, "\(hex32(at)) is outside the flash (\(layout.summary))")
+                    .addressOutOfRange, "\(Hex.address(at, width: 8, uppercase: true)) is outside the flash (\(layout.summary))")
             }
             let bankEnd = layout.sectors.filter { $0.bank == sector.bank }.map { $0.range.upperBound }.max() ?? 0
             let count = min(blockSize, bytes.count - offset, Int(bankEnd - UInt64(at)))
             let registers = access(sector.bank)
             try registers.write(family.cr, family.pg | family.parallelism)
             try probe.writeMemory(at, Array(bytes[offset..<(offset + count)]))
-            try check("programming \(count) bytes at \(hex32(at))", bank: sector.bank, address: at)
+            try check("programming \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))", bank: sector.bank, address: at)
             try registers.write(family.cr, 0)
             offset += count
         }
@@ -198,7 +198,7 @@ public final class SectorFlashController: SWDFlashController {
         guard optcr & Self.optLock == 0 else {
             throw BootwireError(
                 .flashLocked, "the option bytes stay locked after the option keys", hint: "power-cycle the target",
-                evidence: ["FLASH_OPTCR": hex32(optcr)])
+                evidence: ["FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)])
         }
         for register in presentOptionRegisters
         where current.registers[register.name] != options.registers[register.name] {
@@ -211,7 +211,7 @@ public final class SectorFlashController: SWDFlashController {
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(access(1).names(sr))",
                 hint: "check the values: the controller refused the combination",
-                evidence: ["FLASH_SR": hex32(sr), "FLASH_OPTCR": hex32(try probe.readWord(base + family.optcr))])
+                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_OPTCR": Hex.address(try probe.readWord(base + family.optcr), width: 8, uppercase: true)])
         }
         try probe.writeWord(base + family.optcr, Self.optLock)
     }
@@ -225,7 +225,7 @@ public final class SectorFlashController: SWDFlashController {
     public func readProtection() throws -> BootwireError? {
         let options = try optionBytes()
         var evidence: [String: String] = [:]
-        for (name, _) in options.addresses { evidence[name] = hex32(options.registers[name] ?? 0) }
+        for (name, _) in options.addresses { evidence[name] = Hex.address(options.registers[name] ?? 0, width: 8, uppercase: true) }
         let optsr = options.registers["OPTSR"] ?? 0
         switch family.protection {
         case .productState:

@@ -373,9 +373,7 @@ public final class STM32BootloaderClient {
         Double(count * 11) / Double(max(link.settings.baud, 1200))
     }
 
-    static func hex(_ address: UInt32) -> String {
-        "0x" + String(address, radix: 16, uppercase: true).leftPadded(8)
-    }
+    static func hex(_ address: UInt32) -> String { Hex.address(address, width: 8, uppercase: true) }
 }
 
 /// What came back to the 0x7F attempts when none was answered, judged like `SyncEvidence` for

@@ -141,7 +141,7 @@ public enum STM32Command: UInt8, Sendable, CaseIterable, CustomStringConvertible
 
     /// "Read Memory (0x11)", or "0x5A" for a code this table does not know.
     public static func name(of code: UInt8) -> String {
-        let hex = "0x" + String(code, radix: 16, uppercase: true).leftPadded(2)
+        let hex = Hex.address(code, width: 2, uppercase: true)
         guard let command = STM32Command(rawValue: code) else { return hex }
         return "\(command) (\(hex))"
     }

@@ -195,7 +195,9 @@ public struct TargetOpener: Sendable {
         let attached = try usbBus(for: port)
         let worker = PortWorker(name: port.description)
         defer { worker.shutdown() }
-        return try await worker.run { try body(attached.bus, try attached.bus.find(attached.match), attached.statistics) }
+        return try await worker.run {
+            try body(attached.bus, try attached.bus.find(attached.match), attached.statistics)
+        }
     }
 
     /// The bus a USB port lives on and what finds the device there: a virtual device's own bus,

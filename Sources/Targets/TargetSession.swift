@@ -34,7 +34,8 @@ extension Route {
         let hint: String =
             switch (self, capability) {
             case (.qcc743, _): "\(verb) is for an STM32; the module erases by address: --start and --end"
-            case (_, .efuse): "\(verb) is for the ST67W611M1 module; an STM32's option bytes: bootwire option-bytes show"
+            case (_, .efuse):
+                "\(verb) is for the ST67W611M1 module; an STM32's option bytes: bootwire option-bytes show"
             case (.swd, .protect), (.swd, .unprotect): "over SWD: bootwire option-bytes set rdp=… or wrp…=…"
             case (_, .fus): "fus needs a USB DFU port: --port usb:0483:df11 (the WB in its ROM bootloader)"
             case (_, .optionBytes):

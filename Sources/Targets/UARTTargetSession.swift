@@ -21,7 +21,8 @@ public final class UARTTargetSession: TargetSession {
                 "bootloader",
                 "\(identity.bootloaderVersionText), commands \(Hex.string(identity.commands, separator: " "))"),
             TargetFact(
-                "flash", identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
+                "flash",
+                identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
             TargetFact("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
         ]
         if let geometry = identity.geometry { facts.append(TargetFact("geometry", "\(geometry)")) }
@@ -32,7 +33,8 @@ public final class UARTTargetSession: TargetSession {
         facts.append(
             TargetFact(
                 "write-protected pages",
-                protected.isEmpty ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
+                protected.isEmpty
+                    ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
         return .facts(facts)
     }
 

@@ -1,3 +1,4 @@
+import BootwireCore
 /// The ST-LINK V2 (0483:3748) reports its serial number as 12 raw bytes, one per UTF-16 code unit
 /// of the string descriptor, not as text (openocd `stlink_usb.c`, stlink-org both hex it). Shown
 /// raw it is garbage (and never equals what a user types), so it is shown and matched as the 24
@@ -14,8 +15,5 @@ public enum STLinkV2Serial {
         return scalars.map { hexDigits(UInt8($0.value)) }.joined()
     }
 
-    static func hexDigits(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-    }
+    static func hexDigits(_ byte: UInt8) -> String { Hex.digits(byte, width: 2, uppercase: true) }
 }

@@ -1,3 +1,4 @@
+import BootwireCore
 /// The eight-byte setup packet of a control transfer. Direction comes from bit 7 of
 /// `requestType`: IN requests return up to `length` bytes, OUT requests carry the data.
 public struct USBSetup: Sendable, Hashable, CustomStringConvertible {
@@ -25,10 +26,7 @@ public struct USBSetup: Sendable, Hashable, CustomStringConvertible {
     public static let getDescriptor: UInt8 = 6
 
     public var description: String {
-        func hex(_ v: some BinaryInteger, _ width: Int) -> String {
-            let text = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
+        func hex(_ v: some BinaryInteger, _ width: Int) -> String { Hex.digits(v, width: width) }
         return "\(hex(requestType, 2)) \(hex(request, 2)) v=\(hex(value, 4)) i=\(hex(index, 4)) l=\(length)"
     }
 }

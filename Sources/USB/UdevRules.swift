@@ -42,8 +42,8 @@ public enum UdevRules {
     public static func rule(for entry: Entry) -> String {
         let subsystem = entry.serialBridge ? "tty" : "usb"
         let group = entry.serialBridge ? "dialout" : "plugdev"
-        return "SUBSYSTEM==\"\(subsystem)\", ATTRS{idVendor}==\"\(USBIDs.hex4(entry.vendorID))\", "
-            + "ATTRS{idProduct}==\"\(USBIDs.hex4(entry.productID))\", MODE=\"0660\", GROUP=\"\(group)\", TAG+=\"uaccess\""
+        return "SUBSYSTEM==\"\(subsystem)\", ATTRS{idVendor}==\"\(Hex.digits(entry.vendorID, width: 4))\", "
+            + "ATTRS{idProduct}==\"\(Hex.digits(entry.productID, width: 4))\", MODE=\"0660\", GROUP=\"\(group)\", TAG+=\"uaccess\""
     }
 
     /// The rule for a device opened through /dev/bus/usb.

@@ -5,7 +5,19 @@ public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// `0x10000`: an address or size in messages and evidence.
-    public static func address(_ value: some BinaryInteger) -> String { "0x" + String(value, radix: 16) }
+    public static func address(_ value: some BinaryInteger) -> String { "0x" + digits(value) }
+
+    /// `0x0800C000`: uppercase where people compare with dumps and vendor logs that write it
+    /// so, `width` digits for fixed-width registers.
+    public static func address(_ value: some BinaryInteger, width: Int = 0, uppercase: Bool) -> String {
+        "0x" + digits(value, width: width, uppercase: uppercase)
+    }
+
+    /// The digits alone, zero-padded to `width`: `0483` for a USB ID, `7F` for a byte.
+    public static func digits(_ value: some BinaryInteger, width: Int = 0, uppercase: Bool = false) -> String {
+        let text = String(value, radix: 16, uppercase: uppercase)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
 
     /// `0x10000..0x20000`: a half-open range.
     public static func range(_ range: Range<Int>) -> String {

@@ -18,12 +18,6 @@ public struct USBDeviceID: Sendable, Equatable, CustomStringConvertible {
 
     /// `0483:df11`, as lsusb and dfu-util print it.
     public var description: String {
-        [vendor, product].map { String($0, radix: 16).leftPadded(to: 4) }.joined(separator: ":")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
+        [vendor, product].map { Hex.digits($0, width: 4) }.joined(separator: ":")
     }
 }

@@ -38,7 +38,8 @@ struct DoctorCommand: AsyncParsableCommand {
             port.trace = trace
             let loopback = try PortDoctor.loopback(port)
             if loopback.first?.status != .skip { return access + loopback }
-            return access + loopback + QCC743Probe.run(link: port, options: try settings.moduleConnectOptions(for: port))
+            return access + loopback
+                + QCC743Probe.run(link: port, options: try settings.moduleConnectOptions(for: port))
         }
         try report(findings)
     }

@@ -54,7 +54,7 @@ struct FusInfo: AsyncParsableCommand {
                     "fus state": "\(state)",
                     "cpu2": state.isStackRunning ? "wireless stack running" : "FUS running",
                     "sfsa": "0x" + String(sfsa, radix: 16, uppercase: true),
-                    "secure area": DFUText.hex(0x0800_0000 + sfsa * 0x1000),
+                    "secure area": Hex.address(0x0800_0000 + sfsa * 0x1000, uppercase: true),
                     "flash size": "\((updater.transport.session.identity.flash?.size ?? 0) / 1024) KiB",
                 ]
                 if !state.isStackRunning, let (a, b, c) = try updater.transport.fusVersion() {
@@ -160,7 +160,7 @@ struct FusUpgrade: AsyncParsableCommand {
                 ) { plan in
                     // The installed stack's delete is the step that cannot be undone; a first
                     // install loses nothing.
-                    let install = "install \(file) at \(DFUText.hex(plan.address))"
+                    let install = "install \(file) at \(Hex.address(plan.address, uppercase: true))"
                     return firstInstall
                         ? gate.allows(install, events: events)
                         : try gate.confirms(
@@ -170,7 +170,8 @@ struct FusUpgrade: AsyncParsableCommand {
             try renderer.finish(
                 JobResult(
                     summary: gate.mark([
-                        "installed": gate.dryRun ? "nothing" : file, "address": DFUText.hex(plan.address),
+                        "installed": gate.dryRun ? "nothing" : file,
+                        "address": Hex.address(plan.address, uppercase: true),
                         "bytes": "\(image.count)",
                     ])))
         } catch {

@@ -7,7 +7,8 @@ import Targets
 struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show what a device is and holds: a module's boot ROM, flash, eFuse, partitions and images; an STM32's part, flash and option bytes.",
+        abstract:
+            "Show what a device is and holds: a module's boot ROM, flash, eFuse, partitions and images; an STM32's part, flash and option bytes.",
         discussion: "Reads only; changes nothing. Example: bootwire info --port /dev/ttyUSB0")
 
     @OptionGroup(title: "Connection")

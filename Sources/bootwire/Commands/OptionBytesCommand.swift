@@ -2,8 +2,8 @@ import ArgumentParser
 import BootwireCore
 import Foundation
 import STLink
-import Targets
 import STM32
+import Targets
 
 /// `bootwire option-bytes show|set|reload`: an STM32's option bytes through an ST-LINK, decoded
 /// field by field; changes are previewed and need --yes.
@@ -34,7 +34,9 @@ struct OptionBytesCommand: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let port = try swdPort(connection)
-                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) { try $0.flash().optionBytes() }
+                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
+                    try $0.flash().optionBytes()
+                }
                 for (name, address) in options.addresses {
                     renderer.render(
                         .note(
@@ -75,7 +77,8 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 guard !pairs.isEmpty else { throw BootwireError(.usage, "name at least one FIELD=VALUE") }
                 let gate = change.gate
                 let events = renderer.sink
-                let (result, _) = try await connection.opener.withSWD(port, events: renderer.sink) { session -> [String: String] in
+                let (result, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
+                    session -> [String: String] in
                     let current = try session.flash().optionBytes()
                     var wanted = current
                     for (field, value) in pairs { try wanted.set(field, to: value) }
