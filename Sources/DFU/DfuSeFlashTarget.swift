@@ -13,8 +13,7 @@ public final class DfuSeFlashTarget: FlashTarget {
     public var identity: TargetIdentity {
         let record = session.identity.record
         return TargetIdentity(
-            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")",
-            facts: ["usb": record.ids, "serial": record.serial ?? "", "product": record.product ?? ""])
+            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")")
     }
 
     public var memory: FlashMemory {

@@ -21,13 +21,9 @@ public final class ModuleFlashTarget: FlashTarget {
         let device = session.identity
         return TargetIdentity(
             name: "ST67W611M1 boot ROM", journalKey: "qcc743-\(device.bootInfo.chipID)",
-            facts: [
-                "chip-id": device.bootInfo.chipID,
-                "mac": device.mac.reversed().map { Hex.string([$0]) }.joined(separator: ":"),
-                "boot-rom": device.bootInfo.romVersion,
-                "signed-boot": device.bootInfo.signedBootRequired ? "yes" : "no",
-                "baud": "\(device.loadBaud)",
-            ])
+            chipID: device.bootInfo.chipID, mac: Hex.string(device.mac.reversed(), separator: ":"),
+            bootROM: device.bootInfo.romVersion, signedBoot: device.bootInfo.signedBootRequired,
+            baud: device.loadBaud)
     }
 
     public var memory: FlashMemory { FlashMemory(range: 0..<session.identity.flashSize, unit: Self.sectorSize) }

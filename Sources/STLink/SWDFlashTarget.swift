@@ -19,7 +19,7 @@ public final class SWDFlashTarget: FlashTarget {
         return TargetIdentity(
             name: "\(device.partName) via \(session.probe.kind.name)",
             journalKey: "swd-\(serial)-\(Hex.address(device.deviceID))",
-            facts: ["part": device.partName, "dev-id": Hex.address(device.deviceID), "probe-serial": serial])
+            chipID: Hex.address(device.deviceID))
     }
 
     public var memory: FlashMemory {

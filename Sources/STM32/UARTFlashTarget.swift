@@ -16,10 +16,7 @@ public final class UARTFlashTarget: FlashTarget {
         let device = session.identity
         return TargetIdentity(
             name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
-            facts: [
-                "part": device.name, "product-id": Hex.address(device.productID),
-                "bootloader": device.bootloaderVersionText,
-            ])
+            chipID: Hex.address(device.productID))
     }
 
     public var memory: FlashMemory {

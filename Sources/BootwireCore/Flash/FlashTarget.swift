@@ -59,13 +59,29 @@ public struct TargetIdentity: Sendable, Equatable {
     public var name: String
     /// Stable across sessions with the same device, unique among devices: names its journal.
     public var journalKey: String
-    /// Facts for the station report (chip id, MAC, boot ROM, baud, …).
-    public var facts: [String: String]
+    /// The chip's own identifier where the route reads one: the module's chip id, an STM32's
+    /// DEV_ID or bootloader product id.
+    public var chipID: String?
+    /// The module's factory MAC, as printed on its label (`40:82:7b:…`).
+    public var mac: String?
+    /// The module's boot ROM version.
+    public var bootROM: String?
+    /// Whether the module only boots signed images.
+    public var signedBoot: Bool?
+    /// The rate the serial link ran at.
+    public var baud: Int?
 
-    public init(name: String, journalKey: String, facts: [String: String] = [:]) {
+    public init(
+        name: String, journalKey: String, chipID: String? = nil, mac: String? = nil, bootROM: String? = nil,
+        signedBoot: Bool? = nil, baud: Int? = nil
+    ) {
         self.name = name
         self.journalKey = journalKey
-        self.facts = facts
+        self.chipID = chipID
+        self.mac = mac
+        self.bootROM = bootROM
+        self.signedBoot = signedBoot
+        self.baud = baud
     }
 }
 

@@ -121,12 +121,12 @@ enum StationReport {
         }
 
         mutating func fill(from device: DeviceOutcome) {
-            let facts = device.identity.facts
-            chipID = facts["chip-id"] ?? facts["dev-id"] ?? facts["product-id"]
-            mac = facts["mac"]
-            bootROM = facts["boot-rom"]
-            signedBoot = facts["signed-boot"].map { $0 == "yes" }
-            baud = facts["baud"].flatMap { Int($0) }
+            let identity = device.identity
+            chipID = identity.chipID
+            mac = identity.mac
+            bootROM = identity.bootROM
+            signedBoot = identity.signedBoot
+            baud = identity.baud
             images = device.outcome.images.map(Image.init)
             efuseChanges = device.outcome.irreversible
         }
