@@ -2,7 +2,6 @@ import BootwireCore
 import Foundation
 import STLink
 import USB
-import VirtualDevices
 
 /// Opens the ST-LINK a port names, connects to the STM32 behind it, runs `body` on the port's
 /// worker thread, and always leaves debug mode. The statistics say where the USB time went.
@@ -29,9 +28,9 @@ enum SWDSessionRunner {
             "usb-transfers": "\(stats.total)", "usb-transfers-by-kind": stats.breakdown,
             "swd-khz": "\(session.probe.clockKHz)", "connected": session.connectedHow,
         ]
-        if let virtual = bus as? VirtualUSBBus {
-            out["usb-modelled-seconds"] = String(format: "%.3f", virtual.statistics.modelledSeconds)
-            if let busy = VirtualSTLinkPort.flashBusySeconds(on: virtual) {
+        if let modelled = bus.modelledTime {
+            out["usb-modelled-seconds"] = String(format: "%.3f", modelled.usbSeconds)
+            if let busy = modelled.deviceBusySeconds {
                 out["flash-modelled-seconds"] = String(format: "%.3f", busy)
             }
         }
