@@ -56,6 +56,13 @@ public protocol USBDeviceHandle: AnyObject, Sendable {
     func claimInterface(_ number: UInt8) throws
     func setAlternateSetting(interface: UInt8, alternate: UInt8) throws
     func close()
+    /// What the protocol above is doing, in words (`stlink DEBUG READMEM_32`), for the wire
+    /// trace between the transfers it explains; ignored (the default) where nothing traces.
+    func annotate(_ text: @autoclosure () -> String)
+}
+
+extension USBDeviceHandle {
+    public func annotate(_ text: @autoclosure () -> String) {}
 }
 
 /// The seam: enumeration and opening. Two implementations: libusb (real devices, loaded at run

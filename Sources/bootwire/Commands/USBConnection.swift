@@ -64,7 +64,9 @@ extension ConnectionOptions {
         port: String, match: @escaping (String) throws -> USBDeviceMatch,
         _ body: @escaping @Sendable (any USBBus, USBDeviceRecord) throws -> T
     ) async throws -> T {
-        let (bus, wanted) = try usbBus(for: port, match: match)
+        let (found, wanted) = try usbBus(for: port, match: match)
+        // --trace: every transfer, through the one wrapper at the seam (DFU and ST-LINK alike).
+        let bus: any USBBus = try trace.map { TracedUSBBus(found, trace: try WireTrace(path: $0)) } ?? found
         let worker = PortWorker(name: port)
         defer { worker.shutdown() }
         return try await worker.run { try body(bus, try bus.find(wanted)) }
