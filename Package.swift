@@ -4,11 +4,14 @@ import PackageDescription
 let package = Package(
     name: "Bootwire",
     products: [
+        // The embeddable library: flashing over every route, no emulator inside.
         .library(
             name: "BootwireKit",
-            targets: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
-            ]),
+            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "ST67"]),
+        // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
+        // in-process USB bus they sit on and the socket server that lends it to the libusb
+        // stand-in. The CLI (`virtual:` ports, `emulate`) and the tests link it; BootwireKit does not.
+        .library(name: "BootwireVirtualDevices", targets: ["VirtualDevices"]),
         .executable(name: "bootwire", targets: ["bootwire"]),
         // libusb-1.0's ABI over a socket to `bootwire emulate usb`: unmodified dfu-util, stlink
         // and OpenOCD binaries load it (LD_LIBRARY_PATH) and meet a virtual device.
@@ -74,7 +77,8 @@ let package = Package(
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices", "ST67"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
-        .testTarget(name: "USBTests", dependencies: ["USB", "BootwireCore"]),
+        // The seam's tests run through the virtual bus (VirtualDevices) and the socket server.
+        .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "STLinkTests", dependencies: ["STLink", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]

@@ -40,6 +40,7 @@ public final class STLinkProbe: @unchecked Sendable {
     func transact(_ command: [UInt8], out: [UInt8] = [], reply: Int = 0, kind: STLinkStatistics.Kind) throws -> [UInt8]
     {
         let what = "command 0x" + command.prefix(2).map { String(format: "%02X", $0) }.joined()
+        handle.annotate("stlink " + STLinkCommand.name(command))
         do {
             try handle.bulkWrite(endpoint: self.kind.outEndpoint, STLinkCommand.frame(command), timeout: Self.timeout)
             statistics.count(kind, transfers: 1, bytes: STLinkCommand.length)

@@ -153,7 +153,7 @@ public struct TargetOpener: Sendable {
         _ port: PortSpec, events: @escaping EventSink,
         _ body: @escaping @Sendable (DfuSeSession, any USBBus) throws -> T
     ) async throws -> T {
-        try await withUSB(port) { bus, record, _ in
+        try await withUSB(port) { bus, record in
             events(.stage("connect", detail: "\(record.ids) \(record.serial ?? "") (ROM DFU)"))
             let session = try DfuSeSession.connect(bus: bus, record: record, events: events)
             defer { session.close() }
@@ -167,7 +167,7 @@ public struct TargetOpener: Sendable {
         _ port: PortSpec, events: @escaping EventSink, _ body: @escaping @Sendable (STM32SWDSession) throws -> T
     ) async throws -> (T, [String: String]) {
         let khz = settings.swdKHz
-        return try await withUSB(port) { bus, record, modelled in
+        return try await withUSB(port) { bus, record in
             let handle = try bus.openDiagnosed(record, interface: 0)
             defer { handle.close() }
             var options = STM32SWDSession.Options()
@@ -176,11 +176,17 @@ public struct TargetOpener: Sendable {
             defer { session.close() }
             let value = try body(session)
             let stats = session.probe.statistics
-            let out = [
+            var out = [
                 "usb-transfers": "\(stats.total)", "usb-transfers-by-kind": stats.breakdown,
                 "swd-khz": "\(session.probe.clockKHz)", "connected": session.connectedHow,
             ]
-            return (value, out.merging(modelled()) { $1 })
+            if let modelled = bus.modelledTime {
+                out["usb-modelled-seconds"] = String(format: "%.3f", modelled.usbSeconds)
+                if let busy = modelled.deviceBusySeconds {
+                    out["flash-modelled-seconds"] = String(format: "%.3f", busy)
+                }
+            }
+            return (value, out)
         }
     }
 
@@ -190,14 +196,15 @@ public struct TargetOpener: Sendable {
     /// libusb is loaded first on real ports.
     func withUSB<T: Sendable>(
         _ port: PortSpec,
-        _ body: @escaping @Sendable (any USBBus, USBDeviceRecord, @Sendable () -> [String: String]) throws -> T
+        _ body: @escaping @Sendable (any USBBus, USBDeviceRecord) throws -> T
     ) async throws -> T {
         let attached = try usbBus(for: port)
+        // --trace: every transfer, through the one wrapper at the seam (DFU and ST-LINK alike).
+        let bus: any USBBus =
+            try settings.tracePath.map { TracedUSBBus(attached.bus, trace: try WireTrace(path: $0)) } ?? attached.bus
         let worker = PortWorker(name: port.description)
         defer { worker.shutdown() }
-        return try await worker.run {
-            try body(attached.bus, try attached.bus.find(attached.match), attached.statistics)
-        }
+        return try await worker.run { try body(bus, try bus.find(attached.match)) }
     }
 
     /// The bus a USB port lives on and what finds the device there: a virtual device's own bus,
@@ -207,11 +214,9 @@ public struct TargetOpener: Sendable {
         case .virtual(let text):
             return try virtualPorts(text).startUSB(text)
         case .usb(let match):
-            return USBAttachment(bus: try loadLibUSB(), match: match) { [:] }
+            return USBAttachment(bus: try loadLibUSB(), match: match)
         case .stlink:
-            return USBAttachment(bus: try loadLibUSB(), match: try STLinkProbeKind.match(port: port.description)) {
-                [:]
-            }
+            return USBAttachment(bus: try loadLibUSB(), match: try STLinkProbeKind.match(port: port.description))
         case .serial:
             throw BootwireError(
                 .usage, "\(port) is a serial port, not a USB device",

@@ -26,16 +26,14 @@ public struct VirtualSerialAttachment: Sendable {
     }
 }
 
-/// A USB bus and how to find the port's device on it; for a virtual device also what its bus
-/// modelled (time spent on the wire and in the device's flash) for the result line.
+/// A USB bus and how to find the port's device on it (a virtual bus says what it modelled
+/// through `USBBus.modelledTime`).
 public struct USBAttachment: Sendable {
     public var bus: any USBBus
     public var match: USBDeviceMatch
-    public var statistics: @Sendable () -> [String: String]
 
-    public init(bus: any USBBus, match: USBDeviceMatch, statistics: @escaping @Sendable () -> [String: String]) {
+    public init(bus: any USBBus, match: USBDeviceMatch) {
         self.bus = bus
         self.match = match
-        self.statistics = statistics
     }
 }

@@ -56,13 +56,28 @@ public protocol USBDeviceHandle: AnyObject, Sendable {
     func claimInterface(_ number: UInt8) throws
     func setAlternateSetting(interface: UInt8, alternate: UInt8) throws
     func close()
+    /// What the protocol above is doing, in words (`stlink DEBUG READMEM_32`), for the wire
+    /// trace between the transfers it explains; ignored (the default) where nothing traces.
+    func annotate(_ text: @autoclosure () -> String)
+}
+
+extension USBDeviceHandle {
+    public func annotate(_ text: @autoclosure () -> String) {}
 }
 
 /// The seam: enumeration and opening. Two implementations: libusb (real devices, loaded at run
-/// time) and the in-process virtual bus the tests and `virtual:` ports use.
+/// time, in this module) and the in-process virtual bus of the `VirtualDevices` product, which
+/// the tests and `virtual:` ports use.
 public protocol USBBus: Sendable {
     func devices() throws -> [USBDeviceRecord]
     func open(_ device: USBDeviceRecord) throws -> any USBDeviceHandle
+    /// What the session cost in modelled time, for a bus that models it; nil (the default) for
+    /// real hardware. A capability, so callers need not know which bus they hold.
+    var modelledTime: USBModelledTime? { get }
+}
+
+extension USBBus {
+    public var modelledTime: USBModelledTime? { nil }
 }
 
 extension USBDeviceHandle {

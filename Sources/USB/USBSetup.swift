@@ -18,6 +18,12 @@ public struct USBSetup: Sendable, Hashable, CustomStringConvertible {
 
     public var isIn: Bool { requestType & 0x80 != 0 }
 
+    /// The packet as it goes on the wire (USB 2.0 9.3): little-endian fields.
+    public var bytes: [UInt8] {
+        [requestType, request, UInt8(value & 0xFF), UInt8(value >> 8), UInt8(index & 0xFF), UInt8(index >> 8)]
+            + [UInt8(length & 0xFF), UInt8(length >> 8)]
+    }
+
     public static let standardDeviceIn: UInt8 = 0x80
     public static let standardInterfaceOut: UInt8 = 0x01
     public static let classInterfaceOut: UInt8 = 0x21

@@ -22,13 +22,7 @@ public struct VirtualPortHost: VirtualPorts {
 
     public func startUSB(_ port: String) throws -> USBAttachment {
         let (bus, match) = try VirtualUSBPort.start(port)
-        return USBAttachment(bus: bus, match: match) {
-            var out = ["usb-modelled-seconds": String(format: "%.3f", bus.statistics.modelledSeconds)]
-            if let busy = VirtualSTLinkPort.flashBusySeconds(on: bus) {
-                out["flash-modelled-seconds"] = String(format: "%.3f", busy)
-            }
-            return out
-        }
+        return USBAttachment(bus: bus, match: match)
     }
 
     public var names: [String] { VirtualPort.names + VirtualUSBPort.names }

@@ -95,6 +95,9 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
 
     public func attached(to cable: VirtualUSBCable) {}
 
+    /// The target's flash work (erase, program) in its own modelled time.
+    public var modelledBusySeconds: Double? { target.flash.busySeconds }
+
     public func bulkWrite(endpoint: UInt8, _ data: [UInt8]) throws {
         guard endpoint == identity.outEndpoint else { throw USBError.stall }
         try lock.withLock {

@@ -35,14 +35,6 @@ public enum VirtualSTLinkPort {
         "stlink-l452": (512, true, 0x1000_6462, 128, 32),
     ]
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var targets: [ObjectIdentifier: VirtualSWDTarget] = [:]
-
-    /// Flash work the virtual part did on `bus` in its own time (erase, program), seconds.
-    public static func flashBusySeconds(on bus: VirtualUSBBus) -> Double? {
-        lock.withLock { targets[ObjectIdentifier(bus)]?.flash.busySeconds }
-    }
-
     static func attach(name: String, options: [VirtualOption], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
         var identity = VirtualSTLink.Identity.v21
         var storm = 0
@@ -86,7 +78,6 @@ public enum VirtualSTLinkPort {
         probe.statePath = statePath
         _ = probe.loadState()
         target.powerOn()
-        lock.withLock { targets[ObjectIdentifier(bus)] = target }
         bus.attach(probe)
         VirtualUSBSessions.register(bus) { probe.saveState() }
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [identity.productID], name: VirtualPort.prefix + name)

@@ -46,6 +46,16 @@ import Testing
         #expect(run.ok, "\(run.stdout)")
     }
 
+    /// The session statistics take the virtual bus's modelled time through the bus's own
+    /// capability (the CLI no longer down-casts to the virtual bus).
+    @Test func modelledTimeReachesTheSummary() throws {
+        let file = try Scratch.file(firmwareLike(4096, seed: 6), name: "app.bin").path + "@0x08000000"
+        let run = try Bootwire.run(["flash", "--port", "virtual:stlink-l476", "--json", file])
+        #expect(run.ok, "\(run.stdout)")
+        #expect((Double(run.summary["flash-modelled-seconds"] ?? "") ?? 0) > 0)
+        #expect(Double(run.summary["usb-modelled-seconds"] ?? "") != nil)
+    }
+
     @Test func tooOldProbeFirmwareIsNamed() throws {
         let run = try Bootwire.run(["info", "--port", "virtual:stlink-l476,v2,firmware=21", "--json"])
         #expect(run.errorCode == "stlink-firmware-too-old", "\(run.stdout)")

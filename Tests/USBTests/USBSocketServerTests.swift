@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import USB
+@testable import VirtualDevices
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import USB
+@testable import VirtualDevices
 
 /// A minimal device: one vendor interface with two alternates, echoing bulk data back.
 final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
@@ -126,9 +127,21 @@ final class EchoDevice: VirtualUSBDevice, @unchecked Sendable {
         bus.attach(EchoDevice())
         let handle = try bus.openDiagnosed(try bus.find(USBDeviceMatch.parse("usb:0483:df11")))
         for _ in 0..<10 { try handle.bulkWrite(endpoint: 1, [UInt8](repeating: 0, count: 1000), timeout: .seconds(1)) }
-        let stats = bus.statistics
+        let stats = try #require(bus.modelledTime)
         #expect(stats.transfers == 10)
-        #expect(abs(stats.modelledSeconds - 0.020) < 1e-9)
+        #expect(abs(stats.usbSeconds - 0.020) < 1e-9)
+    }
+
+    /// Modelled time is a capability of the bus the CLI holds, not found by down-casting to the
+    /// virtual bus: libusb models nothing; the ST-LINK's target reports its flash work, the DFU
+    /// device none.
+    @Test func modelledTimeIsACapabilityOfTheBus() throws {
+        #expect(LibUSBBus().modelledTime == nil)
+        let stlink: any USBBus = try VirtualUSBPort.start("virtual:stlink-l476").0
+        #expect(stlink.modelledTime?.deviceBusySeconds == 0)
+        let dfu: any USBBus = try VirtualUSBPort.start("virtual:dfu-l476").0
+        #expect(dfu.modelledTime?.transfers == 0)
+        #expect(dfu.modelledTime?.deviceBusySeconds == nil)
     }
 }
 

@@ -19,14 +19,16 @@ public final class WireTrace: @unchecked Sendable {
 
     public enum Direction: String { case output = ">", input = "<", event = "=" }
 
-    public func record(_ direction: Direction, _ bytes: [UInt8], port: String) {
+    /// `label` goes before the bytes of every line: a USB endpoint (`ep81`) or `setup`.
+    public func record(_ direction: Direction, _ bytes: [UInt8], port: String, label: String? = nil) {
         guard !bytes.isEmpty else { return }
+        let head = label.map { $0 + " " } ?? ""
         // 32 bytes a line keeps long frames readable.
         var lines = ""
         var offset = 0
         while offset < bytes.count {
             let slice = bytes[offset..<min(offset + 32, bytes.count)]
-            lines += "\(stamp()) \(port) \(direction.rawValue) \(Hex.string(slice, separator: " "))\n"
+            lines += "\(stamp()) \(port) \(direction.rawValue) \(head)\(Hex.string(slice, separator: " "))\n"
             offset += 32
         }
         write(lines)

@@ -83,37 +83,3 @@ struct EmulateUSB: ParsableArguments {
         }
     }
 }
-
-/// The package build puts the stand-in (`libusb-1.0.so`, product `usb-1.0`) beside the
-/// `bootwire` executable; the loader looks for `libusb-1.0.so.0`, so a folder next to it holds
-/// that name as a link (or, where the executable's folder is read-only, one in the temp folder).
-enum USBShimLocation {
-    static let libraryName = "libusb-1.0.so"
-    static let loaderName = "libusb-1.0.so.0"
-
-    static func directory() throws -> String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let own = Bundle.main.executableURL?.resolvingSymlinksInPath() ?? executable
-        let folder = own.deletingLastPathComponent().path
-        let library = folder + "/" + libraryName
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: library) else {
-            throw BootwireError(
-                .usbLibraryMissing, "the libusb stand-in is not beside bootwire (\(library))",
-                hint: "build the whole package (`swift build`, which builds the usb-1.0 product) or copy "
-                    + "\(libraryName) next to the bootwire executable",
-                evidence: ["looked in": folder])
-        }
-        let candidates = [folder + "/usb-shim", NSTemporaryDirectory() + "bootwire-usb-shim-\(getuid())"]
-        for candidate in candidates {
-            let link = candidate + "/" + loaderName
-            if (try? fm.destinationOfSymbolicLink(atPath: link)) == library { return candidate }
-            try? fm.createDirectory(atPath: candidate, withIntermediateDirectories: true)
-            try? fm.removeItem(atPath: link)
-            if (try? fm.createSymbolicLink(atPath: link, withDestinationPath: library)) != nil { return candidate }
-        }
-        throw BootwireError(
-            .usbLibraryMissing, "cannot make a folder holding \(loaderName)",
-            hint: "make one yourself: a link named \(loaderName) to \(library)", evidence: ["library": library])
-    }
-}

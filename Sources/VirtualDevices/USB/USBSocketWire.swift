@@ -1,3 +1,5 @@
+import USB
+
 /// The frames between the libusb-1.0 stand-in (`Sources/CUSBShim`, loaded into dfu-util, stlink,
 /// OpenOCD) and `USBSocketServer`. The C side's table is `usb_shim_wire.h`; keep the two equal.
 /// Little-endian; a request is `u32 length, u8 op, fields`, a reply `u32 length, i32 result, data`,

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import USB
 
 /// The in-process side of the seam: devices on a pretend bus 1, enumerated, opened and spoken to
 /// through the same `USBBus`/`USBDeviceHandle` calls as libusb. Every transfer costs the modelled
@@ -44,12 +45,6 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         public init() {}
     }
 
-    public struct Statistics: Sendable {
-        public var transfers = 0
-        public var bytes = 0
-        public var modelledSeconds = 0.0
-    }
-
     fileprivate final class Slot: @unchecked Sendable {
         let device: any VirtualUSBDevice
         let cable = VirtualUSBCable()
@@ -70,7 +65,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
     private var transfers = 0
     public let timing: Timing
     public let faults: Faults
-    private var stats = Statistics()
+    private var stats = USBModelledTime(transfers: 0, bytes: 0, usbSeconds: 0)
     private let nodeDirectory: String
 
     public init(timing: Timing = .instant, faults: Faults = Faults()) {
@@ -92,7 +87,14 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         device.attached(to: slot.cable)
     }
 
-    public var statistics: Statistics { lock.withLock { stats } }
+    /// The transfers' modelled cost so far, and the devices' own busy time (flash work).
+    public var modelledTime: USBModelledTime? {
+        let (totals, devices) = lock.withLock { (stats, slots.map(\.device)) }
+        var time = totals
+        let busy = devices.compactMap(\.modelledBusySeconds)
+        time.deviceBusySeconds = busy.isEmpty ? nil : busy.reduce(0, +)
+        return time
+    }
 
     public func devices() throws -> [USBDeviceRecord] {
         var records: [USBDeviceRecord] = []
@@ -165,7 +167,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             transfers += 1
             stats.transfers += 1
             stats.bytes += bytes
-            stats.modelledSeconds += cost
+            stats.usbSeconds += cost
             return faults.disconnectAfterTransfers.map { transfers > $0 } ?? false
         }
         if pull {

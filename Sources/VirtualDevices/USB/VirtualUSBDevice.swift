@@ -1,4 +1,5 @@
 import Foundation
+import USB
 
 /// A device on the in-process virtual bus. It answers what a device stack answers beyond the
 /// standard descriptors (which the bus serves from `deviceDescriptor`, `configuration` and
@@ -19,9 +20,13 @@ public protocol VirtualUSBDevice: AnyObject, Sendable {
     /// The bus (re)attached the device: a power-on or the end of a re-enumeration. The device
     /// keeps `cable` to unplug itself (leave DFU, reboot, reset).
     func attached(to cable: VirtualUSBCable)
+    /// Work the device did in its own modelled time (a target's flash erase and programming),
+    /// seconds; nil (the default) for a device that models none.
+    var modelledBusySeconds: Double? { get }
 }
 
 extension VirtualUSBDevice {
+    public var modelledBusySeconds: Double? { nil }
     public func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
         try control(setup, data: data)
     }

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import USB
 
 #if canImport(Glibc)
     import Glibc
