@@ -15,47 +15,63 @@ import VirtualDevices
 
     static func romArguments(_ rom: String) -> [String] { rom == "default" ? [] : ["--rom", rom] }
 
+    /// The mission set compressed once for all ROMs (xz is most of a session's CPU), and the
+    /// flash it should leave.
+    static let missionSet = Result { () throws -> ([PreparedImage], [UInt8]) in
+        var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
+        var images: [FlashImage] = []
+        for (name, address) in Fixtures.mission {
+            let bytes = try Fixtures.bytes(name)
+            expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
+            images.append(FlashImage(name: name, address: address, data: bytes))
+        }
+        return (PreparedImage.prepare(images, compressAbove: ModuleFlashTarget.compressAbove), expected)
+    }
+
     /// ST's mission_t02 set with littlefs, paced at the baud so that ack order, PD, deaf time
-    /// and erase times bite: flashed and proven, then `info` at once on a module without reset
-    /// lines (no reset when the port opens), which is still in its ROM at 2 Mbaud. The ROMs run
-    /// side by side on threads of their own (the work is the devices' modelled time, and the
-    /// test pool has two threads).
-    @Test(.enabled(if: Fixtures.present)) func theMissionSetFlashesAndInfoFollowsAtOnceUnderEveryROM() throws {
+    /// and erase times bite: flashed and proven, then a second session at once on a module
+    /// without reset lines (no reset when the link opens), which is still in its ROM at 2 Mbaud.
+    /// In memory on a simulated clock, so the modelled minutes cost no wall-clock time.
+    @Test(.enabled(if: Fixtures.present), arguments: ["default"] + settings)
+    func theMissionSetFlashesAndASessionFollowsAtOnce(rom: String) throws {
+        let (prepared, expected) = try Self.missionSet.get()
+        var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse(rom == "default" ? [] : [rom])
+        let model = VirtualQCC743(configuration: configuration)
+        let clock = SimulatedClock()
+        let port = VirtualLink(device: model, wire: .realistic, clock: clock)
+        let pipeline = FlashPipeline(options: FlashOptions(), events: { _ in }, confirm: { _ in })
+        let loadBaud = try QCC743Session.run(link: port, options: ConnectOptions(), events: { _ in }) { session in
+            try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
+            return session.identity.loadBaud
+        }
+        #expect(FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
+        // What the CLI's adapter memory passes on: the rate the last session left the ROM at.
+        let next = VirtualLink(device: model, wire: .realistic, clock: clock, resetOnOpen: false)
+        var options = ConnectOptions()
+        options.previousSessionBaud = loadBaud
+        let session = try QCC743Session.connect(link: next, options: options, events: { _ in })
+        #expect(session.identity.flashSize == 4 << 20)
+    }
+
+    /// The same through the binary and ptys, unpaced (each ROM's timing is proven above in
+    /// simulated time): `flash --config`, then `info` at once through the adapter memory.
+    @Test(.enabled(if: Fixtures.present)) func theMissionSetFlashesAndInfoFollowsAtOnceThroughTheCLI() throws {
         var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
         for (name, address) in Fixtures.mission {
             let bytes = try Fixtures.bytes(name)
             expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
         }
-        let roms = ["default"] + Self.settings
-        let erasedElsewhere = expected
-        let findings = LineLog()
-        let done = DispatchGroup()
-        for rom in roms {
-            done.enter()
-            Thread {
-                defer { done.leave() }
-                do {
-                    let emulator = try Emulator(["--no-reset-on-open"] + Self.romArguments(rom), wire: "realistic")
-                    let cache = Scratch.make()
-                    let flash = try Bootwire.run(
-                        [
-                            "flash", "--port", emulator.port, "--config",
-                            Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json",
-                        ], timeout: 240, cache: cache)
-                    if !flash.ok { findings.add("\(rom): flash: \(flash.stdout.suffix(600))") }
-                    let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
-                    if info.status != 0 || (info.result?["info"] as? [String: Any])?["bootROM"] == nil {
-                        findings.add("\(rom): info: \(info.stdout.suffix(600))")
-                    }
-                    let (dump, _) = try emulator.stop()
-                    if dump != erasedElsewhere { findings.add("\(rom): the flash is not ST's set on erased flash") }
-                } catch {
-                    findings.add("\(rom): \(error)")
-                }
-            }.start()
-        }
-        done.wait()
-        #expect(findings.all.isEmpty, "\(findings.all)")
+        let emulator = try Emulator(["--no-reset-on-open"])
+        let cache = Scratch.make()
+        let flash = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--config", Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json"],
+            timeout: 240, cache: cache)
+        #expect(flash.ok, "\(flash.stdout.suffix(600))")
+        let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
+        #expect(info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil, "\(info.stdout.suffix(600))")
+        let (dump, _) = try emulator.stop()
+        #expect(FaultCampaignTests.same(dump, expected), "the flash is not ST's set on erased flash")
     }
 
     /// flash, read, erase, eFuse and info under each ROM, without pacing (the protocol, not the
