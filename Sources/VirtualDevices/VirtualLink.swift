@@ -16,7 +16,12 @@ public final class VirtualLink: Link, @unchecked Sendable {
 
     private let line: DeviceLine
     /// What the device sent, each piece with the instant it reaches the host.
-    private var incoming: [(bytes: [UInt8], at: UInt64)] = []
+    private var incoming: [Arrival] = []
+
+    private struct Arrival {
+        var bytes: [UInt8]
+        let at: UInt64
+    }
     private var unplugged = false
 
     /// Opens the link: the device resets, as a pty runner resets it when a host opens the port.
@@ -104,7 +109,7 @@ extension VirtualLink: LineHost {
     var hostBaud: Int { settings.baud }
 
     func put(_ bytes: [UInt8], at instant: UInt64) {
-        incoming.append((bytes, instant))
+        incoming.append(Arrival(bytes: bytes, at: instant))
     }
 
     /// The device's work moves its own line time on (`DeviceLine` stamps what it says after
