@@ -113,13 +113,13 @@ public final class ISPClient {
     /// so that the frame sent again starts in step with the ROM's parser.
     public func prepareResend(after error: BootwireError) throws {
         countResend(after: error)
-        _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+        _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 30))
         if Self.headerWasGarbled(error) {
             let fill = Self.resynchronisingFill
             try link.write(fill)
             // Everything the ROM says until the fill has certainly arrived is about the fill.
             let wire = fill.count * 10_000 / max(link.settings.baud, 9600)
-            _ = try? link.read(exactly: 1 << 16, deadline: .after(milliseconds: wire + 30))
+            _ = try? link.read(exactly: 1 << 16, deadline: link.clock.after(milliseconds: wire + 30))
             try alignAfterFill()
         }
         try link.flushInput()
@@ -133,8 +133,8 @@ public final class ISPClient {
     private func alignAfterFill() throws {
         for _ in 0..<4 {
             try link.write([0x55])
-            if let reply = try? link.read(max: 16, deadline: .after(milliseconds: 50)), !reply.isEmpty {
-                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+            if let reply = try? link.read(max: 16, deadline: link.clock.after(milliseconds: 50)), !reply.isEmpty {
+                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 30))
                 return
             }
         }
@@ -160,7 +160,7 @@ public final class ISPClient {
             throw silence
         }
         // What the ROM says about the fill itself (the answer to a sync burst) is not for the next frame.
-        _ = try? link.read(exactly: 1 << 16, deadline: .after(seconds: wire + 0.03))
+        _ = try? link.read(exactly: 1 << 16, deadline: link.clock.after(seconds: wire + 0.03))
         try alignAfterFill()
         try link.flushInput()
         return reply
@@ -179,7 +179,7 @@ public final class ISPClient {
 
     private func readResponse(expectsData: Bool, timeout seconds: Double, command: UInt8) throws -> [UInt8] {
         let name = ISPCommand.name(of: command)
-        var deadline = Deadline.after(seconds: seconds)
+        var deadline = link.clock.after(seconds: seconds)
         while true {
             let head = try link.read(exactly: 2, deadline: deadline)
             guard head.count == 2 else {
@@ -191,7 +191,7 @@ public final class ISPClient {
             }
             switch head {
             case ISPResponse.pendingBytes:
-                deadline = .after(seconds: seconds)
+                deadline = link.clock.after(seconds: seconds)
                 continue
             case ISPResponse.okBytes:
                 guard expectsData else { return [] }
@@ -200,7 +200,7 @@ public final class ISPClient {
                 let length = Int(LE.u16(lengthBytes, at: 0))
                 let data = try link.read(
                     exactly: length,
-                    deadline: .after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
+                    deadline: link.clock.after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
                 guard data.count == length else { throw truncated(name, head + lengthBytes + data) }
                 return data
             case ISPResponse.failBytes:
@@ -214,7 +214,7 @@ public final class ISPClient {
                     evidence: ["command": name, "device-code": code.wireName, "device-error": code.name],
                     cause: .romError(code.rawValue))
             default:
-                let rest = try link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 50), max: 256)
+                let rest = try link.readUntilQuiet(quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 50), max: 256)
                 lastEvidence = head + rest
                 throw BootwireError(
                     .protocolError, "\(name) got bytes that are not a boot-ROM answer",

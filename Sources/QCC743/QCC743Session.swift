@@ -112,7 +112,7 @@ public final class QCC743Session {
         for note in try link.configure(baud: options.bootBaud, parity: .none) where !recovering { events(.note(note)) }
         var attempts: [[UInt8]] = []
         var entry = BootEntryReport()
-        let manualDeadline = Deadline.after(seconds: 30)
+        let manualDeadline = link.clock.after(seconds: 30)
         let canReset = options.bootSequence.drivesModemLines && link.capabilities.modemLines
         var reattachTried = false
         while true {
@@ -122,7 +122,7 @@ public final class QCC743Session {
                 events: first ? events : { _ in })
             if recovering && !canReset && !attempts.isEmpty {
                 // The ROM drops back to waiting for sync after 2 s of silence (spec 10).
-                MonotonicClock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
+                link.clock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
             }
             let reply = try sync(link: link, baud: options.bootBaud)
             attempts.append(reply)
@@ -143,7 +143,7 @@ public final class QCC743Session {
                 }
                 // Or it still counts our bursts as activity: let it time out and sync afresh.
                 try link.configure(baud: options.bootBaud, parity: .none)
-                MonotonicClock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
+                link.clock.sleep(milliseconds: options.idleTimeoutMilliseconds * 11 / 10)
                 continue
             }
             let giveUp =
@@ -198,7 +198,7 @@ public final class QCC743Session {
             {
                 return info
             }
-            _ = try? link.readUntilQuiet(quietMilliseconds: 20, deadline: .after(milliseconds: 200))
+            _ = try? link.readUntilQuiet(quietMilliseconds: 20, deadline: link.clock.after(milliseconds: 200))
         }
         client.forgetResends()
         return nil
@@ -214,7 +214,7 @@ public final class QCC743Session {
             try link.drain()
             for note in try link.configure(baud: loadBaud, parity: .none) { events(.note(note)) }
             // The ROM's own switch time is not known; the vendor gives it 110 ms.
-            MonotonicClock.sleep(milliseconds: client.timeouts.afterClockSetMilliseconds)
+            link.clock.sleep(milliseconds: client.timeouts.afterClockSetMilliseconds)
             try link.flushInput()
         }
         let macReply: [UInt8]
@@ -308,7 +308,7 @@ public final class QCC743Session {
         let count = min(max(baud * 6 / 10_000, 32), 1200)
         try link.write([UInt8](repeating: 0x55, count: count))
         let reply = try link.readUntilQuiet(
-            quietMilliseconds: 15, deadline: .after(milliseconds: 100 + count * 10_000 / baud))
+            quietMilliseconds: 15, deadline: link.clock.after(milliseconds: 100 + count * 10_000 / baud))
         return reply
     }
 
@@ -365,9 +365,9 @@ public final class QCC743Session {
     /// caller made it ahead of time. Progress counts bytes on the wire.
     public func write(_ data: [UInt8], at address: Int, compressed: [UInt8]?, label: String) throws {
         try sendFlashParametersOnce()
-        let start = MonotonicClock.now()
+        let start = link.clock.now()
         func report(_ done: Int, _ total: Int) {
-            let seconds = Double(MonotonicClock.now() - start) / 1e9
+            let seconds = link.clock.seconds(since: start)
             events(
                 .progress(
                     label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
@@ -433,7 +433,7 @@ public final class QCC743Session {
                         .info(
                             "compressed write at 0x\(String(address, radix: 16)) restarted (\(ISPDeviceError.of(error)?.wireName ?? ""))"
                         )))
-                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: .after(milliseconds: 30))
+                _ = try? link.readUntilQuiet(quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 30))
                 try link.flushInput()
             }
         }
@@ -490,7 +490,7 @@ public final class QCC743Session {
     public func read(address: Int, length: Int, label: String) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(length)
-        let start = MonotonicClock.now()
+        let start = link.clock.now()
         while out.count < length {
             let count = min(ISPFrame.maxDataChunk, length - out.count)
             let chunk = try client.exchange(
@@ -499,7 +499,7 @@ public final class QCC743Session {
                 throw BootwireError(.protocolError, "read returned \(chunk.count) bytes, not \(count)")
             }
             out += chunk
-            let seconds = Double(MonotonicClock.now() - start) / 1e9
+            let seconds = link.clock.seconds(since: start)
             events(
                 .progress(
                     label: label, done: out.count, total: length,

@@ -16,14 +16,14 @@ extension QCC743Session {
     public func holding<T: Sendable>(while wait: @escaping @Sendable () throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
-        let thread = Thread {
+        // On the link's clock, so that a test holds a session for minutes in simulated time.
+        let clock = client.link.clock
+        clock.spawn(name: "bootwire.session-hold") {
             box.set(Result { try wait() })
             done.signal()
         }
-        thread.name = "bootwire.session-hold"
-        thread.start()
         var kept = 0
-        while done.wait(timeout: .now() + Self.holdInterval) == .timedOut {
+        while !clock.wait(done, until: clock.after(seconds: Self.holdInterval).nanoseconds) {
             try client.exchange(ISPFrame(.getBootInfo, checksummed: false))
             kept += 1
         }

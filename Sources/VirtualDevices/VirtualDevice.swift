@@ -1,3 +1,5 @@
+import BootwireCore
+
 /// What a virtual device asks its runner to do, in order.
 public enum DeviceAction: Sendable, Equatable {
     /// Send bytes at the device's rate of the moment; a host at another rate sees junk.
@@ -25,8 +27,12 @@ public protocol VirtualDevice: AnyObject {
     /// measures the rate (an STM32 bootloader autobauds on its 0x7F) adopts it here; others
     /// ignore it.
     func hostRate(_ baud: Int)
+    /// The clock of the line it is attached to, for a device that times things itself (the
+    /// QCC743 ROM's deaf time after clk_set); devices that only answer ignore it.
+    func use(clock: any WaitClock)
 }
 
 extension VirtualDevice {
     public func hostRate(_ baud: Int) {}
+    public func use(clock: any WaitClock) {}
 }

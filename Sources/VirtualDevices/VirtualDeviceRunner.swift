@@ -7,9 +7,9 @@ import Foundation
 /// device (the boot-entry pulse a real adapter's modem lines would give, which a pty cannot
 /// carry), unless `resetOnOpen` is off.
 public final class VirtualDeviceRunner: @unchecked Sendable {
-    public let device: any VirtualDevice
-    public let wire: WireModel
-    public let faults: [Fault]
+    public var device: any VirtualDevice { line.device }
+    public var wire: WireModel { line.wire }
+    public var faults: [Fault] { line.faults }
     public var resetOnOpen = true
     /// Where to keep a symlink to the current slave path (re-pointed after a disconnect).
     public let linkPath: String?
@@ -17,33 +17,29 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     public var onPortChanged: (@Sendable (String) -> Void)?
     /// The USB-serial bridge: when set, its latency timer (which a host may lower) holds each
     /// reply instead of the wire model's fixed latency.
-    public var bridge: VirtualBridge?
+    public var bridge: VirtualBridge? {
+        get { line.bridge }
+        set { line.bridge = newValue }
+    }
 
+    private let line: DeviceLine
     private var pty: PseudoTerminal
     private let lock = NSLock()
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
 
-    // Wire state, owned by the runner thread.
+    // Owned by the runner thread.
     private var sessionOpen = false
     private var closedSessions = 0
-    private var hostBytes = 0
-    private var resetFired = false
-    private var unplugged = false
-    private var lastActivity = MonotonicClock.now()
-    private var lineFreeAt: UInt64 = 0
-    private var lastDirectionWasHost = false
-    private var counters = WireStatistics()
 
     public init(device: any VirtualDevice, wire: WireModel = .instant, faults: [Fault] = [], linkPath: String? = nil)
         throws
     {
-        self.device = device
-        self.wire = wire
-        self.faults = faults
+        line = DeviceLine(device: device, wire: wire, faults: faults, clock: MonotonicClock.shared)
         self.linkPath = linkPath
         pty = try PseudoTerminal()
+        line.host = self
         try relink()
     }
 
@@ -59,17 +55,7 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
 
     /// What crossed the wire and what the device worked, in the wire model's terms: the floor
     /// any host could reach over this device.
-    public var statistics: WireStatistics {
-        lock.lock()
-        defer { lock.unlock() }
-        return counters
-    }
-
-    private func count(_ update: (inout WireStatistics) -> Void) {
-        lock.lock()
-        update(&counters)
-        lock.unlock()
-    }
+    public var statistics: WireStatistics { line.statistics }
 
     public func start() {
         guard !started else { return }
@@ -143,152 +129,39 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
                     device.log?("host closed the port")
                 }
                 // The chip's UART timer runs on while no host holds the port.
-                idleTick()
+                line.idleTick()
                 MonotonicClock.sleep(milliseconds: 5)
             case .timeout:
                 if !sessionOpen && !pty.clientClosed { openSession() }
-                idleTick()
+                line.idleTick()
             case .bytes(let bytes):
                 if !sessionOpen { openSession() }
-                lastActivity = MonotonicClock.now()
-                hostWrote(bytes)
+                line.hostWrote(bytes)
             }
         }
-    }
-
-    /// Tells the device how long the line has been quiet. Bytes still on the wire (realistic
-    /// pacing puts `lineFreeAt` in the future) are not quiet time.
-    private func idleTick() {
-        let quietSince = max(lastActivity, lineFreeAt)
-        let now = MonotonicClock.now()
-        guard now > quietSince else { return }
-        execute(device.idle(milliseconds: Int((now - quietSince) / 1_000_000)))
     }
 
     private func openSession() {
         sessionOpen = true
-        lastActivity = MonotonicClock.now()
+        line.opened()
         device.log?("host opened the port")
         if resetOnOpen { device.reset() }
     }
+}
 
-    private func hostWrote(_ incoming: [UInt8]) {
-        // Bytes go through the faults one by one, in order; what passed reaches the device
-        // before a fault acts, even within one read.
-        var passed: [UInt8] = []
-        for var byte in incoming {
-            hostBytes += 1
-            for fault in faults {
-                switch fault {
-                case .disconnectAfter(let limit) where hostBytes > limit && !unplugged:
-                    deliver(passed)
-                    unplug()
-                    return
-                case .corrupt(let every) where hostBytes % every == 0:
-                    byte ^= UInt8(1 << (hostBytes / every % 8))
-                default:
-                    break
-                }
-            }
-            passed.append(byte)
-            for case .resetAfter(let limit) in faults where hostBytes == limit && !resetFired {
-                resetFired = true
-                // Everything up to here reached the chip; it resets before the rest.
-                deliver(passed)
-                passed = []
-                device.log?("fault: reset after \(limit) bytes")
-                device.reset()
-            }
-        }
-        deliver(passed)
+extension VirtualDeviceRunner: LineHost {
+    var hostBaud: Int { pty.clientBaud }
+
+    func put(_ bytes: [UInt8], at instant: UInt64) {
+        MonotonicClock.sleep(until: instant)
+        pty.write(bytes)
     }
 
-    private func deliver(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
-        if faults.contains(.silent) { return }
-        if faults.contains(.echo) {
-            pty.write(bytes)
-            return
-        }
-        let hostBaud = pty.clientBaud
-        if blockedByAdapter(hostBaud) { return }
-        // The bytes arrive one after another at the host's rate, after the bridge's latency.
-        var start = max(MonotonicClock.now(), lineFreeAt)
-        if !lastDirectionWasHost { start += wire.latencyNanoseconds }
-        lineFreeAt = start + wire.wireTime(bytes: bytes.count, baud: hostBaud)
-        count {
-            $0.hostBytes += bytes.count
-            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(
-                bytes: bytes.count, baud: hostBaud)
-            if !lastDirectionWasHost { $0.turnarounds += 1 }
-        }
-        lastDirectionWasHost = true
-        device.hostRate(hostBaud)
-        let actions =
-            Self.sameRate(hostBaud, device.listeningBaud)
-            ? device.receive(bytes) : device.receiveNoise(count: bytes.count)
-        execute(actions)
+    func hold(until instant: UInt64) {
+        MonotonicClock.sleep(until: instant)
     }
 
-    private func execute(_ actions: [DeviceAction]) {
-        for action in actions {
-            switch action {
-            case .busy(let ns):
-                count { $0.busyNanoseconds += ns }
-                guard wire.isRealistic else { continue }
-                lineFreeAt = max(lineFreeAt, MonotonicClock.now()) + ns
-                MonotonicClock.sleep(until: lineFreeAt)
-            case .send(let bytes, let baud):
-                send(bytes, deviceBaud: baud)
-            }
-            lastActivity = MonotonicClock.now()
-        }
-    }
-
-    private func send(_ bytes: [UInt8], deviceBaud: Int) {
-        let hostBaud = pty.clientBaud
-        if blockedByAdapter(max(hostBaud, deviceBaud)) || faults.contains(.silent) { return }
-        let seen =
-            Self.sameRate(hostBaud, deviceBaud) ? bytes : Self.junk(bytes, deviceBaud: deviceBaud, hostBaud: hostBaud)
-        var at = max(MonotonicClock.now(), lineFreeAt)
-        if lastDirectionWasHost {
-            at += bridge.map { wire.isRealistic ? $0.holdNanoseconds : 0 } ?? wire.latencyNanoseconds
-        }
-        count {
-            $0.deviceBytes += seen.count
-            $0.wireNanoseconds += WireModel(pacing: .realistic, bitsPerByte: wire.bitsPerByte).wireTime(
-                bytes: seen.count, baud: deviceBaud)
-            if lastDirectionWasHost { $0.turnarounds += 1 }
-        }
-        lastDirectionWasHost = false
-        guard wire.isRealistic else {
-            pty.write(seen)
-            return
-        }
-        // Paced in small pieces so the host sees bytes arrive at the line rate.
-        var offset = 0
-        while offset < seen.count {
-            let piece = Array(seen[offset..<min(offset + Self.pacingPiece, seen.count)])
-            at += wire.wireTime(bytes: piece.count, baud: deviceBaud)
-            MonotonicClock.sleep(until: at)
-            pty.write(piece)
-            offset += piece.count
-        }
-        lineFreeAt = at
-    }
-
-    /// Bytes written per paced step: about a millisecond of line time at 2 Mbaud, small enough
-    /// that a host sees bytes arrive at the line rate, large enough that wake-ups do not add up.
-    static let pacingPiece = 256
-
-    private func blockedByAdapter(_ baud: Int) -> Bool {
-        faults.contains { if case .baudLimit(let limit) = $0 { baud > limit } else { false } }
-    }
-
-    private func unplug() {
-        // A cable is pulled once; the re-plugged port then works, as a person's fix would.
-        unplugged = true
-        device.log?("fault: cable pulled after \(hostBytes - 1) bytes")
+    func unplug() {
         let old = pty
         guard let fresh = try? PseudoTerminal() else { return }
         lock.lock()
@@ -296,36 +169,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         lock.unlock()
         _ = old  // released here: the host sees the line go away
         sessionOpen = false
-        hostBytes = 0
         try? relink()
         try? bridge?.plug(ttyPath: fresh.slavePath)
-        device.reset()
         onPortChanged?(fresh.slavePath)
-    }
-
-    /// UARTs tolerate a few percent between the ends; more is framing junk.
-    static func sameRate(_ a: Int, _ b: Int) -> Bool {
-        guard a > 0, b > 0 else { return false }
-        return abs(a - b) * 100 <= 3 * max(a, b)
-    }
-
-    /// What bytes sent at one rate look like to a UART at another: a faster receiver sees each
-    /// byte as several, mostly 1-bits; a slower one sees fewer, mangled bytes. Deterministic, so
-    /// tests can rely on it; the shape resembles field reports (`c127bd4141414141…`).
-    static func junk(_ bytes: [UInt8], deviceBaud: Int, hostBaud: Int) -> [UInt8] {
-        guard hostBaud > 0, deviceBaud > 0 else { return [] }
-        var out: [UInt8] = []
-        if hostBaud > deviceBaud {
-            let per = max(1, hostBaud / deviceBaud)
-            for byte in bytes {
-                out.append(byte &* 0x9D | 0x01)
-                out += [UInt8](repeating: byte & 0x01 == 0 ? 0x41 : 0x05, count: per - 1)
-            }
-        } else {
-            let every = max(1, deviceBaud / hostBaud)
-            for (i, byte) in bytes.enumerated() where i % every == 0 { out.append(byte & 0xF0 | 0x80) }
-        }
-        return out
     }
 }
 

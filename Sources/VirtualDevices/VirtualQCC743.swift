@@ -77,6 +77,9 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     private var applicationQuietUntil = 0
     /// Bytes arriving before this instant are lost: the UART is switching rate after clk_set.
     private var deafUntil: UInt64 = 0
+    private var clock: any WaitClock = MonotonicClock.shared
+
+    public func use(clock: any WaitClock) { self.clock = clock }
 
     public init(configuration: Configuration = Configuration(), flash: [UInt8]? = nil, efuse: [UInt8]? = nil) {
         self.configuration = configuration
@@ -144,7 +147,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     public func receive(_ bytes: [UInt8]) -> [DeviceAction] {
         if configuration.applicationRunning { return applicationOutput() }
         if deafUntil > 0 {
-            if MonotonicClock.now() < deafUntil {
+            if clock.now() < deafUntil {
                 log?("\(bytes.count) bytes lost: the UART is still switching rate after clk_set")
                 return []
             }
@@ -235,7 +238,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             actions = [reply(.ok)]
             if newBaud > 0 { baud = newBaud }
             if configuration.rom.deafAfterClockSetMilliseconds > 0 {
-                deafUntil = MonotonicClock.now() + UInt64(configuration.rom.deafAfterClockSetMilliseconds) * 1_000_000
+                deafUntil = clock.now() + UInt64(configuration.rom.deafAfterClockSetMilliseconds) * 1_000_000
             }
         case .setTimeout:
             // The a0 ROM has no such command (the vendor writes a register on a0 instead).

@@ -15,47 +15,63 @@ import VirtualDevices
 
     static func romArguments(_ rom: String) -> [String] { rom == "default" ? [] : ["--rom", rom] }
 
+    /// The mission set compressed once for all ROMs (xz is most of a session's CPU), and the
+    /// flash it should leave.
+    static let missionSet = Result { () throws -> ([PreparedImage], [UInt8]) in
+        var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
+        var images: [FlashImage] = []
+        for (name, address) in Fixtures.mission {
+            let bytes = try Fixtures.bytes(name)
+            expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
+            images.append(FlashImage(name: name, address: address, data: bytes))
+        }
+        return (PreparedImage.prepare(images, compressAbove: ModuleFlashTarget.compressAbove), expected)
+    }
+
     /// ST's mission_t02 set with littlefs, paced at the baud so that ack order, PD, deaf time
-    /// and erase times bite: flashed and proven, then `info` at once on a module without reset
-    /// lines (no reset when the port opens), which is still in its ROM at 2 Mbaud. The ROMs run
-    /// side by side on threads of their own (the work is the devices' modelled time, and the
-    /// test pool has two threads).
-    @Test(.enabled(if: Fixtures.present)) func theMissionSetFlashesAndInfoFollowsAtOnceUnderEveryROM() throws {
+    /// and erase times bite: flashed and proven, then a second session at once on a module
+    /// without reset lines (no reset when the link opens), which is still in its ROM at 2 Mbaud.
+    /// In memory on a simulated clock, so the modelled minutes cost no wall-clock time.
+    @Test(.enabled(if: Fixtures.present), arguments: ["default"] + settings)
+    func theMissionSetFlashesAndASessionFollowsAtOnce(rom: String) throws {
+        let (prepared, expected) = try Self.missionSet.get()
+        var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse(rom == "default" ? [] : [rom])
+        let model = VirtualQCC743(configuration: configuration)
+        let clock = SimulatedClock()
+        let port = VirtualLink(device: model, wire: .realistic, clock: clock)
+        let pipeline = FlashPipeline(options: FlashOptions(), events: { _ in }, confirm: { _ in })
+        let loadBaud = try QCC743Session.run(link: port, options: ConnectOptions(), events: { _ in }) { session in
+            try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
+            return session.identity.loadBaud
+        }
+        #expect(FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
+        // What the CLI's adapter memory passes on: the rate the last session left the ROM at.
+        let next = VirtualLink(device: model, wire: .realistic, clock: clock, resetOnOpen: false)
+        var options = ConnectOptions()
+        options.previousSessionBaud = loadBaud
+        let session = try QCC743Session.connect(link: next, options: options, events: { _ in })
+        #expect(session.identity.flashSize == 4 << 20)
+    }
+
+    /// The same through the binary and ptys, unpaced (each ROM's timing is proven above in
+    /// simulated time): `flash --config`, then `info` at once through the adapter memory.
+    @Test(.enabled(if: Fixtures.present)) func theMissionSetFlashesAndInfoFollowsAtOnceThroughTheCLI() throws {
         var expected = [UInt8](repeating: 0xFF, count: 4 << 20)
         for (name, address) in Fixtures.mission {
             let bytes = try Fixtures.bytes(name)
             expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
         }
-        let roms = ["default"] + Self.settings
-        let erasedElsewhere = expected
-        let findings = LineLog()
-        let done = DispatchGroup()
-        for rom in roms {
-            done.enter()
-            Thread {
-                defer { done.leave() }
-                do {
-                    let emulator = try Emulator(["--no-reset-on-open"] + Self.romArguments(rom), wire: "realistic")
-                    let cache = Scratch.make()
-                    let flash = try Bootwire.run(
-                        [
-                            "flash", "--port", emulator.port, "--config",
-                            Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json",
-                        ], timeout: 240, cache: cache)
-                    if !flash.ok { findings.add("\(rom): flash: \(flash.stdout.suffix(600))") }
-                    let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
-                    if info.status != 0 || (info.result?["info"] as? [String: Any])?["bootROM"] == nil {
-                        findings.add("\(rom): info: \(info.stdout.suffix(600))")
-                    }
-                    let (dump, _) = try emulator.stop()
-                    if dump != erasedElsewhere { findings.add("\(rom): the flash is not ST's set on erased flash") }
-                } catch {
-                    findings.add("\(rom): \(error)")
-                }
-            }.start()
-        }
-        done.wait()
-        #expect(findings.all.isEmpty, "\(findings.all)")
+        let emulator = try Emulator(["--no-reset-on-open"])
+        let cache = Scratch.make()
+        let flash = try Bootwire.run(
+            ["flash", "--port", emulator.port, "--config", Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json"],
+            timeout: 240, cache: cache)
+        #expect(flash.ok, "\(flash.stdout.suffix(600))")
+        let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
+        #expect(info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil, "\(info.stdout.suffix(600))")
+        let (dump, _) = try emulator.stop()
+        #expect(FaultCampaignTests.same(dump, expected), "the flash is not ST's set on erased flash")
     }
 
     /// flash, read, erase, eFuse and info under each ROM, without pacing (the protocol, not the
@@ -89,39 +105,41 @@ import VirtualDevices
         }
     }
 
-    /// A person types `yes` 5 s and 60 s after the question; the ROM gives up after 2 s of
-    /// silence (`idle-ms`), so the session must be held meanwhile.
-    @Test(.enabled(if: Fixtures.present), arguments: [5.0, 60.0])
-    func aTypedConfirmationLongAfterTheQuestionStillBurns(delay: Double) throws {
+    /// A person types `yes` 5 s after the question; the ROM gives up after 2 s of silence
+    /// (`idle-ms`), so the CLI must hold the session meanwhile. Through the binary and a pty, so
+    /// on the wall clock; the hold itself is proven for minutes in simulated time below.
+    @Test(.enabled(if: Fixtures.present))
+    func aTypedConfirmationLongAfterTheQuestionStillBurns() throws {
         let emulator = try Emulator(["--rom", "silicon,idle-ms=2000"])
         let run = try TypedAnswer.run(
             ["efuse", "burn", Fixtures.path("efusedata.bin"), "--port", emulator.port, "--json"],
-            answer: "yes", after: delay)
+            answer: "yes", after: 5)
         #expect(run.ok, "\(run.stdout.suffix(600))\(run.stderr.suffix(600))")
         #expect(Int(run.summary["bits-burned"] ?? "0") ?? 0 > 100)
         let (_, efuse) = try emulator.stop()
         #expect(try EfuseImage.load(path: Fixtures.path("efusedata.bin")).readBackSatisfied(by: efuse))
     }
 
-    /// The library's hold, without the CLI: the same wait without it loses the ROM.
-    @Test func aHeldSessionOutlivesTheROMsIdleTimeoutAndAnUnheldOneDoesNot() throws {
+    /// The library's hold, without the CLI, in simulated time: a person answering after 2.5 s,
+    /// a minute or ten keeps the ROM (2 s idle timeout); the same silence without a hold loses it.
+    @Test(arguments: [2.5, 60, 600])
+    func aHeldSessionOutlivesTheROMsIdleTimeoutAndAnUnheldOneDoesNot(seconds: Double) throws {
         var configuration = VirtualQCC743.Configuration()
-        configuration.idleTimeoutMilliseconds = 1000
-        let runner = try VirtualDeviceRunner(device: VirtualQCC743(configuration: configuration), wire: .instant)
-        runner.start()
-        defer { runner.stop() }
-        let port = try SerialPort.open(runner.slavePath)
-        defer { port.close() }
+        configuration.idleTimeoutMilliseconds = 2000
+        let clock = SimulatedClock()
+        let port = VirtualLink(device: VirtualQCC743(configuration: configuration), clock: clock)
         var options = ConnectOptions()
         options.patience = 0
         let session = try QCC743Session.connect(link: port, options: options, events: { _ in })
+        let started = clock.now()
         let answer = try session.holding { () -> Int in
-            MonotonicClock.sleep(milliseconds: 2500)
+            clock.sleep(seconds: seconds)
             return 42
         }
         #expect(answer == 42)
+        #expect(clock.seconds(since: started) >= seconds)
         #expect(try session.readEfuse(address: 0, length: 4).count == 4)
-        MonotonicClock.sleep(milliseconds: 1500)
+        clock.sleep(milliseconds: 2500)
         #expect { try session.readEfuse(address: 0, length: 4) } throws: {
             ($0 as? BootwireError)?.code == .timeout
         }
@@ -168,18 +186,15 @@ import VirtualDevices
         let model = VirtualQCC743(configuration: configuration)
         let lines = LineLog()
         model.log = { lines.add($0) }
-        let runner = try VirtualDeviceRunner(device: model, wire: .realistic)
-        runner.start()
-        defer { runner.stop() }
-        let port = try SerialPort.open(runner.slavePath)
-        defer { port.close() }
+        let clock = SimulatedClock()
+        let port = VirtualLink(device: model, wire: .realistic, clock: clock)
         var options = ConnectOptions()
         options.patience = 0  // 0.7 s for 200 kB, which this ROM hashes in 2 s
         let session = try QCC743Session.connect(link: port, options: options, events: { _ in })
         #expect { try session.sha256(address: 0, length: 200_000) } throws: {
             ($0 as? BootwireError)?.code == .timeout
         }
-        MonotonicClock.sleep(milliseconds: 2000)
+        // The device takes bytes as they are written (in memory): any second hash is logged by now.
         #expect(lines.all.filter { $0.hasPrefix("flash_xip_readSha") }.count == 1, "\(lines.all)")
     }
 }

@@ -47,15 +47,15 @@ public enum BootEntry {
                             + "the device must already be in its boot loader")))
             return report
         }
-        let start = MonotonicClock.now()
+        let start = link.clock.now()
         for step in sequence.steps {
-            let at = Double(MonotonicClock.now() - start) / 1e6
+            let at = link.clock.seconds(since: start) * 1000
             switch step {
             case .set(let line, let asserted):
                 try link.setModemLine(line, asserted: asserted)
                 report.driven.append(("\(line.rawValue)=\(asserted ? 1 : 0)", at))
             case .wait(let ms):
-                MonotonicClock.sleep(milliseconds: ms)
+                link.clock.sleep(milliseconds: ms)
                 report.driven.append(("wait=\(ms)ms", at))
             case .manual:
                 break

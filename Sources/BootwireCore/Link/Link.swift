@@ -54,11 +54,16 @@ public protocol Link: AnyObject {
     func setModemLine(_ line: ModemLine, asserted: Bool) throws
     /// A line in the wire trace (`--trace`) between the bytes, saying what the host decided.
     func traceEvent(_ text: String)
+    /// The clock every wait on this link runs on: the monotonic one for a port, a simulated one
+    /// for an in-memory link to a virtual device.
+    var clock: any WaitClock { get }
 }
 
 extension Link {
     /// Links without a trace have nowhere to say it.
     public func traceEvent(_ text: String) {}
+
+    public var clock: any WaitClock { MonotonicClock.shared }
 }
 
 extension Link {
@@ -78,7 +83,7 @@ extension Link {
     public func readUntilQuiet(quietMilliseconds quiet: Int, deadline: Deadline, max: Int = 4096) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while bytes.count < max && !deadline.hasPassed {
-            let next = Swift.min(deadline, Deadline.after(milliseconds: quiet))
+            let next = Swift.min(deadline, deadline.clock.after(milliseconds: quiet))
             let chunk = try read(max: max - bytes.count, deadline: next)
             if chunk.isEmpty {
                 if !bytes.isEmpty { break }
