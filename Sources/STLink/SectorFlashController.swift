@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 
 /// The H7-pattern flash controllers of STM32H5 and STM32H7, driven from their
 /// `SectorFlashFamily` row: LOCK in CR bit 0, sector erase (SER/SNB, bank by a CR bit or by
@@ -110,7 +111,7 @@ public final class SectorFlashController: SWDFlashController {
         var evidence = ["FLASH_SR": hex32(sr), "FLASH_CR": hex32(cr)]
         if let address { evidence["address"] = hex32(address) }
         let options = try optionBytes()
-        for (name, _) in options.addresses { evidence[name] = hex32(options.registers[name] ?? 0) }
+        for (register, _) in options.addresses { evidence[register.name] = hex32(options.registers[register] ?? 0) }
         if sr & (1 << 17) != 0 {
             let protected = options.decoded.filter { $0.value.hasPrefix("sectors") }
                 .map { "\($0.name): \($0.value)" }
@@ -179,12 +180,12 @@ public final class SectorFlashController: SWDFlashController {
     }
 
     public func optionBytes() throws -> SWDOptionBytes {
-        var values: [String: UInt32] = [:]
-        for register in presentOptionRegisters { values[register.name] = try probe.readWord(base + register.current) }
-        let names = Set(values.keys)
+        var values: [STM32OptionRegister: UInt32] = [:]
+        for register in presentOptionRegisters { values[register.register] = try probe.readWord(base + register.current) }
+        let present = Set(values.keys)
         return SWDOptionBytes(
-            registers: values, addresses: presentOptionRegisters.map { ($0.name, base + $0.current) },
-            fields: family.fields.filter { names.contains($0.register) })
+            registers: values, addresses: presentOptionRegisters.map { ($0.register, base + $0.current) },
+            fields: family.fields.filter { present.contains($0.register) })
     }
 
     public func program(options: SWDOptionBytes) throws {
@@ -201,8 +202,8 @@ public final class SectorFlashController: SWDFlashController {
                 evidence: ["FLASH_OPTCR": hex32(optcr)])
         }
         for register in presentOptionRegisters
-        where current.registers[register.name] != options.registers[register.name] {
-            try probe.writeWord(base + register.program, options.registers[register.name] ?? 0)
+        where current.registers[register.register] != options.registers[register.register] {
+            try probe.writeWord(base + register.program, options.registers[register.register] ?? 0)
         }
         try probe.writeWord(base + family.optcr, optcr | Self.optStart)
         let sr = try access(1).waitIdle(timeout: 30)
@@ -225,11 +226,11 @@ public final class SectorFlashController: SWDFlashController {
     public func readProtection() throws -> BootwireError? {
         let options = try optionBytes()
         var evidence: [String: String] = [:]
-        for (name, _) in options.addresses { evidence[name] = hex32(options.registers[name] ?? 0) }
-        let optsr = options.registers["OPTSR"] ?? 0
+        for (register, _) in options.addresses { evidence[register.name] = hex32(options.registers[register] ?? 0) }
+        let optsr = options.registers[.optsr] ?? 0
         switch family.protection {
         case .productState:
-            let tzen = (options.registers["OPTSR2"] ?? 0) >> 24
+            let tzen = (options.registers[.optsr2] ?? 0) >> 24
             if tzen != Self.trustZoneOff {
                 return BootwireError(
                     .flashTrustZoneEnabled,

@@ -24,10 +24,15 @@ public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
 
 public enum STM32Family: String, Sendable, CaseIterable {
     case f1 = "F1"
+    case f2f4 = "F2/F4"
     case l4 = "L4"
+    case g0 = "G0"
     case g4 = "G4"
     case wb = "WB"
+    case u5 = "U5"
     case h5 = "H5"
+    case h7 = "H7"
+    case h7rs = "H7R/S"
 }
 
 /// How a family's option bytes are laid out (decoded by `STM32OptionBytes`).
@@ -257,7 +262,8 @@ public enum STM32DeviceTable {
         times: STM32FlashTimes(pageErase: (20, 100), massErase: (1500, 8000), program: (0.1, 0.2)),
         hasMassErase: true)
 
-    public static let all: [STM32Device] = [f103, l476, l432, l452, l412, g474, wb55, h563]
+    /// The catalogue's bootloader rows (`STM32PartCatalogue`): a part is added there, once.
+    public static var all: [STM32Device] { STM32PartCatalogue.bootloaderDevices }
 
     public static func device(productID: UInt16) -> STM32Device? {
         all.first { $0.productID == productID }
