@@ -13,6 +13,14 @@ public enum STM32BankRule: Sendable, Equatable {
     /// (G47x/G48x DBANK bit 22: 2 KiB pages in two banks, else 4 KiB in one).
     case optionBit(bit: Int, singlePageSize: Int)
 
+    /// The option bit that chooses, where one does.
+    public var optionBit: Int? {
+        switch self {
+        case .single, .dual: nil
+        case .dualAtMax(_, let bit), .optionBit(let bit, _): bit
+        }
+    }
+
     /// Banks at the line's largest size with the factory option word.
     public var maxBanks: Int { self == .single ? 1 : 2 }
 

@@ -98,10 +98,16 @@ public struct STM32Device: Sendable, Equatable {
     public var maxFlashSize: Int
     /// The erase unit (page or sector), the same size everywhere in flash on these parts.
     public var pageSize: Int
-    /// Banks at `maxFlashSize`. Bank 2's pages are numbered after bank 1's.
-    public var banks: Int
+    /// How the flash splits into banks (`STM32BankRule`, shared with the SWD controllers). Bank
+    /// 2's pages are numbered after bank 1's.
+    public var bankRule: STM32BankRule
+    /// Banks at `maxFlashSize` with the factory options.
+    public var banks: Int { bankRule.maxBanks }
     /// The DUALBANK option byte chooses one or two banks on the parts below `maxFlashSize` (L4).
-    public var dualBankOption: Bool
+    public var dualBankOption: Bool {
+        if case .dualAtMax = bankRule { return true }
+        return false
+    }
     /// Bytes programmed at once; flash ECC forbids programming a unit twice between erases.
     public var programUnit: Int
     /// Option bytes as Read Memory reaches them (L4: one area per bank).
@@ -140,8 +146,7 @@ public enum STM32DeviceTable {
         productID: 0x410, key: "f103", name: "STM32F10xxx Medium-density", referencePart: "STM32F103C8",
         family: .f1, bootloaderVersion: 0x22,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x43, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 64 << 10, maxFlashSize: 128 << 10, pageSize: 1024, banks: 1,
-        dualBankOption: false, programUnit: 2,
+        flashBase: 0x0800_0000, flashSize: 64 << 10, maxFlashSize: 128 << 10, pageSize: 1024, bankRule: .single, programUnit: 2,
         optionBytes: [STM32MemoryRange(0x1FFF_F800, size: 16)], optionLayout: .f1, writeProtectPagesPerBit: 4,
         ram: STM32MemoryRange(0x2000_0000, size: 20 << 10), firstFreeRAM: 0x2000_0200,
         systemMemory: STM32MemoryRange(0x1FFF_F000, size: 0x800), flashSizeRegister: 0x1FFF_F7E0,
@@ -157,8 +162,8 @@ public enum STM32DeviceTable {
         productID: 0x415, key: "l476", name: "STM32L47x/L48x", referencePart: "STM32L476RG",
         family: .l4, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048, banks: 2,
-        dualBankOption: true, programUnit: 8,
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048,
+        bankRule: .dualAtMax(maxKiB: 1024, bit: 21), programUnit: 8,
         optionBytes: l4OptionBytes(banks: 2), optionLayout: .l4, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_3100,
         systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -189,7 +194,7 @@ public enum STM32DeviceTable {
         STM32Device(
             productID: productID, key: key, name: name, referencePart: referencePart, family: .l4,
             bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: flashKiB << 10,
-            maxFlashSize: maxFlashKiB << 10, pageSize: 2048, banks: 1, dualBankOption: false, programUnit: 8,
+            maxFlashSize: maxFlashKiB << 10, pageSize: 2048, bankRule: .single, programUnit: 8,
             optionBytes: l4OptionBytes(banks: 1), optionLayout: .l4, writeProtectPagesPerBit: 0,
             ram: STM32MemoryRange(0x2000_0000, size: ramKiB << 10), firstFreeRAM: 0x2000_3100,
             systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -214,12 +219,14 @@ public enum STM32DeviceTable {
     /// STM32G47x/G48x (0x469): the G474RE has 512 KiB, with DBANK=1 (factory) two banks of 128
     /// pages of 2 KiB. Option bytes as RM0440 places them and real DFU listings declare them:
     /// 48 bytes at 0x1FFF7800 and 48 at 0x1FFFF800 (`/01*048 e/0x1FFFF800/01*048 e`).
-    /// UNCONFIRMED: DBANK=0 (one bank of 4 KiB pages) is not modelled; the bootloader's bank-2
-    /// page numbering is taken as L4's (256 + k); the RAM reserve; the times (L4's).
+    /// DBANK=0 is one bank of 4 KiB pages (RM0440 3.3.1; openocd), as the SWD route has it.
+    /// UNCONFIRMED: the bootloader's bank-2 page numbering is taken as L4's (256 + k); the RAM
+    /// reserve; the times (L4's).
     public static let g474 = STM32Device(
         productID: 0x469, key: "g474", name: "STM32G47x/G48x", referencePart: "STM32G474RE", family: .g4,
         bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: 512 << 10,
-        maxFlashSize: 512 << 10, pageSize: 2048, banks: 2, dualBankOption: false, programUnit: 8,
+        maxFlashSize: 512 << 10, pageSize: 2048,
+        bankRule: .optionBit(bit: 22, singlePageSize: 4096), programUnit: 8,
         optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)],
         optionLayout: .g4, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_4000,
@@ -234,8 +241,7 @@ public enum STM32DeviceTable {
         productID: 0x495, key: "wb55", name: "STM32WB55xx/WB35xx", referencePart: "STM32WB55RG",
         family: .wb, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, banks: 1,
-        dualBankOption: false, programUnit: 8,
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, bankRule: .single, programUnit: 8,
         optionBytes: [STM32MemoryRange(0x1FFF_8000, size: 128)], optionLayout: .wb, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 192 << 10), firstFreeRAM: 0x2000_5000,
         systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -253,8 +259,7 @@ public enum STM32DeviceTable {
         productID: 0x484, key: "h563", name: "STM32H56x/H57x", referencePart: "STM32H563ZI",
         family: .h5, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0xA1],
-        flashBase: 0x0800_0000, flashSize: 2 << 20, maxFlashSize: 2 << 20, pageSize: 8192, banks: 2,
-        dualBankOption: false, programUnit: 16,
+        flashBase: 0x0800_0000, flashSize: 2 << 20, maxFlashSize: 2 << 20, pageSize: 8192, bankRule: .dual, programUnit: 16,
         optionBytes: [STM32MemoryRange(0x4002_2040, size: 0x40)], optionLayout: .h5, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 640 << 10), firstFreeRAM: 0x2000_4000,
         systemMemory: STM32MemoryRange(0x0BF9_7000, size: 0x9000), flashSizeRegister: 0x08FF_F80C,

@@ -168,6 +168,11 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
 extension STM32Device {
     /// This part's option-byte field table.
     public var optionFields: STM32OptionFieldTable {
-        STM32OptionFieldTable.table(optionLayout, areas: optionBytes.count)
+        var table = STM32OptionFieldTable.table(optionLayout, areas: optionBytes.count)
+        // The bank option's position is the row's bank rule's: one fact, stated once.
+        if table.dualBank != nil, let bit = bankRule.optionBit {
+            table.dualBank = STM32OptionField(offset: 0, shift: bit, width: 1)
+        }
+        return table
     }
 }
