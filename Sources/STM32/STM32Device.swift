@@ -1,3 +1,5 @@
+import BootwireCore
+
 /// A span of the device's address space.
 public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
     public var start: UInt32
@@ -48,6 +50,17 @@ public enum STM32OptionLayout: String, Sendable {
     /// H5: no option bytes in memory; the bootloader shows the option registers (OPTSR with
     /// PRODUCT_STATE instead of RDP). UNCONFIRMED.
     case h5
+}
+
+/// The interfaces a part's system bootloader listens on (AN2606, per part): the routes Bootwire
+/// may take to it without a debugger.
+public struct STM32BootloaderInterfaces: OptionSet, Sendable, Equatable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// USART (AN3155): `--chip stm32` on a serial port.
+    public static let usart = Self(rawValue: 1 << 0)
+    /// USB DFU (AN3156, DfuSe): only on parts with a USB device peripheral.
+    public static let usbDFU = Self(rawValue: 1 << 1)
 }
 
 /// Flash work times, nanoseconds: the typical column drives the emulator, the maximum column the
@@ -126,6 +139,8 @@ public struct STM32Device: Sendable, Equatable {
     public var times: STM32FlashTimes
     /// The bootloader erases all of flash in one command (L0/L1 cannot: stm32flash's F_NO_ME).
     public var hasMassErase: Bool
+    /// Where the bootloader listens (AN2606).
+    public var interfaces: STM32BootloaderInterfaces = [.usart, .usbDFU]
 
     public var flash: STM32MemoryRange { STM32MemoryRange(flashBase, size: flashSize) }
 
@@ -137,10 +152,24 @@ public struct STM32Device: Sendable, Equatable {
     }
 }
 
+extension STM32Device {
+    /// Refuses a route this part's bootloader does not listen on, before anything is opened.
+    public func requireInterface(_ interface: STM32BootloaderInterfaces, route: String) throws {
+        guard !interfaces.contains(interface) else { return }
+        var routes: [String] = []
+        if interfaces.contains(.usart) { routes.append("its UART bootloader (virtual:stm32\(key), or --chip stm32)") }
+        routes.append("SWD through an ST-LINK")
+        throw BootwireError(
+            .routeUnsupported, "\(referencePart) has no \(route) bootloader (AN2606)",
+            hint: "use " + routes.joined(separator: " or "), evidence: ["part": name, "route": route])
+    }
+}
+
 /// The devices Bootwire knows, as data. Sources per column are in the spec's section 4; values
 /// marked UNCONFIRMED there are marked here too.
 public enum STM32DeviceTable {
-    /// STM32F103x8/xB (medium density). Times: STM32F103x8 datasheet, flash memory
+    /// STM32F103x8/xB (medium density): its bootloader listens on USART1 only (AN2606; the part
+    /// has no USB DFU bootloader). Times: STM32F103x8 datasheet, flash memory
     /// characteristics (tPROG 40–70 µs per half-word, tERASE and tME 20–40 ms).
     public static let f103 = STM32Device(
         productID: 0x410, key: "f103", name: "STM32F10xxx Medium-density", referencePart: "STM32F103C8",
@@ -152,7 +181,7 @@ public enum STM32DeviceTable {
         systemMemory: STM32MemoryRange(0x1FFF_F000, size: 0x800), flashSizeRegister: 0x1FFF_F7E0,
         uniqueIDAddress: 0x1FFF_F7E8,
         times: STM32FlashTimes(pageErase: (20, 40), massErase: (20, 40), program: (0.0525, 0.070)),
-        hasMassErase: true)
+        hasMassErase: true, interfaces: .usart)
 
     /// STM32L47x/L48x. 1 MB parts are always dual bank (2 × 256 pages of 2 KiB); 512/256 KB parts
     /// follow DUALBANK. Get reports the protocol version 0x31 (AN2606's own "bootloader version"
