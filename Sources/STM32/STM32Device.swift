@@ -35,6 +35,7 @@ public enum STM32Family: String, Sendable, CaseIterable {
     case h5 = "H5"
     case h7 = "H7"
     case h7rs = "H7R/S"
+    case c0 = "C0"
 }
 
 /// How a family's option bytes are laid out (decoded by `STM32OptionBytes`).

@@ -170,8 +170,44 @@ public enum STM32PartCatalogue {
             controller: .init(.unsupported(reason: nil), base: flashRegisters, programUnit: 2, pageSize: 1024))
     ]
 
+    // MARK: C0 (RM0490; openocd stm32l4x.c `stm32l4_parts`: DEVID 0x443 STM32C01xx and 0x453
+    // STM32C03xx, max 32 KiB, registers 0x40022000, fsize_addr 0x1FFF75A0; `stm32l4_probe`: one
+    // bank of 2 KiB pages, double-word programming). A Cortex-M0+: DBGMCU at 0x40015800. The
+    // flash controller is G0's (RM0490 keeps RM0444's offsets, OPTR boot bits and WRP1A/B):
+    // PNB's width there (7 bits) is taken as G0's, UNCONFIRMED against RM0490.
+
+    static let c0Controller = STM32FlashControllerSpec(
+        .page(PageFlashFamily.g0.with { $0.name = "STM32C0" }), base: flashRegisters, programUnit: 8,
+        pageSize: 2048)
+
+    /// STM32C031 (AN2606 "STM32C031xx": bootloader on USART1/USART2/I2C1, no USB, so no DFU;
+    /// bootloader ID 0x52). System memory 0x1FFF0000–0x1FFF17FF and the option area
+    /// 0x1FFF7800–0x1FFF787F as stm32flash `dev_table.c` has them for the C0 line. Get is taken
+    /// to report protocol 0x31 with L4's command list, as on other AN3155 v3.1 parts.
+    /// UNCONFIRMED: the RAM the bootloader keeps (0x20000000–0x20001FFF, stm32loader's reading
+    /// of AN2606), the UID address (0x1FFF7550, RM0490) and the times (the G0 datasheets':
+    /// 64-bit program 85/125 µs, page erase 22/40 ms, mass erase 22.1/40 ms).
+    public static let c031 = STM32Device(
+        productID: 0x453, key: "c031", name: "STM32C03xx", referencePart: "STM32C031C6", family: .c0,
+        bootloaderVersion: 0x31, commands: STM32DeviceTable.l476.commands, flashBase: 0x0800_0000,
+        flashSize: 32 << 10, maxFlashSize: 32 << 10, pageSize: 2048, bankRule: .single, programUnit: 8,
+        optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x80)], optionLayout: .l4, writeProtectPagesPerBit: 0,
+        ram: STM32MemoryRange(0x2000_0000, size: 12 << 10), firstFreeRAM: 0x2000_2000,
+        systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x1800), flashSizeRegister: 0x1FFF_75A0,
+        uniqueIDAddress: 0x1FFF_7550,
+        times: STM32FlashTimes(pageErase: (22, 40), massErase: (22.1, 40), program: (0.085, 0.125)),
+        hasMassErase: true, interfaces: .usart)
+
+    static let c0Parts: [STM32Part] = [
+        STM32Part(c031, idcodeAddress: idcodeM0plus, controller: c0Controller),
+        // STM32C011 (0x443): over SWD only here; its bootloader row is not written yet.
+        STM32Part(
+            0x443, "STM32C01xx", family: .c0, idcodeAddress: idcodeM0plus, flashSizeRegister: 0x1FFF_75A0,
+            maxFlashKiB: 32, controller: c0Controller),
+    ]
+
     public static let all: [STM32Part] =
-        f1Parts + l4Parts + f4Parts + g0Parts + g4Parts + wbParts + u5Parts + h5Parts + h7Parts
+        f1Parts + l4Parts + f4Parts + g0Parts + g4Parts + wbParts + u5Parts + h5Parts + h7Parts + c0Parts
 
     public static func part(deviceID: UInt16) -> STM32Part? { all.first { $0.deviceID == deviceID } }
 
