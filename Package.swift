@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
         .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
-        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743"]),
+        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
         .target(
             name: "VirtualDevices", dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial"]),
         .executableTarget(

@@ -54,19 +54,11 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             // FSD set: no secure area. SFSA counts pages from the flash base.
             firstSecurePage = value & (1 << 8) != 0 ? nil : Int(value & 0xFF)
         }
-        let bankSize = flashSize / banks
-        let pagesPerBank = bankSize / pageSize
-        var sectors: [SWDFlashSector] = []
-        for bank in 1...banks {
-            for number in 0..<pagesPerBank {
-                let physical = (bank - 1) * bankSize + number * pageSize
-                if let secure = firstSecurePage, physical / pageSize >= secure { continue }
-                let offset = swapped ? (physical + bankSize) % flashSize : physical
-                sectors.append(
-                    SWDFlashSector(bank: bank, number: number, address: flashBase + UInt32(offset), size: pageSize))
-            }
-        }
-        sectors.sort { $0.address < $1.address }
+        let pagesPerBank = flashSize / banks / pageSize
+        let secure = firstSecurePage
+        let sectors = SWDFlashLayout.banked(
+            flashBase: flashBase, size: flashSize, banks: banks, unitSize: pageSize, bank2Offset: family.bank2Offset,
+            swapped: swapped, skip: { page in secure.map { page >= $0 } ?? false })
         var summary = "\(flashSize >> 10) KiB, \(pagesPerBank * banks) pages of \(pageSize >> 10) KiB"
         if banks == 2 { summary += " in 2 banks" + (swapped ? " (swapped: bank 2 at the flash base)" : "") }
         if let secure = firstSecurePage { summary += ", CPU2 secure area from page \(secure)" }
@@ -169,13 +161,15 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     public func program(options: SWDOptionBytes) throws {
         let current = try optionBytes()
         // SFR and SRRVR belong to the FUS on WB: CPU1's writes are ignored.
-        for register in [STM32OptionRegister.sfr, .srrvr] where current.registers[register] != options.registers[register] {
+        for register in [STM32OptionRegister.sfr, .srrvr]
+        where current.registers[register] != options.registers[register] {
             throw BootwireError(
                 .flashSecureArea, "\(register) is set by the WB's FUS, not by the debugger",
                 hint: "change the secure area with a FUS wireless-stack install (`bootwire fus`)")
         }
         try unlockOptions()
-        for (register, offset) in family.optionRegisters where current.registers[register] != options.registers[register] {
+        for (register, offset) in family.optionRegisters
+        where current.registers[register] != options.registers[register] {
             try write(offset, options.registers[register] ?? 0)
         }
         try write(family.cr, CR.optstrt)

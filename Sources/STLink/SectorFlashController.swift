@@ -60,18 +60,9 @@ public final class SectorFlashController: SWDFlashController {
         let first = family.optionRegisters[0]
         let optsr = try probe.readWord(base + first.current)
         let swapped = banks == 2 && family.swapBit.map { optsr >> UInt32($0) & 1 == 1 } == true
-        let bankSize = flashSize / banks
-        var sectors: [SWDFlashSector] = []
-        for bank in 1...banks {
-            for number in 0..<(bankSize / family.sectorSize) {
-                let physical = (bank - 1) * bankSize + number * family.sectorSize
-                let offset = swapped ? (physical + bankSize) % flashSize : physical
-                sectors.append(
-                    SWDFlashSector(
-                        bank: bank, number: number, address: flashBase + UInt32(offset), size: family.sectorSize))
-            }
-        }
-        sectors.sort { $0.address < $1.address }
+        let sectors = SWDFlashLayout.banked(
+            flashBase: flashBase, size: flashSize, banks: banks, unitSize: family.sectorSize,
+            bank2Offset: family.bank2Offset, swapped: swapped)
         layout = SWDFlashLayout(
             sectors: sectors,
             summary: "\(flashSize >> 10) KiB, \(sectors.count) sectors of \(family.sectorSize >> 10) KiB"
@@ -181,7 +172,9 @@ public final class SectorFlashController: SWDFlashController {
 
     public func optionBytes() throws -> SWDOptionBytes {
         var values: [STM32OptionRegister: UInt32] = [:]
-        for register in presentOptionRegisters { values[register.register] = try probe.readWord(base + register.current) }
+        for register in presentOptionRegisters {
+            values[register.register] = try probe.readWord(base + register.current)
+        }
         let present = Set(values.keys)
         return SWDOptionBytes(
             registers: values, addresses: presentOptionRegisters.map { ($0.register, base + $0.current) },

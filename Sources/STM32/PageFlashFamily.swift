@@ -11,6 +11,9 @@ public struct PageFlashFamily: Sendable {
     public var programUnit: Int
     public var pageSize: Int
     public var banks: STM32BankRule
+    /// Where bank 2 starts, from the flash base; nil: right after bank 1 (half the flash).
+    /// openocd's "dual bank with gap" (G47x/G48x below 512 KiB) is a fixed offset here.
+    public var bank2Offset: Int? = nil
     /// PNB's width from bit 3.
     public var pageNumberBits: Int
     /// CR bit naming bank 2 in a page erase; nil on single-bank families.
@@ -69,7 +72,9 @@ public struct PageFlashFamily: Sendable {
         $0.banks = .single
         $0.bankEraseBit = nil
         $0.optionRegisters = $0.optionRegisters.filter { $0.offset < 0x40 }
-        $0.fields = $0.fields.filter { ![.wrp2ar, .wrp2br].contains($0.register) && !["bfb2", "dualbank"].contains($0.name) }
+        $0.fields = $0.fields.filter {
+            ![.wrp2ar, .wrp2br].contains($0.register) && !["bfb2", "dualbank"].contains($0.name)
+        }
     }
 
     /// This row with `change` applied: a part of a family that differs in one fact.

@@ -18,16 +18,21 @@ public struct STM32FlashControllerSpec: Sendable {
     public var kind: Kind
     /// FLASH register block.
     public var base: UInt32
-    /// Bytes programmed at once: 8 double word, 16 quad word, 32 flash word (H7), 4 (F4 x32).
-    public var programUnit: Int
-    /// Erase unit of uniform-page rows; F4/H7 sectors come from their layouts.
-    public var pageSize: Int
 
-    public init(_ kind: Kind, base: UInt32, programUnit: Int, pageSize: Int) {
+    public init(_ kind: Kind, base: UInt32) {
         self.kind = kind
         self.base = base
-        self.programUnit = programUnit
-        self.pageSize = pageSize
+    }
+
+    /// Bytes programmed at once, from the controller row: 8 double word, 16 quad word, 32 flash
+    /// word (H7), 4 (F4 x32); nil where no controller drives the part.
+    public var programUnit: Int? {
+        switch kind {
+        case .l4(let row), .page(let row): row.programUnit
+        case .sector(let row, _): row.programUnit
+        case .f4: 4
+        case .unsupported: nil
+        }
     }
 
     public var isDriven: Bool {

@@ -21,7 +21,7 @@ public enum STM32PartCatalogue {
         let row: PageFlashFamily = device.banks == 2 ? .l4 : .l4SingleBank
         return STM32Part(
             device, idcodeAddress: idcodeM4, maxFlashKiB: 1024,
-            controller: .init(.l4(row), base: flashRegisters, programUnit: 8, pageSize: 2048))
+            controller: .init(.l4(row), base: flashRegisters))
     }
 
     static let l4Parts: [STM32Part] = [
@@ -29,7 +29,7 @@ public enum STM32PartCatalogue {
         // 0x461 has DUALBANK like 0x415 but no bootloader row yet: it is programmed as an L476.
         STM32Part(
             0x461, "STM32L49x/L4Ax", family: .l4, idcodeAddress: idcodeM4, flashSizeRegister: 0x1FFF_75E0,
-            maxFlashKiB: 1024, controller: .init(.l4(.l4), base: flashRegisters, programUnit: 8, pageSize: 2048)),
+            maxFlashKiB: 1024, controller: .init(.l4(.l4), base: flashRegisters)),
     ]
 
     // MARK: F2/F4 (RM0090, RM0033; openocd stm32f2x.c). FLASH_SIZE 0x1FFF7A22, registers 0x40023C00.
@@ -45,8 +45,7 @@ public enum STM32PartCatalogue {
         STM32Part(
             deviceID, name, family: .f2f4, idcodeAddress: idcodeM4, flashSizeRegister: 0x1FFF_7A22, maxFlashKiB: 1024,
             controller: .init(
-                .f4(fields: f4OptionFields, dualBankCapable: dualBankCapable), base: 0x4002_3C00, programUnit: 4,
-                pageSize: 128 << 10))
+                .f4(fields: f4OptionFields, dualBankCapable: dualBankCapable), base: 0x4002_3C00))
     }
 
     static let f4Parts: [STM32Part] = [
@@ -61,13 +60,15 @@ public enum STM32PartCatalogue {
     static func g0(_ deviceID: UInt16, _ name: String, _ kind: STM32FlashControllerSpec.Kind) -> STM32Part {
         STM32Part(
             deviceID, name, family: .g0, idcodeAddress: idcodeM0plus, flashSizeRegister: 0x1FFF_75E0,
-            maxFlashKiB: 512, controller: .init(kind, base: flashRegisters, programUnit: 8, pageSize: 2048))
+            maxFlashKiB: 512, controller: .init(kind, base: flashRegisters))
     }
 
     static let g0Parts: [STM32Part] = [
         g0(0x456, "STM32G05x/G06x", .page(.g0)), g0(0x460, "STM32G07x/G08x", .page(.g0)),
         g0(0x466, "STM32G03x/G04x", .page(.g0)),
-        g0(0x467, "STM32G0Bx/G0Cx", .unsupported(reason: "STM32G0B/G0C (dual bank, BKER bit 13, BSY2) is not driven yet")),
+        g0(
+            0x467, "STM32G0Bx/G0Cx",
+            .unsupported(reason: "STM32G0B/G0C (dual bank, BKER bit 13, BSY2) is not driven yet")),
     ]
 
     // MARK: G4 (RM0440; openocd stm32l4x.c). Only the Cat. 3 G47x/G48x has DBANK; the others
@@ -81,19 +82,19 @@ public enum STM32PartCatalogue {
     static func g4(_ deviceID: UInt16, _ name: String, _ row: PageFlashFamily) -> STM32Part {
         STM32Part(
             deviceID, name, family: .g4, idcodeAddress: idcodeM4, flashSizeRegister: 0x1FFF_75E0, maxFlashKiB: 512,
-            controller: .init(.page(row), base: flashRegisters, programUnit: 8, pageSize: 2048))
+            controller: .init(.page(row), base: flashRegisters))
     }
 
     static let g4Parts: [STM32Part] = [
         STM32Part(
             STM32DeviceTable.g474, idcodeAddress: idcodeM4, maxFlashKiB: 512,
-            controller: .init(.page(.g4), base: flashRegisters, programUnit: 8, pageSize: 2048)),
+            controller: .init(.page(.g4), base: flashRegisters)),
         g4(0x468, "STM32G43x/G44x", g4SingleBank), g4(0x479, "STM32G49x/G4Ax", g4SingleBank),
     ]
 
     // MARK: WB (RM0434; spec 3.4): registers 0x58004000, 4 KiB pages, CPU2's secure top.
 
-    static let wbController = STM32FlashControllerSpec(.page(.wb), base: 0x5800_4000, programUnit: 8, pageSize: 4096)
+    static let wbController = STM32FlashControllerSpec(.page(.wb), base: 0x5800_4000)
 
     static let wbParts: [STM32Part] = [
         STM32Part(STM32DeviceTable.wb55, idcodeAddress: idcodeM4, maxFlashKiB: 1024, controller: wbController),
@@ -105,25 +106,29 @@ public enum STM32PartCatalogue {
             maxFlashKiB: 1024, controller: wbController),
     ]
 
-    // MARK: U5 (RM0456; openocd stm32l4x.c F_QUAD_WORD_PROG). FLASH_SIZE 0x0BFA07A0.
+    // MARK: U5 (RM0456; openocd stm32l4x.c F_QUAD_WORD_PROG). FLASH_SIZE 0x0BFA07A0. Each line's
+    // own largest size (the SWD route took 4 MiB for every U5 when FLASH_SIZE was blank).
 
-    static func u5(_ deviceID: UInt16, _ name: String, _ kind: STM32FlashControllerSpec.Kind) -> STM32Part {
+    /// `maxKiB`: the line's largest size (openocd `max_flash_size_kb`).
+    static func u5(
+        _ deviceID: UInt16, _ name: String, maxKiB: Int, _ kind: STM32FlashControllerSpec.Kind
+    ) -> STM32Part {
         STM32Part(
-            deviceID, name, family: .u5, idcodeAddress: idcodeM33, flashSizeRegister: 0x0BFA_07A0, maxFlashKiB: 4096,
-            controller: .init(kind, base: flashRegisters, programUnit: 16, pageSize: 8192))
+            deviceID, name, family: .u5, idcodeAddress: idcodeM33, flashSizeRegister: 0x0BFA_07A0, maxFlashKiB: maxKiB,
+            controller: .init(kind, base: flashRegisters))
     }
 
     static let u5Parts: [STM32Part] = [
-        u5(0x455, "STM32U535/545", .page(.u5)),
+        u5(0x455, "STM32U535/545", maxKiB: 512, .page(.u5)),
         u5(
-            0x476, "STM32U59x/5Ax",
+            0x476, "STM32U59x/5Ax", maxKiB: 4096,
             .unsupported(
                 reason: "STM32U59x/U5Ax (4 MiB, 256 pages a bank) is not driven yet: PNB's width is UNCONFIRMED")),
         u5(
-            0x481, "STM32U5Fx/5Gx",
+            0x481, "STM32U5Fx/5Gx", maxKiB: 4096,
             .unsupported(
                 reason: "STM32U5Fx/U5Gx (4 MiB, 256 pages a bank) is not driven yet: PNB's width is UNCONFIRMED")),
-        u5(0x482, "STM32U575/585", .page(.u5)),
+        u5(0x482, "STM32U575/585", maxKiB: 2048, .page(.u5)),
     ]
 
     // MARK: H5 (RM0481). UNCONFIRMED: which DBGMCU address answers over AP0; the M33 one, as stlink-org.
@@ -131,7 +136,7 @@ public enum STM32PartCatalogue {
     static let h5Parts: [STM32Part] = [
         STM32Part(
             STM32DeviceTable.h563, idcodeAddress: idcodeM33, maxFlashKiB: 2048,
-            controller: .init(.sector(.h5, banks: 2), base: flashRegisters, programUnit: 16, pageSize: 8192))
+            controller: .init(.sector(.h5, banks: 2), base: flashRegisters))
     ]
 
     // MARK: H7 (RM0433, RM0468; openocd stm32h7x.c). FLASH_SIZE 0x1FF1E880, registers 0x52002000.
@@ -140,7 +145,7 @@ public enum STM32PartCatalogue {
     static func h7(_ deviceID: UInt16, _ name: String, _ kind: STM32FlashControllerSpec.Kind) -> STM32Part {
         STM32Part(
             deviceID, name, family: .h7, idcodeAddress: idcodeH7, flashSizeRegister: 0x1FF1_E880, maxFlashKiB: 2048,
-            controller: .init(kind, base: 0x5200_2000, programUnit: 32, pageSize: 128 << 10))
+            controller: .init(kind, base: 0x5200_2000))
     }
 
     static let h7Parts: [STM32Part] = [
@@ -148,7 +153,8 @@ public enum STM32PartCatalogue {
         h7(
             0x480, "STM32H7A/B",
             .unsupported(
-                reason: "STM32H7A/B has 8 KiB sectors and 128-bit flash words: not driven yet (UNCONFIRMED register rows)"
+                reason:
+                    "STM32H7A/B has 8 KiB sectors and 128-bit flash words: not driven yet (UNCONFIRMED register rows)"
             )),
         /// STM32H7R/S (RM0477): 64 KiB of boot flash at 0x08000000, the application in external
         /// memory. Identified only. DEV_ID 0x485 and the FLASH_SIZE address are UNCONFIRMED.
@@ -159,7 +165,7 @@ public enum STM32PartCatalogue {
                 .unsupported(
                     reason: "STM32H7R/S: its 64 KiB boot flash controller is not driven yet, and the application "
                         + "lives in external memory, which needs ST's external loaders: out of Bootwire's scope"),
-                base: 0x5202_2000, programUnit: 16, pageSize: 8192)),
+                base: 0x5202_2000)),
     ]
 
     // MARK: F1 (RM0008): the bootloader routes only; no SWD controller.
@@ -167,7 +173,7 @@ public enum STM32PartCatalogue {
     static let f1Parts: [STM32Part] = [
         STM32Part(
             STM32DeviceTable.f103, idcodeAddress: idcodeM4,
-            controller: .init(.unsupported(reason: nil), base: flashRegisters, programUnit: 2, pageSize: 1024))
+            controller: .init(.unsupported(reason: nil), base: flashRegisters))
     ]
 
     // MARK: C0 (RM0490; openocd stm32l4x.c `stm32l4_parts`: DEVID 0x443 STM32C01xx and 0x453
@@ -177,8 +183,7 @@ public enum STM32PartCatalogue {
     // PNB's width there (7 bits) is taken as G0's, UNCONFIRMED against RM0490.
 
     static let c0Controller = STM32FlashControllerSpec(
-        .page(PageFlashFamily.g0.with { $0.name = "STM32C0" }), base: flashRegisters, programUnit: 8,
-        pageSize: 2048)
+        .page(PageFlashFamily.g0.with { $0.name = "STM32C0" }), base: flashRegisters)
 
     /// STM32C031 (AN2606 "STM32C031xx": bootloader on USART1/USART2/I2C1, no USB, so no DFU;
     /// bootloader ID 0x52). System memory 0x1FFF0000–0x1FFF17FF and the option area

@@ -42,6 +42,9 @@ public struct SectorFlashFamily: Sendable {
     public var snbBits: Int
     /// PSIZE set with PG and erases (H74x/H75x: 64-bit, 3 << 4); 0 where the field is reserved.
     public var parallelism: UInt32 = 0
+    /// Where bank 2 starts, from the flash base; nil: right after bank 1 (half the flash).
+    /// H74x/H75x keep it at 0x08100000 whatever the size (RM0433).
+    public var bank2Offset: Int? = nil
     public var bankSelect: BankSelect
     /// SR: operation under way (BSY, and on H7 QW and WBNE), and the error flags with their names.
     public var srBusy: UInt32

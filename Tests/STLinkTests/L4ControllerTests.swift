@@ -109,7 +109,9 @@ import VirtualDevices
     }
 
     @Test func familiesAreFoundByDeviceID() {
-        func kind(_ id: UInt16) -> STM32FlashControllerSpec.Kind? { STM32PartCatalogue.part(deviceID: id)?.controller.kind }
+        func kind(_ id: UInt16) -> STM32FlashControllerSpec.Kind? {
+            STM32PartCatalogue.part(deviceID: id)?.controller.kind
+        }
         guard case .l4 = kind(0x415), case .f4 = kind(0x413), case .page(let wb) = kind(0x495) else {
             Issue.record("0x415 L4, 0x413 F4, 0x495 page")
             return

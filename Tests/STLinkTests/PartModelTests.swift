@@ -22,6 +22,21 @@ import USB
         #expect(STM32PartCatalogue.part(deviceID: 0x415)?.bootloader?.banks == 2)
     }
 
+    /// Bank 2's start is data (`bank2Offset`): nil keeps it right after bank 1; a fixed offset
+    /// leaves a gap (openocd's G47x/G48x "dual bank with gap", RM0433's H74x bank 2 at 1 MiB), and
+    /// the hardware swap exchanges the two starts.
+    @Test func bankTwoStartsWhereTheRowSays() {
+        let half = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: nil, swapped: false)
+        #expect(half.first { $0.bank == 2 }?.address == 0x0801_0000)
+        let gap = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: 256 << 10, swapped: false)
+        #expect(gap.first { $0.bank == 2 }?.address == 0x0804_0000 && gap.count == 64)
+        let swapped = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: nil, swapped: true)
+        #expect(swapped.first?.bank == 2 && swapped.first { $0.bank == 1 }?.address == 0x0801_0000)
+    }
+
     /// A 256 KiB L432 is one bank of 128 pages whatever OPTR bit 21 says.
     @Test func singleBankL4GeometryIgnoresTheReservedDualBankBit() {
         var options = STM32OptionBytes.factory(for: STM32DeviceTable.l432)

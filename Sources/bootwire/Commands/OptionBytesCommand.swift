@@ -24,7 +24,9 @@ struct OptionBytesCommand: AsyncParsableCommand {
 
     static func summary(_ options: SWDOptionBytes) -> [String: String] {
         var summary = Dictionary(options.decoded.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for (name, _) in options.addresses { summary[name.name] = SWDCommands.hex(UInt64(options.registers[name] ?? 0)) }
+        for (name, _) in options.addresses {
+            summary[name.name] = SWDCommands.hex(UInt64(options.registers[name] ?? 0))
+        }
         return summary
     }
 
