@@ -162,9 +162,9 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     public func readProtection() throws -> BootwireError? {
         let optcr = try read(Reg.optcr)
         let rdp = (optcr >> 8) & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         let evidence = ["FLASH_OPTCR": hex32(optcr)]
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "chip is permanently locked (RDP level 2)", evidence: evidence)
         }

@@ -239,14 +239,14 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     public func readProtection() throws -> BootwireError? {
         let optr = try read(row.optr)
         let rdp = optr & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         var evidence = ["OPTR": hex32(optr)]
         do {
             _ = try probe.readMemory(geometry.base, count: 4)
         } catch let fault as SWDFault {
             evidence["flash-read"] = fault.status.description
         }
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "chip is permanently locked (RDP level 2); cannot be recovered by debugger",
                 evidence: evidence)

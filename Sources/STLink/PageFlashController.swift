@@ -206,13 +206,13 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             )
         }
         let rdp = optr & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         do {
             _ = try probe.readMemory(flashBase, count: 4)
         } catch let fault as SWDFault {
             evidence["flash-read"] = fault.status.description
         }
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "\(family.name) is permanently locked (RDP level 2)", evidence: evidence)
         }

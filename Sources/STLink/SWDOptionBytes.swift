@@ -32,8 +32,7 @@ public struct SWDOptionBytes: Sendable, Equatable {
             return STM32ProductState.protection(UInt8(truncatingIfNeeded: raw(state)))
         }
         guard let rdp = fields.first(where: { $0.kind == .rdp }) else { return .level0 }
-        let value = raw(rdp)
-        return value == 0xAA ? .level0 : value == 0xCC ? .level2 : .level1
+        return STM32RDPCodes.l4.level(raw(rdp))
     }
 
     /// Write-protected areas as (bank, first page, last page) with the field and register.
@@ -57,7 +56,7 @@ public struct SWDOptionBytes: Sendable, Equatable {
         let value = raw(field)
         switch field.kind {
         case .rdp:
-            let level = value == 0xAA ? 0 : value == 0xCC ? 2 : 1
+            let level = STM32RDPCodes.l4.level(value).rawValue
             return "level \(level) (0x\(String(value, radix: 16, uppercase: true)))"
         case .flag: return "\(value)"
         case .number: return "\(value)"
@@ -94,11 +93,11 @@ public struct SWDOptionBytes: Sendable, Equatable {
         let value: UInt32
         switch field.kind {
         case .rdp:
-            switch text {
-            case "0": value = 0xAA
-            case "1": value = 0xBB
-            case "2": value = 0xCC
-            default:
+            if ["0", "1", "2"].contains(text), let level = Int(text).flatMap(STM32ReadoutProtection.init(rawValue:)),
+                let code = STM32RDPCodes.l4.written[level]
+            {
+                value = code
+            } else {
                 guard let v = number(text), v <= 0xFF else { throw badValue(name, text, "0, 1, 2 or a byte") }
                 value = v
             }

@@ -249,9 +249,9 @@ public final class SectorFlashController: SWDFlashController {
                 evidence: evidence)
         case .rdp(let shift):
             let rdp = (optsr >> UInt32(shift)) & 0xFF
-            guard rdp != 0xAA else { return nil }
+            guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
             readEvidence(&evidence)
-            if rdp == 0xCC {
+            if STM32RDPCodes.l4.level(rdp) == .level2 {
                 return BootwireError(
                     .flashPermanentlyLocked, "\(family.name) is permanently locked (RDP level 2)", evidence: evidence)
             }

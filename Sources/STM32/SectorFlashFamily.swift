@@ -58,6 +58,13 @@ public struct SectorFlashFamily: Sendable {
     public var optionRegisters: [OptionRegister]
     public var fields: [SWDOptionField]
 
+    /// This row with `change` applied: a part of a family that differs in one fact.
+    public func with(_ change: (inout Self) -> Void) -> Self {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+
     /// STM32H5, non-secure registers (RM0481; the H563 SVD: NSKEYR 0x04, OPTKEYR 0x0C, OPTCR 0x1C,
     /// NSSR 0x20, NSCR 0x28 with STRT 5, SNB 12:6, BKSEL 31, NSCCR 0x30; OPTSR_CUR/PRG 0x50/0x54,
     /// OPTSR2 0x70/0x74 with TZEN 31:24, WRP1R 0xE8/0xEC; bank 2's WRP2R at +0x100 is taken from
