@@ -24,15 +24,21 @@ public enum STM32BankRule: Sendable, Equatable {
     /// Banks at the line's largest size with the factory option word.
     public var maxBanks: Int { self == .single ? 1 : 2 }
 
-    /// Banks and page size for a part of `size` bytes whose option word is `optr` (nil: not
-    /// read, taken as the factory value, which selects two banks where an option can).
-    public func layout(size: Int, pageSize: Int, optr: UInt32?) -> (banks: Int, pageSize: Int) {
-        func set(_ bit: Int) -> Bool { optr.map { $0 >> UInt32(bit) & 1 == 1 } ?? true }
+    /// Banks and page size for a part of `size` bytes whose option word is `optr`, read by the
+    /// SWD controllers every session.
+    public func layout(size: Int, pageSize: Int, optr: UInt32) -> (banks: Int, pageSize: Int) {
+        layout(size: size, pageSize: pageSize, optionSet: optionBit.map { optr >> UInt32($0) & 1 == 1 })
+    }
+
+    /// Banks and page size when the bank option bit is `optionSet`. Unknown (nil: the bootloader
+    /// could not read the option bytes) is taken as DUALBANK clear (the smaller L4 parts stay one
+    /// bank, the safe reading for page numbers) and DBANK set (the G4 factory value).
+    public func layout(size: Int, pageSize: Int, optionSet: Bool?) -> (banks: Int, pageSize: Int) {
         switch self {
         case .single: return (1, pageSize)
         case .dual: return (2, pageSize)
-        case .dualAtMax(let maxKiB, let bit): return (size >= maxKiB << 10 || set(bit) ? 2 : 1, pageSize)
-        case .optionBit(let bit, let single): return set(bit) ? (2, pageSize) : (1, single)
+        case .dualAtMax(let maxKiB, _): return (size >= maxKiB << 10 || optionSet == true ? 2 : 1, pageSize)
+        case .optionBit(_, let single): return optionSet == false ? (1, single) : (2, pageSize)
         }
     }
 }

@@ -94,16 +94,7 @@ extension STM32Device {
     /// option bytes (L4 DUALBANK and BFB2, G4 DBANK; WB SFSA), by the row's `bankRule`.
     public func geometry(flashSize: Int? = nil, options: STM32OptionBytes? = nil) -> STM32FlashGeometry {
         let size = flashSize.flatMap { $0 > 0 && $0 <= maxFlashSize ? $0 : nil } ?? self.flashSize
-        var bankCount = 1
-        var pageSize = self.pageSize
-        switch bankRule {
-        case .single: break
-        case .dual: bankCount = 2
-        case .dualAtMax(let maxKiB, _): bankCount = size >= maxKiB << 10 || options?.dualBank == true ? 2 : 1
-        case .optionBit(_, let single):
-            // The factory value (and unread options) select two banks.
-            if options?.dualBank == false { pageSize = single } else { bankCount = 2 }
-        }
+        let (bankCount, pageSize) = bankRule.layout(size: size, pageSize: pageSize, optionSet: options?.dualBank)
         // A bank of whole pages.
         let bankSize = size / bankCount / pageSize * pageSize
         return STM32FlashGeometry(
