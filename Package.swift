@@ -53,7 +53,7 @@ let package = Package(
         // user) goes through.
         .target(name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
-        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743"]),
+        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
         .target(
             name: "VirtualDevices",
             dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),

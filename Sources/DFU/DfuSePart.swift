@@ -27,7 +27,8 @@ public enum DfuSePart {
         let pageSize = flash?.segments.first?.pageSize
         let size = flash?.size ?? 0
         return STM32DeviceTable.all.filter {
-            $0.optionBytes == optionRegions && (pageSize == nil || pageSize == $0.pageSize) && size <= $0.maxFlashSize
+            $0.interfaces.contains(.usbDFU) && $0.optionBytes == optionRegions
+                && (pageSize == nil || pageSize == $0.pageSize) && size <= $0.maxFlashSize
         }.min { $0.maxFlashSize < $1.maxFlashSize }
     }
 }

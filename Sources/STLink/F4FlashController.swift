@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 
 /// STM32F2/F4 flash by register access (spec 3.2): sectors of 16/64/128 KiB, PSIZE x32
 /// (2.7–3.6 V), SER/SNB, MER, OPTCR with RDP and nWRP.
@@ -35,16 +36,12 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     }
     static let optLock: UInt32 = 1 << 0
     static let optStart: UInt32 = 1 << 1
-    static let fields: [SWDOptionField] = [
-        SWDOptionField("rdp", "OPTCR", 8, 8, .rdp), SWDOptionField("bor_lev", "OPTCR", 2, 2, .number),
-        SWDOptionField("wdg_sw", "OPTCR", 5), SWDOptionField("nrst_stop", "OPTCR", 6),
-        SWDOptionField("nrst_stdby", "OPTCR", 7), SWDOptionField("nwrp", "OPTCR", 16, 12, .sectorMask),
-    ]
-
     let probe: STLinkProbe
     let base: UInt32
     let events: EventSink
     let registers: FlashRegisterAccess
+    /// OPTCR fields (the part catalogue's).
+    let fields: [SWDOptionField]
     public let layout: SWDFlashLayout
     /// x32 parallelism: one word per AHB store.
     public let programUnit = 4
@@ -55,27 +52,28 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     static let sectorEraseTimeout: TimeInterval = 10
     static let massEraseTimeout: TimeInterval = 33
 
-    /// `deviceID` says whether the part can have two banks (F42x/F43x/F469/F479); then OPTCR's
-    /// DB1M (bit 30) decides for 1 MiB, and above 1 MiB there are always two.
+    /// `dualBankCapable` (F42x/F43x/F469/F479): then OPTCR's DB1M (bit 30) decides for 1 MiB,
+    /// and above 1 MiB there are always two banks.
     public init(
-        probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink,
-        deviceID: UInt16 = 0x413
+        probe: STLinkProbe, base: UInt32, flashBase: UInt32 = 0x0800_0000, fields: [SWDOptionField],
+        dualBankCapable: Bool, flashSize: Int, events: @escaping EventSink
     ) {
         self.probe = probe
-        base = family.controllerBase
+        self.base = base
         self.events = events
+        self.fields = fields
         registers = FlashRegisterAccess(
-            probe: probe, base: family.controllerBase,
+            probe: probe, base: base,
             bits: .init(
                 keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
                 lock: CR.lock, flagNames: SR.names),
             events: events)
         var dualBank = false
-        if family.deviceIDs[deviceID]?.dualBankCapable == true {
-            let db1m = ((try? probe.readWord(family.controllerBase + Reg.optcr)) ?? 0) & Self.db1m != 0
+        if dualBankCapable {
+            let db1m = ((try? probe.readWord(base + Reg.optcr)) ?? 0) & Self.db1m != 0
             dualBank = flashSize > 1 << 20 || (flashSize == 1 << 20 && db1m)
         }
-        layout = SWDFlashLayout.f4(base: family.flashBase, size: flashSize, dualBank: dualBank)
+        layout = SWDFlashLayout.f4(base: flashBase, size: flashSize, dualBank: dualBank)
     }
 
     static let db1m: UInt32 = 1 << 30
@@ -140,7 +138,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func optionBytes() throws -> SWDOptionBytes {
         SWDOptionBytes(
-            registers: ["OPTCR": try read(Reg.optcr)], addresses: [("OPTCR", base + Reg.optcr)], fields: Self.fields)
+            registers: [.optcr: try read(Reg.optcr)], addresses: [(.optcr, base + Reg.optcr)], fields: fields)
     }
 
     public func program(options: SWDOptionBytes) throws {
@@ -149,7 +147,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
             try write(Reg.optkeyr, L4FlashController.optKey1)
             try write(Reg.optkeyr, L4FlashController.optKey2)
         }
-        let value = (options.registers["OPTCR"] ?? 0) & ~(Self.optLock | Self.optStart)
+        let value = (options.registers[.optcr] ?? 0) & ~(Self.optLock | Self.optStart)
         try write(Reg.optcr, value)
         try write(Reg.optcr, value | Self.optStart)
         _ = try waitIdle(timeout: 40)
@@ -164,9 +162,9 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     public func readProtection() throws -> BootwireError? {
         let optcr = try read(Reg.optcr)
         let rdp = (optcr >> 8) & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         let evidence = ["FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)]
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "chip is permanently locked (RDP level 2)", evidence: evidence)
         }

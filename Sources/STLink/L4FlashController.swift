@@ -6,13 +6,6 @@ import STM32
 /// page erase, MER1/MER2, double-word programming through bulk WRITEMEM with one SR check per
 /// block, option registers with OPTSTRT and OBL_LAUNCH.
 public final class L4FlashController: SWDFlashController, FlashRegisterClient {
-    enum Reg {
-        static let keyr: UInt32 = 0x08
-        static let optkeyr: UInt32 = 0x0C
-        static let sr: UInt32 = 0x10
-        static let cr: UInt32 = 0x14
-        static let optr: UInt32 = 0x20
-    }
     enum SR {
         static let eop: UInt32 = 1 << 0
         static let operr: UInt32 = 1 << 1
@@ -25,39 +18,10 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         static let fasterr: UInt32 = 1 << 9
         static let rderr: UInt32 = 1 << 14
         static let optverr: UInt32 = 1 << 15
-        static let bsy: UInt32 = 1 << 16
-        static let errors: UInt32 = 0xC3FA
-        static let clearAll: UInt32 = 0xC3FB
-        static let names: [(UInt32, String)] = [
-            (operr, "OPERR"), (progerr, "PROGERR"), (wrperr, "WRPERR"), (pgaerr, "PGAERR"), (sizerr, "SIZERR"),
-            (pgserr, "PGSERR"), (miserr, "MISERR"), (fasterr, "FASTERR"), (rderr, "RDERR"), (optverr, "OPTVERR"),
-        ]
     }
     typealias CR = L4FamilyCR
     static let optKey1: UInt32 = 0x0819_2A3B
     static let optKey2: UInt32 = 0x4C5D_6E7F
-
-    /// Option registers in address order.
-    static let optionRegisters: [(name: String, offset: UInt32)] = [
-        ("OPTR", 0x20), ("PCROP1SR", 0x24), ("PCROP1ER", 0x28), ("WRP1AR", 0x2C), ("WRP1BR", 0x30),
-        ("PCROP2SR", 0x44), ("PCROP2ER", 0x48), ("WRP2AR", 0x4C), ("WRP2BR", 0x50),
-    ]
-    static let fields: [SWDOptionField] = [
-        SWDOptionField("rdp", "OPTR", 0, 8, .rdp), SWDOptionField("bor_lev", "OPTR", 8, 3, .number),
-        SWDOptionField("nrst_stop", "OPTR", 12), SWDOptionField("nrst_stdby", "OPTR", 13),
-        SWDOptionField("nrst_shdw", "OPTR", 14), SWDOptionField("iwdg_sw", "OPTR", 16),
-        SWDOptionField("iwdg_stop", "OPTR", 17), SWDOptionField("iwdg_stdby", "OPTR", 18),
-        SWDOptionField("wwdg_sw", "OPTR", 19), SWDOptionField("bfb2", "OPTR", 20),
-        SWDOptionField("dualbank", "OPTR", 21), SWDOptionField("nboot1", "OPTR", 23),
-        SWDOptionField("sram2_pe", "OPTR", 24), SWDOptionField("sram2_rst", "OPTR", 25),
-        SWDOptionField("nswboot0", "OPTR", 26), SWDOptionField("nboot0", "OPTR", 27),
-        SWDOptionField("wrp1a", "WRP1AR", 0, 24, .wrpArea(bank: 1)),
-        SWDOptionField("wrp1b", "WRP1BR", 0, 24, .wrpArea(bank: 1)),
-        SWDOptionField("wrp2a", "WRP2AR", 0, 24, .wrpArea(bank: 2)),
-        SWDOptionField("wrp2b", "WRP2BR", 0, 24, .wrpArea(bank: 2)),
-        SWDOptionField("pcrop1_start", "PCROP1SR", 0, 16, .number),
-        SWDOptionField("pcrop1_end", "PCROP1ER", 0, 16, .number),
-    ]
 
     let probe: STLinkProbe
     let base: UInt32
@@ -71,10 +35,8 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     /// Bytes per WRITEMEM block between SR checks: large, so few polls.
     public var blockSize = 16 << 10
 
-    /// This part's option registers and fields: single-bank parts have no bank-2 registers, and
-    /// their OPTR bits 20–21 are reserved (bit 21 reads 1), so they show neither BFB2 nor DUALBANK.
-    let optionRegisters: [(name: String, offset: UInt32)]
-    let fields: [SWDOptionField]
+    /// The part's register row: offsets, SR flags, option registers and fields.
+    let row: PageFlashFamily
 
     /// SYSCFG_MEMRMP: FB_MODE (bit 8) is the live bank swap, set by the ROM when it jumped to
     /// bank 2 and 0 after a reset-and-halt, whatever BFB2 says (RM0351 9.2.1; openocd reads no BFB2).
@@ -82,28 +44,22 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     static let fbMode: UInt32 = 1 << 8
     static let bfb2: UInt32 = 1 << 20
 
-    /// `deviceID` picks the shared device-table row (0x415 L47x, 0x435 L43x, 0x462 L45x, …); an L4
-    /// the table lacks (0x461) is taken as the dual-bank L476.
+    /// `device` is the part's bootloader row (its geometry: DUALBANK, BFB2); `row` its registers.
     public init(
-        probe: STLinkProbe, family: STM32SWDFamily, flashSize: Int, events: @escaping EventSink,
-        deviceID: UInt16 = 0x415
+        probe: STLinkProbe, row: PageFlashFamily, base: UInt32, device: STM32Device, flashSize: Int,
+        events: @escaping EventSink
     ) throws {
         self.probe = probe
-        base = family.controllerBase
+        self.row = row
+        self.base = base
         self.events = events
         registers = FlashRegisterAccess(
-            probe: probe, base: family.controllerBase,
+            probe: probe, base: base,
             bits: .init(
-                keyr: Reg.keyr, sr: Reg.sr, cr: Reg.cr, bsy: SR.bsy, errors: SR.errors, clearAll: SR.clearAll,
-                lock: CR.lock, flagNames: SR.names),
+                keyr: row.keyr, sr: row.sr, cr: row.cr, bsy: row.srBusy, errors: row.srErrors,
+                clearAll: row.srErrors | SR.eop, lock: CR.lock, flagNames: row.srFlags),
             events: events)
-        let device = family.device(deviceID: deviceID) ?? STM32DeviceTable.l476
         self.device = device
-        let singleBank = device.banks == 1
-        optionRegisters = Self.optionRegisters.filter { !singleBank || $0.offset < 0x40 }
-        fields = Self.fields.filter { field in
-            !singleBank || !["bfb2", "dualbank", "wrp2a", "wrp2b"].contains(field.name)
-        }
         self.flashSize = flashSize
         geometry = device.geometry(flashSize: flashSize)
         layout = SWDFlashLayout(geometry)
@@ -114,7 +70,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     /// every session. The mapping is FB_MODE, not BFB2: after a reset-and-halt the ROM never ran,
     /// so bank 1 is at the flash base even with BFB2 set; trusting BFB2 there erases the other bank.
     func refreshGeometry() throws {
-        var optr = try probe.readWord(base + Reg.optr)
+        var optr = try probe.readWord(base + row.optr)
         if device.banks == 2 {
             let live = (try? probe.readWord(Self.syscfgMemrmp)).map { $0 & Self.fbMode != 0 } ?? (optr & Self.bfb2 != 0)
             if live != (optr & Self.bfb2 != 0) {
@@ -140,18 +96,18 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         try registers.unlock(retryAfterReset: true)
     }
 
-    public func lock() throws { try write(Reg.cr, CR.lock) }
+    public func lock() throws { try write(row.cr, CR.lock) }
 
     /// Checks SR after an operation; every error flag becomes its diagnosis.
     func check(_ operation: String, address: UInt32?, erasedSector: SWDFlashSector? = nil) throws {
         let sr = try waitIdle()
-        guard sr & SR.errors != 0 else { return }
-        let cr = try read(Reg.cr)
-        try write(Reg.sr, SR.clearAll)
-        try write(Reg.cr, 0)
+        guard sr & row.srErrors != 0 else { return }
+        let cr = try read(row.cr)
+        try write(row.sr, (row.srErrors | SR.eop))
+        try write(row.cr, 0)
         var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
-        for (name, offset) in optionRegisters { evidence[name] = Hex.address(try read(offset), width: 8, uppercase: true) }
+        for (register, offset) in row.optionRegisters { evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true) }
         if sr & SR.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -208,7 +164,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func erase(_ sector: SWDFlashSector) throws {
         let bank = sector.bank == 2 ? CR.bker : 0
-        try write(Reg.cr, CR.per | UInt32(sector.number) << 3 | bank | CR.strt)
+        try write(row.cr, CR.per | UInt32(sector.number) << 3 | bank | CR.strt)
         try check(
             "erase of bank \(sector.bank) page \(sector.number)", address: sector.address, erasedSector: sector)
         // No CR = 0 here: the next store replaces PER/PNB anyway, and every round trip costs a USB frame.
@@ -217,63 +173,63 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func massErase() throws {
         let banks = geometry.bankCount == 2 ? CR.mer1 | CR.mer2 : CR.mer1
-        try write(Reg.cr, banks)
-        try write(Reg.cr, banks | CR.strt)
+        try write(row.cr, banks)
+        try write(row.cr, banks | CR.strt)
         try check("mass erase", address: nil)
-        try write(Reg.cr, 0)
+        try write(row.cr, 0)
         erasedThisSession.formUnion(layout.sectors.map(\.address))
     }
 
     public func program(_ bytes: [UInt8], at address: UInt32) throws {
-        try write(Reg.cr, CR.pg)
+        try write(row.cr, CR.pg)
         try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
-        try write(Reg.cr, 0)
+        try write(row.cr, 0)
     }
 
     public func optionBytes() throws -> SWDOptionBytes {
-        var registers: [String: UInt32] = [:]
-        for (name, offset) in optionRegisters { registers[name] = try read(offset) }
+        var registers: [STM32OptionRegister: UInt32] = [:]
+        for (register, offset) in row.optionRegisters { registers[register] = try read(offset) }
         return SWDOptionBytes(
-            registers: registers, addresses: optionRegisters.map { ($0.name, base + $0.offset) },
-            fields: fields)
+            registers: registers, addresses: row.optionRegisters.map { ($0.register, base + $0.offset) },
+            fields: row.fields)
     }
 
     public func program(options: SWDOptionBytes) throws {
         try unlock()
-        if try read(Reg.cr) & CR.optlock != 0 {
-            try write(Reg.optkeyr, Self.optKey1)
-            try write(Reg.optkeyr, Self.optKey2)
+        if try read(row.cr) & CR.optlock != 0 {
+            try write(row.optkeyr, Self.optKey1)
+            try write(row.optkeyr, Self.optKey2)
         }
-        let cr = try read(Reg.cr)
+        let cr = try read(row.cr)
         guard cr & CR.optlock == 0 else {
             throw BootwireError(
                 .flashLocked, "the option bytes stay locked after the option keys",
                 hint: "power-cycle the target", evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
         }
         let current = try optionBytes()
-        for (name, offset) in optionRegisters where current.registers[name] != options.registers[name] {
-            try write(offset, options.registers[name] ?? 0)
+        for (register, offset) in row.optionRegisters where current.registers[register] != options.registers[register] {
+            try write(offset, options.registers[register] ?? 0)
         }
-        try write(Reg.cr, CR.optstrt)
+        try write(row.cr, CR.optstrt)
         // RDP 1 → 0 mass-erases the flash first: seconds, not milliseconds.
         let sr = try waitIdle(timeout: 30)
         if sr & (SR.optverr | SR.pgserr) != 0 {
-            try write(Reg.sr, SR.clearAll)
+            try write(row.sr, (row.srErrors | SR.eop))
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values; OPTVERR means an invalid combination",
-                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(Reg.cr), width: 8, uppercase: true)])
+                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(row.cr), width: 8, uppercase: true)])
         }
     }
 
     public func launchOptionBytes() throws -> Bool {
         try unlock()
-        if try read(Reg.cr) & CR.optlock != 0 {
-            try write(Reg.optkeyr, Self.optKey1)
-            try write(Reg.optkeyr, Self.optKey2)
+        if try read(row.cr) & CR.optlock != 0 {
+            try write(row.optkeyr, Self.optKey1)
+            try write(row.optkeyr, Self.optKey2)
         }
         do {
-            try write(Reg.cr, CR.oblLaunch)
+            try write(row.cr, CR.oblLaunch)
         } catch let fault as SWDFault where fault.status.code == 0x16 || fault.status.code == 0x15 {
             // The part resets under the probe: the write reports a DP error (openocd ignores it).
         }
@@ -281,16 +237,16 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     }
 
     public func readProtection() throws -> BootwireError? {
-        let optr = try read(Reg.optr)
+        let optr = try read(row.optr)
         let rdp = optr & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         var evidence = ["OPTR": Hex.address(optr, width: 8, uppercase: true)]
         do {
             _ = try probe.readMemory(geometry.base, count: 4)
         } catch let fault as SWDFault {
             evidence["flash-read"] = fault.status.description
         }
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "chip is permanently locked (RDP level 2); cannot be recovered by debugger",
                 evidence: evidence)

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 
 /// The L4-pattern flash controllers of STM32U5, G4, G0 and WB, driven from their
 /// `PageFlashFamily` row: keys, stale flags, PER/PNB/BKER page erase, MER1/MER2, programming in
@@ -46,33 +47,18 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     /// Pages from the flash size and OPTR (bank option, hardware swap) and, on WB, SFSA.
     func refreshLayout() throws {
         let optr = try read(family.optr)
-        var pageSize = family.pageSize
-        var banks = 1
-        switch family.banks {
-        case .single: break
-        case .dualAtMax(let maxKiB, let bit): banks = flashSize >= maxKiB << 10 || optr >> UInt32(bit) & 1 == 1 ? 2 : 1
-        case .optionBit(let bit, let single):
-            if optr >> UInt32(bit) & 1 == 1 { banks = 2 } else { pageSize = single }
-        }
+        let (banks, pageSize) = family.banks.layout(size: flashSize, pageSize: family.pageSize, optr: optr)
         let swapped = banks == 2 && family.swapBit.map { optr >> UInt32($0) & 1 == 1 } == true
         if let sfr = family.secureFlashRegister {
             let value = try read(sfr)
             // FSD set: no secure area. SFSA counts pages from the flash base.
             firstSecurePage = value & (1 << 8) != 0 ? nil : Int(value & 0xFF)
         }
-        let bankSize = flashSize / banks
-        let pagesPerBank = bankSize / pageSize
-        var sectors: [SWDFlashSector] = []
-        for bank in 1...banks {
-            for number in 0..<pagesPerBank {
-                let physical = (bank - 1) * bankSize + number * pageSize
-                if let secure = firstSecurePage, physical / pageSize >= secure { continue }
-                let offset = swapped ? (physical + bankSize) % flashSize : physical
-                sectors.append(
-                    SWDFlashSector(bank: bank, number: number, address: flashBase + UInt32(offset), size: pageSize))
-            }
-        }
-        sectors.sort { $0.address < $1.address }
+        let pagesPerBank = flashSize / banks / pageSize
+        let secure = firstSecurePage
+        let sectors = SWDFlashLayout.banked(
+            flashBase: flashBase, size: flashSize, banks: banks, unitSize: pageSize, bank2Offset: family.bank2Offset,
+            swapped: swapped, skip: { page in secure.map { page >= $0 } ?? false })
         var summary = "\(flashSize >> 10) KiB, \(pagesPerBank * banks) pages of \(pageSize >> 10) KiB"
         if banks == 2 { summary += " in 2 banks" + (swapped ? " (swapped: bank 2 at the flash base)" : "") }
         if let secure = firstSecurePage { summary += ", CPU2 secure area from page \(secure)" }
@@ -95,7 +81,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         try write(family.cr, 0)
         var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
-        for (name, offset) in family.optionRegisters { evidence[name] = Hex.address(try read(offset), width: 8, uppercase: true) }
+        for (register, offset) in family.optionRegisters { evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true) }
         if sr & Self.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -151,10 +137,10 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     }
 
     public func optionBytes() throws -> SWDOptionBytes {
-        var values: [String: UInt32] = [:]
-        for (name, offset) in family.optionRegisters { values[name] = try read(offset) }
+        var values: [STM32OptionRegister: UInt32] = [:]
+        for (register, offset) in family.optionRegisters { values[register] = try read(offset) }
         return SWDOptionBytes(
-            registers: values, addresses: family.optionRegisters.map { ($0.name, base + $0.offset) },
+            registers: values, addresses: family.optionRegisters.map { ($0.register, base + $0.offset) },
             fields: family.fields)
     }
 
@@ -175,14 +161,16 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     public func program(options: SWDOptionBytes) throws {
         let current = try optionBytes()
         // SFR and SRRVR belong to the FUS on WB: CPU1's writes are ignored.
-        for name in ["SFR", "SRRVR"] where current.registers[name] != options.registers[name] {
+        for register in [STM32OptionRegister.sfr, .srrvr]
+        where current.registers[register] != options.registers[register] {
             throw BootwireError(
-                .flashSecureArea, "\(name) is set by the WB's FUS, not by the debugger",
+                .flashSecureArea, "\(register) is set by the WB's FUS, not by the debugger",
                 hint: "change the secure area with a FUS wireless-stack install (`bootwire fus`)")
         }
         try unlockOptions()
-        for (name, offset) in family.optionRegisters where current.registers[name] != options.registers[name] {
-            try write(offset, options.registers[name] ?? 0)
+        for (register, offset) in family.optionRegisters
+        where current.registers[register] != options.registers[register] {
+            try write(offset, options.registers[register] ?? 0)
         }
         try write(family.cr, CR.optstrt)
         // RDP 1 → 0 mass-erases first: seconds.
@@ -218,13 +206,13 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             )
         }
         let rdp = optr & 0xFF
-        guard rdp != 0xAA else { return nil }
+        guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         do {
             _ = try probe.readMemory(flashBase, count: 4)
         } catch let fault as SWDFault {
             evidence["flash-read"] = fault.status.description
         }
-        if rdp == 0xCC {
+        if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(
                 .flashPermanentlyLocked, "\(family.name) is permanently locked (RDP level 2)", evidence: evidence)
         }

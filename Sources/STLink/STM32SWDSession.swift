@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import USB
 
 /// A connected, halted STM32 behind an ST-LINK: connect with the fallbacks of spec 4.2 (under
@@ -25,7 +26,7 @@ public final class STM32SWDSession: @unchecked Sendable {
         if let voltage = probe.voltage, voltage < 1.5 {
             events(.note(.info(String(format: "target voltage %.2f V: is the target powered?", voltage))))
         }
-        identity = STM32SWDIdentity(dpidr: 0, cpuid: 0, idcode: 0, family: nil, flashSize: 0)
+        identity = STM32SWDIdentity(dpidr: 0, cpuid: 0, idcode: 0, part: nil, flashSize: 0)
         try connect(options)
         try identify()
     }
@@ -92,12 +93,12 @@ public final class STM32SWDSession: @unchecked Sendable {
     }
 
     func identify() throws {
-        var idcode = try answer(STM32SWDFamily.idcodeAddress(cpuid: identity.cpuid))
+        var idcode = try answer(STM32PartCatalogue.idcodeAddress(cpuid: identity.cpuid))
         if idcode == nil || idcode == 0 { idcode = try answer(0xE004_2000) }
         // RM0481 places the H5's DBGMCU at 0x44024000; which address answers over AP0 is
         // UNCONFIRMED, so a Cortex-M33 that gave no known part is asked there too.
         if (identity.cpuid >> 4) & 0xFFF == 0xD21,
-            STM32SWDFamily.family(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
+            STM32PartCatalogue.part(deviceID: UInt16((idcode ?? 0) & 0xFFF)) == nil,
             let h5 = try answer(0x4402_4000), h5 != 0
         {
             idcode = h5
@@ -107,28 +108,16 @@ public final class STM32SWDSession: @unchecked Sendable {
         if identity.deviceID == 0x411, (identity.cpuid >> 4) & 0xFFF == 0xC24 {
             identity.idcode = identity.idcode & ~0xFFF | 0x413
         }
-        identity.family = STM32SWDFamily.family(deviceID: identity.deviceID)
-        guard let family = identity.family else { return }
-        let word = try answer(family.flashSizeRegister & ~3) ?? 0
-        let kib = Int(family.flashSizeRegister & 2 != 0 ? word >> 16 : word & 0xFFFF)
-        identity.flashSize = (kib == 0 || kib == 0xFFFF ? family.maxFlashKiB : kib) << 10
+        identity.part = STM32PartCatalogue.part(deviceID: identity.deviceID)
+        guard let part = identity.part else { return }
+        let word = try answer(part.flashSizeRegister & ~3) ?? 0
+        let kib = Int(part.flashSizeRegister & 2 != 0 ? word >> 16 : word & 0xFFFF)
+        identity.flashSize = (kib == 0 || kib == 0xFFFF ? part.maxFlashKiB : kib) << 10
         if (identity.cpuid >> 4) & 0xFFF == 0xC23 || (identity.cpuid >> 4) & 0xFFF == 0xC24 {
             probe.tarBoundary = 4096
         }
-        switch family.controller {
-        case .l4:
-            controller = try L4FlashController(
-                probe: probe, family: family, flashSize: identity.flashSize, events: events,
-                deviceID: identity.deviceID)
-        case .f4:
-            controller = F4FlashController(
-                probe: probe, family: family, flashSize: identity.flashSize, events: events,
-                deviceID: identity.deviceID)
-        default:
-            controller = try SWDFlashControllers.make(
-                probe: probe, family: family, deviceID: identity.deviceID, flashSize: identity.flashSize,
-                events: events)
-        }
+        controller = try SWDFlashControllers.make(
+            probe: probe, part: part, flashSize: identity.flashSize, events: events)
     }
 
     /// The controller, or why there is none.

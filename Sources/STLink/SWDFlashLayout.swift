@@ -53,6 +53,27 @@ public struct SWDFlashLayout: Sendable, Equatable, CustomStringConvertible {
             summary: "\(size >> 10) KiB, \(sectors.count) sectors (16/64/128 KiB)" + (dualBank ? " in 2 banks" : ""))
     }
 
+    /// Equal units in one or two banks, in address order: bank 2 at `bank2Offset` from the flash
+    /// base (nil: right after bank 1), the banks exchanged in the address map when `swapped`
+    /// (the hardware swap); units whose physical index `skip` names are left out (WB's CPU2 area).
+    static func banked(
+        flashBase: UInt32, size: Int, banks: Int, unitSize: Int, bank2Offset: Int?, swapped: Bool,
+        skip: (Int) -> Bool = { _ in false }
+    ) -> [SWDFlashSector] {
+        let bankSize = size / banks
+        let perBank = bankSize / unitSize
+        let second = bank2Offset ?? bankSize
+        var sectors: [SWDFlashSector] = []
+        for bank in 1...banks {
+            for number in 0..<perBank where !skip((bank - 1) * perBank + number) {
+                let offset = ((bank == 2) != swapped ? second : 0) + number * unitSize
+                sectors.append(
+                    SWDFlashSector(bank: bank, number: number, address: flashBase + UInt32(offset), size: unitSize))
+            }
+        }
+        return sectors.sorted { $0.address < $1.address }
+    }
+
     public init(sectors: [SWDFlashSector], summary: String) {
         self.sectors = sectors
         self.summary = summary

@@ -1,49 +1,19 @@
 import BootwireCore
 import STM32
 
-/// One option-byte field: where it sits in which option register, and how it reads.
-public struct SWDOptionField: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        /// RDP byte: 0xAA level 0, 0xCC level 2, anything else level 1.
-        case rdp
-        case flag
-        case number
-        /// L4 WRPxyR: start page [7:0], end page [23:16]; no area when start > end.
-        case wrpArea(bank: Int)
-        /// F4 nWRP: bit n = 0 protects sector n.
-        case sectorMask
-        /// H5 WRPSGn: bit n = 0 protects sectors n×`sectorsPerBit` … (n+1)×`sectorsPerBit`−1.
-        case groupMask(sectorsPerBit: Int)
-        /// H5 PRODUCT_STATE (`STM32ProductState`), in place of RDP.
-        case productState
-    }
-    public var name: String
-    public var register: String
-    public var shift: Int
-    public var width: Int
-    public var kind: Kind
-
-    public init(_ name: String, _ register: String, _ shift: Int, _ width: Int = 1, _ kind: Kind = .flag) {
-        self.name = name
-        self.register = register
-        self.shift = shift
-        self.width = width
-        self.kind = kind
-    }
-
-    var mask: UInt32 { (width >= 32 ? UInt32.max : (1 << UInt32(width)) - 1) << UInt32(shift) }
-}
-
 /// A family's option registers as read over SWD, decoded field by field and editable.
 public struct SWDOptionBytes: Sendable, Equatable {
-    public var registers: [String: UInt32]
+    public var registers: [STM32OptionRegister: UInt32]
     /// Register names in address order, with addresses.
-    public var addresses: [(name: String, address: UInt32)]
+    public var addresses: [(register: STM32OptionRegister, address: UInt32)]
     public var fields: [SWDOptionField]
 
     public static func == (a: Self, b: Self) -> Bool { a.registers == b.registers && a.fields == b.fields }
 
-    public init(registers: [String: UInt32], addresses: [(name: String, address: UInt32)], fields: [SWDOptionField]) {
+    public init(
+        registers: [STM32OptionRegister: UInt32], addresses: [(register: STM32OptionRegister, address: UInt32)],
+        fields: [SWDOptionField]
+    ) {
         self.registers = registers
         self.addresses = addresses
         self.fields = fields
@@ -62,12 +32,11 @@ public struct SWDOptionBytes: Sendable, Equatable {
             return STM32ProductState.protection(UInt8(truncatingIfNeeded: raw(state)))
         }
         guard let rdp = fields.first(where: { $0.kind == .rdp }) else { return .level0 }
-        let value = raw(rdp)
-        return value == 0xAA ? .level0 : value == 0xCC ? .level2 : .level1
+        return STM32RDPCodes.l4.level(raw(rdp))
     }
 
     /// Write-protected areas as (bank, first page, last page) with the field and register.
-    public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, field: String, register: String)] {
+    public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, field: String, register: STM32OptionRegister)] {
         fields.compactMap { field in
             guard case .wrpArea(let bank) = field.kind, let value = registers[field.register] else { return nil }
             let start = Int(value & 0xFF)
@@ -87,7 +56,7 @@ public struct SWDOptionBytes: Sendable, Equatable {
         let value = raw(field)
         switch field.kind {
         case .rdp:
-            let level = value == 0xAA ? 0 : value == 0xCC ? 2 : 1
+            let level = STM32RDPCodes.l4.level(value).rawValue
             return "level \(level) (0x\(String(value, radix: 16, uppercase: true)))"
         case .flag: return "\(value)"
         case .number: return "\(value)"
@@ -124,11 +93,11 @@ public struct SWDOptionBytes: Sendable, Equatable {
         let value: UInt32
         switch field.kind {
         case .rdp:
-            switch text {
-            case "0": value = 0xAA
-            case "1": value = 0xBB
-            case "2": value = 0xCC
-            default:
+            if ["0", "1", "2"].contains(text), let level = Int(text).flatMap(STM32ReadoutProtection.init(rawValue:)),
+                let code = STM32RDPCodes.l4.written[level]
+            {
+                value = code
+            } else {
                 guard let v = number(text), v <= 0xFF else { throw badValue(name, text, "0, 1, 2 or a byte") }
                 value = v
             }

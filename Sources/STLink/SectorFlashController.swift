@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 
 /// The H7-pattern flash controllers of STM32H5 and STM32H7, driven from their
 /// `SectorFlashFamily` row: LOCK in CR bit 0, sector erase (SER/SNB, bank by a CR bit or by
@@ -59,18 +60,9 @@ public final class SectorFlashController: SWDFlashController {
         let first = family.optionRegisters[0]
         let optsr = try probe.readWord(base + first.current)
         let swapped = banks == 2 && family.swapBit.map { optsr >> UInt32($0) & 1 == 1 } == true
-        let bankSize = flashSize / banks
-        var sectors: [SWDFlashSector] = []
-        for bank in 1...banks {
-            for number in 0..<(bankSize / family.sectorSize) {
-                let physical = (bank - 1) * bankSize + number * family.sectorSize
-                let offset = swapped ? (physical + bankSize) % flashSize : physical
-                sectors.append(
-                    SWDFlashSector(
-                        bank: bank, number: number, address: flashBase + UInt32(offset), size: family.sectorSize))
-            }
-        }
-        sectors.sort { $0.address < $1.address }
+        let sectors = SWDFlashLayout.banked(
+            flashBase: flashBase, size: flashSize, banks: banks, unitSize: family.sectorSize,
+            bank2Offset: family.bank2Offset, swapped: swapped)
         layout = SWDFlashLayout(
             sectors: sectors,
             summary: "\(flashSize >> 10) KiB, \(sectors.count) sectors of \(family.sectorSize >> 10) KiB"
@@ -110,7 +102,7 @@ public final class SectorFlashController: SWDFlashController {
         var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         let options = try optionBytes()
-        for (name, _) in options.addresses { evidence[name] = Hex.address(options.registers[name] ?? 0, width: 8, uppercase: true) }
+        for (register, _) in options.addresses { evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true) }
         if sr & (1 << 17) != 0 {
             let protected = options.decoded.filter { $0.value.hasPrefix("sectors") }
                 .map { "\($0.name): \($0.value)" }
@@ -179,12 +171,14 @@ public final class SectorFlashController: SWDFlashController {
     }
 
     public func optionBytes() throws -> SWDOptionBytes {
-        var values: [String: UInt32] = [:]
-        for register in presentOptionRegisters { values[register.name] = try probe.readWord(base + register.current) }
-        let names = Set(values.keys)
+        var values: [STM32OptionRegister: UInt32] = [:]
+        for register in presentOptionRegisters {
+            values[register.register] = try probe.readWord(base + register.current)
+        }
+        let present = Set(values.keys)
         return SWDOptionBytes(
-            registers: values, addresses: presentOptionRegisters.map { ($0.name, base + $0.current) },
-            fields: family.fields.filter { names.contains($0.register) })
+            registers: values, addresses: presentOptionRegisters.map { ($0.register, base + $0.current) },
+            fields: family.fields.filter { present.contains($0.register) })
     }
 
     public func program(options: SWDOptionBytes) throws {
@@ -201,8 +195,8 @@ public final class SectorFlashController: SWDFlashController {
                 evidence: ["FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)])
         }
         for register in presentOptionRegisters
-        where current.registers[register.name] != options.registers[register.name] {
-            try probe.writeWord(base + register.program, options.registers[register.name] ?? 0)
+        where current.registers[register.register] != options.registers[register.register] {
+            try probe.writeWord(base + register.program, options.registers[register.register] ?? 0)
         }
         try probe.writeWord(base + family.optcr, optcr | Self.optStart)
         let sr = try access(1).waitIdle(timeout: 30)
@@ -225,11 +219,11 @@ public final class SectorFlashController: SWDFlashController {
     public func readProtection() throws -> BootwireError? {
         let options = try optionBytes()
         var evidence: [String: String] = [:]
-        for (name, _) in options.addresses { evidence[name] = Hex.address(options.registers[name] ?? 0, width: 8, uppercase: true) }
-        let optsr = options.registers["OPTSR"] ?? 0
+        for (register, _) in options.addresses { evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true) }
+        let optsr = options.registers[.optsr] ?? 0
         switch family.protection {
         case .productState:
-            let tzen = (options.registers["OPTSR2"] ?? 0) >> 24
+            let tzen = (options.registers[.optsr2] ?? 0) >> 24
             if tzen != Self.trustZoneOff {
                 return BootwireError(
                     .flashTrustZoneEnabled,
@@ -255,9 +249,9 @@ public final class SectorFlashController: SWDFlashController {
                 evidence: evidence)
         case .rdp(let shift):
             let rdp = (optsr >> UInt32(shift)) & 0xFF
-            guard rdp != 0xAA else { return nil }
+            guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
             readEvidence(&evidence)
-            if rdp == 0xCC {
+            if STM32RDPCodes.l4.level(rdp) == .level2 {
                 return BootwireError(
                     .flashPermanentlyLocked, "\(family.name) is permanently locked (RDP level 2)", evidence: evidence)
             }

@@ -1,3 +1,5 @@
+import BootwireCore
+
 /// A span of the device's address space.
 public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
     public var start: UInt32
@@ -24,10 +26,16 @@ public struct STM32MemoryRange: Sendable, Equatable, CustomStringConvertible {
 
 public enum STM32Family: String, Sendable, CaseIterable {
     case f1 = "F1"
+    case f2f4 = "F2/F4"
     case l4 = "L4"
+    case g0 = "G0"
     case g4 = "G4"
     case wb = "WB"
+    case u5 = "U5"
     case h5 = "H5"
+    case h7 = "H7"
+    case h7rs = "H7R/S"
+    case c0 = "C0"
 }
 
 /// How a family's option bytes are laid out (decoded by `STM32OptionBytes`).
@@ -43,6 +51,17 @@ public enum STM32OptionLayout: String, Sendable {
     /// H5: no option bytes in memory; the bootloader shows the option registers (OPTSR with
     /// PRODUCT_STATE instead of RDP). UNCONFIRMED.
     case h5
+}
+
+/// The interfaces a part's system bootloader listens on (AN2606, per part): the routes Bootwire
+/// may take to it without a debugger.
+public struct STM32BootloaderInterfaces: OptionSet, Sendable, Equatable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// USART (AN3155): `--chip stm32` on a serial port.
+    public static let usart = Self(rawValue: 1 << 0)
+    /// USB DFU (AN3156, DfuSe): only on parts with a USB device peripheral.
+    public static let usbDFU = Self(rawValue: 1 << 1)
 }
 
 /// Flash work times, nanoseconds: the typical column drives the emulator, the maximum column the
@@ -93,10 +112,16 @@ public struct STM32Device: Sendable, Equatable {
     public var maxFlashSize: Int
     /// The erase unit (page or sector), the same size everywhere in flash on these parts.
     public var pageSize: Int
-    /// Banks at `maxFlashSize`. Bank 2's pages are numbered after bank 1's.
-    public var banks: Int
+    /// How the flash splits into banks (`STM32BankRule`, shared with the SWD controllers). Bank
+    /// 2's pages are numbered after bank 1's.
+    public var bankRule: STM32BankRule
+    /// Banks at `maxFlashSize` with the factory options.
+    public var banks: Int { bankRule.maxBanks }
     /// The DUALBANK option byte chooses one or two banks on the parts below `maxFlashSize` (L4).
-    public var dualBankOption: Bool
+    public var dualBankOption: Bool {
+        if case .dualAtMax = bankRule { return true }
+        return false
+    }
     /// Bytes programmed at once; flash ECC forbids programming a unit twice between erases.
     public var programUnit: Int
     /// Option bytes as Read Memory reaches them (L4: one area per bank).
@@ -115,6 +140,8 @@ public struct STM32Device: Sendable, Equatable {
     public var times: STM32FlashTimes
     /// The bootloader erases all of flash in one command (L0/L1 cannot: stm32flash's F_NO_ME).
     public var hasMassErase: Bool
+    /// Where the bootloader listens (AN2606).
+    public var interfaces: STM32BootloaderInterfaces = [.usart, .usbDFU]
 
     public var flash: STM32MemoryRange { STM32MemoryRange(flashBase, size: flashSize) }
 
@@ -126,23 +153,37 @@ public struct STM32Device: Sendable, Equatable {
     }
 }
 
+extension STM32Device {
+    /// Refuses a route this part's bootloader does not listen on, before anything is opened.
+    public func requireInterface(_ interface: STM32BootloaderInterfaces, route: String) throws {
+        guard !interfaces.contains(interface) else { return }
+        var routes: [String] = []
+        if interfaces.contains(.usart) { routes.append("its UART bootloader (virtual:stm32\(key), or --chip stm32)") }
+        routes.append("SWD through an ST-LINK")
+        throw BootwireError(
+            .routeUnsupported, "\(referencePart) has no \(route) bootloader (AN2606)",
+            hint: "use " + routes.joined(separator: " or "), evidence: ["part": name, "route": route])
+    }
+}
+
 /// The devices Bootwire knows, as data. Sources per column are in the spec's section 4; values
 /// marked UNCONFIRMED there are marked here too.
 public enum STM32DeviceTable {
-    /// STM32F103x8/xB (medium density). Times: STM32F103x8 datasheet, flash memory
+    /// STM32F103x8/xB (medium density): its bootloader listens on USART1 only (AN2606; the part
+    /// has no USB DFU bootloader). Times: STM32F103x8 datasheet, flash memory
     /// characteristics (tPROG 40–70 µs per half-word, tERASE and tME 20–40 ms).
     public static let f103 = STM32Device(
         productID: 0x410, key: "f103", name: "STM32F10xxx Medium-density", referencePart: "STM32F103C8",
         family: .f1, bootloaderVersion: 0x22,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x43, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 64 << 10, maxFlashSize: 128 << 10, pageSize: 1024, banks: 1,
-        dualBankOption: false, programUnit: 2,
+        flashBase: 0x0800_0000, flashSize: 64 << 10, maxFlashSize: 128 << 10, pageSize: 1024, bankRule: .single,
+        programUnit: 2,
         optionBytes: [STM32MemoryRange(0x1FFF_F800, size: 16)], optionLayout: .f1, writeProtectPagesPerBit: 4,
         ram: STM32MemoryRange(0x2000_0000, size: 20 << 10), firstFreeRAM: 0x2000_0200,
         systemMemory: STM32MemoryRange(0x1FFF_F000, size: 0x800), flashSizeRegister: 0x1FFF_F7E0,
         uniqueIDAddress: 0x1FFF_F7E8,
         times: STM32FlashTimes(pageErase: (20, 40), massErase: (20, 40), program: (0.0525, 0.070)),
-        hasMassErase: true)
+        hasMassErase: true, interfaces: .usart)
 
     /// STM32L47x/L48x. 1 MB parts are always dual bank (2 × 256 pages of 2 KiB); 512/256 KB parts
     /// follow DUALBANK. Get reports the protocol version 0x31 (AN2606's own "bootloader version"
@@ -152,8 +193,8 @@ public enum STM32DeviceTable {
         productID: 0x415, key: "l476", name: "STM32L47x/L48x", referencePart: "STM32L476RG",
         family: .l4, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048, banks: 2,
-        dualBankOption: true, programUnit: 8,
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 2048,
+        bankRule: .dualAtMax(maxKiB: 1024, bit: 21), programUnit: 8,
         optionBytes: l4OptionBytes(banks: 2), optionLayout: .l4, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_3100,
         systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -184,7 +225,7 @@ public enum STM32DeviceTable {
         STM32Device(
             productID: productID, key: key, name: name, referencePart: referencePart, family: .l4,
             bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: flashKiB << 10,
-            maxFlashSize: maxFlashKiB << 10, pageSize: 2048, banks: 1, dualBankOption: false, programUnit: 8,
+            maxFlashSize: maxFlashKiB << 10, pageSize: 2048, bankRule: .single, programUnit: 8,
             optionBytes: l4OptionBytes(banks: 1), optionLayout: .l4, writeProtectPagesPerBit: 0,
             ram: STM32MemoryRange(0x2000_0000, size: ramKiB << 10), firstFreeRAM: 0x2000_3100,
             systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -209,12 +250,14 @@ public enum STM32DeviceTable {
     /// STM32G47x/G48x (0x469): the G474RE has 512 KiB, with DBANK=1 (factory) two banks of 128
     /// pages of 2 KiB. Option bytes as RM0440 places them and real DFU listings declare them:
     /// 48 bytes at 0x1FFF7800 and 48 at 0x1FFFF800 (`/01*048 e/0x1FFFF800/01*048 e`).
-    /// UNCONFIRMED: DBANK=0 (one bank of 4 KiB pages) is not modelled; the bootloader's bank-2
-    /// page numbering is taken as L4's (256 + k); the RAM reserve; the times (L4's).
+    /// DBANK=0 is one bank of 4 KiB pages (RM0440 3.3.1; openocd), as the SWD route has it.
+    /// UNCONFIRMED: the bootloader's bank-2 page numbering is taken as L4's (256 + k); the RAM
+    /// reserve; the times (L4's).
     public static let g474 = STM32Device(
         productID: 0x469, key: "g474", name: "STM32G47x/G48x", referencePart: "STM32G474RE", family: .g4,
         bootloaderVersion: 0x31, commands: l476.commands, flashBase: 0x0800_0000, flashSize: 512 << 10,
-        maxFlashSize: 512 << 10, pageSize: 2048, banks: 2, dualBankOption: false, programUnit: 8,
+        maxFlashSize: 512 << 10, pageSize: 2048,
+        bankRule: .optionBit(bit: 22, singlePageSize: 4096), programUnit: 8,
         optionBytes: [STM32MemoryRange(0x1FFF_7800, size: 0x30), STM32MemoryRange(0x1FFF_F800, size: 0x30)],
         optionLayout: .g4, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 96 << 10), firstFreeRAM: 0x2000_4000,
@@ -229,8 +272,8 @@ public enum STM32DeviceTable {
         productID: 0x495, key: "wb55", name: "STM32WB55xx/WB35xx", referencePart: "STM32WB55RG",
         family: .wb, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, banks: 1,
-        dualBankOption: false, programUnit: 8,
+        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, bankRule: .single,
+        programUnit: 8,
         optionBytes: [STM32MemoryRange(0x1FFF_8000, size: 128)], optionLayout: .wb, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 192 << 10), firstFreeRAM: 0x2000_5000,
         systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
@@ -248,8 +291,8 @@ public enum STM32DeviceTable {
         productID: 0x484, key: "h563", name: "STM32H56x/H57x", referencePart: "STM32H563ZI",
         family: .h5, bootloaderVersion: 0x31,
         commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0xA1],
-        flashBase: 0x0800_0000, flashSize: 2 << 20, maxFlashSize: 2 << 20, pageSize: 8192, banks: 2,
-        dualBankOption: false, programUnit: 16,
+        flashBase: 0x0800_0000, flashSize: 2 << 20, maxFlashSize: 2 << 20, pageSize: 8192, bankRule: .dual,
+        programUnit: 16,
         optionBytes: [STM32MemoryRange(0x4002_2040, size: 0x40)], optionLayout: .h5, writeProtectPagesPerBit: 0,
         ram: STM32MemoryRange(0x2000_0000, size: 640 << 10), firstFreeRAM: 0x2000_4000,
         systemMemory: STM32MemoryRange(0x0BF9_7000, size: 0x9000), flashSizeRegister: 0x08FF_F80C,
@@ -257,7 +300,8 @@ public enum STM32DeviceTable {
         times: STM32FlashTimes(pageErase: (20, 100), massErase: (1500, 8000), program: (0.1, 0.2)),
         hasMassErase: true)
 
-    public static let all: [STM32Device] = [f103, l476, l432, l452, l412, g474, wb55, h563]
+    /// The catalogue's bootloader rows (`STM32PartCatalogue`): a part is added there, once.
+    public static var all: [STM32Device] { STM32PartCatalogue.bootloaderDevices }
 
     public static func device(productID: UInt16) -> STM32Device? {
         all.first { $0.productID == productID }

@@ -91,17 +91,10 @@ public struct STM32FlashGeometry: Sendable, Equatable, CustomStringConvertible {
 
 extension STM32Device {
     /// The flash geometry of a part with `flashSize` bytes (the FLASH_SIZE register) under these
-    /// option bytes (L4 DUALBANK and BFB2; WB SFSA).
+    /// option bytes (L4 DUALBANK and BFB2, G4 DBANK; WB SFSA), by the row's `bankRule`.
     public func geometry(flashSize: Int? = nil, options: STM32OptionBytes? = nil) -> STM32FlashGeometry {
         let size = flashSize.flatMap { $0 > 0 && $0 <= maxFlashSize ? $0 : nil } ?? self.flashSize
-        var bankCount = 1
-        if banks == 2 {
-            if dualBankOption && size < maxFlashSize {
-                bankCount = options?.dualBank == true ? 2 : 1
-            } else {
-                bankCount = 2
-            }
-        }
+        let (bankCount, pageSize) = bankRule.layout(size: size, pageSize: pageSize, optionSet: options?.dualBank)
         // A bank of whole pages.
         let bankSize = size / bankCount / pageSize * pageSize
         return STM32FlashGeometry(

@@ -105,7 +105,7 @@ public struct STM32OptionBytes: Sendable, Equatable {
         // A value that disagrees with its complement loads as level 1 (the part protects itself).
         if complementMismatches.contains(ranges[0].start + UInt32(fields.rdp.offset)) { return .level1 }
         let rdp = value(fields.rdp)
-        return rdp == fields.rdpLevel0 ? .level0 : rdp == fields.rdpLevel2 ? .level2 : .level1
+        return fields.rdpCodes.level(rdp)
     }
 
     /// F1: the USER byte; L4/WB: OPTR; H5: OPTSR_CUR.
@@ -210,7 +210,7 @@ public struct STM32OptionBytes: Sendable, Equatable {
 
     /// Sets the RDP byte for a level (F1 level 1 = 0x00, L4/WB 0xBB, H5 closed 0x72).
     public mutating func setReadoutProtection(_ level: STM32ReadoutProtection) {
-        guard let code = fields.rdpWritten[level] else { return }
+        guard let code = fields.rdpCodes.written[level] else { return }
         for field in [fields.rdp] + fields.rdpMirrors { set(field, code) }
     }
 

@@ -56,11 +56,8 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// The RDP byte (H5: PRODUCT_STATE) and any register that repeats it.
     public var rdp: STM32OptionField
     public var rdpMirrors: [STM32OptionField] = []
-    /// RDP values that mean level 0 and level 2; any other value is level 1.
-    public var rdpLevel0: UInt32
-    public var rdpLevel2: UInt32?
-    /// What setting each level writes.
-    public var rdpWritten: [STM32ReadoutProtection: UInt32]
+    /// What the RDP values mean and what each level writes.
+    public var rdpCodes: STM32RDPCodes
     /// F1 USER byte, L4/WB OPTR, H5 OPTSR_CUR.
     public var user: STM32OptionField
     /// L4 DUALBANK (only on dual-bank parts: on single-bank L4 bit 21 is reserved and reads 1).
@@ -93,8 +90,8 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
 
     /// F1: RDP, USER, DATA0, DATA1, WRP0…WRP3 as byte pairs at 0x1FFFF800.
     public static let f1 = STM32OptionFieldTable(
-        storage: .bytePairs, rdp: STM32OptionField(offset: 0, width: 8), rdpLevel0: 0xA5, rdpLevel2: nil,
-        rdpWritten: [.level0: 0xA5, .level1: 0x00, .level2: 0x00], user: STM32OptionField(offset: 2, width: 8),
+        storage: .bytePairs, rdp: STM32OptionField(offset: 0, width: 8), rdpCodes: .f1,
+        user: STM32OptionField(offset: 2, width: 8),
         writeProtection: .bits(offsets: [8, 10, 12, 14]),
         factory: [(STM32OptionField(offset: 0, width: 8), 0xA5)]
             + stride(from: 2, to: 16, by: 2).map { (STM32OptionField(offset: $0, width: 8), 0xFF) })
@@ -111,8 +108,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
             ]
         }
         return STM32OptionFieldTable(
-            storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpLevel0: 0xAA, rdpLevel2: 0xCC,
-            rdpWritten: [.level0: 0xAA, .level1: 0xBB, .level2: 0xCC], user: word(0, 0),
+            storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpCodes: .l4, user: word(0, 0),
             dualBank: banks > 1 ? STM32OptionField(offset: 0, shift: 21, width: 1) : nil,
             bootFromBank2: banks > 1 ? STM32OptionField(offset: 0, shift: 20, width: 1) : nil,
             writeProtection: .areas(
@@ -133,8 +129,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// WB, 128 bytes at 0x1FFF8000: OPTR, PCROP, WRP1A/B as L4's bank 1; SFR at +0x70 with SFSA
     /// [7:0] and FSD bit 8. Factory: the FUS in the top 48 KiB (SFSA 0xF4, UNCONFIRMED).
     public static let wb = STM32OptionFieldTable(
-        storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpLevel0: 0xAA, rdpLevel2: 0xCC,
-        rdpWritten: [.level0: 0xAA, .level1: 0xBB, .level2: 0xCC], user: word(0, 0),
+        storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpCodes: .l4, user: word(0, 0),
         secureStart: STM32OptionField(offset: 0x70, width: 8),
         secureDisabled: STM32OptionField(offset: 0x70, shift: 8, width: 1),
         writeProtection: .areas([(0, 0x18, 1), (0, 0x20, 1)]),
@@ -147,8 +142,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// PRODUCT_STATE [15:8] (0xED open, 0x5C locked) and SWAP_BANK bit 31. UNCONFIRMED.
     public static let h5 = STM32OptionFieldTable(
         storage: .registers, rdp: STM32OptionField(offset: 0x10, shift: 8, width: 8),
-        rdpMirrors: [STM32OptionField(offset: 0x14, shift: 8, width: 8)], rdpLevel0: 0xED, rdpLevel2: 0x5C,
-        rdpWritten: [.level0: 0xED, .level1: 0x72, .level2: 0x5C], user: word(0, 0x10),
+        rdpMirrors: [STM32OptionField(offset: 0x14, shift: 8, width: 8)], rdpCodes: .h5, user: word(0, 0x10),
         bootFromBank2: STM32OptionField(offset: 0x10, shift: 31, width: 1), bankSwapName: "SWAP_BANK",
         writeProtection: .none, factoryFill: 0x00,
         factory: [(word(0, 0x10), 0x00C0_EDF8), (word(0, 0x14), 0x00C0_EDF8)], programmable: false)
@@ -168,6 +162,11 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
 extension STM32Device {
     /// This part's option-byte field table.
     public var optionFields: STM32OptionFieldTable {
-        STM32OptionFieldTable.table(optionLayout, areas: optionBytes.count)
+        var table = STM32OptionFieldTable.table(optionLayout, areas: optionBytes.count)
+        // The bank option's position is the row's bank rule's: one fact, stated once.
+        if table.dualBank != nil, let bit = bankRule.optionBit {
+            table.dualBank = STM32OptionField(offset: 0, shift: bit, width: 1)
+        }
+        return table
     }
 }

@@ -35,6 +35,10 @@ public enum VirtualHostTargets {
         "stlink-g071": Part(
             cpuid: 0x410C_C601, idcode: 0x1000_6460, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 36 << 10)],
             flash: { VirtualPageFlash(model: .g071) }),
+        // STM32C031C6: a Cortex-M0+ (r0p1), DEV_ID 0x453 rev A, 12 KiB SRAM.
+        "stlink-c031": Part(
+            cpuid: 0x410C_C601, idcode: 0x1000_6453, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 12 << 10)],
+            flash: { VirtualPageFlash(model: .c031) }),
         "stlink-g474": Part(
             cpuid: 0x410F_C241, idcode: 0x2000_6469, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
             flash: { VirtualPageFlash(model: .g474) }),

@@ -116,6 +116,11 @@ public enum VirtualUSBPort {
                 ], "3A0F1B2C4D5E"
             ),
         ]
+        if layouts[name] == nil, name.hasPrefix("dfu-"),
+            let part = STM32DeviceTable.device(named: String(name.dropFirst(4)))
+        {
+            try part.requireInterface(.usbDFU, route: "USB DFU")
+        }
         guard let (device, alts, serial) = layouts[name] else {
             throw BootwireError(
                 .unknownVirtualDevice, "no virtual USB device called `\(name)`",

@@ -1,5 +1,7 @@
+import BootwireCore
 import STM32
 import Testing
+import VirtualDevices
 
 @testable import DFU
 
@@ -38,5 +40,19 @@ import Testing
         #expect(
             DfuSePart.device(optionRegions: wb, flash: try DfuSeMemoryLayout("@Internal Flash   /0x08000000/256*04Kg"))?
                 .key == "wb55")
+    }
+
+    /// A part whose bootloader has no USB (AN2606: the F103 listens on USART1 only) is refused on
+    /// the DFU route with a typed code, before any device is opened; it never matches alt strings.
+    @Test func aPartWithoutUSBDFUIsRefusedOnTheDFURoute() throws {
+        #expect(STM32DeviceTable.f103.interfaces == .usart)
+        do {
+            _ = try VirtualUSBPort.start("virtual:dfu-f103")
+            Issue.record("virtual:dfu-f103 was opened")
+        } catch let error as BootwireError {
+            #expect(error.code == .routeUnsupported)
+        }
+        let f103Options = [STM32MemoryRange(0x1FFF_F800, size: 16)]
+        #expect(DfuSePart.device(optionRegions: f103Options, flash: nil) == nil)
     }
 }

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import Testing
 import USB
 import VirtualDevices
@@ -101,16 +102,16 @@ import VirtualDevices
 
     @Test func optionFieldsDecodePerFamily() {
         let h5 = SWDOptionBytes(
-            registers: ["OPTSR": 0x0030_72D8, "OPTSR2": 0xB400_00F4, "WRP1R": 0xFFFF_FFFC],
+            registers: [.optsr: 0x0030_72D8, .optsr2: 0xB400_00F4, .wrp1r: 0xFFFF_FFFC],
             addresses: [],
-            fields: SectorFlashFamily.h5.fields.filter { $0.register != "WRP2R" && $0.register != "NSBOOTR" })
+            fields: SectorFlashFamily.h5.fields.filter { $0.register != .wrp2r && $0.register != .nsbootr })
         #expect(h5.text(h5.field(named: "product_state")!) == "closed (0x72)")
         #expect(h5.readoutProtection == .level1)
         #expect(h5.text(h5.field(named: "wrpsg1")!) == "sectors 0-3,4-7")
         var edited = h5
         #expect(throws: BootwireError.self) { try edited.set("product_state", to: "0xED") }
         try? edited.set("wrpsg1", to: "none")
-        #expect(edited.registers["WRP1R"] == 0xFFFF_FFFF)
+        #expect(edited.registers[.wrp1r] == 0xFFFF_FFFF)
     }
 
     @Test func anH5WhoseDBGMCUAnswersAtRM0481sAddressIsFound() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import STM32
 import Testing
 import VirtualDevices
 
@@ -83,8 +84,8 @@ import VirtualDevices
 
     @Test func optionFieldsDecodeAndEdit() throws {
         var options = SWDOptionBytes(
-            registers: ["OPTR": 0xFFEF_F8AA, "WRP1AR": 0xFF0F_FF00, "WRP1BR": 0xFF00_FFFF],
-            addresses: [("OPTR", 0x4002_2020)], fields: L4FlashController.fields)
+            registers: [.optr: 0xFFEF_F8AA, .wrp1ar: 0xFF0F_FF00, .wrp1br: 0xFF00_FFFF],
+            addresses: [(.optr, 0x4002_2020)], fields: PageFlashFamily.l4.fields)
         #expect(options.readoutProtection == .level0)
         #expect(options.writeProtectedAreas.map(\.last) == [15])
         #expect(options.text(options.field(named: "dualbank")!) == "1")
@@ -92,7 +93,7 @@ import VirtualDevices
         try options.set("rdp", to: "1")
         try options.set("wrp1a", to: "none")
         try options.set("nboot0", to: "0")
-        #expect(options.registers["OPTR"] == 0xF7EF_F8BB)
+        #expect(options.registers[.optr] == 0xF7EF_F8BB)
         #expect(options.writeProtectedAreas.isEmpty)
         #expect(options.changes(from: before).count == 3)
         #expect(throws: (any Error).self) { try options.set("dualbank", to: "2") }
@@ -108,11 +109,16 @@ import VirtualDevices
     }
 
     @Test func familiesAreFoundByDeviceID() {
-        #expect(STM32SWDFamily.family(deviceID: 0x415)?.controller == .l4)
-        #expect(STM32SWDFamily.family(deviceID: 0x413)?.controller == .f4)
-        #expect(STM32SWDFamily.family(deviceID: 0x495)?.controller == .wb)
-        #expect(STM32SWDFamily.family(deviceID: 0x485)?.programmable == false, "H7R/S is identified only")
-        #expect(STM32SWDFamily.idcodeAddress(cpuid: 0x410C_C601) == 0x4001_5800)
-        #expect(STM32SWDFamily.idcodeAddress(cpuid: 0x410F_D213) == 0xE004_4000)
+        func kind(_ id: UInt16) -> STM32FlashControllerSpec.Kind? {
+            STM32PartCatalogue.part(deviceID: id)?.controller.kind
+        }
+        guard case .l4 = kind(0x415), case .f4 = kind(0x413), case .page(let wb) = kind(0x495) else {
+            Issue.record("0x415 L4, 0x413 F4, 0x495 page")
+            return
+        }
+        #expect(wb.secureFlashRegister != nil)
+        #expect(STM32PartCatalogue.part(deviceID: 0x485)?.controller.isDriven == false, "H7R/S is identified only")
+        #expect(STM32PartCatalogue.idcodeAddress(cpuid: 0x410C_C601) == 0x4001_5800)
+        #expect(STM32PartCatalogue.idcodeAddress(cpuid: 0x410F_D213) == 0xE004_4000)
     }
 }

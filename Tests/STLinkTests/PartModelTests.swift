@@ -6,20 +6,35 @@ import USB
 
 /// The SWD route's side of the shared part model, the F4 dual-bank numbering, and the V2 serial.
 @Suite struct PartModelTests {
-    /// One row per device ID: the SWD families name and shape table parts from `STM32DeviceTable`.
+    /// One row per device ID: the bootloader rows are the catalogue's, each found once, and a
+    /// part's name and shape come from its one row.
     @Test func everyTablePartIsFoundOnceAndNotRepeatedInTheFamilies() {
+        let ids = STM32PartCatalogue.all.map(\.deviceID)
+        #expect(Set(ids).count == ids.count, "a DEV_ID has two rows")
         for device in STM32DeviceTable.all {
-            let families = STM32SWDFamily.all.filter { $0.contains(deviceID: device.productID) }
-            #expect(families.count <= 1, "\(device.key)")
-            for family in families {
-                #expect(family.deviceIDs[device.productID] == nil, "0x\(String(device.productID, radix: 16)) twice")
-                #expect(family.partName(deviceID: device.productID) == device.name)
-            }
+            let part = STM32PartCatalogue.part(deviceID: device.productID)
+            #expect(part?.name == device.name && part?.bootloader == device, "\(device.key)")
+            #expect(part?.flashSizeRegister == device.flashSizeRegister)
         }
-        #expect(STM32SWDFamily.family(deviceID: 0x435)?.device(deviceID: 0x435)?.banks == 1)
-        #expect(STM32SWDFamily.family(deviceID: 0x462)?.device(deviceID: 0x462)?.banks == 1)
-        #expect(STM32SWDFamily.family(deviceID: 0x464)?.device(deviceID: 0x464)?.banks == 1)
-        #expect(STM32SWDFamily.family(deviceID: 0x415)?.device(deviceID: 0x415)?.banks == 2)
+        #expect(STM32PartCatalogue.part(deviceID: 0x435)?.bootloader?.banks == 1)
+        #expect(STM32PartCatalogue.part(deviceID: 0x462)?.bootloader?.banks == 1)
+        #expect(STM32PartCatalogue.part(deviceID: 0x464)?.bootloader?.banks == 1)
+        #expect(STM32PartCatalogue.part(deviceID: 0x415)?.bootloader?.banks == 2)
+    }
+
+    /// Bank 2's start is data (`bank2Offset`): nil keeps it right after bank 1; a fixed offset
+    /// leaves a gap (openocd's G47x/G48x "dual bank with gap", RM0433's H74x bank 2 at 1 MiB), and
+    /// the hardware swap exchanges the two starts.
+    @Test func bankTwoStartsWhereTheRowSays() {
+        let half = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: nil, swapped: false)
+        #expect(half.first { $0.bank == 2 }?.address == 0x0801_0000)
+        let gap = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: 256 << 10, swapped: false)
+        #expect(gap.first { $0.bank == 2 }?.address == 0x0804_0000 && gap.count == 64)
+        let swapped = SWDFlashLayout.banked(
+            flashBase: 0x0800_0000, size: 128 << 10, banks: 2, unitSize: 2048, bank2Offset: nil, swapped: true)
+        #expect(swapped.first?.bank == 2 && swapped.first { $0.bank == 1 }?.address == 0x0801_0000)
     }
 
     /// A 256 KiB L432 is one bank of 128 pages whatever OPTR bit 21 says.

@@ -104,6 +104,19 @@ import Testing
         #expect(single.page(containing: 0x0804_0000) == 128)
     }
 
+    /// G474 DBANK (OPTR bit 22): the bootloader routes follow it as the SWD route does (one part
+    /// model): set, two banks of 2 KiB pages; clear, one bank of 4 KiB pages (RM0440 3.3.1).
+    @Test func g474FollowsDBANKOnTheBootloaderRoutesToo() {
+        let g474 = STM32DeviceTable.g474
+        var options = STM32OptionBytes.factory(for: g474)
+        let dual = g474.geometry(options: options)
+        #expect(dual.bankCount == 2 && dual.pageSize == 2048 && dual.pagesPerBank == 128)
+        options.setWord(area: 0, offset: 0, options.word(area: 0, offset: 0) & ~(1 << 22))
+        let single = g474.geometry(options: options)
+        #expect(single.bankCount == 1 && single.pageSize == 4096 && single.pageCount == 128)
+        #expect(g474.optionFields.dualBank?.shift == 22, "the bank rule's bit")
+    }
+
     @Test func wbSecureAreaIsNotAccessible() {
         let g = STM32DeviceTable.wb55.geometry(options: STM32OptionBytes.factory(for: STM32DeviceTable.wb55))
         #expect(g.firstSecurePage == 0xF4)

@@ -7,6 +7,7 @@ extension ErrorCode {
         case .usage: "see `bootwire help COMMAND`"
         case .badBootSequence: "write steps like dtr=1,rts=0,wait=100 or name a preset (see --help of --reset)"
         case .unknownVirtualDevice: "`bootwire list --help` and the README name the virtual devices"
+        case .routeUnsupported: "use a route the part has: its UART bootloader (--chip stm32) or SWD (--port stlink)"
         case .confirmationRequired: "read the preview, then run again with --yes (or answer yes at a terminal)"
         case .fileNotFound: "check the path; relative paths start in the current folder"
         case .badConfig: "compare the file with the vendor's example ini; the message names the line"

@@ -5,6 +5,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case usage = "usage"
     case badBootSequence = "bad-boot-sequence"
     case unknownVirtualDevice = "unknown-virtual-device"
+    case routeUnsupported = "route-unsupported"
     case wrongChipName = "wrong-chip-name"
     case confirmationRequired = "confirmation-required"
     // input files and configuration
@@ -131,7 +132,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     public var category: ErrorCategory {
         switch self {
-        case .usage, .badBootSequence, .unknownVirtualDevice, .wrongChipName: .usage
+        case .usage, .badBootSequence, .unknownVirtualDevice, .routeUnsupported, .wrongChipName: .usage
         case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange,
             .diskFull, .outputWriteFailed:
             .input
@@ -182,6 +183,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .usage: "the command line is not valid"
         case .badBootSequence: "a boot-entry sequence could not be parsed"
         case .unknownVirtualDevice: "a virtual:NAME port names no built-in virtual device"
+        case .routeUnsupported: "the part has no bootloader on this route (an STM32 without USB has no DFU)"
         case .wrongChipName: "--chipname names a chip other than the ST67W611M1's (qcc743, bl616)"
         case .confirmationRequired: "an irreversible step needs --yes or an interactive confirmation"
         case .fileNotFound: "an input file does not exist or cannot be read"

@@ -21,7 +21,9 @@ struct OptionBytesCommand: AsyncParsableCommand {
 
     static func summary(_ options: SWDOptionBytes) -> [String: String] {
         var summary = Dictionary(options.decoded.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for (name, _) in options.addresses { summary[name] = Hex.address(options.registers[name] ?? 0) }
+        for (name, _) in options.addresses {
+            summary[name.name] = Hex.address(options.registers[name] ?? 0)
+        }
         return summary
     }
 

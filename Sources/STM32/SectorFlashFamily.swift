@@ -17,7 +17,7 @@ public struct SectorFlashFamily: Sendable {
     }
     /// One option register: where the current value is read and where a new one is written.
     public struct OptionRegister: Sendable {
-        public var name: String
+        public var register: STM32OptionRegister
         public var current: UInt32
         public var program: UInt32
         /// Only on two-bank parts.
@@ -42,6 +42,9 @@ public struct SectorFlashFamily: Sendable {
     public var snbBits: Int
     /// PSIZE set with PG and erases (H74x/H75x: 64-bit, 3 << 4); 0 where the field is reserved.
     public var parallelism: UInt32 = 0
+    /// Where bank 2 starts, from the flash base; nil: right after bank 1 (half the flash).
+    /// H74x/H75x keep it at 0x08100000 whatever the size (RM0433).
+    public var bank2Offset: Int? = nil
     public var bankSelect: BankSelect
     /// SR: operation under way (BSY, and on H7 QW and WBNE), and the error flags with their names.
     public var srBusy: UInt32
@@ -54,6 +57,13 @@ public struct SectorFlashFamily: Sendable {
     public var loadsOnStart: Bool
     public var optionRegisters: [OptionRegister]
     public var fields: [SWDOptionField]
+
+    /// This row with `change` applied: a part of a family that differs in one fact.
+    public func with(_ change: (inout Self) -> Void) -> Self {
+        var copy = self
+        change(&copy)
+        return copy
+    }
 
     /// STM32H5, non-secure registers (RM0481; the H563 SVD: NSKEYR 0x04, OPTKEYR 0x0C, OPTCR 0x1C,
     /// NSSR 0x20, NSCR 0x28 with STRT 5, SNB 12:6, BKSEL 31, NSCCR 0x30; OPTSR_CUR/PRG 0x50/0x54,
@@ -70,22 +80,22 @@ public struct SectorFlashFamily: Sendable {
         ],
         protection: .productState, swapBit: 31, loadsOnStart: false,
         optionRegisters: [
-            OptionRegister(name: "OPTSR", current: 0x50, program: 0x54),
-            OptionRegister(name: "OPTSR2", current: 0x70, program: 0x74),
-            OptionRegister(name: "NSBOOTR", current: 0x80, program: 0x84),
-            OptionRegister(name: "WRP1R", current: 0xE8, program: 0xEC),
-            OptionRegister(name: "WRP2R", current: 0x1E8, program: 0x1EC, bank2: true),
+            OptionRegister(register: .optsr, current: 0x50, program: 0x54),
+            OptionRegister(register: .optsr2, current: 0x70, program: 0x74),
+            OptionRegister(register: .nsbootr, current: 0x80, program: 0x84),
+            OptionRegister(register: .wrp1r, current: 0xE8, program: 0xEC),
+            OptionRegister(register: .wrp2r, current: 0x1E8, program: 0x1EC, bank2: true),
         ],
         fields: [
-            SWDOptionField("bor_lev", "OPTSR", 0, 2, .number), SWDOptionField("borh_en", "OPTSR", 2),
-            SWDOptionField("iwdg_sw", "OPTSR", 3), SWDOptionField("wwdg_sw", "OPTSR", 4),
-            SWDOptionField("nrst_stop", "OPTSR", 6), SWDOptionField("nrst_stdby", "OPTSR", 7),
-            SWDOptionField("product_state", "OPTSR", 8, 8, .productState),
-            SWDOptionField("iwdg_stop", "OPTSR", 20), SWDOptionField("iwdg_stdby", "OPTSR", 21),
-            SWDOptionField("swap_bank", "OPTSR", 31), SWDOptionField("tzen", "OPTSR2", 24, 8, .number),
-            SWDOptionField("nsbootadd", "NSBOOTR", 8, 24, .number),
-            SWDOptionField("wrpsg1", "WRP1R", 0, 32, .groupMask(sectorsPerBit: 4)),
-            SWDOptionField("wrpsg2", "WRP2R", 0, 32, .groupMask(sectorsPerBit: 4)),
+            SWDOptionField("bor_lev", .optsr, 0, 2, .number), SWDOptionField("borh_en", .optsr, 2),
+            SWDOptionField("iwdg_sw", .optsr, 3), SWDOptionField("wwdg_sw", .optsr, 4),
+            SWDOptionField("nrst_stop", .optsr, 6), SWDOptionField("nrst_stdby", .optsr, 7),
+            SWDOptionField("product_state", .optsr, 8, 8, .productState),
+            SWDOptionField("iwdg_stop", .optsr, 20), SWDOptionField("iwdg_stdby", .optsr, 21),
+            SWDOptionField("swap_bank", .optsr, 31), SWDOptionField("tzen", .optsr2, 24, 8, .number),
+            SWDOptionField("nsbootadd", .nsbootr, 8, 24, .number),
+            SWDOptionField("wrpsg1", .wrp1r, 0, 32, .groupMask(sectorsPerBit: 4)),
+            SWDOptionField("wrpsg2", .wrp2r, 0, 32, .groupMask(sectorsPerBit: 4)),
         ])
 
     /// STM32H7 single-core (RM0468 for H72x/H73x, RM0433 for H74x/H75x; openocd stm32h7x.c): per-bank
@@ -103,15 +113,15 @@ public struct SectorFlashFamily: Sendable {
         ],
         protection: .rdp(shift: 8), swapBit: 31, loadsOnStart: true,
         optionRegisters: [
-            OptionRegister(name: "OPTSR", current: 0x1C, program: 0x20),
-            OptionRegister(name: "WPSN1", current: 0x38, program: 0x3C),
-            OptionRegister(name: "WPSN2", current: 0x138, program: 0x13C, bank2: true),
+            OptionRegister(register: .optsr, current: 0x1C, program: 0x20),
+            OptionRegister(register: .wpsn1, current: 0x38, program: 0x3C),
+            OptionRegister(register: .wpsn2, current: 0x138, program: 0x13C, bank2: true),
         ],
         fields: [
-            SWDOptionField("bor_lev", "OPTSR", 2, 2, .number), SWDOptionField("iwdg1_sw", "OPTSR", 4),
-            SWDOptionField("nrst_stop_d1", "OPTSR", 6), SWDOptionField("nrst_stby_d1", "OPTSR", 7),
-            SWDOptionField("rdp", "OPTSR", 8, 8, .rdp), SWDOptionField("security", "OPTSR", 21),
-            SWDOptionField("swap_bank", "OPTSR", 31),
-            SWDOptionField("nwrp1", "WPSN1", 0, 8, .sectorMask), SWDOptionField("nwrp2", "WPSN2", 0, 8, .sectorMask),
+            SWDOptionField("bor_lev", .optsr, 2, 2, .number), SWDOptionField("iwdg1_sw", .optsr, 4),
+            SWDOptionField("nrst_stop_d1", .optsr, 6), SWDOptionField("nrst_stby_d1", .optsr, 7),
+            SWDOptionField("rdp", .optsr, 8, 8, .rdp), SWDOptionField("security", .optsr, 21),
+            SWDOptionField("swap_bank", .optsr, 31),
+            SWDOptionField("nwrp1", .wpsn1, 0, 8, .sectorMask), SWDOptionField("nwrp2", .wpsn2, 0, 8, .sectorMask),
         ])
 }
