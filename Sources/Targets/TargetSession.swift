@@ -16,34 +16,45 @@ public enum TargetCapability: String, Sendable, CaseIterable {
     case optionBytes
     /// An STM32WB's firmware upgrade service (`fus`), through the DFU bootloader.
     case fus
+    /// The module's flash_prog_cfg.ini (`flash --config`).
+    case flashConfig
+    /// Starting the application at an address after flashing (`flash --go`).
+    case go
 }
 
 extension Route {
     public var capabilities: Set<TargetCapability> {
         switch self {
-        case .qcc743: [.efuse]
-        case .stm32Serial: [.pageErase, .protect, .unprotect]
-        case .dfu: [.pageErase, .unprotect, .fus]
-        case .swd: [.pageErase, .optionBytes]
+        case .qcc743: [.efuse, .flashConfig]
+        case .stm32Serial: [.pageErase, .protect, .unprotect, .go]
+        case .dfu: [.pageErase, .unprotect, .fus, .go]
+        case .swd: [.pageErase, .optionBytes, .go]
         }
     }
 
-    /// A usage error before any port opens when this route lacks `capability`.
+    /// A usage error before any port opens when this route lacks `capability`, naming what
+    /// does the job on this route (or which route has it).
     public func require(_ capability: TargetCapability, _ verb: String) throws {
         guard !capabilities.contains(capability) else { return }
         let hint: String =
-            switch (self, capability) {
-            case (.qcc743, _): "\(verb) is for an STM32; the module erases by address: --start and --end"
-            case (_, .efuse):
-                "\(verb) is for the ST67W611M1 module; an STM32's option bytes: bootwire option-bytes show"
-            case (.swd, .protect), (.swd, .unprotect): "over SWD: bootwire option-bytes set rdp=… or wrp…=…"
-            case (_, .fus): "fus needs a USB DFU port: --port usb:0483:df11 (the WB in its ROM bootloader)"
-            case (_, .optionBytes):
-                "option-bytes works through an ST-LINK (--port stlink or virtual:stlink-…); on the UART bootloader use `bootwire protect` / `unprotect`"
-            default: "the STM32 system bootloader over UART does this: --chip stm32 --port /dev/ttyUSB0"
+            switch capability {
+            case .pageErase: "the module erases by address: --start and --end"
+            case .efuse: "the eFuse is the ST67W611M1 module's; an STM32's option bytes: bootwire option-bytes show"
+            case .protect, .unprotect:
+                switch self {
+                case .swd: "over SWD the option bytes carry protection: bootwire option-bytes set rdp=… or wrp…=…"
+                case .qcc743: "the module's protection is in its eFuse: bootwire efuse"
+                default: "the STM32 system bootloader over UART does this: --chip stm32 --port /dev/ttyUSB0"
+                }
+            case .optionBytes:
+                "option-bytes works through an ST-LINK (--port stlink or virtual:stlink-…); "
+                    + "on the UART bootloader use `bootwire protect` / `unprotect`"
+            case .fus: "fus needs a USB DFU port: --port usb:0483:df11 (the WB in its ROM bootloader)"
+            case .flashConfig: "an STM32 takes image files: app.hex, app.elf, app.bin@0x08000000"
+            case .go: "the module starts its firmware at the next reset with BOOT low"
             }
         throw BootwireError(
-            .usage, "\(verb) is not available over this port's route",
+            .usage, "\(verb) is not available over this port's route (\(self))",
             hint: hint, evidence: ["route": "\(self)", "capability": capability.rawValue])
     }
 }

@@ -129,11 +129,7 @@ struct FlashCommand: AsyncParsableCommand {
         var options = FlashOptions()
         options.erase = erase.erase ?? .sections
         if let config = input.config {
-            guard route == .qcc743 else {
-                throw BootwireError(
-                    .usage, "--config is the module's flash_prog_cfg.ini; an STM32 route takes image files",
-                    hint: "name the images: app.hex, app.elf, app.bin@0x08000000")
-            }
+            try route.require(.flashConfig, "--config")
             let manifest = try FlashManifest.load(
                 path: config, flashSize: DeviceIdentity.moduleFlashSize,
                 environment: ProcessInfo.processInfo.environment)
@@ -149,13 +145,8 @@ struct FlashCommand: AsyncParsableCommand {
                         )))
             }
         }
-        if input.efuse != nil && route != .qcc743 {
-            throw BootwireError(.usage, "--efuse is for the ST67W611M1 module", hint: "drop --efuse for an STM32")
-        }
-        if erase.go != nil && route == .qcc743 {
-            throw BootwireError(
-                .usage, "--go is for an STM32", hint: "the module starts its firmware at the next reset with BOOT low")
-        }
+        if input.efuse != nil { try route.require(.efuse, "--efuse") }
+        if erase.go != nil { try route.require(.go, "--go") }
         images = try FlashImage.validated(images, flash: route.knownFlash)
         options.literalChipErase = erase.literalChipErase
         if let memory = route.knownMemory {
