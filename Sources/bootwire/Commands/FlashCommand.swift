@@ -134,7 +134,7 @@ struct FlashCommand: AsyncParsableCommand {
                     hint: "name the images: app.hex, app.elf, app.bin@0x08000000")
             }
             let manifest = try FlashManifest.load(
-                path: config, flashSize: DeviceIdentity.moduleFlashSize,
+                path: config, flashSize: BouffaloChip.qcc743.flashSize,
                 environment: ProcessInfo.processInfo.environment)
             images += try manifest.flashImages()
             options.erase = erase.erase ?? manifest.erase

@@ -231,7 +231,7 @@ struct ST67Command: AsyncParsableCommand {
                 let side = step.side == .host ? connection : module
                 let port = step.side == .host ? ports.swd() : try ports.vcp()
                 let prepared = PreparedImage.prepare(
-                    images, compressAbove: step.side == .module ? ModuleFlashTarget.compressAbove : nil)
+                    images, compressAbove: step.side == .module ? BouffaloChip.qcc743.compressAbove : nil)
                 let pipelineOptions = options
                 let (outcome, _) = try await side.withTarget(port: port, efuse: step.efuse, events: events) { target in
                     // The eFuse burn was asked before the first step.
