@@ -20,18 +20,11 @@ public struct BootInfo: Sendable, Equatable {
     public var romVersion: String { Hex.string(bytes[0..<4]) }
 
     public var chipFamily: String? {
-        switch romVersion {
-        case "01001606": "bl616 a0 (QCC743)"
-        case "02001606": "bl616 a1 (QCC743)"
-        default:
-            if romVersion.hasSuffix("d01606") {
-                "bl618dg"
-            } else if romVersion.hasSuffix("a01606") {
-                "bl616cl"
-            } else {
-                nil
-            }
-        }
+        if let known = BouffaloChip.answering(romVersion: romVersion)?.romIDs[romVersion] { return known }
+        // Chips Bootwire has no descriptor for, named as the vendor tools name them.
+        if romVersion.hasSuffix("d01606") { return "bl618dg" }
+        if romVersion.hasSuffix("a01606") { return "bl616cl" }
+        return nil
     }
 
     public var signType: UInt8 { bytes[4] }

@@ -77,7 +77,8 @@ public struct FlashManifest: Sendable, Equatable {
     /// Reads only the ini, the partition table and file sizes: no device I/O. `environment`
     /// resolves `$(NAME)` in paths; the caller passes it (the library reads no environment).
     public static func load(
-        path: String, flashSize: Int? = nil, chipName: String = "qcc743", environment: [String: String] = [:]
+        path: String, flashSize: Int? = nil, chipName: String = BouffaloChip.qcc743.name,
+        environment: [String: String] = [:]
     ) throws -> FlashManifest {
         let data = try readFile(path, what: "flash config (ini)")
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

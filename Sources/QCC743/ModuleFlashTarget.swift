@@ -4,10 +4,6 @@ import BootwireCore
 /// range (0x3E), so comparing costs far less than writing: unchanged images are skipped and
 /// `erase = chip` erases only what is not erased. Files over 4 KiB go as xz streams.
 public final class ModuleFlashTarget: FlashTarget {
-    /// Images above this size are sent compressed (the vendor's choice too).
-    public static let compressAbove = 4096
-    public static let sectorSize = 4096
-
     public let session: QCC743Session
     private let efuseImage: EfuseImage?
     private var efuseCache: [UInt8]?
@@ -20,15 +16,17 @@ public final class ModuleFlashTarget: FlashTarget {
     public var identity: TargetIdentity {
         let device = session.identity
         return TargetIdentity(
-            name: "ST67W611M1 boot ROM", journalKey: "qcc743-\(device.bootInfo.chipID)",
+            name: "ST67W611M1 boot ROM", journalKey: "\(device.chip.name)-\(device.bootInfo.chipID)",
             chipID: device.bootInfo.chipID, mac: Hex.string(device.mac.reversed(), separator: ":"),
             bootROM: device.bootInfo.romVersion, signedBoot: device.bootInfo.signedBootRequired,
             baud: device.loadBaud)
     }
 
-    public var memory: FlashMemory { FlashMemory(range: 0..<session.identity.flashSize, unit: Self.sectorSize) }
+    public var memory: FlashMemory {
+        FlashMemory(range: 0..<session.identity.flashSize, unit: session.identity.chip.sectorSize)
+    }
     public var factoryData: [FactoryRegion] {
-        [ModuleFactoryData.region].filter { $0.range.upperBound <= session.identity.flashSize }
+        [session.identity.chip.factoryData].filter { $0.range.upperBound <= session.identity.flashSize }
     }
     public var comparesCheaply: Bool { true }
     /// The module's SPI NOR erases a 64 KiB block in 150 ms and the device hashes it in about

@@ -28,10 +28,9 @@ public struct DeviceIdentity: Sendable, Equatable {
     public var jedecID: [UInt8]
     public var flashSize: Int
     public var loadBaud: Int
-
-    /// The ST67W611M1's flash (4 MiB): files are checked against it before a port opens, and
-    /// against the JEDEC id's size once connected.
-    public static let moduleFlashSize = 4 << 20
+    /// The chip's facts (sector, flash_set word, compression threshold): the one its ROM id
+    /// names, the ST67W611M1's QCC743 when the id is not known.
+    public var chip: BouffaloChip = .qcc743
 }
 
 /// A connected ST67W611M1 boot ROM session (spec section 7). Every method blocks.
@@ -41,9 +40,6 @@ public final class QCC743Session {
     public let events: EventSink
     private var link: any Link { client.link }
     private var flashParametersSent = false
-
-    /// The flash_set word QConn uses: pin from boot info, xtal clock /1, DO, 1T delay (spec 9.1).
-    static func flashSet(pin: UInt8) -> UInt32 { UInt32(pin) | 0x41 << 8 | 1 << 16 | 1 << 24 }
 
     /// The rate the link was first asked to carry and could not, when the session fell back.
     public let baudLimitedFrom: Int?
@@ -240,7 +236,9 @@ public final class QCC743Session {
                 hint: "bytes are being corrupted; try a lower --baud",
                 evidence: ["received": Hex.string(macReply)])
         }
-        try client.exchange(ISPFrame(.flashSetParameters, payload: LE.u32(flashSet(pin: bootInfo.flashPin))))
+        let chip = BouffaloChip.answering(romVersion: bootInfo.romVersion) ?? .qcc743
+        let flashSet = chip.flashSet(pin: bootInfo.flashPin)
+        try client.exchange(ISPFrame(.flashSetParameters, payload: LE.u32(flashSet.rawValue)))
         let jedec = try client.exchange(ISPFrame(.flashReadJEDEC, checksummed: false))
         guard jedec.count == 4, jedec[0..<3] != [0, 0, 0], let size = FlashSize.bytes(jedecCapacity: jedec[2]) else {
             throw BootwireError(
@@ -250,7 +248,8 @@ public final class QCC743Session {
         }
         events(.note(.info("flash \(Hex.string(jedec[0..<3])), \(size / 1024 / 1024) MiB; link at \(loadBaud) baud")))
         return DeviceIdentity(
-            bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud)
+            bootInfo: bootInfo, mac: Array(macReply[0..<6]), jedecID: jedec, flashSize: size, loadBaud: loadBaud,
+            chip: chip)
     }
 
     /// Runs `body` on a connected session; when the module stops answering mid-session (it
@@ -322,8 +321,8 @@ public final class QCC743Session {
 
     private func sendFlashParametersOnce() throws {
         guard !flashParametersSent, let parameters = flashParameters else { return }
-        try client.exchange(
-            ISPFrame(.flashSetParameters, payload: LE.u32(Self.flashSet(pin: identity.bootInfo.flashPin)) + parameters))
+        let flashSet = identity.chip.flashSet(pin: identity.bootInfo.flashPin)
+        try client.exchange(ISPFrame(.flashSetParameters, payload: LE.u32(flashSet.rawValue) + parameters))
         flashParametersSent = true
     }
 
@@ -348,7 +347,7 @@ public final class QCC743Session {
         guard end > start else { return }
         try sendFlashParametersOnce()
         // A ROM may send no PD at all; an erase still running is never sent again.
-        let sectors = (end - start + 4095) / 4096
+        let sectors = identity.chip.sectors(from: start, to: end)
         try client.exchange(
             ISPFrame(.flashErase, payload: LE.u32(UInt32(start)) + LE.u32(UInt32(end - 1))),
             timeout: client.timeouts.erase(sectors: sectors), retry: .whenRejected)
@@ -360,8 +359,8 @@ public final class QCC743Session {
             ISPFrame(.flashChipErase, checksummed: false), timeout: client.timeouts.chipErase, retry: .whenRejected)
     }
 
-    /// Writes `data` at `address`: xz "decompress write" chunks when larger than 4 KiB (the
-    /// vendor's rule) and smaller compressed, plain writes otherwise. `compressed` is the xz stream of `data` when the
+    /// Writes `data` at `address`: xz "decompress write" chunks when larger than the chip's
+    /// `compressAbove` (4 KiB, the vendor's rule) and smaller compressed, plain writes otherwise. `compressed` is the xz stream of `data` when the
     /// caller made it ahead of time. Progress counts bytes on the wire.
     public func write(_ data: [UInt8], at address: Int, compressed: [UInt8]?, label: String) throws {
         try sendFlashParametersOnce()
@@ -373,7 +372,8 @@ public final class QCC743Session {
                     label: label, done: done, total: total, bytesPerSecond: seconds > 0 ? Double(done) / seconds : 0))
         }
         // Compressed when that puts fewer bytes on the wire; incompressible data goes plain.
-        if let stream = try compressed ?? (data.count > 4096 ? XZ.compress(data) : nil), stream.count < data.count {
+        let large = data.count > identity.chip.compressAbove
+        if let stream = try compressed ?? (large ? XZ.compress(data) : nil), stream.count < data.count {
             try writeCompressed(stream, plainSize: data.count, at: address, report: report)
         } else {
             // Plain writes are harmless to repeat (the same bytes ANDed again), so silence is retried too.

@@ -80,7 +80,7 @@ public struct ST67UpdatePlan: Sendable {
 
         // ST's `…_vxxx.bin` names resolve to the newest version beside the ini (FlashManifest).
         let manifest = try FlashManifest.load(
-            path: try package.missionIniPath(), flashSize: 4 << 20, environment: environment)
+            path: try package.missionIniPath(), flashSize: BouffaloChip.qcc743.flashSize, environment: environment)
         notes += manifest.versionChoices.map { "newest version: \($0.message)" }
         let moduleImages = try manifest.flashImages()
         let efuse = try package.efusePath.map { try EfuseImage.load(path: $0) }
@@ -91,13 +91,13 @@ public struct ST67UpdatePlan: Sendable {
         moduleOptions.keepOut = manifest.keepOut
         try FlashPipeline.refuseUnkeepable(
             moduleImages, options: moduleOptions,
-            memory: FlashMemory(range: 0..<(4 << 20), unit: ModuleFlashTarget.sectorSize), literalChipErase: false)
+            memory: BouffaloChip.qcc743.memory, literalChipErase: false)
         steps.append(
             ST67UpdateStep(
                 kind: .module,
                 title: "flash the module (\(moduleImages.map(\.name).joined(separator: ", "))"
                     + (efuse != nil ? ", eFuse" : "") + ") through the ST-LINK's virtual COM port",
-                side: .module, images: try FlashImage.validated(moduleImages, flash: 0..<(4 << 20)),
+                side: .module, images: try FlashImage.validated(moduleImages, flash: 0..<BouffaloChip.qcc743.flashSize),
                 erase: manifest.erase, run: false, efuse: efuse, keepOut: manifest.keepOut))
 
         let application = try applicationPath.map { try FlashImage.load(path: $0, address: UInt64(hostFlashBase)) }

@@ -12,15 +12,14 @@ public enum Route: Sendable, Equatable, CaseIterable {
     }
 
     /// Images above this size travel compressed on this route (the module's xz writes).
-    public var compressAbove: Int? { self == .qcc743 ? ModuleFlashTarget.compressAbove : nil }
+    public var compressAbove: Int? { self == .qcc743 ? BouffaloChip.qcc743.compressAbove : nil }
 
     /// The flash range known before connecting (the module's 4 MiB), for checks before any port opens.
     public var knownFlash: Range<Int>? { knownMemory?.range }
 
     /// The flash and its erase units as far as known before connecting (the module's 4 KiB sectors).
     public var knownMemory: FlashMemory? {
-        self == .qcc743
-            ? FlashMemory(range: 0..<DeviceIdentity.moduleFlashSize, unit: ModuleFlashTarget.sectorSize) : nil
+        self == .qcc743 ? BouffaloChip.qcc743.memory : nil
     }
 
     /// What erasing the whole flash loses, for its confirmation. The module's flash also holds

@@ -70,7 +70,7 @@ import VirtualDevices
                 // A reset device never answers the chunk it was sent: the work's own waits only.
                 connect.patience = 0
                 let pipeline = FlashPipeline(options: options, events: { _ in }, confirm: { _ in })
-                let prepared = PreparedImage.prepare(images, compressAbove: ModuleFlashTarget.compressAbove)
+                let prepared = PreparedImage.prepare(images, compressAbove: BouffaloChip.qcc743.compressAbove)
                 _ = try QCC743Session.run(link: port, options: connect, events: { _ in }) { session in
                     try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
                 }

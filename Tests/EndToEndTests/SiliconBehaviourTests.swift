@@ -25,7 +25,7 @@ import VirtualDevices
             expected.replaceSubrange(address..<(address + bytes.count), with: bytes)
             images.append(FlashImage(name: name, address: address, data: bytes))
         }
-        return (PreparedImage.prepare(images, compressAbove: ModuleFlashTarget.compressAbove), expected)
+        return (PreparedImage.prepare(images, compressAbove: BouffaloChip.qcc743.compressAbove), expected)
     }
 
     /// ST's mission_t02 set with littlefs, paced at the baud so that ack order, PD, deaf time

@@ -131,7 +131,7 @@ struct FlashCommand: AsyncParsableCommand {
         if let config = input.config {
             try route.require(.flashConfig, "--config")
             let manifest = try FlashManifest.load(
-                path: config, flashSize: DeviceIdentity.moduleFlashSize,
+                path: config, flashSize: BouffaloChip.qcc743.flashSize,
                 environment: ProcessInfo.processInfo.environment)
             images += try manifest.flashImages()
             options.erase = erase.erase ?? manifest.erase

@@ -229,7 +229,7 @@ struct ST67Command: AsyncParsableCommand {
                 let side = step.side == .host ? connection : module
                 let port = step.side == .host ? ports.swd : try ports.vcp()
                 let prepared = PreparedImage.prepare(
-                    images, compressAbove: step.side == .module ? ModuleFlashTarget.compressAbove : nil)
+                    images, compressAbove: step.side == .module ? BouffaloChip.qcc743.compressAbove : nil)
                 // The eFuse burn was asked before the first step.
                 let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
                 let (outcome, _) = try await side.opener.withTarget(port, efuse: step.efuse, events: events) {
