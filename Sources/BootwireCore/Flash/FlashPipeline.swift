@@ -508,6 +508,18 @@ public struct FlashPipeline: Sendable {
         try target.finishWriting()
         return widened
     }
+
+    /// `erase --whole-chip`: the route's whole-chip erase (asked for before the port opened),
+    /// or only said on a dry run.
+    public func eraseAll(on target: any FlashTarget) throws {
+        if options.dryRun {
+            events(.note(.info("would erase the whole flash")))
+            return
+        }
+        events(.stage("erase", detail: "whole flash"))
+        try target.eraseAll()
+        try target.finishWriting()
+    }
 }
 
 /// The journal paths one pipeline started, shared by its copies (a pipeline is a value).

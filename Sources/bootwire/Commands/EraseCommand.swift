@@ -79,18 +79,11 @@ struct EraseCommand: AsyncParsableCommand {
             let requested = range
             let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
             let (erased, _) = try await opener.withTarget(port, events: events) { session -> String in
-                let target = session.flash
                 guard let requested else {
-                    if options.dryRun {
-                        events(.note(.info("would erase the whole flash")))
-                    } else {
-                        events(.stage("erase", detail: "whole flash"))
-                        try target.eraseAll()
-                        try target.finishWriting()
-                    }
+                    try pipeline.eraseAll(on: session.flash)
                     return "whole chip"
                 }
-                return Hex.range(try pipeline.erase(requested, on: target))
+                return Hex.range(try pipeline.erase(requested, on: session.flash))
             }
             var summary = ["erased": erased]
             if let range, Hex.range(range) != erased { summary["requested"] = Hex.range(range) }

@@ -71,7 +71,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let port = try swdPort(connection)
-                let pairs = try assignments.map { text in
+                let pairs = try assignments.map { text -> (field: String, value: String) in
                     let kv = text.split(separator: "=", maxSplits: 1).map(String.init)
                     guard kv.count == 2 else { throw BootwireError(.usage, "`\(text)` is not FIELD=VALUE") }
                     return (kv[0], kv[1])
@@ -79,49 +79,17 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 guard !pairs.isEmpty else { throw BootwireError(.usage, "name at least one FIELD=VALUE") }
                 let gate = change.gate
                 let events = renderer.sink
-                let (result, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
-                    session -> [String: String] in
-                    let current = try session.flash().optionBytes()
-                    var wanted = current
-                    for (field, value) in pairs { try wanted.set(field, to: value) }
-                    let changes = wanted.changes(from: current)
-                    guard !changes.isEmpty else { return ["changed": "nothing"] }
-                    var preview = "option bytes: " + changes.joined(separator: "; ")
-                    let before = current.readoutProtection
-                    let after = wanted.readoutProtection
-                    if before > .level0 && after == .level0 {
-                        preview += " — RDP level \(before.rawValue) → 0 is a MASS ERASE of the whole flash"
-                    } else if after == .level2 {
-                        preview += " — RDP level 2 is PERMANENT: the debug port closes for good"
-                    } else if after == .level1 && before == .level0 {
-                        preview += " — flash becomes unreadable over SWD; removing it later erases the flash"
-                    }
-                    guard try gate.confirms(preview, events: events) else {
-                        return gate.mark(["changed": "nothing", "would-change": changes.joined(separator: "; ")])
-                    }
-                    try session.flash().program(options: wanted)
-                    _ = try session.flash().launchOptionBytes()
-                    try session.reconnect()
-                    let loaded = try session.flash().optionBytes()
-                    let missing = wanted.fields.filter { loaded.raw($0) != wanted.raw($0) }
-                    var summary = OptionBytesCommand.summary(loaded)
-                    summary["changed"] = changes.joined(separator: "; ")
-                    summary["reloaded"] = missing.isEmpty ? "yes" : "no"
-                    if after > before || !missing.isEmpty {
-                        events(
-                            .note(
-                                .warning(
-                                    .optionBytesNeedPowerCycle,
-                                    "power-cycle the target: "
-                                        + (after > before
-                                            ? "readout protection set with the debugger attached takes full effect only after a power-on reset"
-                                            : "fields not loaded yet: " + missing.map(\.name).joined(separator: ", "))))
-                        )
-                        summary["power-cycle"] = "needed"
-                    } else {
-                        summary["power-cycle"] = "not needed"
-                    }
-                    return summary
+                let (change, _) = try await connection.opener.withSWD(port, events: events) { session in
+                    try session.changeOptionBytes(pairs) { try gate.confirms($0, events: events) }
+                }
+                var result = ["changed": "nothing"]
+                if let loaded = change.loaded {
+                    result = OptionBytesCommand.summary(loaded)
+                    result["changed"] = change.changes.joined(separator: "; ")
+                    result["reloaded"] = change.notLoaded.isEmpty ? "yes" : "no"
+                    result["power-cycle"] = change.needsPowerCycle ? "needed" : "not needed"
+                } else if !change.changes.isEmpty {
+                    result = gate.mark(result.merging(["would-change": change.changes.joined(separator: "; ")]) { $1 })
                 }
                 try renderer.finish(JobResult(summary: result))
             } catch {
@@ -140,10 +108,8 @@ struct OptionBytesCommand: AsyncParsableCommand {
             let renderer = output.makeRenderer()
             do {
                 let port = try swdPort(connection)
-                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) { session in
-                    _ = try session.flash().launchOptionBytes()
-                    try session.reconnect()
-                    return try session.flash().optionBytes()
+                let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
+                    try $0.reloadOptionBytes()
                 }
                 try renderer.finish(JobResult(summary: OptionBytesCommand.summary(options)))
             } catch {
