@@ -110,7 +110,8 @@ public final class DFUClient: @unchecked Sendable {
         while true {
             let reply: DFUStatusReply
             do {
-                reply = try getStatus(timeout: min(wait.statusTimeout, max(clock.remaining(until: deadline), .seconds(1))))
+                reply = try getStatus(
+                    timeout: min(wait.statusTimeout, max(clock.remaining(until: deadline), .seconds(1))))
             } catch USBError.timeout where wait.statusTimeout > .seconds(5) && clock.now() < deadline {
                 // A long operation: the device answers when it is done.
                 continue

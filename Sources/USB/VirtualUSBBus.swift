@@ -129,7 +129,8 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             return slot
         }
         if faults.permissionDenied { throw USBError.access }
-        if let unready = faults.unreadyAfterReattach, let at = slot.reattachedAt, clock.now() < at + unready.nanoseconds {
+        if let unready = faults.unreadyAfterReattach, let at = slot.reattachedAt, clock.now() < at + unready.nanoseconds
+        {
             throw USBError.io
         }
         return Handle(bus: self, slot: slot, generation: slot.generation, record: device)

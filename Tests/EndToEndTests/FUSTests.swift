@@ -46,7 +46,8 @@ import Testing
 
     @Test func theFieldReportsFailureIsNamedAndExplained() throws {
         let run = try Bootwire.run([
-            "fus", "upgrade", try Self.stackImage(), "--yes", "--port", "virtual:dfu-wb55,time=simulated,fus-write-error", "--json",
+            "fus", "upgrade", try Self.stackImage(), "--yes", "--port",
+            "virtual:dfu-wb55,time=simulated,fus-write-error", "--json",
         ])
         #expect(run.errorCode == "fus-image-wrterror", "\(run.stdout)")
         #expect(run.status == ErrorCategory.protocol.exitStatus)

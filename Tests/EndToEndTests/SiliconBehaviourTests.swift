@@ -45,7 +45,8 @@ import VirtualDevices
             try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
             return session.identity.loadBaud
         }
-        #expect(FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
+        #expect(
+            FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
         // What the CLI's adapter memory passes on: the rate the last session left the ROM at.
         let next = VirtualLink(device: model, wire: .realistic, clock: clock, resetOnOpen: false)
         var options = ConnectOptions()
@@ -69,7 +70,9 @@ import VirtualDevices
             timeout: 240, cache: cache)
         #expect(flash.ok, "\(flash.stdout.suffix(600))")
         let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
-        #expect(info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil, "\(info.stdout.suffix(600))")
+        #expect(
+            info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil,
+            "\(info.stdout.suffix(600))")
         let (dump, _) = try emulator.stop()
         #expect(FaultCampaignTests.same(dump, expected), "the flash is not ST's set on erased flash")
     }

@@ -75,7 +75,8 @@ public final class MonotonicClock: WaitClock {
 
     public func wait(_ semaphore: DispatchSemaphore, until instant: UInt64) -> Bool {
         let current = Self.now()
-        return semaphore.wait(timeout: .now() + .nanoseconds(Int(instant > current ? instant - current : 0))) == .success
+        return semaphore.wait(timeout: .now() + .nanoseconds(Int(instant > current ? instant - current : 0)))
+            == .success
     }
 
     public static func now() -> UInt64 {
