@@ -343,7 +343,8 @@ public final class STM32BootloaderClient {
                     hint: "the device did not accept this request",
                     evidence: ["command": command.description, "refused-at": step, "received": "1f"])
             default:
-                let rest = try link.readUntilQuiet(quietMilliseconds: 10, deadline: link.clock.after(milliseconds: 60), max: 64)
+                let rest = try link.readUntilQuiet(
+                    quietMilliseconds: 10, deadline: link.clock.after(milliseconds: 60), max: 64)
                 lastEvidence = [reply] + rest
                 throw BootwireError(
                     .protocolError, "\(command) got bytes that are neither ACK nor NACK",

@@ -10,7 +10,9 @@ import VirtualDevices
     final class Echo: VirtualDevice, @unchecked Sendable {
         var listeningBaud = 115_200
         var log: (@Sendable (String) -> Void)?
-        func receive(_ bytes: [UInt8]) -> [DeviceAction] { [.busy(nanoseconds: 4_000_000), .send(bytes, baud: 115_200)] }
+        func receive(_ bytes: [UInt8]) -> [DeviceAction] {
+            [.busy(nanoseconds: 4_000_000), .send(bytes, baud: 115_200)]
+        }
         func receiveNoise(count: Int) -> [DeviceAction] { [] }
         func idle(milliseconds: Int) -> [DeviceAction] { [] }
         func reset() {}
