@@ -14,7 +14,8 @@ public final class DFUClient: @unchecked Sendable {
     public init(handle: any USBDeviceHandle, interface: UInt8 = 0) {
         self.handle = handle
         self.interface = interface
-        pause = { milliseconds in if milliseconds > 0 { Thread.sleep(forTimeInterval: Double(milliseconds) / 1000) } }
+        let clock = handle.clock
+        pause = { milliseconds in if milliseconds > 0 { clock.sleep(milliseconds: milliseconds) } }
     }
 
     /// Runs a USB call, turning transport failures into coded errors that say what was under way.
@@ -100,8 +101,8 @@ public final class DFUClient: @unchecked Sendable {
     /// too short a timeout), and 100 busy replies in a row with a zero timeout mean stuck.
     @discardableResult
     public func waitUntilDone(_ operation: String, address: UInt32?, wait: Wait = .normal) throws -> DFUStatusReply {
-        let clock = ContinuousClock()
-        let deadline = clock.now + wait.limit
+        let clock = handle.clock
+        let deadline = clock.instant(after: wait.limit)
         var first = true
         var zeroPolls = 0
         var stalls = 0
@@ -109,8 +110,9 @@ public final class DFUClient: @unchecked Sendable {
         while true {
             let reply: DFUStatusReply
             do {
-                reply = try getStatus(timeout: min(wait.statusTimeout, max(deadline - clock.now, .seconds(1))))
-            } catch USBError.timeout where wait.statusTimeout > .seconds(5) && clock.now < deadline {
+                reply = try getStatus(
+                    timeout: min(wait.statusTimeout, max(clock.remaining(until: deadline), .seconds(1))))
+            } catch USBError.timeout where wait.statusTimeout > .seconds(5) && clock.now() < deadline {
                 // A long operation: the device answers when it is done.
                 continue
             } catch USBError.stall where stalls < 3 {
@@ -138,7 +140,7 @@ public final class DFUClient: @unchecked Sendable {
             switch reply.state {
             case .downloadBusy:
                 zeroPolls = reply.pollTimeout == 0 ? zeroPolls + 1 : 0
-                if zeroPolls >= 100 || clock.now >= deadline {
+                if zeroPolls >= 100 || clock.now() >= deadline {
                     throw BootwireError(
                         .dfuStuck, "the device stayed busy with \(operation)",
                         hint: "power-cycle the board and try again", evidence: evidence(reply, address))

@@ -22,24 +22,24 @@ public enum DeviceReset {
         bus: any USBBus, limit: Duration, poll: Duration = .milliseconds(200), events: @escaping EventSink,
         where match: (USBDeviceRecord) -> Bool
     ) throws -> DfuSeSession {
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
+        let clock = bus.clock
+        let deadline = clock.instant(after: limit)
         var lastError: Error?
         while true {
-            if let record = try bus.waitForDevice(timeout: max(deadline - clock.now, .zero), where: match) {
+            if let record = try bus.waitForDevice(timeout: clock.remaining(until: deadline), where: match) {
                 do {
                     return try DfuSeSession.connect(bus: bus, record: record, events: events)
                 } catch let error where isSymptom(error) || (error as? BootwireError)?.code == .usbBusy {
                     lastError = error
                 }
             }
-            if clock.now >= deadline {
+            if clock.now() >= deadline {
                 throw BootwireError(
                     .deviceDisconnected, "the device did not come back on USB within \(limit)",
                     hint: "check the cable; avoid hubs; keep BOOT0 high so the ROM bootloader runs after each reboot",
                     evidence: lastError.map { ["last-error": "\($0)"] } ?? [:])
             }
-            Thread.sleep(forTimeInterval: poll.seconds)
+            clock.sleep(for: poll)
         }
     }
 }

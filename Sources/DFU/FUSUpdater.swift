@@ -50,15 +50,16 @@ public final class FUSUpdater: @unchecked Sendable {
 
     /// Polls FUS_GET_STATE (through reboots) while `busy` holds, showing each new state by name.
     func waitWhile(_ what: String, _ busy: (FUSState) -> Bool) throws -> FUSState {
-        let clock = ContinuousClock()
-        let deadline = clock.now + operationLimit
+        // The bus's clock: a virtual bus in simulated time reboots and polls in no wall-clock time.
+        let clock = session.client.handle.clock
+        let deadline = clock.instant(after: operationLimit)
         var last: FUSState?
         while true {
-            Thread.sleep(forTimeInterval: pollInterval.seconds)
+            clock.sleep(for: pollInterval)
             let state: FUSState
             do {
                 state = try transport.state()
-            } catch let error where DeviceReset.isSymptom(error) && clock.now < deadline {
+            } catch let error where DeviceReset.isSymptom(error) && clock.now() < deadline {
                 // qFlipper: a state that cannot be read means the chip is rebooting: wait.
                 events(.note(.info("FUS state not readable (\(error)); the chip is rebooting, waiting")))
                 continue
@@ -68,7 +69,7 @@ public final class FUSUpdater: @unchecked Sendable {
                 last = state
             }
             if state.isFailure || !busy(state) { return state }
-            if clock.now >= deadline {
+            if clock.now() >= deadline {
                 throw BootwireError(
                     .fusStuck, "FUS was still busy after \(operationLimit) waiting for \(what)",
                     hint: "power-cycle the board with BOOT0 high and run `bootwire fus info`",

@@ -200,7 +200,8 @@ public final class ISPClient {
                 let length = Int(LE.u16(lengthBytes, at: 0))
                 let data = try link.read(
                     exactly: length,
-                    deadline: link.clock.after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600))))
+                    deadline: link.clock.after(seconds: 1 + Double(length) * 20 / Double(max(link.settings.baud, 9600)))
+                )
                 guard data.count == length else { throw truncated(name, head + lengthBytes + data) }
                 return data
             case ISPResponse.failBytes:
@@ -214,7 +215,8 @@ public final class ISPClient {
                     evidence: ["command": name, "device-code": code.wireName, "device-error": code.name],
                     cause: .romError(code.rawValue))
             default:
-                let rest = try link.readUntilQuiet(quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 50), max: 256)
+                let rest = try link.readUntilQuiet(
+                    quietMilliseconds: 5, deadline: link.clock.after(milliseconds: 50), max: 256)
                 lastEvidence = head + rest
                 throw BootwireError(
                     .protocolError, "\(name) got bytes that are not a boot-ROM answer",

@@ -71,11 +71,11 @@ public final class STM32BootloaderClient {
     }
 
     private func readSyncReply(timeout: Double) throws -> [UInt8] {
-        let deadline = Deadline.after(seconds: timeout)
+        let deadline = link.clock.after(seconds: timeout)
         var reply: [UInt8] = []
         while !deadline.hasPassed && reply.count < 256 {
             // Once something came, a short quiet ends the reply.
-            let wait = reply.isEmpty ? deadline : min(deadline, .after(milliseconds: 30))
+            let wait = reply.isEmpty ? deadline : min(deadline, link.clock.after(milliseconds: 30))
             let chunk = try link.read(max: 256 - reply.count, deadline: wait)
             if chunk.isEmpty {
                 if reply.isEmpty { continue }
@@ -321,7 +321,7 @@ public final class STM32BootloaderClient {
     /// that say which step was refused (`refused-at` in the evidence).
     public func expectAck(_ command: STM32Command, after step: CommandStep, timeout: Double? = nil) throws {
         let seconds = timeout ?? replyTimeout + wireSeconds(1)
-        let deadline = Deadline.after(seconds: seconds)
+        let deadline = link.clock.after(seconds: seconds)
         while true {
             let byte = try link.read(max: 1, deadline: deadline)
             guard let reply = byte.first else {
@@ -344,7 +344,8 @@ public final class STM32BootloaderClient {
                     evidence: ["command": command.description, "refused-at": step.rawValue, "received": "1f"],
                     cause: .refused(after: step))
             default:
-                let rest = try link.readUntilQuiet(quietMilliseconds: 10, deadline: .after(milliseconds: 60), max: 64)
+                let rest = try link.readUntilQuiet(
+                    quietMilliseconds: 10, deadline: link.clock.after(milliseconds: 60), max: 64)
                 lastEvidence = [reply] + rest
                 throw BootwireError(
                     .protocolError, "\(command) got bytes that are neither ACK nor NACK",
@@ -356,7 +357,7 @@ public final class STM32BootloaderClient {
 
     private func readBytes(_ count: Int, for command: STM32Command) throws -> [UInt8] {
         let seconds = replyTimeout + wireSeconds(count)
-        let bytes = try link.read(exactly: count, deadline: .after(seconds: seconds))
+        let bytes = try link.read(exactly: count, deadline: link.clock.after(seconds: seconds))
         guard bytes.count == count else {
             lastEvidence = bytes
             throw BootwireError(

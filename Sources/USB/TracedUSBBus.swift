@@ -33,6 +33,7 @@ public struct TracedUSBBus: USBBus {
     }
 
     public var modelledTime: USBModelledTime? { bus.modelledTime }
+    public var clock: any WaitClock { bus.clock }
 }
 
 /// One traced device handle: the transfers of `handle`, recorded as they pass.
@@ -54,6 +55,7 @@ public final class TracedUSBDeviceHandle: USBDeviceHandle, @unchecked Sendable {
     static func endpoint(_ address: UInt8) -> String { "ep" + Hex.string([address]) }
 
     public var record: USBDeviceRecord { handle.record }
+    public var clock: any WaitClock { handle.clock }
 
     public func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
         trace.record(.output, setup.bytes, port: name, label: "setup")

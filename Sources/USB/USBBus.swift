@@ -59,10 +59,13 @@ public protocol USBDeviceHandle: AnyObject, Sendable {
     /// What the protocol above is doing, in words (`stlink DEBUG READMEM_32`), for the wire
     /// trace between the transfers it explains; ignored (the default) where nothing traces.
     func annotate(_ text: @autoclosure () -> String)
+    /// The clock of the bus it was opened on.
+    var clock: any WaitClock { get }
 }
 
 extension USBDeviceHandle {
     public func annotate(_ text: @autoclosure () -> String) {}
+    public var clock: any WaitClock { MonotonicClock.shared }
 }
 
 /// The seam: enumeration and opening. Two implementations: libusb (real devices, loaded at run
@@ -74,10 +77,14 @@ public protocol USBBus: Sendable {
     /// What the session cost in modelled time, for a bus that models it; nil (the default) for
     /// real hardware. A capability, so callers need not know which bus they hold.
     var modelledTime: USBModelledTime? { get }
+    /// The clock its waits run on (re-enumeration polls, DFU poll timeouts): the monotonic one
+    /// for real USB, a simulated one for a virtual bus in simulated time.
+    var clock: any WaitClock { get }
 }
 
 extension USBBus {
     public var modelledTime: USBModelledTime? { nil }
+    public var clock: any WaitClock { MonotonicClock.shared }
 }
 
 extension USBDeviceHandle {
@@ -127,22 +134,20 @@ extension USBBus {
     public func waitForDevice(
         timeout: Duration, poll: Duration = .milliseconds(50), where match: (USBDeviceRecord) -> Bool
     ) throws -> USBDeviceRecord? {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
+        let deadline = clock.instant(after: timeout)
         while true {
             if let found = try devices().first(where: match) { return found }
-            if clock.now >= deadline { return nil }
-            Thread.sleep(forTimeInterval: poll.seconds)
+            if clock.now() >= deadline { return nil }
+            clock.sleep(for: poll)
         }
     }
 
     /// Waits until no device matches: a device told to leave or reboot is gone from the bus.
     public func waitForRemoval(timeout: Duration, where match: (USBDeviceRecord) -> Bool) throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while clock.now < deadline {
+        let deadline = clock.instant(after: timeout)
+        while clock.now() < deadline {
             if try !devices().contains(where: match) { return true }
-            Thread.sleep(forTimeInterval: 0.02)
+            clock.sleep(milliseconds: 20)
         }
         return false
     }

@@ -37,7 +37,8 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     private var alternate: UInt8 = 0
     private var pointer: UInt32 = 0
     private var request: (block: UInt16, data: [UInt8])?
-    private var busyUntil = ContinuousClock.now
+    /// On the bus's clock (the cable's), in nanoseconds.
+    private var busyUntil: UInt64 = 0
     private var outcome = DFUStatus.ok
     private var rebootAfterBusy = false
     private var blocksWritten = 0
@@ -172,13 +173,14 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
     }
 
     private func getStatus() throws -> [UInt8] {
-        let now = ContinuousClock.now
+        let clock = cable?.clock ?? MonotonicClock.shared
+        let now = clock.now()
         if faults.shortPoll, state == .downloadBusy, now < busyUntil { throw USBError.stall }
         switch state {
         case .downloadSync:
             let (result, milliseconds) = perform()
             outcome = result
-            busyUntil = now + .milliseconds(milliseconds)
+            busyUntil = now + UInt64(milliseconds) * 1_000_000
             state = .downloadBusy
             var reported = faults.shortPoll && milliseconds > 0 ? max(1, milliseconds / 3) : milliseconds
             if longErase { reported = 100 }
@@ -190,15 +192,15 @@ final class VirtualDfuSeDevice: VirtualUSBDevice, @unchecked Sendable {
             return reply
         case .downloadBusy where now < busyUntil && longErase && faults.statusBlocksDuringErase:
             // No answer until the erase is done; a host that gives up first sees a timeout.
-            let left = busyUntil - now
+            let left = Duration.nanoseconds(Int64(busyUntil - now))
             guard left <= requestTimeout else {
-                Thread.sleep(forTimeInterval: requestTimeout.seconds)
+                clock.sleep(for: requestTimeout)
                 throw USBError.timeout
             }
-            Thread.sleep(forTimeInterval: left.seconds)
+            clock.sleep(for: left)
             return try getStatus()
         case .downloadBusy where now < busyUntil:
-            let left = Int(((busyUntil - now).seconds * 1000).rounded(.up))
+            let left = Int((busyUntil - now + 999_999) / 1_000_000)
             return DFUStatusReply(status: .ok, pollTimeout: longErase ? 100 : left, state: .downloadBusy).bytes
         case .downloadBusy:
             longErase = false

@@ -340,14 +340,28 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             } else if let code = access(address, length) {
                 lastStatus = code
             } else {
-                for i in 0..<length {
+                // A word at a time where whole words fit (what read8 does for each of its bytes),
+                // so a 6 KiB read costs 1536 target reads, not 6144: most of the SWD tests' CPU.
+                var i = 0
+                while i < length {
                     let at = address &+ UInt32(i)
+                    if at % 4 == 0, i + 4 <= length {
+                        guard let word = target.read32(at) else {
+                            lastStatus = 0x11
+                            lastFault = at
+                            break
+                        }
+                        for k in 0..<4 { data[i + k] = UInt8(truncatingIfNeeded: word >> (8 * k)) }
+                        i += 4
+                        continue
+                    }
                     guard let byte = target.read8(at) else {
                         lastStatus = 0x11
                         lastFault = at
                         break
                     }
                     data[i] = byte
+                    i += 1
                 }
             }
             reply = data

@@ -8,8 +8,12 @@ import USB
 /// `permission` (the node refuses this user), `busy` (the interface is claimed elsewhere),
 /// `usb-disconnect-after=N` (the cable is pulled after N transfers), `reset-error=io|pipe|timeout`
 /// (what a request to a device that reset fails with), `reattach-unready-ms=N` (opening a device
-/// that came back fails for N ms).
+/// that came back fails for N ms), `time=real|simulated` (simulated: poll timeouts, reboots and
+/// FUS work take no wall-clock time, for tests and demos; the host sees the same instants).
 public enum VirtualUSBPort {
+    /// Which clock the bus, its device and the host's waits on it run on.
+    public enum Time: String, CaseIterable, Sendable { case real, simulated }
+
     public static let dfuPrefix = VirtualPort.prefix + "dfu-"
     public static let stlinkPrefix = VirtualPort.prefix + "stlink-"
 
@@ -28,8 +32,10 @@ public enum VirtualUSBPort {
         var timing = VirtualUSBBus.Timing()
         var faults = VirtualUSBBus.Faults()
         var deviceOptions: [VirtualOption] = []
+        var time = Time.real
         for option in parsed.options {
             switch option.key {
+            case "time": time = try option.choice(Time.self)
             case "usb-latency-ms":
                 timing.perTransfer = .microseconds(Int64(try option.real(in: 0...60_000, "usb-latency-ms=N") * 1000))
                 timing.sleeps = true
@@ -57,7 +63,8 @@ public enum VirtualUSBPort {
             default: deviceOptions.append(option)
             }
         }
-        let bus = VirtualUSBBus(timing: timing, faults: faults)
+        let clock: any WaitClock = time == .simulated ? SimulatedClock() : MonotonicClock.shared
+        let bus = VirtualUSBBus(timing: timing, faults: faults, clock: clock)
         let match = try attach(name: parsed.name, options: deviceOptions, to: bus)
         return (bus, match)
     }

@@ -7,8 +7,10 @@ import Testing
 @Suite(.serialized) struct DFUFlashTests {
     static let base: UInt64 = 0x0800_0000
 
+    /// In simulated time: the device's erase and program times (its bwPollTimeouts) cost no
+    /// wall-clock time. The ports written out below stay on the wall clock.
     func port(_ device: String, state: URL, _ options: String = "") -> String {
-        "virtual:dfu-\(device),state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
+        "virtual:dfu-\(device),time=simulated,state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
     }
 
     func images(_ data: [UInt8], at address: UInt64) throws -> [String: String] {

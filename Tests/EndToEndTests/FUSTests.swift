@@ -13,8 +13,10 @@ import Testing
         return try Scratch.file(bytes, name: "stm32wb5x_BLE_Stack_full_fw.bin").path
     }
 
+    /// In simulated time (`time=simulated`): the FUS's seconds of work, its reboots and the host's
+    /// 1 s polls cost no wall-clock time; the flow and its outcomes are the point here.
     func port(_ state: URL, _ options: String = "") -> String {
-        "virtual:dfu-wb55,state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
+        "virtual:dfu-wb55,time=simulated,state=\(state.path)" + (options.isEmpty ? "" : ",\(options)")
     }
 
     func info(_ port: String) throws -> [String: String] {
@@ -44,7 +46,8 @@ import Testing
 
     @Test func theFieldReportsFailureIsNamedAndExplained() throws {
         let run = try Bootwire.run([
-            "fus", "upgrade", try Self.stackImage(), "--yes", "--port", "virtual:dfu-wb55,fus-write-error", "--json",
+            "fus", "upgrade", try Self.stackImage(), "--yes", "--port",
+            "virtual:dfu-wb55,time=simulated,fus-write-error", "--json",
         ])
         #expect(run.errorCode == "fus-image-wrterror", "\(run.stdout)")
         #expect(run.status == ErrorCategory.protocol.exitStatus)

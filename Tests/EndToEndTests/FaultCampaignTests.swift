@@ -22,7 +22,10 @@ import VirtualDevices
 
     /// memcmp: the generic `==` over 4 MiB arrays was a third of this suite's time in a debug build.
     static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.count == b.count && a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 } }
+        a.count == b.count
+            && a.withUnsafeBytes { pa in
+                b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 }
+            }
     }
 
     /// 200 sessions against the default ROM, and 15 against each ROM of the silicon notes.

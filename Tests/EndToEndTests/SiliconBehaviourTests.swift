@@ -45,7 +45,8 @@ import VirtualDevices
             try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
             return session.identity.loadBaud
         }
-        #expect(FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
+        #expect(
+            FaultCampaignTests.same(model.flash.bytes, expected), "\(rom): the flash is not ST's set on erased flash")
         // What the CLI's adapter memory passes on: the rate the last session left the ROM at.
         let next = VirtualLink(device: model, wire: .realistic, clock: clock, resetOnOpen: false)
         var options = ConnectOptions()
@@ -69,14 +70,42 @@ import VirtualDevices
             timeout: 240, cache: cache)
         #expect(flash.ok, "\(flash.stdout.suffix(600))")
         let info = try Bootwire.run(["info", "--port", emulator.port, "--json"], cache: cache)
-        #expect(info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil, "\(info.stdout.suffix(600))")
+        #expect(
+            info.status == 0 && (info.result?["info"] as? [String: Any])?["bootROM"] != nil,
+            "\(info.stdout.suffix(600))")
         let (dump, _) = try emulator.stop()
         #expect(FaultCampaignTests.same(dump, expected), "the flash is not ST's set on erased flash")
     }
 
-    /// flash, read, erase, eFuse and info under each ROM, without pacing (the protocol, not the
-    /// timing): one emulator keeps the state from command to command.
+    /// flash, read, erase and an eFuse burn under each ROM, through the library in memory on a
+    /// simulated clock (the protocol, not the timing): one device keeps the state throughout.
     @Test(arguments: settings)
+    func everyOperationWorksUnderEachROM(rom: String) throws {
+        var configuration = VirtualQCC743.Configuration()
+        configuration.rom = try ROMBehaviour.parse([rom])
+        let model = VirtualQCC743(configuration: configuration)
+        let port = VirtualLink(device: model)
+        let image = firmwareLike(70_000, seed: 21)
+        var options = FlashOptions()
+        options.erase = .chip
+        let pipeline = FlashPipeline(options: options, events: { _ in }, confirm: { _ in })
+        let prepared = PreparedImage.prepare(
+            [FlashImage(name: "app", address: 0x10000, data: image)], compressAbove: BouffaloChip.qcc743.compressAbove)
+        let efuse = Fixtures.present ? try EfuseImage.load(path: Fixtures.path("efusedata.bin")) : nil
+        try QCC743Session.run(link: port, options: ConnectOptions(), events: { _ in }) { session in
+            try pipeline.run(prepared, on: ModuleFlashTarget(session: session, efuseImage: nil))
+            #expect(try session.read(address: 0x10000, length: image.count, label: "read") == image, "\(rom)")
+            try session.erase(start: 0x10000, end: 0x12000)
+            #expect(try session.read(address: 0x10000, length: 0x2000, label: "read").allSatisfy { $0 == 0xFF })
+            if let efuse { try EfuseBurn.burn(efuse, on: session) }
+        }
+        #expect(Array(model.flash.bytes[0x12000..<(0x10000 + image.count)]) == Array(image[0x2000...]))
+        if let efuse { #expect(efuse.readBackSatisfied(by: model.efuse), "\(rom)") }
+    }
+
+    /// The same commands through the binary, one emulator keeping the state from command to
+    /// command, under the ROM with every pessimistic switch at once (each alone is above).
+    @Test(arguments: ["silicon"])
     func everyCommandWorksUnderEachROM(rom: String) throws {
         let emulator = try Emulator(Self.romArguments(rom))
         let image = firmwareLike(70_000, seed: 21)

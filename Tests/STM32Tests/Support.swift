@@ -101,11 +101,15 @@ func connect(_ runner: VirtualDeviceRunner, events: EventLog = EventLog(), attem
     SerialPort, STM32Session
 ) {
     let port = try SerialPort.open(runner.slavePath)
+    return (port, try connect(port, events: events, attempts: attempts))
+}
+
+/// Connects a session over `link` (a port, or a `VirtualLink` in simulated time).
+func connect(_ link: any Link, events: EventLog = EventLog(), attempts: Int = 3) throws -> STM32Session {
     var options = STM32ConnectOptions()
     options.syncAttempts = attempts
     options.syncReplyTimeout = 0.3
-    let session = try STM32Session.connect(link: port, options: options, events: events.sink)
-    return (port, session)
+    return try STM32Session.connect(link: link, options: options, events: events.sink)
 }
 
 /// The error `body` throws, as a BootwireError (fails the test if it throws nothing).

@@ -38,6 +38,19 @@ extension WaitClock {
         Deadline(nanoseconds: now() + UInt64(max(0, seconds) * 1e9), clock: self)
     }
 
+    public func sleep(for duration: Duration) {
+        sleep(until: instant(after: duration))
+    }
+
+    /// The instant `duration` from now, in nanoseconds.
+    public func instant(after duration: Duration) -> UInt64 { now() + duration.nanoseconds }
+
+    /// The time left until `instant`, zero once it has passed.
+    public func remaining(until instant: UInt64) -> Duration {
+        let current = now()
+        return instant > current ? .nanoseconds(Int64(instant - current)) : .zero
+    }
+
     /// Seconds since `start`, an earlier `now()`.
     public func seconds(since start: UInt64) -> Double {
         Double(now() - min(start, now())) / 1e9
@@ -62,7 +75,8 @@ public final class MonotonicClock: WaitClock {
 
     public func wait(_ semaphore: DispatchSemaphore, until instant: UInt64) -> Bool {
         let current = Self.now()
-        return semaphore.wait(timeout: .now() + .nanoseconds(Int(instant > current ? instant - current : 0))) == .success
+        return semaphore.wait(timeout: .now() + .nanoseconds(Int(instant > current ? instant - current : 0)))
+            == .success
     }
 
     public static func now() -> UInt64 {
@@ -165,6 +179,15 @@ public final class SimulatedClock: WaitClock, @unchecked Sendable {
     public func wait(_ semaphore: DispatchSemaphore, until instant: UInt64) -> Bool {
         sleep(until: instant)
         return semaphore.wait(timeout: .now()) == .success
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, zero for a negative duration: for instants on a `WaitClock`.
+    public var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }
 

@@ -47,13 +47,14 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
 
     fileprivate final class Slot: @unchecked Sendable {
         let device: any VirtualUSBDevice
-        let cable = VirtualUSBCable()
+        let cable: VirtualUSBCable
         let port: Int
         var address: Int
         var generation = 0
-        var reattachedAt: ContinuousClock.Instant?
-        init(device: any VirtualUSBDevice, port: Int, address: Int) {
+        var reattachedAt: UInt64?
+        init(device: any VirtualUSBDevice, port: Int, address: Int, clock: any WaitClock) {
             self.device = device
+            cable = VirtualUSBCable(clock: clock)
             self.port = port
             self.address = address
         }
@@ -68,9 +69,14 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
     private var stats = USBModelledTime(transfers: 0, bytes: 0, usbSeconds: 0)
     private let nodeDirectory: String
 
-    public init(timing: Timing = .instant, faults: Faults = Faults()) {
+    /// What the bus's transfers, re-enumerations and devices wait on: a `SimulatedClock` runs a
+    /// DFU session's poll timeouts and reboots in no wall-clock time.
+    public let clock: any WaitClock
+
+    public init(timing: Timing = .instant, faults: Faults = Faults(), clock: any WaitClock = MonotonicClock.shared) {
         self.timing = timing
         self.faults = faults
+        self.clock = clock
         nodeDirectory = NSTemporaryDirectory() + "bootwire-usb-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
@@ -79,7 +85,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
     /// Plugs a device in; it enumerates at once.
     public func attach(_ device: any VirtualUSBDevice) {
         let slot = lock.withLock {
-            let slot = Slot(device: device, port: slots.count + 1, address: nextAddress)
+            let slot = Slot(device: device, port: slots.count + 1, address: nextAddress, clock: clock)
             nextAddress += 1
             slots.append(slot)
             return slot
@@ -103,7 +109,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             for slot in slots {
                 let state = slot.cable.poll()
                 if state.reattached {
-                    slot.reattachedAt = ContinuousClock.now
+                    slot.reattachedAt = clock.now()
                     slot.address = nextAddress
                     nextAddress += 1
                     reattached.append(slot)
@@ -125,7 +131,8 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             return slot
         }
         if faults.permissionDenied { throw USBError.access }
-        if let unready = faults.unreadyAfterReattach, let at = slot.reattachedAt, ContinuousClock.now < at + unready {
+        if let unready = faults.unreadyAfterReattach, let at = slot.reattachedAt, clock.now() < at + unready.nanoseconds
+        {
             throw USBError.io
         }
         return Handle(bus: self, slot: slot, generation: slot.generation, record: device)
@@ -174,7 +181,7 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
             slot.cable.unplug(reattachAfter: nil)
             throw USBError.noDevice
         }
-        if timing.sleeps, cost > 0 { Thread.sleep(forTimeInterval: cost) }
+        if timing.sleeps, cost > 0 { clock.sleep(seconds: cost) }
     }
 
     private final class Handle: USBDeviceHandle, @unchecked Sendable {
@@ -193,6 +200,8 @@ public final class VirtualUSBBus: USBBus, @unchecked Sendable {
         }
 
         private var device: any VirtualUSBDevice { slot.device }
+
+        var clock: any WaitClock { bus.clock }
 
         func control(_ setup: USBSetup, data: [UInt8], timeout: Duration) throws -> [UInt8] {
             guard !closed else { throw USBError.noDevice }

@@ -1,3 +1,4 @@
+import BootwireCore
 import Foundation
 import USB
 
@@ -45,10 +46,12 @@ extension VirtualUSBDevice {
 public final class VirtualUSBCable: @unchecked Sendable {
     private let lock = NSLock()
     private var generation = 0
-    private var returnsAt: ContinuousClock.Instant?
+    private var returnsAt: UInt64?
     private var plugged = true
+    /// The bus's clock, which the device also keeps its own time on (busy until, reboots).
+    public let clock: any WaitClock
 
-    public init() {}
+    public init(clock: any WaitClock = MonotonicClock.shared) { self.clock = clock }
 
     /// Drops off the bus now; comes back after `reattachAfter` (nil: stays away, as a device
     /// that jumped to an application without USB).
@@ -56,14 +59,14 @@ public final class VirtualUSBCable: @unchecked Sendable {
         lock.withLock {
             generation += 1
             plugged = false
-            returnsAt = reattachAfter.map { ContinuousClock.now + $0 }
+            returnsAt = reattachAfter.map { clock.instant(after: $0) }
         }
     }
 
     /// (present, generation). Reattaching after the delay starts a new generation.
     func poll() -> (present: Bool, generation: Int, reattached: Bool) {
         lock.withLock {
-            if !plugged, let at = returnsAt, ContinuousClock.now >= at {
+            if !plugged, let at = returnsAt, clock.now() >= at {
                 plugged = true
                 returnsAt = nil
                 generation += 1
