@@ -7,7 +7,7 @@ let package = Package(
         // The embeddable library: flashing over every route, no emulator inside.
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "ST67"]),
+            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STLink", "USB", "Targets", "ST67"]),
         // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
         // in-process USB bus they sit on and the socket server that lends it to the libusb
         // stand-in. The CLI (`virtual:` ports, `emulate`) and the tests link it; BootwireKit does not.
@@ -48,10 +48,13 @@ let package = Package(
         .target(name: "STM32", dependencies: ["BootwireCore"]),
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
-        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
+        // The debug-probe seam: what SWD flash code needs from any probe, and Cortex-M debug on it.
+        .target(name: "ArmDebug", dependencies: ["BootwireCore"]),
+        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32", "ArmDebug"]),
         // Ports parsed once, routes decided and targets opened: what every verb (and a library
         // user) goes through.
-        .target(name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "STLink", "USB"]),
+        .target(
+            name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
         .target(
@@ -80,6 +83,7 @@ let package = Package(
         // The seam's tests run through the virtual bus (VirtualDevices) and the socket server.
         .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),
-        .testTarget(name: "STLinkTests", dependencies: ["STLink", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
+        .testTarget(
+            name: "STLinkTests", dependencies: ["STLink", "ArmDebug", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]
 )

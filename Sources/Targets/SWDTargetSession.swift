@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import STLink
 
@@ -19,8 +20,7 @@ public final class SWDTargetSession: TargetSession {
         var facts = [
             TargetFact(
                 "probe",
-                "\(probe.kind.name) firmware \(probe.version), serial "
-                    + (STLinkProbeKind.displaySerial(probe.handle.record.serial) ?? "none")),
+"\(probe.name) firmware \(probe.firmware), serial \(probe.serial ?? "none")"),
             TargetFact("target voltage", probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"),
             TargetFact("swd clock", "\(probe.clockKHz) kHz"),
             TargetFact("connected", session.connectedHow),
@@ -53,7 +53,7 @@ public final class SWDTargetSession: TargetSession {
         announceRead(span)
         do {
             return try session.probe.readMemory(UInt32(span.start), count: Int(span.count))
-        } catch let fault as SWDFault {
+        } catch let fault as ProbeError {
             throw fault.error
         }
     }
