@@ -202,7 +202,10 @@ public final class STLinkProbe: @unchecked Sendable {
                 [STLinkCommand.debug, STLinkCommand.Debug.readDebugReg] + STLinkCommand.le32(address), reply: 8,
                 kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw ProbeError(status, address: address, operation: "reading \(Hex.address(address, width: 8, uppercase: true))") }
+            guard status.isOK else {
+                throw ProbeError(
+                    status, address: address, operation: "reading \(Hex.address(address, width: 8, uppercase: true))")
+            }
             return STLinkCommand.le32(answer, at: 4)
         }
     }
@@ -213,7 +216,10 @@ public final class STLinkProbe: @unchecked Sendable {
                 [STLinkCommand.debug, STLinkCommand.Debug.writeDebugReg] + STLinkCommand.le32(address)
                     + STLinkCommand.le32(value), reply: 2, kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw ProbeError(status, address: address, operation: "writing \(Hex.address(address, width: 8, uppercase: true))") }
+            guard status.isOK else {
+                throw ProbeError(
+                    status, address: address, operation: "writing \(Hex.address(address, width: 8, uppercase: true))")
+            }
         }
     }
 

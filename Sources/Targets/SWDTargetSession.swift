@@ -18,9 +18,7 @@ public final class SWDTargetSession: TargetSession {
         let probe = session.probe
         let identity = session.identity
         var facts = [
-            TargetFact(
-                "probe",
-"\(probe.name) firmware \(probe.firmware), serial \(probe.serial ?? "none")"),
+            TargetFact("probe", "\(probe.name) firmware \(probe.firmware), serial \(probe.serial ?? "none")"),
             TargetFact("target voltage", probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"),
             TargetFact("swd clock", "\(probe.clockKHz) kHz"),
             TargetFact("connected", session.connectedHow),
