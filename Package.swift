@@ -7,7 +7,7 @@ let package = Package(
         // The embeddable library: flashing over every route, no emulator inside.
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STLink", "USB", "Targets", "ST67"]),
+            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STM32SWD", "STLink", "USB", "Targets", "ST67"]),
         // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
         // in-process USB bus they sit on and the socket server that lends it to the libusb
         // stand-in. The CLI (`virtual:` ports, `emulate`) and the tests link it; BootwireKit does not.
@@ -50,11 +50,15 @@ let package = Package(
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
         // The debug-probe seam: what SWD flash code needs from any probe, and Cortex-M debug on it.
         .target(name: "ArmDebug", dependencies: ["BootwireCore"]),
-        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32", "ArmDebug"]),
+        // STM32 flash over SWD (controllers, identification, the flash target), probe-neutral.
+        .target(name: "STM32SWD", dependencies: ["BootwireCore", "STM32", "ArmDebug"]),
+        // The ST-LINK: its USB protocol, one DebugProbe.
+        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "ArmDebug", "STM32SWD"]),
         // Ports parsed once, routes decided and targets opened: what every verb (and a library
         // user) goes through.
         .target(
-            name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STLink", "USB"]),
+            name: "Targets",
+            dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STM32SWD", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
         .target(
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STM32SWD", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),
         .testTarget(
-            name: "STLinkTests", dependencies: ["STLink", "ArmDebug", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
+            name: "STLinkTests",
+            dependencies: ["STLink", "ArmDebug", "STM32SWD", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]
 )

@@ -1,6 +1,6 @@
 import ArmDebug
 import BootwireCore
-import STLink
+import STM32SWD
 
 /// An STM32 through an ST-LINK over SWD as a target session.
 public final class SWDTargetSession: TargetSession {

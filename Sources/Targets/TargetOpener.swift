@@ -4,6 +4,7 @@ import Foundation
 import QCC743
 import STLink
 import STM32
+import STM32SWD
 import USB
 
 /// Opens targets: decides the route a port leads to and connects the route's session on a

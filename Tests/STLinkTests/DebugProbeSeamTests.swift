@@ -5,6 +5,7 @@ import USB
 import VirtualDevices
 
 @testable import STLink
+@testable import STM32SWD
 
 /// The debug-probe seam (issue #24): the SWD session, Cortex-M debug and a flash controller work
 /// over a probe that is no ST-LINK, and an ST-LINK status reaches callers as a typed fault.

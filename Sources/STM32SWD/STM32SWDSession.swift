@@ -2,10 +2,10 @@ import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
-import USB
 
-/// A connected, halted STM32 behind a debug probe (an ST-LINK unless given another): connect with the fallbacks of spec 4.2 (under
-/// reset, then at a lower clock), identify, and the flash controller of its family.
+/// A connected, halted STM32 behind a debug probe: connect with the fallbacks of spec 4.2 (under
+/// reset, then at a lower clock), identify, and the flash controller of its family. The ST-LINK
+/// opener (`init(handle:options:events:)`) lives in the STLink module.
 public final class STM32SWDSession: @unchecked Sendable {
     public let probe: any DebugProbe
     public private(set) var identity: STM32SWDIdentity
@@ -18,15 +18,6 @@ public final class STM32SWDSession: @unchecked Sendable {
         public var clockKHz = SWDClock.defaultKHz
         public var underReset = false
         public init() {}
-    }
-
-    /// Opens the ST-LINK on `handle` (its open sequence: mode, version, voltage), then connects.
-    public convenience init(handle: any USBDeviceHandle, options: Options = Options(), events: @escaping EventSink)
-        throws
-    {
-        let stlink = try STLinkProbe(handle: handle, events: events)
-        try stlink.open()
-        try self.init(probe: stlink, options: options, events: events)
     }
 
     /// Connects through any opened probe: the seam a CMSIS-DAP or J-Link probe would plug into.
