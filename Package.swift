@@ -7,7 +7,9 @@ let package = Package(
         // The embeddable library: flashing over every route, no emulator inside.
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STM32SWD", "STLink", "USB", "Targets", "ST67"]),
+            targets: [
+                "BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STM32SWD", "STLink", "USB", "Targets", "ST67",
+            ]),
         // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
         // in-process USB bus they sit on and the socket server that lends it to the libusb
         // stand-in. The CLI (`virtual:` ports, `emulate`) and the tests link it; BootwireKit does not.
@@ -67,7 +69,8 @@ let package = Package(
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STM32SWD", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STM32SWD", "STLink", "USB", "Targets", "VirtualDevices",
+                "ST67",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
