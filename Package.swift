@@ -7,7 +7,9 @@ let package = Package(
         // The embeddable library: flashing over every route, no emulator inside.
         .library(
             name: "BootwireKit",
-            targets: ["BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "ST67"]),
+            targets: [
+                "BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STM32SWD", "STLink", "USB", "Targets", "ST67",
+            ]),
         // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
         // in-process USB bus they sit on and the socket server that lends it to the libusb
         // stand-in. The CLI (`virtual:` ports, `emulate`) and the tests link it; BootwireKit does not.
@@ -48,10 +50,17 @@ let package = Package(
         .target(name: "STM32", dependencies: ["BootwireCore"]),
         .target(name: "USB", dependencies: ["BootwireCore", "CUSB"]),
         .target(name: "DFU", dependencies: ["BootwireCore", "USB", "STM32"]),
-        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "STM32"]),
+        // The debug-probe seam: what SWD flash code needs from any probe, and Cortex-M debug on it.
+        .target(name: "ArmDebug", dependencies: ["BootwireCore"]),
+        // STM32 flash over SWD (controllers, identification, the flash target), probe-neutral.
+        .target(name: "STM32SWD", dependencies: ["BootwireCore", "STM32", "ArmDebug"]),
+        // The ST-LINK: its USB protocol, one DebugProbe.
+        .target(name: "STLink", dependencies: ["BootwireCore", "USB", "ArmDebug", "STM32SWD"]),
         // Ports parsed once, routes decided and targets opened: what every verb (and a library
         // user) goes through.
-        .target(name: "Targets", dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "STLink", "USB"]),
+        .target(
+            name: "Targets",
+            dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STM32SWD", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
         .target(
@@ -60,7 +69,8 @@ let package = Package(
         .executableTarget(
             name: "bootwire",
             dependencies: [
-                "BootwireCore", "DFU", "QCC743", "STM32", "STLink", "USB", "Targets", "VirtualDevices", "ST67",
+                "BootwireCore", "DFU", "QCC743", "STM32", "STM32SWD", "STLink", "USB", "Targets", "VirtualDevices",
+                "ST67",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +90,8 @@ let package = Package(
         // The seam's tests run through the virtual bus (VirtualDevices) and the socket server.
         .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),
-        .testTarget(name: "STLinkTests", dependencies: ["STLink", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
+        .testTarget(
+            name: "STLinkTests",
+            dependencies: ["STLink", "ArmDebug", "STM32SWD", "VirtualDevices", "USB", "STM32", "BootwireCore"]),
     ]
 )

@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import USB
@@ -68,7 +69,7 @@ public final class STLinkProbe: @unchecked Sendable {
     func debugCommand(_ bytes: [UInt8], reply: Int = 2, operation: String) throws -> [UInt8] {
         let answer = try transact([STLinkCommand.debug] + bytes, reply: reply, kind: .control)
         let status = STLinkStatus(answer[0])
-        guard status.isOK else { throw SWDFault(status, operation: operation) }
+        guard status.isOK else { throw ProbeError(status, operation: operation) }
         return answer
     }
 
@@ -160,11 +161,11 @@ public final class STLinkProbe: @unchecked Sendable {
     func withWaitRetries<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         while true {
             var delay = 0.0001
-            var lastWait: SWDFault?
+            var lastWait: ProbeError?
             for _ in 0...Self.waitRetries {
                 do {
                     return try body()
-                } catch let fault as SWDFault where fault.status.isWait {
+                } catch let fault as ProbeError where fault.fault == .wait {
                     lastWait = fault
                     statistics.waitRetries += 1
                     Thread.sleep(forTimeInterval: delay)
@@ -172,7 +173,7 @@ public final class STLinkProbe: @unchecked Sendable {
                 }
             }
             guard let lower = SWDClock.lower(than: clockKHz), lower >= minimumClockKHz else {
-                throw lastWait ?? SWDFault(.apWait, operation: operation)
+                throw lastWait ?? ProbeError(.apWait, operation: operation)
             }
             let before = clockKHz
             try setClock(kHz: lower)
@@ -191,7 +192,7 @@ public final class STLinkProbe: @unchecked Sendable {
             [STLinkCommand.debug, STLinkCommand.Debug.getLastRWStatus2], reply: 12, kind: .status)
         let status = STLinkStatus(answer[0])
         guard status.isOK else {
-            throw SWDFault(status, address: STLinkCommand.le32(answer, at: 4), operation: operation)
+            throw ProbeError(status, address: STLinkCommand.le32(answer, at: 4), operation: operation)
         }
     }
 
@@ -201,7 +202,10 @@ public final class STLinkProbe: @unchecked Sendable {
                 [STLinkCommand.debug, STLinkCommand.Debug.readDebugReg] + STLinkCommand.le32(address), reply: 8,
                 kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw SWDFault(status, address: address, operation: "reading \(Hex.address(address, width: 8, uppercase: true))") }
+            guard status.isOK else {
+                throw ProbeError(
+                    status, address: address, operation: "reading \(Hex.address(address, width: 8, uppercase: true))")
+            }
             return STLinkCommand.le32(answer, at: 4)
         }
     }
@@ -212,7 +216,10 @@ public final class STLinkProbe: @unchecked Sendable {
                 [STLinkCommand.debug, STLinkCommand.Debug.writeDebugReg] + STLinkCommand.le32(address)
                     + STLinkCommand.le32(value), reply: 2, kind: .register)
             let status = STLinkStatus(answer[0])
-            guard status.isOK else { throw SWDFault(status, address: address, operation: "writing \(Hex.address(address, width: 8, uppercase: true))") }
+            guard status.isOK else {
+                throw ProbeError(
+                    status, address: address, operation: "writing \(Hex.address(address, width: 8, uppercase: true))")
+            }
         }
     }
 

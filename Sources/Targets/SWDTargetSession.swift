@@ -1,5 +1,6 @@
+import ArmDebug
 import BootwireCore
-import STLink
+import STM32SWD
 
 /// An STM32 through an ST-LINK over SWD as a target session.
 public final class SWDTargetSession: TargetSession {
@@ -17,10 +18,7 @@ public final class SWDTargetSession: TargetSession {
         let probe = session.probe
         let identity = session.identity
         var facts = [
-            TargetFact(
-                "probe",
-                "\(probe.kind.name) firmware \(probe.version), serial "
-                    + (STLinkProbeKind.displaySerial(probe.handle.record.serial) ?? "none")),
+            TargetFact("probe", "\(probe.name) firmware \(probe.firmware), serial \(probe.serial ?? "none")"),
             TargetFact("target voltage", probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"),
             TargetFact("swd clock", "\(probe.clockKHz) kHz"),
             TargetFact("connected", session.connectedHow),
@@ -53,7 +51,7 @@ public final class SWDTargetSession: TargetSession {
         announceRead(span)
         do {
             return try session.probe.readMemory(UInt32(span.start), count: Int(span.count))
-        } catch let fault as SWDFault {
+        } catch let fault as ProbeError {
             throw fault.error
         }
     }

@@ -4,6 +4,7 @@ import Foundation
 import QCC743
 import STLink
 import STM32
+import STM32SWD
 import USB
 
 /// Opens targets: decides the route a port leads to and connects the route's session on a
@@ -175,11 +176,11 @@ public struct TargetOpener: Sendable {
             let session = try STM32SWDSession(handle: handle, options: options, events: events)
             defer { session.close() }
             let value = try body(session)
-            let stats = session.probe.statistics
-            var out = [
-                "usb-transfers": "\(stats.total)", "usb-transfers-by-kind": stats.breakdown,
-                "swd-khz": "\(session.probe.clockKHz)", "connected": session.connectedHow,
-            ]
+            var out = ["swd-khz": "\(session.probe.clockKHz)", "connected": session.connectedHow]
+            if let stats = (session.probe as? STLinkProbe)?.statistics {
+                out["usb-transfers"] = "\(stats.total)"
+                out["usb-transfers-by-kind"] = stats.breakdown
+            }
             if let modelled = bus.modelledTime {
                 out["usb-modelled-seconds"] = String(format: "%.3f", modelled.usbSeconds)
                 if let busy = modelled.deviceBusySeconds {

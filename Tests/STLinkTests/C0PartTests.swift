@@ -4,6 +4,7 @@ import USB
 import VirtualDevices
 
 @testable import STLink
+@testable import STM32SWD
 
 /// STM32C0 over SWD, added as catalogue rows only: the session finds the C031 by its DEV_ID at
 /// the Cortex-M0+ DBGMCU address, reads FLASH_SIZE where the C0 keeps it (0x1FFF75A0, not G0's

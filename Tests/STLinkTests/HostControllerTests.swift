@@ -6,6 +6,7 @@ import USB
 import VirtualDevices
 
 @testable import STLink
+@testable import STM32SWD
 
 /// The ST67 host controllers (`SectorFlashController`, `PageFlashController`) on their virtual
 /// parts, and the virtual parts' own rules poked as a debugger would.

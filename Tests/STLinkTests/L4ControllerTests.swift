@@ -4,6 +4,7 @@ import Testing
 import VirtualDevices
 
 @testable import STLink
+@testable import STM32SWD
 
 /// The virtual L4 flash controller's rules (spec 3.1), poked as a debugger would, and the
 /// option-byte decoding the host uses on it.

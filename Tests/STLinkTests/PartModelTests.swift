@@ -3,6 +3,7 @@ import Testing
 import USB
 
 @testable import STLink
+@testable import STM32SWD
 
 /// The SWD route's side of the shared part model, the F4 dual-bank numbering, and the V2 serial.
 @Suite struct PartModelTests {

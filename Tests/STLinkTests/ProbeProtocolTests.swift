@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import Testing
@@ -5,6 +6,7 @@ import USB
 import VirtualDevices
 
 @testable import STLink
+@testable import STM32SWD
 
 /// The probe's byte protocol against the virtual ST-LINK: what each firmware answers, in what
 /// length, and how the host reads it.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import STLink
 import STM32
+import STM32SWD
 import Targets
 
 /// `bootwire option-bytes show|set|reload`: an STM32's option bytes through an ST-LINK, decoded

@@ -1,24 +1,17 @@
-/// SWD clock choices. V2 takes a divisor from a fixed table; V3 lists its own frequencies
+import ArmDebug
+
+/// The ST-LINK's clocks: V2 takes a divisor from a fixed table; V3 lists its own frequencies
 /// (GET_COM_FREQ) and takes kHz (spec 1.4).
-public enum SWDClock {
+extension SWDClock {
     /// (divisor, kHz) for V2's SWD_SET_FREQ, fastest first.
     public static let v2Divisors: [(divisor: UInt16, kHz: Int)] = [
         (0, 4000), (1, 1800), (2, 1200), (3, 950), (5, 650), (7, 480), (9, 400), (10, 360), (15, 240), (25, 150),
         (31, 125), (40, 100), (79, 50), (158, 25), (265, 15), (798, 5),
     ]
 
-    public static let defaultKHz = 1800
-    /// Where a connect at a reduced clock starts when the set clock failed.
-    public static let safeKHz = 480
-
     /// The fastest V2 entry at or below `kHz` (the slowest when none is).
     public static func v2Divisor(atMost kHz: Int) -> (divisor: UInt16, kHz: Int) {
         v2Divisors.first { $0.kHz <= kHz } ?? v2Divisors[v2Divisors.count - 1]
-    }
-
-    /// The fastest of `choices` at or below `kHz`.
-    public static func pick(_ choices: [Int], atMost kHz: Int) -> Int? {
-        choices.filter { $0 <= kHz }.max() ?? choices.min()
     }
 
     /// The next lower step after `kHz` on V2's table: what a WAIT storm falls back to.

@@ -37,7 +37,7 @@ public enum CortexDebug {
     }
 }
 
-extension STLinkProbe {
+extension DebugProbe {
     public func halt() throws {
         try writeWord(CortexDebug.dhcsr, CortexDebug.dbgKey | CortexDebug.cDebugEn | CortexDebug.cHalt)
     }
@@ -76,13 +76,13 @@ extension STLinkProbe {
     /// NRST low for 100 µs (≥ 20 µs needed), then high; S_RESET_ST says whether the pin reached
     /// the part. A core that vanished at once (firmware turning SWD off) counts as reset.
     public func hardReset() throws -> Bool {
-        try driveNRST(.low)
+        try setReset(asserted: true)
         Thread.sleep(forTimeInterval: 0.0001)
-        try driveNRST(.high)
+        try setReset(asserted: false)
         let dhcsr: UInt32
         do {
             dhcsr = try readWord(CortexDebug.dhcsr)
-        } catch is SWDFault {
+        } catch is ProbeError {
             return true
         }
         if dhcsr & CortexDebug.sResetSt != 0 { return true }

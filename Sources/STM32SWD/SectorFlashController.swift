@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
@@ -13,7 +14,7 @@ public final class SectorFlashController: SWDFlashController {
     /// OPTSR2.TZEN with TrustZone off (RM0481; other codes mean on: UNCONFIRMED beyond 0xC3).
     static let trustZoneOff: UInt32 = 0xB4
 
-    let probe: STLinkProbe
+    let probe: any DebugProbe
     let family: SectorFlashFamily
     let base: UInt32
     let flashBase: UInt32
@@ -27,7 +28,7 @@ public final class SectorFlashController: SWDFlashController {
 
     /// `banks`: 2 on H5 and H74x/H75x, 1 on H72x/H73x (the part's row says).
     public init(
-        probe: STLinkProbe, family: SectorFlashFamily, base: UInt32, flashBase: UInt32 = 0x0800_0000,
+        probe: any DebugProbe, family: SectorFlashFamily, base: UInt32, flashBase: UInt32 = 0x0800_0000,
         flashSize: Int, banks: Int, events: @escaping EventSink
     ) throws {
         self.probe = probe
@@ -266,8 +267,8 @@ public final class SectorFlashController: SWDFlashController {
     private func readEvidence(_ evidence: inout [String: String]) {
         do {
             _ = try probe.readMemory(flashBase, count: 4)
-        } catch let fault as SWDFault {
-            evidence["flash-read"] = fault.status.description
+        } catch let fault as ProbeError {
+            evidence["flash-read"] = fault.status
         } catch {}
     }
 }

@@ -1,5 +1,4 @@
 import BootwireCore
-import STLink
 import STM32
 
 /// What `option-bytes set` did: the fields changed, the option bytes as the part loaded them,

@@ -1,12 +1,13 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
-import USB
 
-/// A connected, halted STM32 behind an ST-LINK: connect with the fallbacks of spec 4.2 (under
-/// reset, then at a lower clock), identify, and the flash controller of its family.
+/// A connected, halted STM32 behind a debug probe: connect with the fallbacks of spec 4.2 (under
+/// reset, then at a lower clock), identify, and the flash controller of its family. The ST-LINK
+/// opener (`init(handle:options:events:)`) lives in the STLink module.
 public final class STM32SWDSession: @unchecked Sendable {
-    public let probe: STLinkProbe
+    public let probe: any DebugProbe
     public private(set) var identity: STM32SWDIdentity
     public private(set) var controller: (any SWDFlashController)?
     public let events: EventSink
@@ -19,10 +20,10 @@ public final class STM32SWDSession: @unchecked Sendable {
         public init() {}
     }
 
-    public init(handle: any USBDeviceHandle, options: Options = Options(), events: @escaping EventSink) throws {
+    /// Connects through any opened probe: the seam a CMSIS-DAP or J-Link probe would plug into.
+    public init(probe: any DebugProbe, options: Options = Options(), events: @escaping EventSink) throws {
         self.events = events
-        probe = try STLinkProbe(handle: handle, events: events)
-        try probe.open()
+        self.probe = probe
         if let voltage = probe.voltage, voltage < 1.5 {
             events(.note(.info(String(format: "target voltage %.2f V: is the target powered?", voltage))))
         }
@@ -50,7 +51,7 @@ public final class STM32SWDSession: @unchecked Sendable {
                                     + "(firmware that disables SWD, sleeps or remaps the pins does this)")))
                 }
                 return
-            } catch let fault as SWDFault {
+            } catch let fault as ProbeError {
                 failures["attempt \(index + 1)"] =
                     "\(attempt.underReset ? "under reset" : "normal") at \(attempt.kHz) kHz: \(fault.operation): \(fault.status)"
                 probe.exitDebug()
@@ -65,31 +66,39 @@ public final class STM32SWDSession: @unchecked Sendable {
 
     func attach(underReset: Bool, kHz: Int) throws {
         try probe.setClock(kHz: kHz)
-        if underReset { try probe.driveNRST(.low) }
+        if underReset { try probe.setReset(asserted: true) }
         try probe.enterSWD()
-        if underReset { try probe.driveNRST(.low) }
-        identity.dpidr = try probe.readIDCodes()
+        if underReset { try probe.setReset(asserted: true) }
+        identity.dpidr = try probe.readDPIDR()
         try probe.initAP()
         if underReset {
             try probe.halt()
             try probe.writeWord(CortexDebug.demcr, CortexDebug.trcEna | CortexDebug.vcCoreReset)
-            try probe.driveNRST(.high)
+            try probe.setReset(asserted: false)
             for _ in 0..<10 {
                 try probe.halt()
                 Thread.sleep(forTimeInterval: 0.001)
             }
         }
         identity.cpuid = try probe.readWord(CortexDebug.cpuid)
-        guard identity.cpuid >> 24 == 0x41 else { throw SWDFault(.fault, operation: "reading CPUID") }
+        guard identity.cpuid >> 24 == 0x41 else {
+            throw ProbeError(
+                .noTarget, operation: "reading CPUID", status: "CPUID \(Hex.address(identity.cpuid)) names no ARM core",
+                probe: probe.name)
+        }
         if underReset { try probe.resetAndHalt() } else { try probe.halt() }
-        guard try probe.isHalted() else { throw SWDFault(.fault, operation: "halting the core") }
+        guard try probe.isHalted() else {
+            throw ProbeError(
+                .fault(address: CortexDebug.dhcsr), operation: "halting the core", status: "DHCSR.S_HALT stays 0",
+                probe: probe.name)
+        }
     }
 
     /// A word the part answers with, or nil when the part faults at `address` (not mapped on
     /// this core). A lost probe or a USB error is thrown: it is no unknown family (issue #23:
     /// an unplugged ST-LINK was called `flash-family-unsupported`).
     private func answer(_ address: UInt32) throws -> UInt32? {
-        do { return try probe.readWord(address) } catch is SWDFault { return nil }
+        do { return try probe.readWord(address) } catch is ProbeError { return nil }
     }
 
     func identify() throws {

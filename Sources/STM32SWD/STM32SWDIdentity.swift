@@ -1,3 +1,4 @@
+import ArmDebug
 import STM32
 
 /// What the SWD path learned about the part (spec 2.2).

@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import STM32
 
@@ -12,7 +13,7 @@ public enum SWDFlashControllers {
     }
 
     public static func make(
-        probe: STLinkProbe, part: STM32Part, flashSize: Int, events: @escaping EventSink
+        probe: any DebugProbe, part: STM32Part, flashSize: Int, events: @escaping EventSink
     ) throws -> (any SWDFlashController)? {
         let spec = part.controller
         switch spec.kind {

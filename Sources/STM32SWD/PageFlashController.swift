@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
@@ -10,7 +11,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     typealias CR = L4FamilyCR
     static let wrperr: UInt32 = 1 << 4
 
-    let probe: STLinkProbe
+    let probe: any DebugProbe
     let family: PageFlashFamily
     let base: UInt32
     let flashBase: UInt32
@@ -25,7 +26,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     public private(set) var firstSecurePage: Int?
 
     public init(
-        probe: STLinkProbe, family: PageFlashFamily, base: UInt32, flashBase: UInt32 = 0x0800_0000, flashSize: Int,
+        probe: any DebugProbe, family: PageFlashFamily, base: UInt32, flashBase: UInt32 = 0x0800_0000, flashSize: Int,
         events: @escaping EventSink
     ) throws {
         self.probe = probe
@@ -188,7 +189,7 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         try unlockOptions()
         do {
             try write(family.cr, CR.oblLaunch)
-        } catch let fault as SWDFault where fault.status.code == 0x16 || fault.status.code == 0x15 {
+        } catch let fault as ProbeError where fault.fault == .lostConnection {
             // The part resets under the probe.
         }
         return true
@@ -209,8 +210,8 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         guard STM32RDPCodes.l4.level(rdp) != .level0 else { return nil }
         do {
             _ = try probe.readMemory(flashBase, count: 4)
-        } catch let fault as SWDFault {
-            evidence["flash-read"] = fault.status.description
+        } catch let fault as ProbeError {
+            evidence["flash-read"] = fault.status
         }
         if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(

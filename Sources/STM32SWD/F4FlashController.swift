@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
@@ -36,7 +37,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     }
     static let optLock: UInt32 = 1 << 0
     static let optStart: UInt32 = 1 << 1
-    let probe: STLinkProbe
+    let probe: any DebugProbe
     let base: UInt32
     let events: EventSink
     let registers: FlashRegisterAccess
@@ -55,7 +56,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     /// `dualBankCapable` (F42x/F43x/F469/F479): then OPTCR's DB1M (bit 30) decides for 1 MiB,
     /// and above 1 MiB there are always two banks.
     public init(
-        probe: STLinkProbe, base: UInt32, flashBase: UInt32 = 0x0800_0000, fields: [SWDOptionField],
+        probe: any DebugProbe, base: UInt32, flashBase: UInt32 = 0x0800_0000, fields: [SWDOptionField],
         dualBankCapable: Bool, flashSize: Int, events: @escaping EventSink
     ) {
         self.probe = probe

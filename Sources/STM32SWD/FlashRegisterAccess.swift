@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 
@@ -19,7 +20,7 @@ struct FlashRegisterAccess {
     static let key1: UInt32 = 0x4567_0123
     static let key2: UInt32 = 0xCDEF_89AB
 
-    let probe: STLinkProbe
+    let probe: any DebugProbe
     let base: UInt32
     let bits: Bits
     let events: EventSink
@@ -73,7 +74,7 @@ struct FlashRegisterAccess {
         do {
             try write(bits.keyr, Self.key1)
             try write(bits.keyr, Self.key2)
-        } catch is SWDFault where retryAfterReset {
+        } catch is ProbeError where retryAfterReset {
             // Judged by CR.LOCK below.
         }
         cr = try read(bits.cr)
@@ -101,7 +102,7 @@ extension FlashRegisterClient {
     func write(_ offset: UInt32, _ value: UInt32) throws { try registers.write(offset, value) }
 }
 
-extension STLinkProbe {
+extension DebugProbe {
     /// Writes `bytes` at `address` in blocks of at most `blockSize` (with PG set by the caller),
     /// asking the controller after each block, so an error names the block it happened in.
     func programInBlocks(

@@ -1,3 +1,4 @@
+import ArmDebug
 import BootwireCore
 import Foundation
 import STM32
@@ -23,7 +24,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     static let optKey1: UInt32 = 0x0819_2A3B
     static let optKey2: UInt32 = 0x4C5D_6E7F
 
-    let probe: STLinkProbe
+    let probe: any DebugProbe
     let base: UInt32
     let events: EventSink
     let registers: FlashRegisterAccess
@@ -46,7 +47,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
 
     /// `device` is the part's bootloader row (its geometry: DUALBANK, BFB2); `row` its registers.
     public init(
-        probe: STLinkProbe, row: PageFlashFamily, base: UInt32, device: STM32Device, flashSize: Int,
+        probe: any DebugProbe, row: PageFlashFamily, base: UInt32, device: STM32Device, flashSize: Int,
         events: @escaping EventSink
     ) throws {
         self.probe = probe
@@ -230,7 +231,7 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         }
         do {
             try write(row.cr, CR.oblLaunch)
-        } catch let fault as SWDFault where fault.status.code == 0x16 || fault.status.code == 0x15 {
+        } catch let fault as ProbeError where fault.fault == .lostConnection {
             // The part resets under the probe: the write reports a DP error (openocd ignores it).
         }
         return true
@@ -243,8 +244,8 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         var evidence = ["OPTR": Hex.address(optr, width: 8, uppercase: true)]
         do {
             _ = try probe.readMemory(geometry.base, count: 4)
-        } catch let fault as SWDFault {
-            evidence["flash-read"] = fault.status.description
+        } catch let fault as ProbeError {
+            evidence["flash-read"] = fault.status
         }
         if STM32RDPCodes.l4.level(rdp) == .level2 {
             return BootwireError(

@@ -1,6 +1,6 @@
 import BootwireCore
 
-/// An STM32's flash through an ST-LINK over SWD, for the flash pipeline: the family's flash
+/// An STM32's flash through a debug probe over SWD, for the flash pipeline: the family's flash
 /// controller erases and programs; memory reads (far cheaper than programming) compare and
 /// prove. The controller is unlocked on the first change and locked again at the end.
 public final class SWDFlashTarget: FlashTarget {
@@ -15,9 +15,9 @@ public final class SWDFlashTarget: FlashTarget {
 
     public var identity: TargetIdentity {
         let device = session.identity
-        let serial = STLinkProbeKind.displaySerial(session.probe.handle.record.serial) ?? "noserial"
+        let serial = session.probe.serial ?? "noserial"
         return TargetIdentity(
-            name: "\(device.partName) via \(session.probe.kind.name)",
+            name: "\(device.partName) via \(session.probe.name)",
             journalKey: "swd-\(serial)-\(Hex.address(device.deviceID))",
             chipID: Hex.address(device.deviceID))
     }
