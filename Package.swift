@@ -62,7 +62,7 @@ let package = Package(
             name: "Targets",
             dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STM32SWD", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
-        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32"]),
+        .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32", "STM32SWD", "Targets"]),
         .target(
             name: "VirtualDevices",
             dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),

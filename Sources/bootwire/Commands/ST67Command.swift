@@ -64,22 +64,22 @@ struct ST67Command: AsyncParsableCommand {
                 var moduleSide = connection
                 moduleSide.reset = connection.reset ?? "host-mcu"
                 let module = moduleSide
-                let (host, _) = try await connection.opener.withSWD(ports.swd, events: events) { session in
-                    let units =
-                        (try? session.flash().layout.sectors.map { Int($0.address)..<Int($0.address) + $0.size }) ?? []
-                    return (session.identity.deviceID, session.identity.flashSize, session.identity.partName, units)
-                }
-                let board = try chooseBoard(package, deviceID: host.0, flashSize: host.1)
+                let runner = ST67StepRunner(
+                    host: connection.opener, module: module.opener, hostPort: ports.swd, modulePort: ports.vcp,
+                    journals: CacheFolder.journals, dryRun: dryRun, events: events)
+                let host = try await runner.identifyHost()
+                let board = try chooseBoard(package, deviceID: host.deviceID, flashSize: host.flashSize)
                 events(
                     .note(
                         .info(
-                            "host \(host.2) (DEV_ID \(Hex.address(Int(host.0))), \(host.1 >> 10) KiB): board \(board)"))
+                            "host \(host.name) (DEV_ID \(Hex.address(host.deviceID)), \(host.flashSize >> 10) KiB): board \(board)"
+                        ))
                 )
                 let statePath = CacheFolder.root + "/st67/" + ST67UpdateRun.stateName(port: ports.key)
                 let plan = try ST67UpdatePlan.make(
                     package: package, board: board, application: app,
                     environment: ProcessInfo.processInfo.environment,
-                    hostUnits: host.3)
+                    hostUnits: host.units)
                 for note in plan.notes { events(.note(.info(note))) }
                 let update = ST67UpdateRun(plan: plan, statePath: statePath, events: events)
                 // Asked once per update: a resumed run whose module step is done burned it already.
@@ -88,15 +88,11 @@ struct ST67Command: AsyncParsableCommand {
                 {
                     try Confirmation.require(preview, yes: yes, events: events)
                 }
-                let dryRun = self.dryRun
-                let connection = self.connection
                 let results = try await update.run(dryRun: dryRun) { step, state in
-                    try await Self.execute(
-                        step, state: state, update: update, ports: ports, connection: connection, module: module,
-                        dryRun: dryRun, events: events)
+                    try await runner.execute(step, state: state, update: update)
                 }
                 var summary = [
-                    "board": board, "host": host.2, "steps": results.map(\.kind.rawValue).joined(separator: ","),
+                    "board": board, "host": host.name, "steps": results.map(\.kind.rawValue).joined(separator: ","),
                     "resumed": results.filter(\.resumed).map(\.kind.rawValue).joined(separator: ","),
                 ]
                 if dryRun { summary["dry-run"] = "yes" }
@@ -173,77 +169,6 @@ struct ST67Command: AsyncParsableCommand {
                     evidence: ["dev-id": Hex.address(Int(deviceID)), "flash-kib": "\(flashSize >> 10)"])
             }
             return matches[0]
-        }
-
-        /// One step: the host side over SWD, the module side over the VCP, each through the pipeline.
-        static func execute(
-            _ step: ST67UpdateStep, state: ST67UpdateState, update: ST67UpdateRun, ports: BoardPorts,
-            connection: ConnectionOptions, module: ConnectionOptions, dryRun: Bool, events: @escaping EventSink
-        ) async throws -> ([String: String], ST67UpdateState) {
-            var state = state
-            switch step.kind {
-            case .saveHost:
-                guard let range = update.plan.savedHostRange else { return ([:], state) }
-                let (bytes, _) = try await connection.opener.withSWD(ports.swd, events: events) {
-                    try $0.probe.readMemory(UInt32(range.lowerBound), count: range.count)
-                }
-                if !dryRun {
-                    try FileManager.default.createDirectory(
-                        atPath: PathName.folder(of: update.savedHostPath),
-                        withIntermediateDirectories: true)
-                    try OutputFile.write(bytes, to: update.savedHostPath)
-                    state.savedHostAddress = range.lowerBound
-                }
-                return (["saved": "\(Hex.address(range.lowerBound))..\(Hex.address(range.upperBound))"], state)
-            case .module where dryRun:
-                // The module answers only once Bootloader.bin runs: a dry run shows the plan offline.
-                for image in step.images {
-                    events(
-                        .note(
-                            .info(
-                                "would write [\(image.name)] \(image.data.count) bytes at \(Hex.address(image.address))"
-                            )))
-                }
-                if step.efuse != nil {
-                    events(.note(.info("would burn the eFuse (efusedata.bin) after the images are proven")))
-                }
-                return (["images": "\(step.images.count)", "erase": step.erase.rawValue], state)
-            default:
-                var images = step.images
-                if step.kind == .application, images.isEmpty {
-                    guard let address = state.savedHostAddress,
-                        let saved = FileManager.default.contents(atPath: update.savedHostPath)
-                    else {
-                        throw BootwireError(
-                            .fileNotFound, "the host flash saved before Bootloader.bin is gone",
-                            hint: "name the application with --app FILE", evidence: ["path": update.savedHostPath])
-                    }
-                    images = [FlashImage(name: "saved host flash", address: address, data: [UInt8](saved))]
-                }
-                var options = FlashOptions()
-                options.erase = step.erase
-                options.keepOut = step.keepOut
-                options.dryRun = dryRun
-                options.journals = CacheFolder.journals
-                options.run = step.run
-                let side = step.side == .host ? connection : module
-                let port = step.side == .host ? ports.swd : try ports.vcp()
-                let prepared = PreparedImage.prepare(
-                    images, compressAbove: step.side == .module ? BouffaloChip.qcc743.compressAbove : nil)
-                // The eFuse burn was asked before the first step.
-                let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
-                let (outcome, _) = try await side.opener.withTarget(port, efuse: step.efuse, events: events) {
-                    try pipeline.run(prepared, on: $0.flash)
-                }
-                var summary = [
-                    "written": "\(outcome.written.count)", "skipped": "\(outcome.images.count - outcome.written.count)",
-                ]
-                if !outcome.irreversible.isEmpty {
-                    summary["irreversible"] = outcome.irreversible.joined(separator: ",")
-                }
-                if dryRun { summary["plan"] = outcome.plan.joined(separator: "; ") }
-                return (summary, state)
-            }
         }
     }
 }
