@@ -12,8 +12,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public struct Model: Sendable {
         var name: String
         var registerBase: UInt32
-        var flashSize: Int
-        var pageSize: Int
+        /// Flash size and page size: the part's (`VirtualPartCatalogue`), set when it is wired.
+        var flashSize = 0
+        var pageSize = 0
         /// G4 with DBANK clear: one bank of these.
         var singleBankPageSize: Int
         var keyr: UInt32
@@ -38,7 +39,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
 
         /// STM32U575ZI: 2 MiB, two banks of 128 pages of 8 KiB, quad-word programming.
         public static let u575 = Model(
-            name: "STM32U575", registerBase: 0x4002_2000, flashSize: 2 << 20, pageSize: 8192, singleBankPageSize: 8192,
+            name: "STM32U575", registerBase: 0x4002_2000, singleBankPageSize: 8192,
             keyr: 0x08, optkeyr: 0x10, sr: 0x20, cr: 0x28, optr: 0x40, unit: 16, pnbMask: 0x7F, hasBanks: true,
             alwaysDualAt: 2 << 20, dualBankBit: 1 << 21, hardwareSwapBit: 1 << 20, trustZoneBit: 1 << 31,
             optionErrorBit: 1 << 13, wrpRegisters: [(1, 0x58), (1, 0x5C), (2, 0x68), (2, 0x6C)],
@@ -49,7 +50,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
 
         /// STM32G474RE: 512 KiB; DBANK set (the factory value): two banks of 128 pages of 2 KiB.
         public static let g474 = Model(
-            name: "STM32G474", registerBase: 0x4002_2000, flashSize: 512 << 10, pageSize: 2048,
+            name: "STM32G474", registerBase: 0x4002_2000,
             singleBankPageSize: 4096, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
             pnbMask: 0x7F, hasBanks: true, alwaysDualAt: nil, dualBankBit: 1 << 22, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15,
@@ -62,7 +63,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         /// STM32G071RB: 128 KiB, one bank of 64 pages of 2 KiB (RM0444); the OPTR value is this
         /// model's choice with RDP 0xAA.
         public static let g071 = Model(
-            name: "STM32G071", registerBase: 0x4002_2000, flashSize: 128 << 10, pageSize: 2048,
+            name: "STM32G071", registerBase: 0x4002_2000,
             singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
             pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
@@ -72,7 +73,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         /// STM32C031C6: 32 KiB, one bank of 16 pages of 2 KiB (RM0490, G0's controller);
         /// FLASH_SIZE at 0x1FFF75A0 (openocd); the OPTR value is this model's choice with RDP 0xAA.
         public static let c031 = Model(
-            name: "STM32C031", registerBase: 0x4002_2000, flashSize: 32 << 10, pageSize: 2048,
+            name: "STM32C031", registerBase: 0x4002_2000,
             singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
             pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
@@ -82,7 +83,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         /// STM32WB55RG: 1 MiB, 256 pages of 4 KiB; SFR.SFSA 0xF4: the top 48 KiB is CPU2's (a
         /// FUS-only part; the value is this model's choice).
         public static let wb55 = Model(
-            name: "STM32WB55", registerBase: 0x5800_4000, flashSize: 1 << 20, pageSize: 4096, singleBankPageSize: 4096,
+            name: "STM32WB55", registerBase: 0x5800_4000, singleBankPageSize: 4096,
             keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8, pnbMask: 0xFF, hasBanks: false,
             alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil, trustZoneBit: nil, optionErrorBit: 1 << 15,
             wrpRegisters: [(1, 0x2C), (1, 0x30)],
@@ -110,6 +111,11 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public private(set) var busySeconds = 0.0
 
     public init(model: Model) {
+        var model = model
+        if let part = VirtualPartCatalogue.part(modelName: model.name) {
+            model.flashSize = part.flashBytes
+            model.pageSize = part.eraseUnit
+        }
         self.model = model
         array = [UInt8](repeating: 0xFF, count: model.flashSize)
         registers = model.factory

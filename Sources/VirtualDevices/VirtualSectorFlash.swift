@@ -13,9 +13,10 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public struct Model: Sendable {
         var name: String
         var registerBase: UInt32
-        var flashSize: Int
+        /// Flash size and sector size: the part's (`VirtualPartCatalogue`), set when it is wired.
+        var flashSize = 0
         var banks: Int
-        var sectorSize: Int
+        var sectorSize = 0
         var word: Int
         var keyr: UInt32
         var optkeyr: UInt32
@@ -42,7 +43,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         /// STM32H563ZI: 2 MiB, two banks of 128 sectors of 8 KiB, 16-byte flash words; product
         /// state OPEN (0xED), TZEN off (0xB4).
         public static let h563 = Model(
-            name: "STM32H563", registerBase: 0x4002_2000, flashSize: 2 << 20, banks: 2, sectorSize: 8192, word: 16,
+            name: "STM32H563", registerBase: 0x4002_2000, banks: 2, word: 16,
             keyr: 0x04, optkeyr: 0x0C, optcr: 0x1C, sr: 0x20, cr: 0x28, ccr: 0x30, start: 1 << 5, snbShift: 6,
             snbMask: 0x7F, bankSelectBit: 1 << 31, errorMask: 0x00FE_0000,
             options: [(0x50, 0x54), (0x70, 0x74), (0x80, 0x84), (0xE8, 0xEC), (0x1E8, 0x1EC)],
@@ -52,7 +53,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
 
         /// STM32H723ZG: 1 MiB in one bank of eight 128 KiB sectors, 32-byte flash words; RDP 0xAA.
         public static let h723 = Model(
-            name: "STM32H723", registerBase: 0x5200_2000, flashSize: 1 << 20, banks: 1, sectorSize: 128 << 10, word: 32,
+            name: "STM32H723", registerBase: 0x5200_2000, banks: 1, word: 32,
             keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
             snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
             options: [(0x1C, 0x20), (0x38, 0x3C)],
@@ -63,7 +64,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         /// STM32H743ZI: 2 MiB in two banks of eight 128 KiB sectors, each bank with its own
         /// KEYR/CR/SR/CCR (bank 2 at +0x100) and WPSN.
         public static let h743 = Model(
-            name: "STM32H743", registerBase: 0x5200_2000, flashSize: 2 << 20, banks: 2, sectorSize: 128 << 10, word: 32,
+            name: "STM32H743", registerBase: 0x5200_2000, banks: 2, word: 32,
             keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
             snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
             options: [(0x1C, 0x20), (0x38, 0x3C), (0x138, 0x13C)],
@@ -96,6 +97,11 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public private(set) var busySeconds = 0.0
 
     public init(model: Model) {
+        var model = model
+        if let part = VirtualPartCatalogue.part(modelName: model.name) {
+            model.flashSize = part.flashBytes
+            model.sectorSize = part.eraseUnit
+        }
         self.model = model
         array = [UInt8](repeating: 0xFF, count: model.flashSize)
         banks = [Bank](repeating: Bank(), count: 2)
