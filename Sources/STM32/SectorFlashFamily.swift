@@ -90,9 +90,9 @@ public struct SectorFlashFamily: Sendable {
             SWDOptionField("bor_lev", .optsr, 0, 2, .number), SWDOptionField("borh_en", .optsr, 2),
             SWDOptionField("iwdg_sw", .optsr, 3), SWDOptionField("wwdg_sw", .optsr, 4),
             SWDOptionField("nrst_stop", .optsr, 6), SWDOptionField("nrst_stdby", .optsr, 7),
-            SWDOptionField("product_state", .optsr, 8, 8, .productState),
+            .productState,
             SWDOptionField("iwdg_stop", .optsr, 20), SWDOptionField("iwdg_stdby", .optsr, 21),
-            SWDOptionField("swap_bank", .optsr, 31), SWDOptionField("tzen", .optsr2, 24, 8, .number),
+            .swapBank, SWDOptionField("tzen", .optsr2, 24, 8, .number),
             SWDOptionField("nsbootadd", .nsbootr, 8, 24, .number),
             SWDOptionField("wrpsg1", .wrp1r, 0, 32, .groupMask(sectorsPerBit: 4)),
             SWDOptionField("wrpsg2", .wrp2r, 0, 32, .groupMask(sectorsPerBit: 4)),
@@ -121,7 +121,7 @@ public struct SectorFlashFamily: Sendable {
             SWDOptionField("bor_lev", .optsr, 2, 2, .number), SWDOptionField("iwdg1_sw", .optsr, 4),
             SWDOptionField("nrst_stop_d1", .optsr, 6), SWDOptionField("nrst_stby_d1", .optsr, 7),
             SWDOptionField("rdp", .optsr, 8, 8, .rdp), SWDOptionField("security", .optsr, 21),
-            SWDOptionField("swap_bank", .optsr, 31),
+            .swapBank,
             SWDOptionField("nwrp1", .wpsn1, 0, 8, .sectorMask), SWDOptionField("nwrp2", .wpsn2, 0, 8, .sectorMask),
         ])
 }
