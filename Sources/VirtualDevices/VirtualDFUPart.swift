@@ -80,7 +80,7 @@ final class VirtualDFUPart: @unchecked Sendable {
         let protected = options.writeProtectedPages(geometry)
         for page in 0..<(end / device.pageSize) where !protected.contains(where: { $0.contains(page) }) {
             let start = page * device.pageSize
-            flash.replaceSubrange(start..<start + device.pageSize, with: repeatElement(0xFF, count: device.pageSize))
+            flash.eraseFlash(start, count: device.pageSize)
         }
     }
 

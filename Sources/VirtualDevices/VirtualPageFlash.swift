@@ -123,10 +123,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         loaded = model.factory
     }
 
+    /// Fault injection and setup: the option word stored and loaded at once.
     public func setOption(_ offset: UInt32, _ value: UInt32) {
-        registers[offset] = value
-        stored[offset] = value
-        loaded[offset] = value
+        (registers[offset], stored[offset], loaded[offset]) = (value, value, value)
     }
 
     var optr: UInt32 { loaded[model.optr] ?? 0 }
@@ -159,9 +158,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     func isWriteProtected(bank: Int, page: Int) -> Bool {
         model.wrpRegisters.contains { entry in
             guard entry.bank == bank, let value = loaded[entry.offset] else { return false }
-            let start = Int(value & 0xFF)
-            let end = Int((value >> 16) & 0xFF)
-            return start <= end && page >= start && page <= end
+            return VirtualWRPArea.pages(value)?.contains(page) == true
         }
     }
 
@@ -194,30 +191,20 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     }
 
     private func key(_ value: UInt32, option: Bool) -> SWDAccess {
-        let keys: (UInt32, UInt32) = option ? (0x0819_2A3B, 0x4C5D_6E7F) : (0x4567_0123, 0xCDEF_89AB)
         let bit: UInt32 = option ? 1 << 30 : 1 << 31
         guard !lockedUntilReset, cr & bit != 0 else {
             if !option { lockedUntilReset = true }
             return .fault
         }
-        if option {
-            if optKeyStep == 0, value == keys.0 {
-                optKeyStep = 1
-            } else if optKeyStep == 1, value == keys.1 {
-                optKeyStep = 0
-                cr &= ~bit
-            } else {
-                optKeyStep = 0
-                return .fault
-            }
-        } else if keyStep == 0, value == keys.0 {
-            keyStep = 1
-        } else if keyStep == 1, value == keys.1 {
-            keyStep = 0
-            cr &= ~bit
-        } else {
-            keyStep = 0
-            lockedUntilReset = true
+        let outcome =
+            option
+            ? VirtualFlashKeys.advance(&optKeyStep, value, VirtualFlashKeys.option)
+            : VirtualFlashKeys.advance(&keyStep, value, VirtualFlashKeys.flash)
+        switch outcome {
+        case .first: break
+        case .unlocked: cr &= ~bit
+        case .wrong:
+            if !option { lockedUntilReset = true }
             return .fault
         }
         return .ok
@@ -255,7 +242,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
                 sr |= 1 << 4
                 return .ok
             }
-            array.replaceSubrange(start..<start + pageSize, with: repeatElement(0xFF, count: pageSize))
+            array.eraseFlash(start, count: pageSize)
             busySeconds += 0.0225
             return .ok
         }
@@ -277,7 +264,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         let bankSize = dualBank ? flashSize / 2 : flashSize
         for bank in banks {
             let start = (bank - 1) * bankSize
-            array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
+            array.eraseFlash(start, count: bankSize)
             busySeconds += 0.025
         }
         return .ok
@@ -296,7 +283,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public func readFlash(_ address: UInt32) -> UInt32? {
         let p = physical(address & ~3)
         guard !readProtected, !trustZone, !isSecure(physical: p) else { return nil }
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
@@ -334,12 +321,10 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         let start = physical(pending[0].address)
         let new = pending.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word.value >> (8 * $0)) } }
         pending = []
-        let erased = array[start..<start + model.unit].allSatisfy { $0 == 0xFF }
-        guard erased || new.allSatisfy({ $0 == 0 }) else {
+        guard array.programFlash(new, at: start) else {
             sr |= 1 << 3
             return .ok
         }
-        array.replaceSubrange(start..<start + model.unit, with: new)
         busySeconds += 0.00009
         return .ok
     }

@@ -168,25 +168,18 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
                 banks[b].lockedUntilReset = true
                 return .fault
             }
-            if banks[b].keyStep == 0, value == 0x4567_0123 {
-                banks[b].keyStep = 1
-            } else if banks[b].keyStep == 1, value == 0xCDEF_89AB {
-                banks[b].keyStep = 0
-                banks[b].cr &= ~1
-            } else {
-                banks[b].keyStep = 0
+            switch VirtualFlashKeys.advance(&banks[b].keyStep, value, VirtualFlashKeys.flash) {
+            case .first: break
+            case .unlocked: banks[b].cr &= ~1
+            case .wrong:
                 banks[b].lockedUntilReset = true
                 return .fault
             }
         case model.optkeyr where index == 1:
-            if optKeyStep == 0, value == 0x0819_2A3B {
-                optKeyStep = 1
-            } else if optKeyStep == 1, value == 0x4C5D_6E7F {
-                optKeyStep = 0
-                optcr &= ~1
-            } else {
-                optKeyStep = 0
-                return .fault
+            switch VirtualFlashKeys.advance(&optKeyStep, value, VirtualFlashKeys.option) {
+            case .first: break
+            case .unlocked: optcr &= ~1
+            case .wrong: return .fault
             }
         case model.ccr: banks[b].sr &= ~(value & (model.errorMask | 1 << 16))
         case model.cr:
@@ -242,7 +235,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         }
         for sector in erase {
             let start = (bank - 1) * bankSize + sector * model.sectorSize
-            array.replaceSubrange(start..<start + model.sectorSize, with: repeatElement(0xFF, count: model.sectorSize))
+            array.eraseFlash(start, count: model.sectorSize)
         }
         busySeconds += Double(erase.count) * (model.sectorSize > 8192 ? 0.5 : 0.05)
         banks[b].sr |= 1 << 16
@@ -263,7 +256,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public func readFlash(_ address: UInt32) -> UInt32? {
         guard !closed else { return nil }
         let p = physical(address & ~3)
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
