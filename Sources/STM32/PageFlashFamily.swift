@@ -1,7 +1,7 @@
 /// The register map of one family whose flash controller follows the L4 pattern (keys, SR
 /// flags cleared by writing 1, PER/PNB/BKER page erase, MERx, OPTSTRT and OBL_LAUNCH in CR),
 /// as data: one row per family, read by `PageFlashController`. Sources per row.
-public struct PageFlashFamily: Sendable {
+public struct PageFlashFamily: Sendable, STM32RowEditing {
     public var name: String
     public var keyr: UInt32
     public var optkeyr: UInt32
@@ -77,13 +77,6 @@ public struct PageFlashFamily: Sendable {
         }
     }
 
-    /// This row with `change` applied: a part of a family that differs in one fact.
-    public func with(_ change: (inout Self) -> Void) -> Self {
-        var copy = self
-        change(&copy)
-        return copy
-    }
-
     /// STM32U5, non-secure registers (RM0456; the U575 SVD: NSKEYR 0x08, OPTKEYR 0x10, NSSR 0x20
     /// with OPTWERR 13 and BSY 16, NSCR 0x28 with PNB 3–9 and BKER 11; openocd F_QUAD_WORD_PROG).
     /// U59x/U5Ax parts have 256 pages a bank: PNB's eighth bit is UNCONFIRMED there.
@@ -112,50 +105,56 @@ public struct PageFlashFamily: Sendable {
     /// STM32G4 (RM0440, openocd stm32l4x.c: L4 offsets, BKER bit 11 — stlink-org's bit 13 is
     /// taken as wrong; DBANK OPTR bit 22 on Cat. 3 G47x/G48x: 2 KiB pages in two banks, else
     /// 4 KiB pages in one).
-    public static let g4 = PageFlashFamily(
-        name: "STM32G4", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 2048,
-        banks: .optionBit(bit: 22, singlePageSize: 4096), pageNumberBits: 7, bankEraseBit: 1 << 11,
-        srErrors: 0xC3FA, srBusy: 1 << 16, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: nil,
-        optionRegisters: l4OptionRegisters,
-        fields: [
-            .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
-            SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
-            SWDOptionField("iwdg_sw", .optr, 16), SWDOptionField("wwdg_sw", .optr, 19),
-            .bfb2, .dbank,
-            SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
-            SWDOptionField("nboot0", .optr, 27),
-        ] + SWDOptionField.wrpAreas(banks: 2, width: 23))
+    public static let g4 = l4.with {
+        $0.name = "STM32G4"
+        $0.banks = .optionBit(bit: 22, singlePageSize: 4096)
+        $0.pageNumberBits = 7
+        $0.fields =
+            [
+                .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
+                SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
+                SWDOptionField("iwdg_sw", .optr, 16), SWDOptionField("wwdg_sw", .optr, 19),
+                .bfb2, .dbank,
+                SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
+                SWDOptionField("nboot0", .optr, 27),
+            ] + SWDOptionField.wrpAreas(banks: 2, width: 23)
+    }
 
     /// STM32G0 (RM0444, openocd stm32l4x.c): L4 offsets, one bank of 2 KiB pages on G03x–G07x.
     /// The dual-bank G0B/G0C (BKER bit 13, BSY2) is not driven: UNCONFIRMED, refused by size.
-    public static let g0 = PageFlashFamily(
-        name: "STM32G0", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 2048,
-        banks: .single, pageNumberBits: 7, bankEraseBit: nil,
-        srErrors: 0xC3FA, srBusy: 1 << 16, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: nil,
-        optionRegisters: [(.optr, 0x20), (.wrp1ar, 0x2C), (.wrp1br, 0x30)],
-        fields: [
-            .rdp, SWDOptionField("nboot1", .optr, 25),
-            SWDOptionField("nboot_sel", .optr, 24), SWDOptionField("nboot0", .optr, 26),
-        ] + SWDOptionField.wrpAreas(banks: 1, width: 23))
+    public static let g0 = l4.with {
+        $0.name = "STM32G0"
+        $0.banks = .single
+        $0.pageNumberBits = 7
+        $0.bankEraseBit = nil
+        $0.optionRegisters = [(.optr, 0x20), (.wrp1ar, 0x2C), (.wrp1br, 0x30)]
+        $0.fields =
+            [
+                .rdp, SWDOptionField("nboot1", .optr, 25),
+                SWDOptionField("nboot_sel", .optr, 24), SWDOptionField("nboot0", .optr, 26),
+            ] + SWDOptionField.wrpAreas(banks: 1, width: 23)
+    }
 
     /// STM32WB (RM0434, spec 3.4): base 0x58004000, L4 bit positions, 4 KiB pages; SFR.SFSA
     /// (0x80) is CPU2's first page. CFGBSY (18) and PESD (19) are waited on with BSY:
     /// positions UNCONFIRMED. CPU1's mass erase is ignored with a bus error (pyocd #811), so
     /// a chip erase is page erases below SFSA.
-    public static let wb = PageFlashFamily(
-        name: "STM32WB", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 4096,
-        banks: .single, pageNumberBits: 8, bankEraseBit: nil,
-        srErrors: 0xC3FA, srBusy: 1 << 16 | 1 << 18 | 1 << 19, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: 0x80,
-        optionRegisters: [
+    public static let wb = l4.with {
+        $0.name = "STM32WB"
+        $0.pageSize = 4096
+        $0.banks = .single
+        $0.bankEraseBit = nil
+        $0.srBusy = 1 << 16 | 1 << 18 | 1 << 19
+        $0.secureFlashRegister = 0x80
+        $0.optionRegisters = [
             (.optr, 0x20), (.pcrop1asr, 0x24), (.pcrop1aer, 0x28), (.wrp1ar, 0x2C), (.wrp1br, 0x30),
             (.sfr, 0x80), (.srrvr, 0x84),
-        ],
-        fields: [
-            .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
-            SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
-            SWDOptionField("nboot0", .optr, 27),
-        ] + SWDOptionField.wrpAreas(banks: 1, width: 24) + [.sfsa, .fsd])
+        ]
+        $0.fields =
+            [
+                .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
+                SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
+                SWDOptionField("nboot0", .optr, 27),
+            ] + SWDOptionField.wrpAreas(banks: 1, width: 24) + [.sfsa, .fsd]
+    }
 }

@@ -2,7 +2,7 @@
 /// a write buffer filled by word stores, SR errors cleared through CCR, option registers as
 /// _CUR/_PRG pairs behind OPTCR.OPTSTRT), as data: one row per family, read by
 /// `SectorFlashController`. Sources per row.
-public struct SectorFlashFamily: Sendable {
+public struct SectorFlashFamily: Sendable, STM32RowEditing {
     /// How an erase names bank 2: a CR bit (H5 BKSEL) or a second register block (H7 at +0x100).
     public enum BankSelect: Sendable {
         case crBit(UInt32)
@@ -57,13 +57,6 @@ public struct SectorFlashFamily: Sendable {
     public var loadsOnStart: Bool
     public var optionRegisters: [OptionRegister]
     public var fields: [SWDOptionField]
-
-    /// This row with `change` applied: a part of a family that differs in one fact.
-    public func with(_ change: (inout Self) -> Void) -> Self {
-        var copy = self
-        change(&copy)
-        return copy
-    }
 
     /// STM32H5, non-secure registers (RM0481; the H563 SVD: NSKEYR 0x04, OPTKEYR 0x0C, OPTCR 0x1C,
     /// NSSR 0x20, NSCR 0x28 with STRT 5, SNB 12:6, BKSEL 31, NSCCR 0x30; OPTSR_CUR/PRG 0x50/0x54,
