@@ -71,14 +71,13 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             secureAreaPage: nil)
 
         /// STM32C031C6: 32 KiB, one bank of 16 pages of 2 KiB (RM0490, G0's controller);
-        /// FLASH_SIZE at 0x1FFF75A0 (openocd); the OPTR value is this model's choice with RDP 0xAA.
-        public static let c031 = Model(
-            name: "STM32C031", registerBase: 0x4002_2000,
-            singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
-            pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
-            trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
-            factory: [0x20: 0xDFFF_E1AA, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF], flashSizeAddress: 0x1FFF_75A0,
-            secureAreaPage: nil)
+        /// FLASH_SIZE at 0x1FFF75A0 (openocd); otherwise the G071's model.
+        public static let c031: Model = {
+            var model = g071
+            model.name = "STM32C031"
+            model.flashSizeAddress = 0x1FFF_75A0
+            return model
+        }()
 
         /// STM32WB55RG: 1 MiB, 256 pages of 4 KiB; SFR.SFSA 0xF4: the top 48 KiB is CPU2's (a
         /// FUS-only part; the value is this model's choice).
