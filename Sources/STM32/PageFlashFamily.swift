@@ -1,7 +1,7 @@
 /// The register map of one family whose flash controller follows the L4 pattern (keys, SR
 /// flags cleared by writing 1, PER/PNB/BKER page erase, MERx, OPTSTRT and OBL_LAUNCH in CR),
 /// as data: one row per family, read by `PageFlashController`. Sources per row.
-public struct PageFlashFamily: Sendable {
+public struct PageFlashFamily: Sendable, STM32RowEditing {
     public var name: String
     public var keyr: UInt32
     public var optkeyr: UInt32
@@ -32,6 +32,12 @@ public struct PageFlashFamily: Sendable {
     public var optionRegisters: [(register: STM32OptionRegister, offset: UInt32)]
     public var fields: [SWDOptionField]
 
+    /// RM0351 3.7: OPTR, PCROP1 start/end, WRP1A/B, then bank 2's at +0x20 (G4 alike, RM0440).
+    static let l4OptionRegisters: [(register: STM32OptionRegister, offset: UInt32)] = [
+        (.optr, 0x20), (.pcrop1sr, 0x24), (.pcrop1er, 0x28), (.wrp1ar, 0x2C), (.wrp1br, 0x30),
+        (.pcrop2sr, 0x44), (.pcrop2er, 0x48), (.wrp2ar, 0x4C), (.wrp2br, 0x50),
+    ]
+
     static let l4Flags: [(UInt32, String)] = [
         (1 << 1, "OPERR"), (1 << 3, "PROGERR"), (1 << 4, "WRPERR"), (1 << 5, "PGAERR"), (1 << 6, "SIZERR"),
         (1 << 7, "PGSERR"), (1 << 8, "MISERR"), (1 << 9, "FASTERR"), (1 << 14, "RDERR"), (1 << 15, "OPTVERR"),
@@ -45,23 +51,17 @@ public struct PageFlashFamily: Sendable {
         banks: .dualAtMax(maxKiB: 1024, bit: 21), pageNumberBits: 8, bankEraseBit: 1 << 11,
         srErrors: 0xC3FA, srBusy: 1 << 16, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
         secureFlashRegister: nil,
-        optionRegisters: [
-            (.optr, 0x20), (.pcrop1sr, 0x24), (.pcrop1er, 0x28), (.wrp1ar, 0x2C), (.wrp1br, 0x30),
-            (.pcrop2sr, 0x44), (.pcrop2er, 0x48), (.wrp2ar, 0x4C), (.wrp2br, 0x50),
-        ],
+        optionRegisters: l4OptionRegisters,
         fields: [
-            SWDOptionField("rdp", .optr, 0, 8, .rdp), SWDOptionField("bor_lev", .optr, 8, 3, .number),
+            .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
             SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
             SWDOptionField("nrst_shdw", .optr, 14), SWDOptionField("iwdg_sw", .optr, 16),
             SWDOptionField("iwdg_stop", .optr, 17), SWDOptionField("iwdg_stdby", .optr, 18),
-            SWDOptionField("wwdg_sw", .optr, 19), SWDOptionField("bfb2", .optr, 20),
-            SWDOptionField("dualbank", .optr, 21), SWDOptionField("nboot1", .optr, 23),
+            SWDOptionField("wwdg_sw", .optr, 19), .bfb2,
+            .dualBank, SWDOptionField("nboot1", .optr, 23),
             SWDOptionField("sram2_pe", .optr, 24), SWDOptionField("sram2_rst", .optr, 25),
             SWDOptionField("nswboot0", .optr, 26), SWDOptionField("nboot0", .optr, 27),
-            SWDOptionField("wrp1a", .wrp1ar, 0, 24, .wrpArea(bank: 1)),
-            SWDOptionField("wrp1b", .wrp1br, 0, 24, .wrpArea(bank: 1)),
-            SWDOptionField("wrp2a", .wrp2ar, 0, 24, .wrpArea(bank: 2)),
-            SWDOptionField("wrp2b", .wrp2br, 0, 24, .wrpArea(bank: 2)),
+        ] + SWDOptionField.wrpAreas(banks: 2, width: 24) + [
             SWDOptionField("pcrop1_start", .pcrop1sr, 0, 16, .number),
             SWDOptionField("pcrop1_end", .pcrop1er, 0, 16, .number),
         ])
@@ -73,15 +73,8 @@ public struct PageFlashFamily: Sendable {
         $0.bankEraseBit = nil
         $0.optionRegisters = $0.optionRegisters.filter { $0.offset < 0x40 }
         $0.fields = $0.fields.filter {
-            ![.wrp2ar, .wrp2br].contains($0.register) && !["bfb2", "dualbank"].contains($0.name)
+            ![.wrp2ar, .wrp2br].contains($0.register) && ![.bfb2, .dualBank].contains($0)
         }
-    }
-
-    /// This row with `change` applied: a part of a family that differs in one fact.
-    public func with(_ change: (inout Self) -> Void) -> Self {
-        var copy = self
-        change(&copy)
-        return copy
     }
 
     /// STM32U5, non-secure registers (RM0456; the U575 SVD: NSKEYR 0x08, OPTKEYR 0x10, NSSR 0x20
@@ -101,77 +94,67 @@ public struct PageFlashFamily: Sendable {
             (.wrp2ar, 0x68), (.wrp2br, 0x6C),
         ],
         fields: [
-            SWDOptionField("rdp", .optr, 0, 8, .rdp), SWDOptionField("bor_lev", .optr, 8, 3, .number),
+            .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
             SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
             SWDOptionField("nrst_shdw", .optr, 14), SWDOptionField("iwdg_sw", .optr, 16),
             SWDOptionField("wwdg_sw", .optr, 19), SWDOptionField("swap_bank", .optr, 20),
-            SWDOptionField("dualbank", .optr, 21), SWDOptionField("nswboot0", .optr, 26),
+            .dualBank, SWDOptionField("nswboot0", .optr, 26),
             SWDOptionField("nboot0", .optr, 27), SWDOptionField("tzen", .optr, 31),
-            SWDOptionField("wrp1a", .wrp1ar, 0, 23, .wrpArea(bank: 1)),
-            SWDOptionField("wrp1b", .wrp1br, 0, 23, .wrpArea(bank: 1)),
-            SWDOptionField("wrp2a", .wrp2ar, 0, 23, .wrpArea(bank: 2)),
-            SWDOptionField("wrp2b", .wrp2br, 0, 23, .wrpArea(bank: 2)),
-        ])
+        ] + SWDOptionField.wrpAreas(banks: 2, width: 23))
 
     /// STM32G4 (RM0440, openocd stm32l4x.c: L4 offsets, BKER bit 11 — stlink-org's bit 13 is
     /// taken as wrong; DBANK OPTR bit 22 on Cat. 3 G47x/G48x: 2 KiB pages in two banks, else
     /// 4 KiB pages in one).
-    public static let g4 = PageFlashFamily(
-        name: "STM32G4", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 2048,
-        banks: .optionBit(bit: 22, singlePageSize: 4096), pageNumberBits: 7, bankEraseBit: 1 << 11,
-        srErrors: 0xC3FA, srBusy: 1 << 16, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: nil,
-        optionRegisters: [
-            (.optr, 0x20), (.pcrop1sr, 0x24), (.pcrop1er, 0x28), (.wrp1ar, 0x2C), (.wrp1br, 0x30),
-            (.pcrop2sr, 0x44), (.pcrop2er, 0x48), (.wrp2ar, 0x4C), (.wrp2br, 0x50),
-        ],
-        fields: [
-            SWDOptionField("rdp", .optr, 0, 8, .rdp), SWDOptionField("bor_lev", .optr, 8, 3, .number),
-            SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
-            SWDOptionField("iwdg_sw", .optr, 16), SWDOptionField("wwdg_sw", .optr, 19),
-            SWDOptionField("bfb2", .optr, 20), SWDOptionField("dbank", .optr, 22),
-            SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
-            SWDOptionField("nboot0", .optr, 27),
-            SWDOptionField("wrp1a", .wrp1ar, 0, 23, .wrpArea(bank: 1)),
-            SWDOptionField("wrp1b", .wrp1br, 0, 23, .wrpArea(bank: 1)),
-            SWDOptionField("wrp2a", .wrp2ar, 0, 23, .wrpArea(bank: 2)),
-            SWDOptionField("wrp2b", .wrp2br, 0, 23, .wrpArea(bank: 2)),
-        ])
+    public static let g4 = l4.with {
+        $0.name = "STM32G4"
+        $0.banks = .optionBit(bit: 22, singlePageSize: 4096)
+        $0.pageNumberBits = 7
+        $0.fields =
+            [
+                .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
+                SWDOptionField("nrst_stop", .optr, 12), SWDOptionField("nrst_stdby", .optr, 13),
+                SWDOptionField("iwdg_sw", .optr, 16), SWDOptionField("wwdg_sw", .optr, 19),
+                .bfb2, .dbank,
+                SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
+                SWDOptionField("nboot0", .optr, 27),
+            ] + SWDOptionField.wrpAreas(banks: 2, width: 23)
+    }
 
     /// STM32G0 (RM0444, openocd stm32l4x.c): L4 offsets, one bank of 2 KiB pages on G03x–G07x.
     /// The dual-bank G0B/G0C (BKER bit 13, BSY2) is not driven: UNCONFIRMED, refused by size.
-    public static let g0 = PageFlashFamily(
-        name: "STM32G0", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 2048,
-        banks: .single, pageNumberBits: 7, bankEraseBit: nil,
-        srErrors: 0xC3FA, srBusy: 1 << 16, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: nil,
-        optionRegisters: [(.optr, 0x20), (.wrp1ar, 0x2C), (.wrp1br, 0x30)],
-        fields: [
-            SWDOptionField("rdp", .optr, 0, 8, .rdp), SWDOptionField("nboot1", .optr, 25),
-            SWDOptionField("nboot_sel", .optr, 24), SWDOptionField("nboot0", .optr, 26),
-            SWDOptionField("wrp1a", .wrp1ar, 0, 23, .wrpArea(bank: 1)),
-            SWDOptionField("wrp1b", .wrp1br, 0, 23, .wrpArea(bank: 1)),
-        ])
+    public static let g0 = l4.with {
+        $0.name = "STM32G0"
+        $0.banks = .single
+        $0.pageNumberBits = 7
+        $0.bankEraseBit = nil
+        $0.optionRegisters = [(.optr, 0x20), (.wrp1ar, 0x2C), (.wrp1br, 0x30)]
+        $0.fields =
+            [
+                .rdp, SWDOptionField("nboot1", .optr, 25),
+                SWDOptionField("nboot_sel", .optr, 24), SWDOptionField("nboot0", .optr, 26),
+            ] + SWDOptionField.wrpAreas(banks: 1, width: 23)
+    }
 
     /// STM32WB (RM0434, spec 3.4): base 0x58004000, L4 bit positions, 4 KiB pages; SFR.SFSA
     /// (0x80) is CPU2's first page. CFGBSY (18) and PESD (19) are waited on with BSY:
     /// positions UNCONFIRMED. CPU1's mass erase is ignored with a bus error (pyocd #811), so
     /// a chip erase is page erases below SFSA.
-    public static let wb = PageFlashFamily(
-        name: "STM32WB", keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, programUnit: 8, pageSize: 4096,
-        banks: .single, pageNumberBits: 8, bankEraseBit: nil,
-        srErrors: 0xC3FA, srBusy: 1 << 16 | 1 << 18 | 1 << 19, srFlags: l4Flags, swapBit: nil, trustZoneBit: nil,
-        secureFlashRegister: 0x80,
-        optionRegisters: [
+    public static let wb = l4.with {
+        $0.name = "STM32WB"
+        $0.pageSize = 4096
+        $0.banks = .single
+        $0.bankEraseBit = nil
+        $0.srBusy = 1 << 16 | 1 << 18 | 1 << 19
+        $0.secureFlashRegister = 0x80
+        $0.optionRegisters = [
             (.optr, 0x20), (.pcrop1asr, 0x24), (.pcrop1aer, 0x28), (.wrp1ar, 0x2C), (.wrp1br, 0x30),
             (.sfr, 0x80), (.srrvr, 0x84),
-        ],
-        fields: [
-            SWDOptionField("rdp", .optr, 0, 8, .rdp), SWDOptionField("bor_lev", .optr, 8, 3, .number),
-            SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
-            SWDOptionField("nboot0", .optr, 27),
-            SWDOptionField("wrp1a", .wrp1ar, 0, 24, .wrpArea(bank: 1)),
-            SWDOptionField("wrp1b", .wrp1br, 0, 24, .wrpArea(bank: 1)),
-            SWDOptionField("sfsa", .sfr, 0, 8, .number), SWDOptionField("fsd", .sfr, 8),
-        ])
+        ]
+        $0.fields =
+            [
+                .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
+                SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
+                SWDOptionField("nboot0", .optr, 27),
+            ] + SWDOptionField.wrpAreas(banks: 1, width: 24) + [.sfsa, .fsd]
+    }
 }

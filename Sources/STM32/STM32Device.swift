@@ -92,7 +92,7 @@ public struct STM32FlashTimes: Sendable, Equatable {
 
 /// One product id's parameters, as the bootloader shows the part: all numbers in one place
 /// (`STM32DeviceTable`), read by the client and by the virtual device alike.
-public struct STM32Device: Sendable, Equatable {
+public struct STM32Device: Sendable, Equatable, STM32RowEditing {
     /// What Get ID returns.
     public var productID: UInt16
     /// The short name `bootwire emulate stm32 --device` takes.
@@ -267,19 +267,21 @@ public enum STM32DeviceTable {
     /// STM32WB55xx/WB35xx (stm32flash 0.7 labels 0x495 "STM32WB10xx/15xx"; the spec trusts
     /// 0x495 = WB5x). 4 KiB pages; pages from SFSA up hold the wireless stack and FUS and are
     /// not accessible. RAM reserve and FLASH_SIZE address UNCONFIRMED. Times: STM32WB55xx
-    /// datasheet (as L4: 64-bit program 81.7/90.8 µs, page erase 22/24.5 ms).
-    public static let wb55 = STM32Device(
-        productID: 0x495, key: "wb55", name: "STM32WB55xx/WB35xx", referencePart: "STM32WB55RG",
-        family: .wb, bootloaderVersion: 0x31,
-        commands: [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92],
-        flashBase: 0x0800_0000, flashSize: 1 << 20, maxFlashSize: 1 << 20, pageSize: 4096, bankRule: .single,
-        programUnit: 8,
-        optionBytes: [STM32MemoryRange(0x1FFF_8000, size: 128)], optionLayout: .wb, writeProtectPagesPerBit: 0,
-        ram: STM32MemoryRange(0x2000_0000, size: 192 << 10), firstFreeRAM: 0x2000_5000,
-        systemMemory: STM32MemoryRange(0x1FFF_0000, size: 0x7000), flashSizeRegister: 0x1FFF_75E0,
-        uniqueIDAddress: 0x1FFF_7590,
-        times: STM32FlashTimes(pageErase: (22.02, 24.47), massErase: (22.13, 25), program: (0.0817, 0.0908)),
-        hasMassErase: true)
+    /// datasheet (as L4: 64-bit program 81.7/90.8 µs, page erase 22/24.5 ms). The bootloader's
+    /// commands, system memory, FLASH_SIZE and UID addresses are the L476's; the row says what differs.
+    public static let wb55 = l476.with {
+        $0.productID = 0x495
+        $0.key = "wb55"
+        $0.name = "STM32WB55xx/WB35xx"
+        $0.referencePart = "STM32WB55RG"
+        $0.family = .wb
+        $0.pageSize = 4096
+        $0.bankRule = .single
+        $0.optionBytes = [STM32MemoryRange(0x1FFF_8000, size: 128)]
+        $0.optionLayout = .wb
+        $0.ram = STM32MemoryRange(0x2000_0000, size: 192 << 10)
+        $0.firstFreeRAM = 0x2000_5000
+    }
 
     /// STM32H562/H563/H573: 2 banks × 1 MB of 8 KiB sectors, 128-bit flash words. Most of this
     /// entry is UNCONFIRMED in the spec: the option registers' window (0x40022040), the

@@ -161,10 +161,8 @@ public struct STM32OptionBytes: Sendable, Equatable {
             }
         case .areas(let slots):
             for slot in slots where slot.bank <= geometry.bankCount {
-                let value = word(area: slot.area, offset: slot.offset)
-                let start = Int(value & 0xFF)
-                let end = Int((value >> 16) & 0xFF)
-                guard start <= end else { continue }
+                guard let pages = STM32WRPArea.pages(word(area: slot.area, offset: slot.offset)) else { continue }
+                let (start, end) = (pages.lowerBound, pages.upperBound)
                 let offset = (slot.bank - 1) * geometry.pagesPerBank
                 let last = min(end + offset, geometry.pageCount - 1)
                 if start + offset <= last { ranges.append((start + offset)...last) }
@@ -232,7 +230,7 @@ public struct STM32OptionBytes: Sendable, Equatable {
             for pair in 0..<(codes.count / 2) {
                 // A start above the end leaves the area unused.
                 let (start, end) = (UInt32(codes[2 * pair]), UInt32(codes[2 * pair + 1]))
-                setWord(area: slots[pair].area, offset: slots[pair].offset, 0xFF00_FF00 | end << 16 | start)
+                setWord(area: slots[pair].area, offset: slots[pair].offset, STM32WRPArea.word(first: start, last: end))
             }
             return true
         case .none:

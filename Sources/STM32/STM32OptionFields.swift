@@ -63,9 +63,9 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// L4 DUALBANK (only on dual-bank parts: on single-bank L4 bit 21 is reserved and reads 1).
     public var dualBank: STM32OptionField?
     /// L4 BFB2 or H5 SWAP_BANK: bank 2 at the flash base; `bankSwapName` names it.
-    public var dualBankName = "DUALBANK"
+    public var dualBankName = SWDOptionField.dualBank.name.uppercased()
     public var bootFromBank2: STM32OptionField?
-    public var bankSwapName = "BFB2"
+    public var bankSwapName = SWDOptionField.bfb2.name.uppercased()
     /// WB SFSA (first secure page) and FSD (secure flash disabled).
     public var secureStart: STM32OptionField?
     public var secureDisabled: STM32OptionField?
@@ -86,7 +86,7 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     }
 
     /// WRPxy with start 0xFF above end 0x00: nothing protected.
-    public static let noWriteProtection: UInt32 = 0xFF00_FFFF
+    public static let noWriteProtection = STM32WRPArea.none
 
     /// F1: RDP, USER, DATA0, DATA1, WRP0…WRP3 as byte pairs at 0x1FFFF800.
     public static let f1 = STM32OptionFieldTable(
@@ -108,9 +108,9 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
             ]
         }
         return STM32OptionFieldTable(
-            storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpCodes: .l4, user: word(0, 0),
-            dualBank: banks > 1 ? STM32OptionField(offset: 0, shift: 21, width: 1) : nil,
-            bootFromBank2: banks > 1 ? STM32OptionField(offset: 0, shift: 20, width: 1) : nil,
+            storage: .wordPairs, rdp: STM32OptionField(offset: 0, .rdp), rdpCodes: .l4, user: word(0, 0),
+            dualBank: banks > 1 ? STM32OptionField(offset: 0, .dualBank) : nil,
+            bootFromBank2: banks > 1 ? STM32OptionField(offset: 0, .bfb2) : nil,
             writeProtection: .areas(
                 [(0, 0x18, 1), (0, 0x20, 1), (1, 0x18, 2), (1, 0x20, 2)].filter { $0.0 < banks }),
             factory: factory)
@@ -120,8 +120,8 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// BFB2 20, DBANK 22; factory OPTR 0xFFEFF8AA (DBANK 1). SECxR's factory value UNCONFIRMED.
     public static let g4: STM32OptionFieldTable = {
         var table = l4(banks: 2)
-        table.dualBank = STM32OptionField(offset: 0, shift: 22, width: 1)
-        table.dualBankName = "DBANK"
+        table.dualBank = STM32OptionField(offset: 0, .dbank)
+        table.dualBankName = SWDOptionField.dbank.name.uppercased()
         table.factory += [(word(0, 0x28), 0xFFFF_FF00), (word(1, 0x28), 0xFFFF_FF00)]
         return table
     }()
@@ -129,9 +129,8 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// WB, 128 bytes at 0x1FFF8000: OPTR, PCROP, WRP1A/B as L4's bank 1; SFR at +0x70 with SFSA
     /// [7:0] and FSD bit 8. Factory: the FUS in the top 48 KiB (SFSA 0xF4, UNCONFIRMED).
     public static let wb = STM32OptionFieldTable(
-        storage: .wordPairs, rdp: STM32OptionField(offset: 0, width: 8), rdpCodes: .l4, user: word(0, 0),
-        secureStart: STM32OptionField(offset: 0x70, width: 8),
-        secureDisabled: STM32OptionField(offset: 0x70, shift: 8, width: 1),
+        storage: .wordPairs, rdp: STM32OptionField(offset: 0, .rdp), rdpCodes: .l4, user: word(0, 0),
+        secureStart: STM32OptionField(offset: 0x70, .sfsa), secureDisabled: STM32OptionField(offset: 0x70, .fsd),
         writeProtection: .areas([(0, 0x18, 1), (0, 0x20, 1)]),
         factory: stride(from: 0, to: 0x80, by: 8).map { (word(0, $0), UInt32(0xFFFF_FFFF)) } + [
             (word(0, 0x00), 0x3DFF_F1AA), (word(0, 0x10), 0xFFFF_0000), (word(0, 0x18), noWriteProtection),
@@ -141,9 +140,10 @@ public struct STM32OptionFieldTable: Sendable, Equatable {
     /// H5: the option registers at 0x40022040; OPTSR_CUR (+0x10) and OPTSR_PRG (+0x14) with
     /// PRODUCT_STATE [15:8] (0xED open, 0x5C locked) and SWAP_BANK bit 31. UNCONFIRMED.
     public static let h5 = STM32OptionFieldTable(
-        storage: .registers, rdp: STM32OptionField(offset: 0x10, shift: 8, width: 8),
-        rdpMirrors: [STM32OptionField(offset: 0x14, shift: 8, width: 8)], rdpCodes: .h5, user: word(0, 0x10),
-        bootFromBank2: STM32OptionField(offset: 0x10, shift: 31, width: 1), bankSwapName: "SWAP_BANK",
+        storage: .registers, rdp: STM32OptionField(offset: 0x10, .productState),
+        rdpMirrors: [STM32OptionField(offset: 0x14, .productState)], rdpCodes: .h5, user: word(0, 0x10),
+        bootFromBank2: STM32OptionField(offset: 0x10, .swapBank),
+        bankSwapName: SWDOptionField.swapBank.name.uppercased(),
         writeProtection: .none, factoryFill: 0x00,
         factory: [(word(0, 0x10), 0x00C0_EDF8), (word(0, 0x14), 0x00C0_EDF8)], programmable: false)
 

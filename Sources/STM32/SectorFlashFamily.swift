@@ -2,7 +2,7 @@
 /// a write buffer filled by word stores, SR errors cleared through CCR, option registers as
 /// _CUR/_PRG pairs behind OPTCR.OPTSTRT), as data: one row per family, read by
 /// `SectorFlashController`. Sources per row.
-public struct SectorFlashFamily: Sendable {
+public struct SectorFlashFamily: Sendable, STM32RowEditing {
     /// How an erase names bank 2: a CR bit (H5 BKSEL) or a second register block (H7 at +0x100).
     public enum BankSelect: Sendable {
         case crBit(UInt32)
@@ -58,13 +58,6 @@ public struct SectorFlashFamily: Sendable {
     public var optionRegisters: [OptionRegister]
     public var fields: [SWDOptionField]
 
-    /// This row with `change` applied: a part of a family that differs in one fact.
-    public func with(_ change: (inout Self) -> Void) -> Self {
-        var copy = self
-        change(&copy)
-        return copy
-    }
-
     /// STM32H5, non-secure registers (RM0481; the H563 SVD: NSKEYR 0x04, OPTKEYR 0x0C, OPTCR 0x1C,
     /// NSSR 0x20, NSCR 0x28 with STRT 5, SNB 12:6, BKSEL 31, NSCCR 0x30; OPTSR_CUR/PRG 0x50/0x54,
     /// OPTSR2 0x70/0x74 with TZEN 31:24, WRP1R 0xE8/0xEC; bank 2's WRP2R at +0x100 is taken from
@@ -90,9 +83,9 @@ public struct SectorFlashFamily: Sendable {
             SWDOptionField("bor_lev", .optsr, 0, 2, .number), SWDOptionField("borh_en", .optsr, 2),
             SWDOptionField("iwdg_sw", .optsr, 3), SWDOptionField("wwdg_sw", .optsr, 4),
             SWDOptionField("nrst_stop", .optsr, 6), SWDOptionField("nrst_stdby", .optsr, 7),
-            SWDOptionField("product_state", .optsr, 8, 8, .productState),
+            .productState,
             SWDOptionField("iwdg_stop", .optsr, 20), SWDOptionField("iwdg_stdby", .optsr, 21),
-            SWDOptionField("swap_bank", .optsr, 31), SWDOptionField("tzen", .optsr2, 24, 8, .number),
+            .swapBank, SWDOptionField("tzen", .optsr2, 24, 8, .number),
             SWDOptionField("nsbootadd", .nsbootr, 8, 24, .number),
             SWDOptionField("wrpsg1", .wrp1r, 0, 32, .groupMask(sectorsPerBit: 4)),
             SWDOptionField("wrpsg2", .wrp2r, 0, 32, .groupMask(sectorsPerBit: 4)),
@@ -121,7 +114,7 @@ public struct SectorFlashFamily: Sendable {
             SWDOptionField("bor_lev", .optsr, 2, 2, .number), SWDOptionField("iwdg1_sw", .optsr, 4),
             SWDOptionField("nrst_stop_d1", .optsr, 6), SWDOptionField("nrst_stby_d1", .optsr, 7),
             SWDOptionField("rdp", .optsr, 8, 8, .rdp), SWDOptionField("security", .optsr, 21),
-            SWDOptionField("swap_bank", .optsr, 31),
+            .swapBank,
             SWDOptionField("nwrp1", .wpsn1, 0, 8, .sectorMask), SWDOptionField("nwrp2", .wpsn2, 0, 8, .sectorMask),
         ])
 }

@@ -18,12 +18,12 @@ final class VirtualDFUPart: @unchecked Sendable {
     /// UPLOAD of the option bytes is refused (a ROM that does not accept the read).
     var refusesOptionRead = false
 
-    init(device: STM32Device, altStrings: [String], fus: VirtualFUS?, statePath: String?) {
+    init(device: STM32Device, flashSize: Int, altStrings: [String], fus: VirtualFUS?, statePath: String?) {
         self.device = device
         self.altStrings = altStrings
         self.fus = fus
         self.statePath = statePath
-        flash = [UInt8](repeating: 0xFF, count: device.flashSize)
+        flash = [UInt8](repeating: 0xFF, count: flashSize)
         options = .factory(for: device)
         otp = [UInt8](repeating: 0xFF, count: 1024)
         if fus != nil {
@@ -34,12 +34,12 @@ final class VirtualDFUPart: @unchecked Sendable {
         load()
     }
 
-    var geometry: STM32FlashGeometry { device.geometry(flashSize: device.flashSize, options: options) }
+    var geometry: STM32FlashGeometry { device.geometry(flashSize: flash.count, options: options) }
 
     /// The first secure byte's address (WB), or the end of flash.
     var secureStart: Int {
         options.secureFlashStartPage.map { Int(device.flashBase) + $0 * 4096 } ?? Int(device.flashBase)
-            + device.flashSize
+            + flash.count
     }
 
     var readProtected: Bool { options.readoutProtection > .level0 }
@@ -80,7 +80,7 @@ final class VirtualDFUPart: @unchecked Sendable {
         let protected = options.writeProtectedPages(geometry)
         for page in 0..<(end / device.pageSize) where !protected.contains(where: { $0.contains(page) }) {
             let start = page * device.pageSize
-            flash.replaceSubrange(start..<start + device.pageSize, with: repeatElement(0xFF, count: device.pageSize))
+            flash.eraseFlash(start, count: device.pageSize)
         }
     }
 

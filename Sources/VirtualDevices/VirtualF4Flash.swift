@@ -81,24 +81,18 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
                 lockedUntilReset = true
                 return .fault
             }
-            if keyStep == 0, value == 0x4567_0123 {
-                keyStep = 1
-            } else if keyStep == 1, value == 0xCDEF_89AB {
-                keyStep = 0
-                cr &= ~(1 << 31)
-            } else {
+            switch VirtualFlashKeys.advance(&keyStep, value, VirtualFlashKeys.flash) {
+            case .first: break
+            case .unlocked: cr &= ~(1 << 31)
+            case .wrong:
                 lockedUntilReset = true
                 return .fault
             }
         case 0x08:
-            if optKeyStep == 0, value == 0x0819_2A3B {
-                optKeyStep = 1
-            } else if optKeyStep == 1, value == 0x4C5D_6E7F {
-                optKeyStep = 0
-                optcr &= ~1
-            } else {
-                optKeyStep = 0
-                return .fault
+            switch VirtualFlashKeys.advance(&optKeyStep, value, VirtualFlashKeys.option) {
+            case .first: break
+            case .unlocked: optcr &= ~1
+            case .wrong: return .fault
             }
         case 0x0C: sr &= ~(value & 0xF3)
         case 0x10:
@@ -137,8 +131,7 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             }
             let range = Self.sectorRange(number)
             let start = (bank - 1) * bankSize
-            array.replaceSubrange(
-                (start + range.lowerBound)..<(start + range.upperBound), with: repeatElement(0xFF, count: range.count))
+            array.eraseFlash(start + range.lowerBound, count: range.count)
             busySeconds += range.count <= 0x4000 ? 0.4 : range.count <= 0x10000 ? 1.1 : 2
         } else if value & 4 != 0 || (dualBank && value & (1 << 15) != 0) {
             guard value & 4 == 0 || (0..<sectorCount).allSatisfy({ !isWriteProtected($0) }) else {
@@ -147,7 +140,7 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             }
             for bank in [1, 2] where bank == 1 ? value & 4 != 0 : value & (1 << 15) != 0 {
                 let start = (bank - 1) * bankSize
-                array.replaceSubrange(start..<(start + bankSize), with: repeatElement(0xFF, count: bankSize))
+                array.eraseFlash(start, count: bankSize)
                 busySeconds += 16
             }
             if massEraseSeconds > 0 { busyUntil = Date().addingTimeInterval(massEraseSeconds) }
@@ -159,7 +152,7 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     public func readFlash(_ address: UInt32) -> UInt32? {
         guard !readProtected else { return nil }
         let p = Int(address & ~3 - flashBase)
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
@@ -200,16 +193,15 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     }
 
     public var state: Data {
-        var data = Data("BWF4".utf8) + Data(array)
-        withUnsafeBytes(of: stored.littleEndian) { data += $0 }
-        return data
+        VirtualFlashState.encode(tag: "BWF4", array: array, words: [stored])
     }
 
     public func restore(_ state: Data) -> Bool {
-        let bytes = [UInt8](state)
-        guard bytes.count == 8 + flashSize, Array(bytes.prefix(4)) == Array("BWF4".utf8) else { return false }
-        array = Array(bytes[4..<(4 + flashSize)])
-        setOPTCR((0..<4).reduce(0) { $0 | UInt32(bytes[4 + flashSize + $1]) << (8 * $1) })
+        guard let saved = VirtualFlashState.decode(state, tag: "BWF4", flashSize: flashSize, wordCount: 1) else {
+            return false
+        }
+        array = saved.array
+        setOPTCR(saved.words[0])
         return true
     }
 }

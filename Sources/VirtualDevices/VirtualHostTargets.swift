@@ -10,50 +10,11 @@ import Foundation
 /// FIRST–LAST on H5, sectors on H7), `sfsa=N` (WB55: CPU2's first page), `locked` (H563
 /// product state LOCKED).
 public enum VirtualHostTargets {
-    struct Part: Sendable {
-        var cpuid: UInt32
-        var idcode: UInt32
-        var idcodeAddress: UInt32
-        var sram: [(base: UInt32, size: Int)]
-        var flash: @Sendable () -> any VirtualFlashPeripheral
-    }
-
-    static let m33: UInt32 = 0x410F_D214
-    static let parts: [String: Part] = [
-        "stlink-h563": Part(
-            cpuid: m33, idcode: 0x1001_6484, idcodeAddress: 0xE004_4000, sram: [(0x2000_0000, 640 << 10)],
-            flash: { VirtualSectorFlash(model: .h563) }),
-        "stlink-u575": Part(
-            cpuid: m33, idcode: 0x2001_6482, idcodeAddress: 0xE004_4000, sram: [(0x2000_0000, 768 << 10)],
-            flash: { VirtualPageFlash(model: .u575) }),
-        "stlink-h723": Part(
-            cpuid: 0x411F_C272, idcode: 0x1001_6483, idcodeAddress: 0x5C00_1000,
-            sram: [(0x2400_0000, 320 << 10), (0x2000_0000, 128 << 10)], flash: { VirtualSectorFlash(model: .h723) }),
-        "stlink-h743": Part(
-            cpuid: 0x411F_C272, idcode: 0x2003_6450, idcodeAddress: 0x5C00_1000,
-            sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: { VirtualSectorFlash(model: .h743) }),
-        "stlink-g071": Part(
-            cpuid: 0x410C_C601, idcode: 0x1000_6460, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 36 << 10)],
-            flash: { VirtualPageFlash(model: .g071) }),
-        // STM32C031C6: a Cortex-M0+ (r0p1), DEV_ID 0x453 rev A, 12 KiB SRAM.
-        "stlink-c031": Part(
-            cpuid: 0x410C_C601, idcode: 0x1000_6453, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 12 << 10)],
-            flash: { VirtualPageFlash(model: .c031) }),
-        "stlink-g474": Part(
-            cpuid: 0x410F_C241, idcode: 0x2000_6469, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
-            flash: { VirtualPageFlash(model: .g474) }),
-        "stlink-wb55": Part(
-            cpuid: 0x410F_C241, idcode: 0x2001_6495, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 192 << 10)],
-            flash: { VirtualPageFlash(model: .wb55) }),
-    ]
-
-    public static var names: [String] { parts.keys.sorted() }
-
-    static func target(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget? {
-        guard let part = parts[name] else { return nil }
-        let flash = part.flash()
-        let target = VirtualSWDTarget(
-            cpuid: part.cpuid, idcode: part.idcode, idcodeAddress: part.idcodeAddress, flash: flash, sram: part.sram)
+    /// Applies `virtual:NAME`'s options to a target with a page or sector flash model.
+    static func target(_ name: String, _ target: VirtualSWDTarget, _ options: [VirtualOption]) throws
+        -> VirtualSWDTarget
+    {
+        let flash = target.flash
         (flash as? VirtualPageFlash)?.target = target
         for option in options {
             if !["wrp", "sfsa"].contains(option.key) { try option.flag() }

@@ -61,11 +61,9 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         loaded = Self.factoryOptions
     }
 
-    /// Fault injection and setup: the option bytes both stored and loaded.
+    /// Fault injection and setup: the option word stored and loaded at once.
     public func setOption(_ offset: UInt32, _ value: UInt32) {
-        registers[offset] = value
-        stored[offset] = value
-        loaded[offset] = value
+        (registers[offset], stored[offset], loaded[offset]) = (value, value, value)
     }
 
     /// Only the register view changes: a value written without OPTSTRT/OBL (bank-mismatch).
@@ -102,18 +100,11 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
 
     public func isWriteProtected(bank: Int, page: Int) -> Bool {
         let offsets: [UInt32] = bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50]
-        return offsets.contains { offset in
-            let value = loaded[offset]!
-            let start = Int(value & 0xFF)
-            let end = Int((value >> 16) & 0xFF)
-            return start <= end && page >= start && page <= end
-        }
+        return offsets.contains { VirtualWRPArea.pages(loaded[$0]!)?.contains(page) == true }
     }
 
     func bankHasWRP(_ bank: Int) -> Bool {
-        (bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50] as [UInt32]).contains {
-            loaded[$0]! & 0xFF <= (loaded[$0]! >> 16) & 0xFF
-        }
+        (bank == 1 ? [0x2C, 0x30] : [0x4C, 0x50] as [UInt32]).contains { VirtualWRPArea.pages(loaded[$0]!) != nil }
     }
 
     // MARK: bus
@@ -150,23 +141,20 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     private func key(
         _ value: UInt32, step: inout Int, locked: Bool, unlockBit: UInt32, option: Bool = false
     ) -> SWDAccess {
-        let keys: (UInt32, UInt32) = option ? (0x0819_2A3B, 0x4C5D_6E7F) : (0x4567_0123, 0xCDEF_89AB)
         // A wrong key, or keys while unlocked, lock the register until the next reset.
         guard !lockedUntilReset, locked else {
             lockedUntilReset = !option || lockedUntilReset
             return .fault
         }
-        if step == 0, value == keys.0 {
-            step = 1
-        } else if step == 1, value == keys.1 {
-            step = 0
+        switch VirtualFlashKeys.advance(&step, value, option ? VirtualFlashKeys.option : VirtualFlashKeys.flash) {
+        case .first: return .ok
+        case .unlocked:
             cr &= ~unlockBit
-        } else {
-            step = 0
+            return .ok
+        case .wrong:
             if !option { lockedUntilReset = true }
             return .fault
         }
-        return .ok
     }
 
     private func control(_ value: UInt32) -> SWDAccess {
@@ -201,7 +189,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
                 return
             }
             let start = ((bank - 1) * pagesPerBank + pnb) * Self.pageSize
-            array.replaceSubrange(start..<start + Self.pageSize, with: repeatElement(0xFF, count: Self.pageSize))
+            array.eraseFlash(start, count: Self.pageSize)
             busySeconds += 0.022
             occupy(0.022)
             return
@@ -220,7 +208,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         let bankSize = dualBank ? flashSize / 2 : flashSize
         for bank in banks {
             let start = (bank - 1) * bankSize
-            array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
+            array.eraseFlash(start, count: bankSize)
             busySeconds += 0.0221
             occupy(0.0221)
         }
@@ -246,7 +234,7 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     public func readFlash(_ address: UInt32) -> UInt32? {
         guard !readProtected else { return nil }
         let p = physical(address & ~3)
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
@@ -284,12 +272,10 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
         let new =
             (0..<4).map { UInt8(truncatingIfNeeded: first.value >> (8 * $0)) }
             + (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-        let erased = array[start..<start + 8].allSatisfy { $0 == 0xFF }
-        guard erased || new.allSatisfy({ $0 == 0 }) else {
+        guard array.programFlash(new, at: start) else {
             sr |= 1 << 3
             return .ok
         }
-        array.replaceSubrange(start..<start + 8, with: new)
         busySeconds += 0.0000817
         occupy(0.0000817)
         return .ok
@@ -312,21 +298,16 @@ public final class VirtualL4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     }
 
     public var state: Data {
-        var data = Data("BWL4".utf8)
-        data += Data(array)
-        for offset in Self.optionOffsets { withUnsafeBytes(of: stored[offset]!.littleEndian) { data += $0 } }
-        return data
+        VirtualFlashState.encode(tag: "BWL4", array: array, words: Self.optionOffsets.map { stored[$0]! })
     }
 
     public func restore(_ state: Data) -> Bool {
-        let bytes = [UInt8](state)
-        guard bytes.count == 4 + flashSize + 4 * Self.optionOffsets.count, Array(bytes.prefix(4)) == Array("BWL4".utf8)
+        guard
+            let saved = VirtualFlashState.decode(
+                state, tag: "BWL4", flashSize: flashSize, wordCount: Self.optionOffsets.count)
         else { return false }
-        array = Array(bytes[4..<(4 + flashSize)])
-        for (i, offset) in Self.optionOffsets.enumerated() {
-            let at = 4 + flashSize + 4 * i
-            setOption(offset, (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) })
-        }
+        array = saved.array
+        for (offset, word) in zip(Self.optionOffsets, saved.words) { setOption(offset, word) }
         return true
     }
 }

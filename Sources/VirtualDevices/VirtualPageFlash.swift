@@ -12,8 +12,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public struct Model: Sendable {
         var name: String
         var registerBase: UInt32
-        var flashSize: Int
-        var pageSize: Int
+        /// Flash size and page size: the part's (`VirtualPartCatalogue`), set when it is wired.
+        var flashSize = 0
+        var pageSize = 0
         /// G4 with DBANK clear: one bank of these.
         var singleBankPageSize: Int
         var keyr: UInt32
@@ -38,7 +39,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
 
         /// STM32U575ZI: 2 MiB, two banks of 128 pages of 8 KiB, quad-word programming.
         public static let u575 = Model(
-            name: "STM32U575", registerBase: 0x4002_2000, flashSize: 2 << 20, pageSize: 8192, singleBankPageSize: 8192,
+            name: "STM32U575", registerBase: 0x4002_2000, singleBankPageSize: 8192,
             keyr: 0x08, optkeyr: 0x10, sr: 0x20, cr: 0x28, optr: 0x40, unit: 16, pnbMask: 0x7F, hasBanks: true,
             alwaysDualAt: 2 << 20, dualBankBit: 1 << 21, hardwareSwapBit: 1 << 20, trustZoneBit: 1 << 31,
             optionErrorBit: 1 << 13, wrpRegisters: [(1, 0x58), (1, 0x5C), (2, 0x68), (2, 0x6C)],
@@ -49,7 +50,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
 
         /// STM32G474RE: 512 KiB; DBANK set (the factory value): two banks of 128 pages of 2 KiB.
         public static let g474 = Model(
-            name: "STM32G474", registerBase: 0x4002_2000, flashSize: 512 << 10, pageSize: 2048,
+            name: "STM32G474", registerBase: 0x4002_2000,
             singleBankPageSize: 4096, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
             pnbMask: 0x7F, hasBanks: true, alwaysDualAt: nil, dualBankBit: 1 << 22, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15,
@@ -62,7 +63,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         /// STM32G071RB: 128 KiB, one bank of 64 pages of 2 KiB (RM0444); the OPTR value is this
         /// model's choice with RDP 0xAA.
         public static let g071 = Model(
-            name: "STM32G071", registerBase: 0x4002_2000, flashSize: 128 << 10, pageSize: 2048,
+            name: "STM32G071", registerBase: 0x4002_2000,
             singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
             pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
@@ -70,19 +71,18 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             secureAreaPage: nil)
 
         /// STM32C031C6: 32 KiB, one bank of 16 pages of 2 KiB (RM0490, G0's controller);
-        /// FLASH_SIZE at 0x1FFF75A0 (openocd); the OPTR value is this model's choice with RDP 0xAA.
-        public static let c031 = Model(
-            name: "STM32C031", registerBase: 0x4002_2000, flashSize: 32 << 10, pageSize: 2048,
-            singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
-            pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
-            trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
-            factory: [0x20: 0xDFFF_E1AA, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF], flashSizeAddress: 0x1FFF_75A0,
-            secureAreaPage: nil)
+        /// FLASH_SIZE at 0x1FFF75A0 (openocd); otherwise the G071's model.
+        public static let c031: Model = {
+            var model = g071
+            model.name = "STM32C031"
+            model.flashSizeAddress = 0x1FFF_75A0
+            return model
+        }()
 
         /// STM32WB55RG: 1 MiB, 256 pages of 4 KiB; SFR.SFSA 0xF4: the top 48 KiB is CPU2's (a
         /// FUS-only part; the value is this model's choice).
         public static let wb55 = Model(
-            name: "STM32WB55", registerBase: 0x5800_4000, flashSize: 1 << 20, pageSize: 4096, singleBankPageSize: 4096,
+            name: "STM32WB55", registerBase: 0x5800_4000, singleBankPageSize: 4096,
             keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8, pnbMask: 0xFF, hasBanks: false,
             alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil, trustZoneBit: nil, optionErrorBit: 1 << 15,
             wrpRegisters: [(1, 0x2C), (1, 0x30)],
@@ -110,6 +110,11 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public private(set) var busySeconds = 0.0
 
     public init(model: Model) {
+        var model = model
+        if let part = VirtualPartCatalogue.part(modelName: model.name) {
+            model.flashSize = part.flashBytes
+            model.pageSize = part.eraseUnit
+        }
         self.model = model
         array = [UInt8](repeating: 0xFF, count: model.flashSize)
         registers = model.factory
@@ -117,10 +122,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         loaded = model.factory
     }
 
+    /// Fault injection and setup: the option word stored and loaded at once.
     public func setOption(_ offset: UInt32, _ value: UInt32) {
-        registers[offset] = value
-        stored[offset] = value
-        loaded[offset] = value
+        (registers[offset], stored[offset], loaded[offset]) = (value, value, value)
     }
 
     var optr: UInt32 { loaded[model.optr] ?? 0 }
@@ -153,9 +157,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     func isWriteProtected(bank: Int, page: Int) -> Bool {
         model.wrpRegisters.contains { entry in
             guard entry.bank == bank, let value = loaded[entry.offset] else { return false }
-            let start = Int(value & 0xFF)
-            let end = Int((value >> 16) & 0xFF)
-            return start <= end && page >= start && page <= end
+            return VirtualWRPArea.pages(value)?.contains(page) == true
         }
     }
 
@@ -188,30 +190,20 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     }
 
     private func key(_ value: UInt32, option: Bool) -> SWDAccess {
-        let keys: (UInt32, UInt32) = option ? (0x0819_2A3B, 0x4C5D_6E7F) : (0x4567_0123, 0xCDEF_89AB)
         let bit: UInt32 = option ? 1 << 30 : 1 << 31
         guard !lockedUntilReset, cr & bit != 0 else {
             if !option { lockedUntilReset = true }
             return .fault
         }
-        if option {
-            if optKeyStep == 0, value == keys.0 {
-                optKeyStep = 1
-            } else if optKeyStep == 1, value == keys.1 {
-                optKeyStep = 0
-                cr &= ~bit
-            } else {
-                optKeyStep = 0
-                return .fault
-            }
-        } else if keyStep == 0, value == keys.0 {
-            keyStep = 1
-        } else if keyStep == 1, value == keys.1 {
-            keyStep = 0
-            cr &= ~bit
-        } else {
-            keyStep = 0
-            lockedUntilReset = true
+        let outcome =
+            option
+            ? VirtualFlashKeys.advance(&optKeyStep, value, VirtualFlashKeys.option)
+            : VirtualFlashKeys.advance(&keyStep, value, VirtualFlashKeys.flash)
+        switch outcome {
+        case .first: break
+        case .unlocked: cr &= ~bit
+        case .wrong:
+            if !option { lockedUntilReset = true }
             return .fault
         }
         return .ok
@@ -249,7 +241,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
                 sr |= 1 << 4
                 return .ok
             }
-            array.replaceSubrange(start..<start + pageSize, with: repeatElement(0xFF, count: pageSize))
+            array.eraseFlash(start, count: pageSize)
             busySeconds += 0.0225
             return .ok
         }
@@ -271,7 +263,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         let bankSize = dualBank ? flashSize / 2 : flashSize
         for bank in banks {
             let start = (bank - 1) * bankSize
-            array.replaceSubrange(start..<start + bankSize, with: repeatElement(0xFF, count: bankSize))
+            array.eraseFlash(start, count: bankSize)
             busySeconds += 0.025
         }
         return .ok
@@ -290,7 +282,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     public func readFlash(_ address: UInt32) -> UInt32? {
         let p = physical(address & ~3)
         guard !readProtected, !trustZone, !isSecure(physical: p) else { return nil }
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
@@ -328,12 +320,10 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         let start = physical(pending[0].address)
         let new = pending.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word.value >> (8 * $0)) } }
         pending = []
-        let erased = array[start..<start + model.unit].allSatisfy { $0 == 0xFF }
-        guard erased || new.allSatisfy({ $0 == 0 }) else {
+        guard array.programFlash(new, at: start) else {
             sr |= 1 << 3
             return .ok
         }
-        array.replaceSubrange(start..<start + model.unit, with: new)
         busySeconds += 0.00009
         return .ok
     }

@@ -13,7 +13,7 @@ import STM32
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
     public static let prefix = "virtual:"
-    public static let names = ["qcc743"] + STM32DeviceTable.all.map { "stm32" + $0.key }
+    public static var names: [String] { ["qcc743"] + VirtualPartCatalogue.uartNames }
 
     public static func isVirtual(_ port: String) -> Bool { port.hasPrefix(prefix) }
 
@@ -44,7 +44,9 @@ public enum VirtualPort {
         let saved = statePath.flatMap { FileManager.default.contents(atPath: $0) }.map { [UInt8]($0) }
         let device: any VirtualDevice
         let flash: @Sendable () -> [UInt8]
-        if let stm32 = STM32DeviceTable.all.first(where: { "stm32" + $0.key == name }) {
+        if let part = VirtualPartCatalogue.part(portName: name),
+            let stm32 = STM32DeviceTable.device(productID: part.devID)
+        {
             let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved)
             device = model
             flash = { model.flash }

@@ -25,15 +25,7 @@ import USB
 ///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
 ///   until the flash is free (`hidden`): which real firmware does is not known.
 public enum VirtualSTLinkPort {
-    public static let names =
-        ["stlink-l476", "stlink-l432", "stlink-l452", "stlink-f4", "stlink-f429"] + VirtualHostTargets.names
-
-    /// The L4 parts: flash, single bank, DBGMCU IDCODE (rev 0x1001/0x1000), SRAM1 and SRAM2.
-    static let l4Parts: [String: (flashKiB: Int, singleBank: Bool, idcode: UInt32, sramKiB: Int, sram2KiB: Int)] = [
-        "stlink-l476": (1024, false, 0x1007_6415, 96, 32),
-        "stlink-l432": (256, true, 0x1001_6435, 48, 16),
-        "stlink-l452": (512, true, 0x1000_6462, 128, 32),
-    ]
+    public static var names: [String] { VirtualPartCatalogue.stlinkNames }
 
     static func attach(name: String, options: [VirtualOption], to bus: VirtualUSBBus) throws -> USBDeviceMatch {
         var identity = VirtualSTLink.Identity.v21
@@ -66,8 +58,7 @@ public enum VirtualSTLinkPort {
             default: rest.append(option)
             }
         }
-        let target =
-            try VirtualHostTargets.target(name, rest) ?? (name.hasPrefix("stlink-f4") ? f4(name, rest) : l4(name, rest))
+        let target = try target(name, rest)
         target.appDisablesSWD = disabled
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
@@ -83,14 +74,31 @@ public enum VirtualSTLinkPort {
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [identity.productID], name: VirtualPort.prefix + name)
     }
 
-    static func l4(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget {
-        let part = l4Parts[name] ?? l4Parts["stlink-l476"]!
-        let mismatch = options.contains { $0.key == "bank-mismatch" } && !part.singleBank
-        let flash = VirtualL4Flash(
-            flashSize: mismatch ? 512 << 10 : part.flashKiB << 10, singleBank: part.singleBank)
-        let target = VirtualSWDTarget(
-            cpuid: 0x410F_C241, idcode: part.idcode, idcodeAddress: 0xE004_2000, flash: flash,
-            sram: [(0x2000_0000, part.sramKiB << 10), (0x1000_0000, part.sram2KiB << 10)])
+    /// The part behind `virtual:NAME` (the catalogue's row) with its flash model and options.
+    static func target(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget {
+        guard let part = VirtualPartCatalogue.part(portName: name), let swd = part.swd else {
+            throw BootwireError(
+                .unknownVirtualDevice, "no virtual ST-LINK target called `\(name)`",
+                hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
+        }
+        switch swd.flash {
+        case .l4(let singleBank): return try l4(name, part, swd, singleBank: singleBank, options)
+        case .f4(let dualBankCapable): return try f4(name, part, swd, dualBankCapable: dualBankCapable, options)
+        case .page(let model):
+            return try VirtualHostTargets.target(
+                name, swd.target(of: part, flash: VirtualPageFlash(model: model)), options)
+        case .sector(let model):
+            return try VirtualHostTargets.target(
+                name, swd.target(of: part, flash: VirtualSectorFlash(model: model)), options)
+        }
+    }
+
+    static func l4(
+        _ name: String, _ part: VirtualPart, _ swd: VirtualPart.SWD, singleBank: Bool, _ options: [VirtualOption]
+    ) throws -> VirtualSWDTarget {
+        let mismatch = options.contains { $0.key == "bank-mismatch" } && !singleBank
+        let flash = VirtualL4Flash(flashSize: mismatch ? 512 << 10 : part.flashBytes, singleBank: singleBank)
+        let target = swd.target(of: part, flash: flash)
         flash.target = target
         for option in options {
             if !["wrp", "mass-erase-seconds"].contains(option.key) { try option.flag() }
@@ -103,8 +111,8 @@ public enum VirtualSTLinkPort {
                 flash.setOption(0x2C, 0xFF00_FF00 & ~0x00FF_00FF | pages[0] | pages[1] << 16)
             case "rdp1": flash.setOption(0x20, 0xFFEF_F8BB)
             case "optverr": flash.setStaleFlags(1 << 15)
-            case "bfb2" where !part.singleBank: flash.setOption(0x20, 0xFFFF_F8AA)
-            case "bank-mismatch" where !part.singleBank:
+            case "bfb2" where !singleBank: flash.setOption(0x20, 0xFFFF_F8AA)
+            case "bank-mismatch" where !singleBank:
                 flash.setOption(0x20, 0xFFCF_F8AA)
                 flash.setRegisterOnly(0x20, 0xFFEF_F8AA)
                 flash.fill((0..<(512 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
@@ -112,7 +120,7 @@ public enum VirtualSTLinkPort {
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "options: state=PATH, v2, v3, firmware=J, wrp=FIRST-LAST, rdp1, "
-                        + (part.singleBank ? "" : "bank-mismatch, bfb2, ")
+                        + (singleBank ? "" : "bank-mismatch, bfb2, ")
                         + "wait-storm[=N], swd-disabled, optverr, binary-serial")
             }
         }
@@ -120,12 +128,12 @@ public enum VirtualSTLinkPort {
     }
 
     /// `stlink-f4`: an F407 (0x413, 1 MiB); `stlink-f429`: an F429ZI (0x419, 2 MiB in two banks).
-    static func f4(_ name: String, _ options: [VirtualOption]) throws -> VirtualSWDTarget {
-        let f429 = name == "stlink-f429"
-        let flash = VirtualF4Flash(flashSize: f429 ? 2 << 20 : 1 << 20, dualBankCapable: f429)
-        let target = VirtualSWDTarget(
-            cpuid: 0x410F_C241, idcode: f429 ? 0x2003_6419 : 0x1007_6413, idcodeAddress: 0xE004_2000, flash: flash,
-            sram: [(0x2000_0000, (f429 ? 192 : 128) << 10)])
+    static func f4(
+        _ name: String, _ part: VirtualPart, _ swd: VirtualPart.SWD, dualBankCapable: Bool,
+        _ options: [VirtualOption]
+    ) throws -> VirtualSWDTarget {
+        let flash = VirtualF4Flash(flashSize: part.flashBytes, dualBankCapable: dualBankCapable)
+        let target = swd.target(of: part, flash: flash)
         for option in options {
             if !["wrp", "mass-erase-seconds"].contains(option.key) { try option.flag() }
             switch option.key {

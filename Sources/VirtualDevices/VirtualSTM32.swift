@@ -33,7 +33,8 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
 
         public init(device: STM32Device) {
             self.device = device
-            flashSize = device.flashSize
+            // The virtual part's size (`VirtualPartCatalogue`), the table's for a part it lacks.
+            flashSize = VirtualPartCatalogue.part(devID: device.productID)?.flashBytes ?? device.flashSize
             optionBytes = STM32OptionBytes.factory(for: device)
             times = device.times
         }

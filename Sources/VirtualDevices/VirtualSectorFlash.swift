@@ -13,9 +13,10 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public struct Model: Sendable {
         var name: String
         var registerBase: UInt32
-        var flashSize: Int
+        /// Flash size and sector size: the part's (`VirtualPartCatalogue`), set when it is wired.
+        var flashSize = 0
         var banks: Int
-        var sectorSize: Int
+        var sectorSize = 0
         var word: Int
         var keyr: UInt32
         var optkeyr: UInt32
@@ -42,7 +43,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         /// STM32H563ZI: 2 MiB, two banks of 128 sectors of 8 KiB, 16-byte flash words; product
         /// state OPEN (0xED), TZEN off (0xB4).
         public static let h563 = Model(
-            name: "STM32H563", registerBase: 0x4002_2000, flashSize: 2 << 20, banks: 2, sectorSize: 8192, word: 16,
+            name: "STM32H563", registerBase: 0x4002_2000, banks: 2, word: 16,
             keyr: 0x04, optkeyr: 0x0C, optcr: 0x1C, sr: 0x20, cr: 0x28, ccr: 0x30, start: 1 << 5, snbShift: 6,
             snbMask: 0x7F, bankSelectBit: 1 << 31, errorMask: 0x00FE_0000,
             options: [(0x50, 0x54), (0x70, 0x74), (0x80, 0x84), (0xE8, 0xEC), (0x1E8, 0x1EC)],
@@ -52,7 +53,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
 
         /// STM32H723ZG: 1 MiB in one bank of eight 128 KiB sectors, 32-byte flash words; RDP 0xAA.
         public static let h723 = Model(
-            name: "STM32H723", registerBase: 0x5200_2000, flashSize: 1 << 20, banks: 1, sectorSize: 128 << 10, word: 32,
+            name: "STM32H723", registerBase: 0x5200_2000, banks: 1, word: 32,
             keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
             snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
             options: [(0x1C, 0x20), (0x38, 0x3C)],
@@ -63,7 +64,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         /// STM32H743ZI: 2 MiB in two banks of eight 128 KiB sectors, each bank with its own
         /// KEYR/CR/SR/CCR (bank 2 at +0x100) and WPSN.
         public static let h743 = Model(
-            name: "STM32H743", registerBase: 0x5200_2000, flashSize: 2 << 20, banks: 2, sectorSize: 128 << 10, word: 32,
+            name: "STM32H743", registerBase: 0x5200_2000, banks: 2, word: 32,
             keyr: 0x04, optkeyr: 0x08, optcr: 0x18, sr: 0x10, cr: 0x0C, ccr: 0x14, start: 1 << 7, snbShift: 8,
             snbMask: 0x7, bankSelectBit: nil, errorMask: 0x07EE_0000,
             options: [(0x1C, 0x20), (0x38, 0x3C), (0x138, 0x13C)],
@@ -96,6 +97,11 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public private(set) var busySeconds = 0.0
 
     public init(model: Model) {
+        var model = model
+        if let part = VirtualPartCatalogue.part(modelName: model.name) {
+            model.flashSize = part.flashBytes
+            model.sectorSize = part.eraseUnit
+        }
         self.model = model
         array = [UInt8](repeating: 0xFF, count: model.flashSize)
         banks = [Bank](repeating: Bank(), count: 2)
@@ -162,25 +168,18 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
                 banks[b].lockedUntilReset = true
                 return .fault
             }
-            if banks[b].keyStep == 0, value == 0x4567_0123 {
-                banks[b].keyStep = 1
-            } else if banks[b].keyStep == 1, value == 0xCDEF_89AB {
-                banks[b].keyStep = 0
-                banks[b].cr &= ~1
-            } else {
-                banks[b].keyStep = 0
+            switch VirtualFlashKeys.advance(&banks[b].keyStep, value, VirtualFlashKeys.flash) {
+            case .first: break
+            case .unlocked: banks[b].cr &= ~1
+            case .wrong:
                 banks[b].lockedUntilReset = true
                 return .fault
             }
         case model.optkeyr where index == 1:
-            if optKeyStep == 0, value == 0x0819_2A3B {
-                optKeyStep = 1
-            } else if optKeyStep == 1, value == 0x4C5D_6E7F {
-                optKeyStep = 0
-                optcr &= ~1
-            } else {
-                optKeyStep = 0
-                return .fault
+            switch VirtualFlashKeys.advance(&optKeyStep, value, VirtualFlashKeys.option) {
+            case .first: break
+            case .unlocked: optcr &= ~1
+            case .wrong: return .fault
             }
         case model.ccr: banks[b].sr &= ~(value & (model.errorMask | 1 << 16))
         case model.cr:
@@ -236,7 +235,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
         }
         for sector in erase {
             let start = (bank - 1) * bankSize + sector * model.sectorSize
-            array.replaceSubrange(start..<start + model.sectorSize, with: repeatElement(0xFF, count: model.sectorSize))
+            array.eraseFlash(start, count: model.sectorSize)
         }
         busySeconds += Double(erase.count) * (model.sectorSize > 8192 ? 0.5 : 0.05)
         banks[b].sr |= 1 << 16
@@ -257,7 +256,7 @@ public final class VirtualSectorFlash: VirtualFlashPeripheral, @unchecked Sendab
     public func readFlash(_ address: UInt32) -> UInt32? {
         guard !closed else { return nil }
         let p = physical(address & ~3)
-        return (0..<4).reduce(0) { $0 | UInt32(array[p + $1]) << (8 * $1) }
+        return array.flashWord(at: p)
     }
 
     public func writeFlash(_ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {

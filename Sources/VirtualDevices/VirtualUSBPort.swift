@@ -23,7 +23,7 @@ public enum VirtualUSBPort {
 
     /// The names `virtual:` accepts for USB devices.
     public static var names: [String] {
-        ["dfu-l476", "dfu-l432", "dfu-l452", "dfu-g474", "dfu-wb55"] + VirtualSTLinkPort.names
+        VirtualPartCatalogue.dfuNames + VirtualSTLinkPort.names
     }
 
     /// Starts the bus with the device attached and returns how to find the device on it.
@@ -78,61 +78,25 @@ public enum VirtualUSBPort {
         if VirtualSTLinkPort.names.contains(name) {
             return try VirtualSTLinkPort.attach(name: name, options: options, to: bus)
         }
-        // Alt strings as real `dfu-util -l` listings show them (silicon notes): a single-bank L4
-        // declares one 40-byte option region; the L476's two 40-byte regions follow RM0351's
-        // areas (its own listing UNCONFIRMED).
-        let layouts: [String: (STM32Device, [String], String)] = [
-            "dfu-l476": (
-                STM32DeviceTable.l476,
-                [
-                    "@Internal Flash  /0x08000000/512*0002Kg",
-                    "@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e",
-                    "@OTP Memory /0x1FFF7000/01*0001Ke",
-                ], "205F3E8A5748"
-            ),
-            "dfu-l432": (
-                STM32DeviceTable.l432,
-                [
-                    "@Internal Flash  /0x08000000/0128*0002Kg",
-                    "@Option Bytes  /0x1FFF7800/01*040 e",
-                    "@OTP Memory /0x1FFF7000/01*0001Ke",
-                ], "2083367E4B4D"
-            ),
-            "dfu-l452": (
-                STM32DeviceTable.l452,
-                [
-                    "@Internal Flash  /0x08000000/0256*0002Kg",
-                    "@Option Bytes  /0x1FFF7800/01*040 e",
-                    "@OTP Memory /0x1FFF7000/01*0001Ke",
-                ], "3468375A3033"
-            ),
-            "dfu-g474": (
-                STM32DeviceTable.g474,
-                [
-                    "@Internal Flash   /0x08000000/256*02Kg",
-                    "@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e",
-                    "@OTP Memory   /0x1FFF7000/01*01Ke",
-                ], "2074346B5433"
-            ),
-            "dfu-wb55": (
-                STM32DeviceTable.wb55,
-                [
-                    "@Internal Flash   /0x08000000/256*04Kg",
-                    "@Option Bytes   /0x1FFF8000/01*128 e",
-                    "@OTP Memory   /0x1FFF7000/01*1Ke",
-                ], "3A0F1B2C4D5E"
-            ),
-        ]
-        if layouts[name] == nil, name.hasPrefix("dfu-"),
-            let part = STM32DeviceTable.device(named: String(name.dropFirst(4)))
+        // The ROM's DfuSe listing and serial: the catalogue's; the option bytes and bootloader
+        // facts the ROM applies: the product's table (`STM32DeviceTable`), which the peers judge.
+        if let part = VirtualPartCatalogue.part(portName: name), let dfu = part.dfu,
+            let device = STM32DeviceTable.device(productID: part.devID)
         {
+            return try attachDFU(name, device, part.dfuAltStrings, dfu.serial, part.flashBytes, options, to: bus)
+        }
+        if name.hasPrefix("dfu-"), let part = STM32DeviceTable.device(named: String(name.dropFirst(4))) {
             try part.requireInterface(.usbDFU, route: "USB DFU")
         }
-        guard let (device, alts, serial) = layouts[name] else {
-            throw BootwireError(
-                .unknownVirtualDevice, "no virtual USB device called `\(name)`",
-                hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
-        }
+        throw BootwireError(
+            .unknownVirtualDevice, "no virtual USB device called `\(name)`",
+            hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
+    }
+
+    static func attachDFU(
+        _ name: String, _ device: STM32Device, _ alts: [String], _ serial: String, _ flashSize: Int,
+        _ options: [VirtualOption], to bus: VirtualUSBBus
+    ) throws -> USBDeviceMatch {
         var statePath: String?
         var faults = VirtualDfuSeDevice.Faults()
         var rdp1 = false
@@ -181,7 +145,8 @@ public enum VirtualUSBPort {
         }
         let fus = device.optionLayout == .wb ? VirtualFUS() : nil
         fus?.writeErrorFault = writeError
-        let part = VirtualDFUPart(device: device, altStrings: alts, fus: fus, statePath: statePath)
+        let part = VirtualDFUPart(
+            device: device, flashSize: flashSize, altStrings: alts, fus: fus, statePath: statePath)
         part.refusesOptionRead = refuseOptions
         if rdp1 { part.options.setReadoutProtection(.level1) }
         if let wrp {
