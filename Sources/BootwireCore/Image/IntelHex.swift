@@ -49,9 +49,7 @@ public enum IntelHex {
         }
 
         func fail(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
-            BootwireError(
-                .badImage, "\(file) line \(line.number): \(message)", hint: "the file is not valid Intel HEX",
-                evidence: evidence.merging(["file": file, "line": "\(line.number)"]) { $1 })
+            assembler.error(line, message, hint: "the file is not valid Intel HEX", evidence)
         }
 
         mutating func take(_ line: TextLine) throws {
@@ -82,8 +80,8 @@ public enum IntelHex {
             guard sum &+ stated == 0 else {
                 let want = 0 &- sum
                 throw fail(
-                    line, "checksum is \(HexDigits.text(stated)), the record adds up to \(HexDigits.text(want))",
-                    ["expected_checksum": HexDigits.text(want), "actual_checksum": HexDigits.text(stated)])
+                    line, "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(want, width: 2, uppercase: true))",
+                    ["expected_checksum": Hex.digits(want, width: 2, uppercase: true), "actual_checksum": Hex.digits(stated, width: 2, uppercase: true)])
             }
             let count = Int(bytes[0])
             let offset = UInt64(bytes[1]) << 8 | UInt64(bytes[2])
@@ -96,14 +94,14 @@ public enum IntelHex {
                 endLine = line.number
             case 0x02, 0x04:
                 guard count == 2 else {
-                    throw fail(line, "an address record holds 2 bytes, not \(count)", ["type": HexDigits.text(type)])
+                    throw fail(line, "an address record holds 2 bytes, not \(count)", ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 let value = UInt64(payload.first!) << 8 | UInt64(payload.last!)
                 base = type == 0x02 ? value << 4 : value << 16
                 addressing = type == 0x02 ? .segment : .linear
             case 0x03, 0x05:
                 guard count == 4 else {
-                    throw fail(line, "a start record holds 4 bytes, not \(count)", ["type": HexDigits.text(type)])
+                    throw fail(line, "a start record holds 4 bytes, not \(count)", ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 let p = payload.map(UInt64.init)
                 let high = p[0] << 8 | p[1]
@@ -113,11 +111,11 @@ public enum IntelHex {
                 if let entry, entry.value != value {
                     throw fail(
                         line, "a second start address, different from line \(entry.line)'s",
-                        ["other_line": "\(entry.line)", "type": HexDigits.text(type)])
+                        ["other_line": "\(entry.line)", "type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 entry = entry ?? (value, line.number)
             default:
-                throw fail(line, "record type \(HexDigits.text(type)) does not exist", ["type": HexDigits.text(type)])
+                throw fail(line, "record type \(Hex.digits(type, width: 2, uppercase: true)) does not exist", ["type": Hex.digits(type, width: 2, uppercase: true)])
             }
         }
 

@@ -19,6 +19,15 @@ struct RecordAssembler {
         self.file = file
     }
 
+    /// A line's error, named by file and line, with the format's own hint.
+    func error(_ line: TextLine, _ message: String, hint: String, _ evidence: [String: String] = [:])
+        -> BootwireError
+    {
+        BootwireError(
+            .badImage, "\(file) line \(line.number): \(message)", hint: hint,
+            evidence: evidence.merging(["file": file, "line": "\(line.number)"]) { $1 })
+    }
+
     /// `address + bytes.count` must already be checked against the format's address space.
     mutating func add(address: UInt64, bytes: ArraySlice<UInt8>, line: Int) {
         guard !bytes.isEmpty else { return }

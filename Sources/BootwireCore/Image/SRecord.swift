@@ -50,9 +50,7 @@ public enum SRecord {
         }
 
         func fail(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
-            BootwireError(
-                .badImage, "\(file) line \(line.number): \(message)", hint: "the file is not a valid S-record file",
-                evidence: evidence.merging(["file": file, "line": "\(line.number)"]) { $1 })
+            assembler.error(line, message, hint: "the file is not a valid S-record file", evidence)
         }
 
         mutating func take(_ line: TextLine) throws {
@@ -97,8 +95,8 @@ public enum SRecord {
             let stated = bytes[count]
             guard ~sum == stated else {
                 throw fail(
-                    line, "checksum is \(HexDigits.text(stated)), the record adds up to \(HexDigits.text(~sum))",
-                    ["expected_checksum": HexDigits.text(~sum), "actual_checksum": HexDigits.text(stated)])
+                    line, "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(~sum, width: 2, uppercase: true))",
+                    ["expected_checksum": Hex.digits(~sum, width: 2, uppercase: true), "actual_checksum": Hex.digits(stated, width: 2, uppercase: true)])
             }
             let address = bytes[1...size].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let payload = bytes[(1 + size)..<count]

@@ -64,13 +64,6 @@ enum HexDigits {
         text.append(upper[Int(byte >> 4)])
         text.append(upper[Int(byte & 0xF)])
     }
-
-    /// A byte as the file spells it (`BE`), for checksums and record types in evidence.
-    static func text(_ byte: UInt8) -> String {
-        var out: [UInt8] = []
-        append(byte, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// How a printable byte appears in evidence: itself when printable ASCII, else `\xNN`.
