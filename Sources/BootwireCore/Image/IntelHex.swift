@@ -80,8 +80,12 @@ public enum IntelHex {
             guard sum &+ stated == 0 else {
                 let want = 0 &- sum
                 throw fail(
-                    line, "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(want, width: 2, uppercase: true))",
-                    ["expected_checksum": Hex.digits(want, width: 2, uppercase: true), "actual_checksum": Hex.digits(stated, width: 2, uppercase: true)])
+                    line,
+                    "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(want, width: 2, uppercase: true))",
+                    [
+                        "expected_checksum": Hex.digits(want, width: 2, uppercase: true),
+                        "actual_checksum": Hex.digits(stated, width: 2, uppercase: true),
+                    ])
             }
             let count = Int(bytes[0])
             let offset = UInt64(bytes[1]) << 8 | UInt64(bytes[2])
@@ -94,14 +98,18 @@ public enum IntelHex {
                 endLine = line.number
             case 0x02, 0x04:
                 guard count == 2 else {
-                    throw fail(line, "an address record holds 2 bytes, not \(count)", ["type": Hex.digits(type, width: 2, uppercase: true)])
+                    throw fail(
+                        line, "an address record holds 2 bytes, not \(count)",
+                        ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 let value = UInt64(payload.first!) << 8 | UInt64(payload.last!)
                 base = type == 0x02 ? value << 4 : value << 16
                 addressing = type == 0x02 ? .segment : .linear
             case 0x03, 0x05:
                 guard count == 4 else {
-                    throw fail(line, "a start record holds 4 bytes, not \(count)", ["type": Hex.digits(type, width: 2, uppercase: true)])
+                    throw fail(
+                        line, "a start record holds 4 bytes, not \(count)",
+                        ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 let p = payload.map(UInt64.init)
                 let high = p[0] << 8 | p[1]
@@ -115,7 +123,9 @@ public enum IntelHex {
                 }
                 entry = entry ?? (value, line.number)
             default:
-                throw fail(line, "record type \(Hex.digits(type, width: 2, uppercase: true)) does not exist", ["type": Hex.digits(type, width: 2, uppercase: true)])
+                throw fail(
+                    line, "record type \(Hex.digits(type, width: 2, uppercase: true)) does not exist",
+                    ["type": Hex.digits(type, width: 2, uppercase: true)])
             }
         }
 

@@ -95,8 +95,12 @@ public enum SRecord {
             let stated = bytes[count]
             guard ~sum == stated else {
                 throw fail(
-                    line, "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(~sum, width: 2, uppercase: true))",
-                    ["expected_checksum": Hex.digits(~sum, width: 2, uppercase: true), "actual_checksum": Hex.digits(stated, width: 2, uppercase: true)])
+                    line,
+                    "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(~sum, width: 2, uppercase: true))",
+                    [
+                        "expected_checksum": Hex.digits(~sum, width: 2, uppercase: true),
+                        "actual_checksum": Hex.digits(stated, width: 2, uppercase: true),
+                    ])
             }
             let address = bytes[1...size].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let payload = bytes[(1 + size)..<count]
