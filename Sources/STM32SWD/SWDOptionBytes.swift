@@ -38,10 +38,10 @@ public struct SWDOptionBytes: Sendable, Equatable {
     /// Write-protected areas as (bank, first page, last page) with the field and register.
     public var writeProtectedAreas: [(bank: Int, first: Int, last: Int, field: String, register: STM32OptionRegister)] {
         fields.compactMap { field in
-            guard case .wrpArea(let bank) = field.kind, let value = registers[field.register] else { return nil }
-            let start = Int(value & 0xFF)
-            let end = Int((value >> 16) & 0xFF)
-            return start <= end ? (bank, start, end, field.name, field.register) : nil
+            guard case .wrpArea(let bank) = field.kind, let value = registers[field.register],
+                let pages = STM32WRPArea.pages(value)
+            else { return nil }
+            return (bank, pages.lowerBound, pages.upperBound, field.name, field.register)
         }
     }
 
@@ -61,9 +61,7 @@ public struct SWDOptionBytes: Sendable, Equatable {
         case .flag: return "\(value)"
         case .number: return "\(value)"
         case .wrpArea(let bank):
-            let start = value & 0xFF
-            let end = (value >> 16) & 0xFF
-            return start <= end ? "pages \(start)-\(end) of bank \(bank)" : "none"
+            return STM32WRPArea.pages(value).map { "pages \($0.lowerBound)-\($0.upperBound) of bank \(bank)" } ?? "none"
         case .sectorMask:
             // This field's own bits: H7 has one mask per bank.
             let protected = (0..<field.width).filter { value & (1 << UInt32($0)) == 0 }
