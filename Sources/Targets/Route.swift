@@ -29,7 +29,4 @@ public enum Route: Sendable, Equatable, CaseIterable {
             ? "erase the whole flash, including \(ModuleFactoryData.described)"
             : "erase the whole flash of the STM32: the application and any data kept in flash"
     }
-
-    /// An STM32 on any route.
-    public var isSTM32: Bool { self != .qcc743 }
 }

@@ -11,8 +11,6 @@ public protocol VirtualPorts: Sendable {
     func startSerial(_ port: String) throws -> VirtualSerialAttachment
     /// Starts a USB virtual device on a bus of its own.
     func startUSB(_ port: String) throws -> USBAttachment
-    /// Names it accepts, for the hint of an unknown one.
-    var names: [String] { get }
 }
 
 /// A running serial virtual device: the pty path to open, and how to stop it (which saves its state).

@@ -24,6 +24,4 @@ public struct VirtualPortHost: VirtualPorts {
         let (bus, match) = try VirtualUSBPort.start(port)
         return USBAttachment(bus: bus, match: match)
     }
-
-    public var names: [String] { VirtualPort.names + VirtualUSBPort.names }
 }
