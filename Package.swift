@@ -85,7 +85,9 @@ let package = Package(
         ),
         .testTarget(name: "STM32Tests", dependencies: ["STM32", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BootwireCore", "QCC743", "VirtualDevices", "ST67"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BootwireCore", "QCC743", "STM32", "Targets", "VirtualDevices", "ST67"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
         // The seam's tests run through the virtual bus (VirtualDevices) and the socket server.
         .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),

@@ -70,6 +70,28 @@ def summary(values):
 PEER_TIMED_OUT = re.compile(r"ack is b''|not enough values to unpack|SHAKEHAND FAIL|[Tt]ime ?out|timed out")
 
 
+def vendor_flash(bootwire, work, name, py, ini, extra=(), env=None):
+    """bflb-flash-command-uart's flash of `ini` on a fresh emulator: (wall seconds, the stopped
+    emulator). A session the vendor tool ends on its own short timer (a loaded machine) is run
+    once more and said; a second failure is a failure (scripts/peer-timing.sh)."""
+    for attempt in range(2):
+        emu = Emulator(bootwire, work, f"{name}-{attempt}", extra=extra)
+        start = time.monotonic()
+        proc = subprocess.run([py, os.path.join(PEERS, "flashcmd_nomodem.py"), "--chipname", "bl616", "--port",
+                               emu.port, "--baudrate", "2000000", "--config", ini], cwd=emu.dir, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        wall = time.monotonic() - start
+        out = proc.stdout.decode(errors="replace")
+        emu.stop()
+        ok = "All programming completed successfully" in out
+        if ok or attempt == 1 or not PEER_TIMED_OUT.search(out):
+            break
+        print("bench: the peer's own timer ran out; its session is run once more", flush=True)
+    if not ok:
+        raise RuntimeError("the peer failed:\n" + out[-2000:])
+    return wall, emu
+
+
 def peer_python():
     proc = subprocess.run([os.path.join(ROOT, "scripts", "peers-venv.sh")], capture_output=True, text=True)
     return proc.stdout.strip() if proc.returncode == 0 else None
@@ -116,20 +138,7 @@ def main():
             # The floor is what Bootwire's first run had to put on the wire, plus the device's work.
             floor.append(stats["floorSeconds"]); wire_bytes.append(stats["hostBytes"] + stats["deviceBytes"])
             if py:
-                # A session the vendor tool ends on its own short timer (a loaded machine) is run
-                # once more and said; a second failure is a failure (scripts/peer-timing.sh).
-                for attempt in range(2):
-                    emu = Emulator(bootwire, work, f"peer{r}-{attempt}", extra=rom)
-                    pwall, _, _, pcode, pout = timed([py, os.path.join(PEERS, "flashcmd_nomodem.py"), "--chipname",
-                                                      "bl616", "--port", emu.port, "--baudrate", "2000000", "--config",
-                                                      ini], cwd=emu.dir)
-                    emu.stop()
-                    ok = "All programming completed successfully" in pout
-                    if ok or attempt == 1 or not PEER_TIMED_OUT.search(pout):
-                        break
-                    print("bench: the peer's own timer ran out; its session is run once more", flush=True)
-                if not ok:
-                    raise RuntimeError("the peer failed:\n" + pout[-2000:])
+                pwall, emu = vendor_flash(bootwire, work, f"peer{r}", py, ini, extra=rom)
                 check_dump(emu.dump)
                 peer.append(pwall)
         # Case 4: the same full flash on eight devices at once, from one Bootwire process.
@@ -195,6 +204,9 @@ def main():
                 raise RuntimeError("bootwire (stlink) failed:\n" + out[-2000:])
             swd_bw.append(wall)
             swd_stats = [json.loads(l) for l in out.splitlines() if l.startswith("{")][-1]["summary"]
+        # Case 6b: the same write by Bootwire, st-flash and OpenOCD through `emulate usb`.
+        import swd_peer_cases
+        swd_peers = swd_peer_cases.run(sys.modules[__name__], bootwire, work, payload, stm_runs)
 
         # The wire model itself: a 256 KiB read takes the time its bytes need on the wire (at
         # 2 Mbaud, 10 bits a byte) plus the modelled flash reads; the difference between a long
@@ -265,6 +277,7 @@ def main():
                                  "targets": {"cpu < 2 s": statistics.median(cpu) < 2, "rss < 100 MB": max(rss) < 100}}
     c["V virtual device wire model"] = model
     c.update(upgrade)
+    c.update(swd_peers)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "latest.json"), "w") as f:
         json.dump(results, f, indent=2, sort_keys=True)
@@ -292,6 +305,7 @@ def main():
     print(f"| 3b STM32 H563 (lists Get Checksum) {size // 1024} KiB write+verify vs 8E1 line rate | {span(threeb['bootwire_s'])}, {size / statistics.median(sum_bw):.0f} B/s | {line_rate:.0f} B/s (floor {threeb['floor_fraction_of_line_rate']:.2f}) | {threeb['fraction_of_line_rate']:.2f} | >= 0.75 {'met' if threeb['fraction_of_line_rate'] >= 0.75 else 'MISSED'} |")
     print(f"| 3b where the H563's time goes | {went(threeb['where_the_time_goes'])} | | | |")
     print(f"| 6 ST-LINK/SWD {size // 1024} KiB write+verify, 1 ms per USB transfer | {span(six['bootwire_s'])}, {six['bytes_per_second']:.0f} B/s | {six['usb_transfers']} transfers = {six['usb_modelled_s']:.2f} s modelled USB ({six['usb_transfers_by_kind']}); flash work {six['flash_modelled_s']:.2f} s in the part's time | {six['usb_modelled_s'] / statistics.median(swd_bw):.2f} of wall is USB | |")
+    swd_peer_cases.report(c, span)
     four = c["4 eight devices at once"]
     print(f"| 4 eight devices at once vs one | {span(four['bootwire_s'])} | {span(one['bootwire_s'])} | {four['vs_one']:.2f} | <= 1.30 {'met' if four['targets']['vs_one <= 1.3'] else 'MISSED'} |")
     five = c["5 host cost (case 1)"]

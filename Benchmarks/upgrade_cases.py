@@ -114,12 +114,8 @@ def run(base, bootwire, work, runs, py, smoke):
     small_ini = config_folder(work, "small-config", fixtures, littlefs)
     small_end = end_state(mission_files(fixtures, base.MISSION, littlefs))
 
-    def peer(emu, ini):
-        wall, _, out = timed_env([py, os.path.join(peers, "flashcmd_nomodem.py"), "--chipname", "bl616", "--port",
-                                  emu.port, "--baudrate", "2000000", "--config", ini], env, cwd=emu.dir)
-        if "All programming completed successfully" not in out:
-            raise RuntimeError("the peer failed:\n" + out[-2000:])
-        return wall
+    def peer(name, ini, extra):
+        return base.vendor_flash(bootwire, work, name, py, ini, extra=extra, env=env)
 
     def bootwire_run(emu, ini, env=env):
         wall, code, out = timed_env([bootwire, "--port", emu.port, "--config", ini, "--quiet"], env)
@@ -140,9 +136,8 @@ def run(base, bootwire, work, runs, py, smoke):
         upgrade["floor"].append(stats["wireNanoseconds"] / 1e9 + erase_s + program_s)
         upgrade["device_floor"].append(stats["floorSeconds"])
         if py:
-            emu = base.Emulator(bootwire, work, f"upgrade-peer{r}", extra=("--flash-image", mfg_image))
-            upgrade["peer"].append(peer(emu, mission_ini))
-            emu.stop()
+            wall, emu = peer(f"upgrade-peer{r}", mission_ini, ("--flash-image", mfg_image))
+            upgrade["peer"].append(wall)
             check_end_state(emu.dump, mission_end, "the peer (mfg -> mission)")
         # 8: mission -> mission with a changed littlefs
         emu = base.Emulator(bootwire, work, f"small{r}", extra=("--flash-image", mission_image))
@@ -150,9 +145,8 @@ def run(base, bootwire, work, runs, py, smoke):
         emu.stop()
         check_end_state(emu.dump, small_end, "bootwire (littlefs change)")
         if py:
-            emu = base.Emulator(bootwire, work, f"small-peer{r}", extra=("--flash-image", mission_image))
-            small["peer"].append(peer(emu, small_ini))
-            emu.stop()
+            wall, emu = peer(f"small-peer{r}", small_ini, ("--flash-image", mission_image))
+            small["peer"].append(wall)
             check_end_state(emu.dump, small_end, "the peer (littlefs change)")
         # 9: the fresh flash through a 16 ms bridge and through a 1 ms bridge
         for timer in (16, 1):
@@ -165,9 +159,8 @@ def run(base, bootwire, work, runs, py, smoke):
             if py and (timer == 16 or not smoke):
                 sysfs = os.path.join(work, f"sysfs-peer-{timer}-{r}")
                 extra = ("--latency-ms", "1", "--bridge-latency-timer", str(timer), "--sysfs-root", sysfs)
-                emu = base.Emulator(bootwire, work, f"bridge-peer{timer}-{r}", extra=extra)
-                bridge[f"peer{timer}"].append(peer(emu, mission_ini))
-                emu.stop()
+                wall, emu = peer(f"bridge-peer{timer}-{r}", mission_ini, extra)
+                bridge[f"peer{timer}"].append(wall)
                 check_end_state(emu.dump, mission_end, f"the peer ({timer} ms bridge)")
 
     med = statistics.median

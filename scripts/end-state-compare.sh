@@ -21,9 +21,11 @@ case $? in
   *) echo "end-state: FAILED: could not install Bouffalo's tools"; exit 1 ;;
 esac
 . "$here/scripts/peer-timing.sh"
+. "$here/scripts/peer-lanes.sh"
+site=$(bflb_site "$py") || { echo "end-state: FAILED: Bouffalo's tools are not importable"; exit 1; }
 work=$(mktemp -d)
 emu=
-trap '[ -n "$emu" ] && kill -INT $emu 2>/dev/null; [ -z "${KEEP:-}" ] && rm -rf "$work"' EXIT
+trap 'pkill -INT -f -- "$work/" 2>/dev/null; wait; [ -z "${KEEP:-}" ] && rm -rf "$work"' EXIT
 
 # The starting flashes, written beside each other (the fixtures are read, never copied).
 "$py" - "$fixtures" "$work" <<'PY'
@@ -73,28 +75,29 @@ session() {
   return $status
 }
 
-passed=0
-failed=0
-retried=0
-for erase in 2 1; do
-  config=$(ini $erase)
-  for start in empty t01-like mfg random; do
-    name=$start-erase$erase
-    vendor=("$py" "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@ --baudrate 2000000 --config "$config")
-    if ! session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}" \
-        && peer_timed_out "$work/$name/vendor/client.log"; then
-      echo "end-state: retried  $name once: the vendor tool's own timer ran out ($(peer_timeout_seen "$work/$name/vendor/client.log"))"
-      retried=$((retried + 1))
-      rm -rf "$work/$name/vendor"
-      session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}"
-    fi
-    session "$work/$name/bootwire" "$work/start-$start.bin" -- "$bootwire" flash --port @PORT@ --config "$config"
-    local_ok=1
-    grep -q "All programming completed successfully" "$work/$name/vendor/client.log" || {
-      echo "end-state: vendor session failed ($name)"; tail -5 "$work/$name/vendor/client.log"; local_ok=0; }
-    grep -q "^done:" "$work/$name/bootwire/client.log" || {
-      echo "end-state: bootwire session failed ($name)"; tail -5 "$work/$name/bootwire/client.log"; local_ok=0; }
-    if [ $local_ok = 1 ] && "$py" - "$work/$name/vendor/dump.bin" "$work/$name/bootwire/dump.bin" <<'PY'
+# pair NAME START CONFIG: the vendor's session and Bootwire's from the same starting flash, then
+# the dumps compared; what it says goes to stdout, the outcome to $work/NAME.outcome. A vendor
+# session its own timer ended (scripts/peer-timing.sh: on a loaded machine its image compression
+# can outlast the ROM's 2 s idle fallback) is left for a run alone once the others have ended
+# ($work/NAME.again); with $retrying set, such a session is a failure.
+pair() {
+  local name=$1 start=$2 config=$3 outcome=same began=$SECONDS
+  rm -rf "$work/$name"
+  bflb_private "$site" "$work/$name" || { echo "end-state: no private copy of the tools ($name)"; echo differ >"$work/$name.outcome"; return; }
+  local vendor=(env PYTHONPATH="$work/$name/site" "$py" "$shared/peers/flashcmd_nomodem.py" --chipname bl616 --port @PORT@
+    --baudrate 2000000 --config "$config")
+  if ! session "$work/$name/vendor" "$work/start-$start.bin" -- "${vendor[@]}" \
+      && [ -z "${retrying:-}" ] && peer_timed_out "$work/$name/vendor/client.log"; then
+    echo "end-state: retried  $name once, alone: the vendor tool's own timer ran out ($(peer_timeout_seen "$work/$name/vendor/client.log"))"
+    printf '%q ' "$@" >"$work/$name.again"
+    return
+  fi
+  session "$work/$name/bootwire" "$work/start-$start.bin" -- "$bootwire" flash --port @PORT@ --config "$config"
+  grep -q "All programming completed successfully" "$work/$name/vendor/client.log" || {
+    echo "end-state: vendor session failed ($name)"; tail -5 "$work/$name/vendor/client.log"; outcome=differ; }
+  grep -q "^done:" "$work/$name/bootwire/client.log" || {
+    echo "end-state: bootwire session failed ($name)"; tail -5 "$work/$name/bootwire/client.log"; outcome=differ; }
+  if [ $outcome = same ] && "$py" - "$work/$name/vendor/dump.bin" "$work/$name/bootwire/dump.bin" <<'PY'
 import sys
 a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 if a == b: sys.exit(0)
@@ -107,12 +110,34 @@ for k, s in enumerate(diff):
 print("differs in", len(diff), "sectors:", ", ".join(f"0x{x:06X}..0x{y:06X}" for x, y in ranges[:8]))
 sys.exit(1)
 PY
-    then
-      echo "end-state: same   $name"; passed=$((passed + 1))
-    else
-      echo "end-state: DIFFER $name"; failed=$((failed + 1))
-    fi
+  then
+    echo "end-state: same   $name ($((SECONDS - began)) s)"
+  else
+    echo "end-state: DIFFER $name"; outcome=differ
+  fi
+  echo $outcome >"$work/$name.outcome"
+}
+
+# The pairs run side by side, $PEER_LANES at a time (scripts/peer-lanes.sh); reports in order.
+names=()
+for erase in 2 1; do
+  config=$(ini $erase)
+  for start in empty t01-like mfg random; do
+    name=$start-erase$erase
+    names+=("$name")
+    lane_wait
+    pair "$name" "$start" "$config" >"$work/$name.report" 2>&1 &
   done
 done
+wait
+for again in "$work"/*.again; do
+  [ -e "$again" ] || continue
+  eval "set -- $(cat "$again")"
+  retrying=1 pair "$@" >>"$work/$1.report" 2>&1
+done
+for name in "${names[@]}"; do cat "$work/$name.report"; done
+passed=$(cat "$work"/*.outcome 2>/dev/null | grep -c '^same$')
+failed=$((${#names[@]} - passed))
+retried=$(ls "$work"/*.again 2>/dev/null | wc -l)
 echo "end-state: $passed starting flashes end as the vendor leaves them, $failed differ, $retried vendor sessions retried${rom:+ (rom: $rom)}"
 [ "$failed" -eq 0 ]

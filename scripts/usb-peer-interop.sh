@@ -21,6 +21,8 @@ work=$(mktemp -d /tmp/usb-peers.XXXXXX)
 servers=()
 cleanup() {
   for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  pkill -TERM -f -- "$work/" 2>/dev/null # servers started by checks that run side by side
+  wait
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -34,6 +36,26 @@ bad() {
   failed=$((failed + 1))
 }
 skip() { echo "usb-peer-interop: SKIPPED $1"; skipped=$((skipped + 1)); }
+
+. "$here/scripts/peer-lanes.sh"
+# side_by_side FUNCTION ROW…: FUNCTION with each ROW's words as its arguments, $PEER_LANES rows at
+# a time (scripts/peer-lanes.sh), each into a report of its own; then the reports in order, counted.
+side_by_side() {
+  local fn=$1 row n=0 i
+  shift
+  for row in "$@"; do
+    lane_wait
+    # shellcheck disable=SC2086 # a row is its words
+    $fn $row >"$work/$fn-$n.report" 2>&1 &
+    n=$((n + 1))
+  done
+  wait
+  for ((i = 0; i < n; i++)); do
+    cat "$work/$fn-$i.report"
+    passed=$((passed + $(grep -c '^usb-peer-interop: ok' "$work/$fn-$i.report")))
+    failed=$((failed + $(grep -c '^usb-peer-interop: FAILED' "$work/$fn-$i.report")))
+  done
+}
 
 # ---------------------------------------------------------------- the peers (Debian)
 need=()
@@ -71,17 +93,17 @@ stop() {
 peer() {
   local name=$1 log=$2
   shift 2
-  LD_LIBRARY_PATH=$shim BOOTWIRE_USB_SOCKET=$work/$name.sock timeout 300 "$@" >"$log" 2>&1
+  LD_LIBRARY_PATH=$shim BOOTWIRE_USB_SOCKET=$work/$name.sock timeout -k 10 300 "$@" >"$log" 2>&1
 }
 
 # flash_of STATE: the flash array held in a virtual device's state file (DFU: u32 length, JSON,
-# flash; ST-LINK: "BWL4"/"BWF4", flash, option words).
+# flash; ST-LINK: "BWL4"/"BWF4"/"BWPG"/"BWSC", flash, option words).
 flash_of() {
   python3 - "$1" "$2" <<'PY'
 import sys
 b = open(sys.argv[1], "rb").read()
 size = int(sys.argv[2])
-if b[:4] in (b"BWL4", b"BWF4"):
+if b[:4] in (b"BWL4", b"BWF4", b"BWPG", b"BWSC"):
     flash = b[4:4 + size]
 else:
     n = int.from_bytes(b[:4], "little")
@@ -91,8 +113,10 @@ PY
 }
 # holds STATE SIZE FILE [ADDRESS-OFFSET]: the flash holds FILE at the offset and is erased elsewhere.
 holds() {
-  flash_of "$1" "$2" >"$work/flash.bin"
-  python3 - "$work/flash.bin" "$3" "${4:-0}" <<'PY'
+  local flash
+  flash=$(mktemp "$work/flash.XXXXXX") # checks run side by side
+  flash_of "$1" "$2" >"$flash"
+  python3 - "$flash" "$3" "${4:-0}" <<'PY'
 import sys
 flash = open(sys.argv[1], "rb").read()
 data = open(sys.argv[2], "rb").read()
@@ -242,23 +266,168 @@ if command -v st-flash >/dev/null; then
     else bad "st-flash write (F407)" "$dir/f4write.log"; fi
     stop
   else bad "emulate usb stlink-f4 did not start"; fi
+  # Every other virtual host target whose part st-flash 1.7 lists (its chip table: L4, F4, G0, G4
+  # categories 2 and 3, H72x/H73x, H74x/H75x, WB55): a write, and a read of what `bootwire flash`
+  # wrote; side by side, each into a report of its own. Rows: NAME FLASH-KiB.
+  stflash_part() {
+    local name=sf-$1 written=$work/sfbw-$1.state
+    if start "$name" "stlink-$1"; then
+      if peer "$name" "$work/$name.log" st-flash write "$work/app3.bin" 0x8000000 &&
+        holds "$work/$name.state" $(($2 * 1024)) "$work/app3.bin"; then
+        ok "st-flash write on stlink-$1: the state holds the image"
+      else bad "st-flash write (stlink-$1)" "$work/$name.log"; fi
+      stop
+    else bad "emulate usb stlink-$1 did not start"; fi
+    if "$bootwire" flash --port "virtual:stlink-$1,state=$written" "$work/app3.bin@0x08000000" >"$work/sfbw-$1.log" 2>&1 &&
+      start "$name-bw" "stlink-$1" "$written"; then
+      if peer "$name-bw" "$work/$name-bw.log" st-flash read "$work/$name-read.bin" 0x8000000 24576 &&
+        cmp -s "$work/$name-read.bin" "$work/app3.bin"; then
+        ok "st-flash read on stlink-$1: what bootwire flash wrote"
+      else bad "st-flash read (stlink-$1)" "$work/$name-bw.log"; fi
+      stop
+    else bad "bootwire flash, then emulate usb stlink-$1 on its state" "$work/sfbw-$1.log"; fi
+  }
+  side_by_side stflash_part "l432 256" "l452 512" "f429 2048" "g071 128" "g474 512" "wb55 1024" "h723 1024" \
+    "h743 2048"
 fi
 
 # ---------------------------------------------------------------- OpenOCD 0.12 (hla ST-LINK)
+# Every virtual host target whose family OpenOCD 0.12 has a target file for (none for the H563
+# and the C031): `program … verify` through OpenOCD's flash driver and its loader, which the
+# virtual core runs against the virtual flash controller; then `verify_image` of what
+# `bootwire flash` wrote. Rows: NAME TARGET-FILE FLASH-KiB, run side by side.
+openocd_part() {
+  local name=oo-$1
+  if start "$name" "stlink-$1"; then
+    if peer "$name" "$work/$name.log" openocd -f interface/stlink.cfg -f "target/$2.cfg" \
+      -c "program $work/app.elf verify reset exit" && grep -q "Verified OK" "$work/$name.log" &&
+      holds "$work/$name.state" $(($3 * 1024)) "$work/app3.bin"; then
+      ok "openocd -f target/$2.cfg -c \"program app.elf verify reset exit\" (stlink-$1): the state holds the image"
+    else bad "openocd program (stlink-$1)" "$work/$name.log"; fi
+    stop
+  else bad "emulate usb stlink-$1 did not start"; fi
+  local written=$work/bw-$1.state
+  if "$bootwire" flash --port "virtual:stlink-$1,state=$written" "$work/app3.bin@0x08000000" >"$work/bw-$1.log" 2>&1 &&
+    start "$name-bw" "stlink-$1" "$written"; then
+    if peer "$name-bw" "$work/$name-bw.log" openocd -f interface/stlink.cfg -f "target/$2.cfg" \
+      -c "init; reset halt; $verified; exit" && grep -q "verify_image: verified 24576 bytes" "$work/$name-bw.log"; then
+      ok "openocd verify_image (stlink-$1): OpenOCD reads back what bootwire flash wrote"
+    else bad "openocd verify_image (stlink-$1)" "$work/$name-bw.log"; fi
+    stop
+  else bad "bootwire flash, then emulate usb stlink-$1 on its state" "$work/bw-$1.log"; fi
+}
 if command -v openocd >/dev/null; then
-  for part in "l476 stlink-l476 stm32l4x" "f4 stlink-f4 stm32f4x"; do
-    set -- $part
-    name=oo-$1
-    if start "$name" "$2"; then
-      if peer "$name" "$work/$name.log" openocd -f interface/stlink.cfg -f "target/$3.cfg" \
-        -c "program $work/app.elf verify reset exit" && grep -q "Verified OK" "$work/$name.log" &&
-        holds "$work/$name.state" $MiB "$work/app3.bin"; then
-        ok "openocd -f target/$3.cfg -c \"program app.elf verify reset exit\": the state holds the image"
-      else bad "openocd program ($3)" "$work/$name.log"; fi
-      stop
-    else bad "emulate usb $2 did not start"; fi
-  done
+  verified='if {[catch {verify_image '"$work"'/app3.bin 0x08000000 bin} e]} {echo "verify_image FAILED: $e"} else {echo "verify_image: $e"}'
+  side_by_side openocd_part "l476 stm32l4x 1024" "l432 stm32l4x 256" "l452 stm32l4x 512" "f4 stm32f4x 1024" \
+    "f429 stm32f4x 2048" "g071 stm32g0x 128" "g474 stm32g4x 512" "wb55 stm32wbx 1024" "u575 stm32u5x 2048" \
+    "h723 stm32h7x 1024" "h743 stm32h7x 2048"
 fi
+
+# ---------------------------------------------------------------- Bootwire itself through the stand-in
+# Bootwire's own USB path (LibUSBBus: libusb enumeration when BOOTWIRE_LIBUSB names the library,
+# libusb transfers), as a real user's bootwire runs it, with --trace of every transfer.
+# bw NAME LOG ARGS…: bootwire with the stand-in and NAME's socket.
+bw() {
+  local name=$1 log=$2
+  shift 2
+  BOOTWIRE_LIBUSB=$shim/libusb-1.0.so.0 BOOTWIRE_USB_SOCKET=$work/$name.sock timeout 300 "$bootwire" "$@" >"$log" 2>&1
+}
+traced() { [ -s "$1" ] && grep -q "open bus" "$1"; }
+if start bw-dfu dfu-l476; then
+  if bw bw-dfu "$work/bw-dfu.log" flash --port usb:0483:df11 "$work/app.bin@0x08000000" --trace "$work/bw-dfu.trace" &&
+    traced "$work/bw-dfu.trace"; then
+    stop
+    if holds "$work/bw-dfu.state" $MiB "$work/app.bin"; then
+      ok "bootwire flash --port usb:0483:df11 (DFU, through the stand-in, traced): the state holds the image"
+    else bad "bootwire DFU flash: the state does not hold the image" "$work/bw-dfu.log"; fi
+  else
+    bad "bootwire flash over DFU through the stand-in" "$work/bw-dfu.log"
+    stop
+  fi
+else bad "emulate usb dfu-l476 did not start"; fi
+# A stack image with the virtual WB55's trailer (version, size, "WSTK"), as FUSTests builds it.
+python3 - "$work/stack.bin" <<'PY'
+import os, struct, sys
+size = 100 * 1024
+open(sys.argv[1], "wb").write(os.urandom(size - 12) + bytes([1, 20, 0, 0]) + struct.pack("<I", size) + b"WSTK")
+PY
+if start bw-fus dfu-wb55; then
+  if bw bw-fus "$work/bw-fus.log" fus upgrade "$work/stack.bin" --yes --port usb:0483:df11 --trace "$work/bw-fus.trace" &&
+    traced "$work/bw-fus.trace" && bw bw-fus "$work/bw-fus-info.log" fus info --port usb:0483:df11 --json &&
+    grep -q '"sfsa":"0xDB"' "$work/bw-fus-info.log"; then
+    ok "bootwire fus upgrade (WB55 FUS over DFU, through the stand-in, traced): the stack runs, SFSA 0xDB"
+  else bad "bootwire fus upgrade through the stand-in" "$work/bw-fus.log"; fi
+  stop
+else bad "emulate usb dfu-wb55 did not start"; fi
+if start bw-st stlink-l476; then
+  if bw bw-st "$work/bw-st.log" flash --port stlink "$work/app.bin@0x08000000" --trace "$work/bw-st.trace" &&
+    traced "$work/bw-st.trace"; then
+    stop
+    if holds "$work/bw-st.state" $MiB "$work/app.bin"; then
+      ok "bootwire flash --port stlink (SWD, through the stand-in, traced): the state holds the image"
+    else bad "bootwire ST-LINK flash: the state does not hold the image" "$work/bw-st.log"; fi
+  else
+    bad "bootwire flash over ST-LINK through the stand-in" "$work/bw-st.log"
+    stop
+  fi
+else bad "emulate usb stlink-l476 did not start"; fi
+
+# ---------------------------------------------------------------- pyOCD 0.36 (PyPI, ST-LINK)
+# pyOCD's built-in STM32 targets carry ST's own flash algorithms, which pyOCD loads into SRAM and
+# the virtual core runs against the virtual flash controller: `load` then `compare` (a read-back)
+# in one session, the state holds the image; then `compare` of what `bootwire flash` wrote. pyOCD
+# has no H750 target; the L476 goes as its 1 MiB dual-bank sibling stm32l475xg. The H563, which
+# pyOCD's built-in targets lack, goes as the generic `cortex_m`: the AP scan must find the core's
+# AHB5-AP on AP1 (AP0 is the mailbox); `cortex_m` has no flash algorithm, so it only reads back.
+# pyOCD loads libusb by path through libusb_package; the launcher points that at the stand-in.
+# Rows: NAME PYOCD-TARGET FLASH-KiB.
+pyocd_py=$("$here/scripts/pyocd-venv.sh" 2>"$work/pyocd-venv.log")
+case $? in
+  0)
+    launcher='import os, pathlib, sys, libusb_package
+libusb_package.get_library_path = lambda: pathlib.Path(os.environ["LD_LIBRARY_PATH"].split(":")[0], "libusb-1.0.so.0")
+from pyocd.__main__ import main
+sys.argv[0] = "pyocd"
+sys.exit(main())'
+    pyocd=("$pyocd_py" -c "$launcher")
+    matched="All 24576 bytes match."
+    for part in "l432 stm32l432kc 256" "f429 stm32f429xi 2048" "h743 stm32h743xx 2048" "h723 stm32h723xx 1024" \
+      "l476 stm32l475xg 1024"; do
+      set -- $part
+      name=py-$1
+      if start "$name" "stlink-$1"; then
+        if peer "$name" "$work/$name.log" "${pyocd[@]}" commander -t "$2" -c "load $work/app3.bin 0x08000000" \
+          -c "compare 0x08000000 $work/app3.bin" && grep -qF "$matched" "$work/$name.log" &&
+          holds "$work/$name.state" $(($3 * 1024)) "$work/app3.bin"; then
+          ok "pyocd commander -t $2 load, compare (stlink-$1): ST's algorithm programmed it, the state holds the image"
+        else bad "pyocd load (stlink-$1)" "$work/$name.log"; fi
+        stop
+      else bad "emulate usb stlink-$1 did not start"; fi
+      written=$work/pybw-$1.state
+      if "$bootwire" flash --port "virtual:stlink-$1,state=$written" "$work/app3.bin@0x08000000" >"$work/pybw-$1.log" 2>&1 &&
+        start "$name-bw" "stlink-$1" "$written"; then
+        if peer "$name-bw" "$work/$name-bw.log" "${pyocd[@]}" commander -t "$2" -c "compare 0x08000000 $work/app3.bin" &&
+          grep -qF "$matched" "$work/$name-bw.log"; then
+          ok "pyocd compare (stlink-$1): pyOCD reads back what bootwire flash wrote"
+        else bad "pyocd compare (stlink-$1)" "$work/$name-bw.log"; fi
+        stop
+      else bad "bootwire flash, then emulate usb stlink-$1 on its state" "$work/pybw-$1.log"; fi
+    done
+    written=$work/pybw-h563.state
+    if "$bootwire" flash --port "virtual:stlink-h563,state=$written" "$work/app3.bin@0x08000000" >"$work/pybw-h563.log" 2>&1 &&
+      start py-h563 stlink-h563 "$written"; then
+      if peer py-h563 "$work/py-h563.log" "${pyocd[@]}" commander -t cortex_m -c "show aps" -c "show cores" \
+        -c "compare 0x08000000 $work/app3.bin" && grep -q "^1 APs:" "$work/py-h563.log" &&
+        grep -q "^#1: AHB5-AP" "$work/py-h563.log" && grep -q "Cortex-M33" "$work/py-h563.log" &&
+        grep -qF "$matched" "$work/py-h563.log"; then
+        ok "pyocd commander -t cortex_m (stlink-h563): the AP scan finds the Cortex-M33 on AP1, reads back what bootwire flash wrote"
+      else bad "pyocd cortex_m AP scan and compare (stlink-h563)" "$work/py-h563.log"; fi
+      stop
+    else bad "bootwire flash, then emulate usb stlink-h563 on its state" "$work/pybw-h563.log"; fi
+    ;;
+  3) skip "pyOCD: PyPI cannot be reached ($(tail -1 "$work/pyocd-venv.log"))" ;;
+  *) bad "pyOCD: scripts/pyocd-venv.sh could not install it" "$work/pyocd-venv.log" ;;
+esac
 
 echo "usb-peer-interop: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

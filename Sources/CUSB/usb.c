@@ -9,6 +9,16 @@ typedef struct ctx ctx;
 typedef struct dev dev;
 typedef struct handle handle;
 
+// libusb's `struct libusb_device_descriptor` (libusb.h): the descriptor's fields in host
+// order, naturally aligned (no padding: 18 bytes).
+struct device_descriptor {
+    uint8_t bLength, bDescriptorType;
+    uint16_t bcdUSB;
+    uint8_t bDeviceClass, bDeviceSubClass, bDeviceProtocol, bMaxPacketSize0;
+    uint16_t idVendor, idProduct, bcdDevice;
+    uint8_t iManufacturer, iProduct, iSerialNumber, bNumConfigurations;
+};
+
 static struct {
     void *library;
     ctx *context;
@@ -17,6 +27,8 @@ static struct {
     void (*free_device_list)(dev **, int);
     uint8_t (*get_bus_number)(dev *);
     uint8_t (*get_device_address)(dev *);
+    int (*get_port_numbers)(dev *, uint8_t *, int);
+    int (*get_device_descriptor)(dev *, struct device_descriptor *);
     int (*open)(dev *, handle **);
     void (*close)(handle *);
     int (*set_auto_detach_kernel_driver)(handle *, int);
@@ -50,6 +62,8 @@ int bw_usb_load(const char *path, char *error, size_t error_len) {
     LOAD(free_device_list, "libusb_free_device_list");
     LOAD(get_bus_number, "libusb_get_bus_number");
     LOAD(get_device_address, "libusb_get_device_address");
+    LOAD(get_port_numbers, "libusb_get_port_numbers");
+    LOAD(get_device_descriptor, "libusb_get_device_descriptor");
     LOAD(open, "libusb_open");
     LOAD(close, "libusb_close");
     LOAD(set_auto_detach_kernel_driver, "libusb_set_auto_detach_kernel_driver");
@@ -81,6 +95,44 @@ int bw_usb_open(int bus, int address, void **out) {
     }
     usb.free_device_list(list, 1);
     return status;
+}
+
+static void put16(uint8_t *at, uint16_t value) {
+    at[0] = value & 0xFF;
+    at[1] = value >> 8;
+}
+
+int bw_usb_list(bw_usb_device_info *out, int max) {
+    dev **list = NULL;
+    long count = usb.get_device_list(usb.context, &list);
+    if (count < 0) return (int)count;
+    for (long i = 0; i < count && i < max; i++) {
+        bw_usb_device_info *info = &out[i];
+        memset(info, 0, sizeof *info);
+        info->bus = usb.get_bus_number(list[i]);
+        info->address = usb.get_device_address(list[i]);
+        int ports = usb.get_port_numbers(list[i], info->ports, (int)sizeof info->ports);
+        info->port_count = ports < 0 ? 0 : ports;
+        struct device_descriptor d;
+        if (usb.get_device_descriptor(list[i], &d) < 0) continue;  // bLength 0: skipped by the caller
+        uint8_t *b = info->descriptor;
+        b[0] = d.bLength;
+        b[1] = d.bDescriptorType;
+        put16(b + 2, d.bcdUSB);
+        b[4] = d.bDeviceClass;
+        b[5] = d.bDeviceSubClass;
+        b[6] = d.bDeviceProtocol;
+        b[7] = d.bMaxPacketSize0;
+        put16(b + 8, d.idVendor);
+        put16(b + 10, d.idProduct);
+        put16(b + 12, d.bcdDevice);
+        b[14] = d.iManufacturer;
+        b[15] = d.iProduct;
+        b[16] = d.iSerialNumber;
+        b[17] = d.bNumConfigurations;
+    }
+    usb.free_device_list(list, 1);
+    return (int)count;
 }
 
 void bw_usb_close(void *h) { usb.close(h); }

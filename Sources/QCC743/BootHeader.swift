@@ -92,11 +92,7 @@ public struct BootHeader: Sendable, Equatable {
                 .badImage, "the file is \(file.count) bytes, shorter than a \(size)-byte boot header",
                 evidence: ["file_length": "\(file.count)"])
         }
-        guard Array(file[0..<4]) == magic else {
-            throw BootwireError(
-                .badImage, "the file does not start with a boot header (BFNP)",
-                evidence: ["offset": "0", "expected": Hex.string(magic), "actual": Hex.string(file[0..<4])])
-        }
+        try ByteReader.requireMagic(magic, in: file, "the file does not start with a boot header (BFNP)")
         var header = BootHeader(headerBytes: Array(file[0..<size]))
         if header.isSigned {
             header.signature = try ImageSignature(parsing: file)

@@ -22,23 +22,19 @@ public struct ClockConfig: Sendable, Equatable {
     public var reserved: UInt8
 
     public init(bytes: [UInt8]) throws {
-        guard bytes.count == Self.size else {
-            throw BootwireError(
-                .badImage, "a clock configuration is \(Self.size) bytes, this one is \(bytes.count)",
-                evidence: ["expected_length": "\(Self.size)", "actual_length": "\(bytes.count)"])
-        }
-        xtalType = bytes[0]
-        mcuClock = bytes[1]
-        mcuClockDivider = bytes[2]
-        mcuBClockDivider = bytes[3]
-        mcuPBClockDivider = bytes[4]
-        emiClock = bytes[5]
-        emiClockDivider = bytes[6]
-        flashClockType = bytes[7]
-        flashClockDivider = bytes[8]
-        wifiPLLPowerUp = bytes[9]
-        audioPLLPowerUp = bytes[10]
-        reserved = bytes[11]
+        var reader = try ByteReader(bytes, exactly: Self.size, of: "a clock configuration")
+        xtalType = reader.u8()
+        mcuClock = reader.u8()
+        mcuClockDivider = reader.u8()
+        mcuBClockDivider = reader.u8()
+        mcuPBClockDivider = reader.u8()
+        emiClock = reader.u8()
+        emiClockDivider = reader.u8()
+        flashClockType = reader.u8()
+        flashClockDivider = reader.u8()
+        wifiPLLPowerUp = reader.u8()
+        audioPLLPowerUp = reader.u8()
+        reserved = reader.u8()
     }
 
     public var bytes: [UInt8] {

@@ -107,12 +107,7 @@ public struct FlashParameters: Sendable, Equatable {
 
     /// Parses the 84-byte block. Any other length is `.badImage`.
     public init(bytes: [UInt8]) throws {
-        guard bytes.count == Self.size else {
-            throw BootwireError(
-                .badImage, "a flash parameter block is \(Self.size) bytes, this one is \(bytes.count)",
-                evidence: ["expected_length": "\(Self.size)", "actual_length": "\(bytes.count)"])
-        }
-        var reader = ByteReader(bytes)
+        var reader = try ByteReader(bytes, exactly: Self.size, of: "a flash parameter block")
         ioMode = reader.u8()
         continuousReadSupport = reader.u8()
         clockDelay = reader.u8()

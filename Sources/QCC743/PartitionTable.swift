@@ -82,11 +82,7 @@ public struct PartitionTable: Sendable, Equatable {
                 .badImage, "partition table is \(bytes.count) bytes, shorter than its 16-byte header",
                 evidence: ["length": "\(bytes.count)"])
         }
-        guard Array(bytes[0..<4]) == magic else {
-            throw BootwireError(
-                .badImage, "partition table does not start with BFPT",
-                evidence: ["offset": "0", "expected": Hex.string(magic), "actual": Hex.string(bytes[0..<4])])
-        }
+        try ByteReader.requireMagic(magic, in: bytes, "partition table does not start with BFPT")
         try checkCRC(bytes, range: 0..<12, storedAt: 12, what: "header")
         var reader = ByteReader(bytes, offset: 4)
         let version = reader.u16()
@@ -112,8 +108,10 @@ public struct PartitionTable: Sendable, Equatable {
                 .badImage, "partition table \(what) CRC does not match",
                 evidence: [
                     "offset": Hex.address(offset, uppercase: true),
-                    "covers": "\(Hex.address(range.lowerBound, uppercase: true))..\(Hex.address(range.upperBound - 1, uppercase: true))",
-                    "expected_crc": Hex.address(expected, uppercase: true), "actual_crc": Hex.address(actual, uppercase: true),
+                    "covers":
+                        "\(Hex.address(range.lowerBound, uppercase: true))..\(Hex.address(range.upperBound - 1, uppercase: true))",
+                    "expected_crc": Hex.address(expected, uppercase: true),
+                    "actual_crc": Hex.address(actual, uppercase: true),
                 ])
         }
     }

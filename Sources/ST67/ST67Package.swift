@@ -3,9 +3,9 @@ import Foundation
 import QCC743
 
 /// ST's module-update folder as X-CUBE-ST67W61 ships it (Projects/ST67W6X_Scripts/Binaries):
-/// `NCP_Binaries/` with the module's ini (mission_t02_flash_prog_cfg.ini), images and
-/// efusedata.bin, and one `<BOARD>_Binaries/` per host board with its Bootloader.bin (the UART
-/// bypass that drives the module's BOOT and CHIP_EN) and the host application.
+/// `NCP_Binaries/` with the module's inis (one per `ST67Profile`), images and efusedata.bin,
+/// and one `<BOARD>_Binaries/` per host board with its Bootloader.bin (the UART bypass that
+/// drives the module's BOOT and CHIP_EN) and the host applications of the profiles.
 public struct ST67Package: Sendable {
     public var root: String
     public var ncp: String
@@ -15,7 +15,6 @@ public struct ST67Package: Sendable {
     public static let ncpFolder = "NCP_Binaries"
     public static let boardSuffix = "_Binaries"
     public static let bootloaderName = "Bootloader.bin"
-    public static let missionIni = "mission_t02_flash_prog_cfg.ini"
 
     public static func load(path: String) throws -> ST67Package {
         let root = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -41,22 +40,25 @@ public struct ST67Package: Sendable {
         return ST67Package(root: root, ncp: root + "/" + ncpFolder, boards: boards)
     }
 
-    /// The module's ini: ST's mission profile T02, else the one `*mission*_flash_prog_cfg.ini`.
-    public func missionIniPath() throws -> String {
-        let direct = ncp + "/" + Self.missionIni
-        if FileManager.default.fileExists(atPath: direct) { return direct }
-        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: ncp)) ?? []).filter {
-            $0.contains("mission") && $0.hasSuffix("_flash_prog_cfg.ini")
-        }.sorted()
-        guard candidates.count == 1 else {
+    /// The module's ini for a profile, by the name ST's script for it uses.
+    public func iniPath(profile: ST67Profile) throws -> String {
+        let path = ncp + "/" + profile.ini
+        guard FileManager.default.fileExists(atPath: path) else {
+            let present = ST67Profile.allCases.filter { FileManager.default.fileExists(atPath: ncp + "/" + $0.ini) }
             throw BootwireError(
-                .st67PackageInvalid,
-                candidates.isEmpty
-                    ? "\(Self.ncpFolder)/ holds no mission flash_prog_cfg.ini"
-                    : "\(Self.ncpFolder)/ holds several mission inis; the update takes one",
-                evidence: ["folder": ncp, "candidates": candidates.joined(separator: ",")])
+                .st67PackageInvalid, "\(Self.ncpFolder)/ has no \(profile.ini) (profile \(profile.rawValue))",
+                hint: present.isEmpty
+                    ? "use the Binaries folder of X-CUBE-ST67W61 as shipped"
+                    : "pass --profile " + present.map(\.rawValue).joined(separator: "|"),
+                evidence: ["folder": ncp])
         }
-        return ncp + "/" + candidates[0]
+        return path
+    }
+
+    /// A path inside the package as the scripts name it (`NCP_Binaries/…`); others unchanged.
+    public func relative(_ path: String) -> String {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        return standard.hasPrefix(root + "/") ? String(standard.dropFirst(root.count + 1)) : path
     }
 
     public var efusePath: String? {
@@ -83,18 +85,23 @@ public struct ST67Package: Sendable {
         return path
     }
 
-    /// The host application in the board's folder: the one image file besides Bootloader.bin.
-    /// Nil when there is none (the update then puts back what the host held); several are a
-    /// usage error unless one is named.
-    public func application(board: String) throws -> String? {
+    /// The host application ST's script for `profile` flashes after the module
+    /// (`ST67Profile.application`); for a folder without it (a custom board), the one image
+    /// file besides Bootloader.bin. Nil when there is none (the update then puts back what the
+    /// host held); several are a usage error unless one is named.
+    public func application(board: String, profile: ST67Profile) throws -> String? {
         let folder = try folder(board: board)
+        let named = folder + "/" + profile.application
+        if FileManager.default.fileExists(atPath: named) { return named }
         let images = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { name in
             name != Self.bootloaderName
                 && [".bin", ".hex", ".elf", ".srec"].contains { name.lowercased().hasSuffix($0) }
         }.sorted()
         guard images.count <= 1 else {
             throw BootwireError(
-                .usage, "\(board)\(Self.boardSuffix)/ holds several host images: \(images.joined(separator: ", "))",
+                .usage,
+                "\(board)\(Self.boardSuffix)/ has no \(profile.application) (profile \(profile.rawValue)) "
+                    + "and holds several host images: \(images.joined(separator: ", "))",
                 hint: "name the application with --app FILE")
         }
         return images.first.map { folder + "/" + $0 }

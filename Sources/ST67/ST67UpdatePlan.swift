@@ -2,7 +2,7 @@ import BootwireCore
 import Foundation
 import QCC743
 
-/// The steps of ST's module update (NCP_update_mission_profile_t02.sh), as Bootwire runs them:
+/// The steps of ST's module update (the profile's NCP_update_*.sh, `ST67Profile`), as Bootwire runs them:
 /// put back-up of the host flash Bootloader.bin replaces (when the package has no host
 /// application), Bootloader.bin to the host over SWD and run, the module's images (and eFuse)
 /// through the ST-LINK's virtual COM port, the host application back over SWD and run.
@@ -28,11 +28,15 @@ public struct ST67UpdateStep: Sendable {
     public var efuse: EfuseImage?
     /// The ini's skip_mode regions (`FlashOptions.keepOut`).
     public var keepOut: [Range<Int>] = []
+    /// The package's files the step writes or follows (relative to the package; an `--app`
+    /// outside it is absolute): what ST's script for the profile names for the same step.
+    public var files: [String] = []
 }
 
 public struct ST67UpdatePlan: Sendable {
     public var package: ST67Package
     public var board: String
+    public var profile: ST67Profile
     public var steps: [ST67UpdateStep]
     /// What the eFuse image burns, for the one question asked before anything changes.
     public var efusePreview: String?
@@ -48,14 +52,18 @@ public struct ST67UpdatePlan: Sendable {
     /// and lays out the steps. `hostUnits`
     /// are the host's erase units: what Bootloader.bin's erase takes is what must be saved.
     public static func make(
-        package: ST67Package, board: String, application explicit: String?, environment: [String: String],
-        hostUnits: [Range<Int>] = []
+        package: ST67Package, board: String, profile: ST67Profile, application explicit: String?,
+        environment: [String: String], hostUnits: [Range<Int>] = []
     ) throws -> ST67UpdatePlan {
         try refuseUnsupported(board: board)
-        var notes: [String] = []
+        let iniPath = try package.iniPath(profile: profile)
+        var notes = [
+            "profile \(profile.rawValue)\(profile == .standard ? " (the default; --profile mfg|t01|t02)" : ""): "
+                + "the steps of ST's \(profile.script), module ini \(profile.ini)"
+        ]
         let bootloaderPath = try package.bootloader(board: board)
         let bootloader = try FlashImage.load(path: bootloaderPath, address: UInt64(hostFlashBase))
-        let applicationPath = try explicit ?? package.application(board: board)
+        let applicationPath = try explicit ?? package.application(board: board, profile: profile)
         var steps: [ST67UpdateStep] = []
         var savedRange: Range<Int>?
         if applicationPath == nil {
@@ -76,11 +84,11 @@ public struct ST67UpdatePlan: Sendable {
             ST67UpdateStep(
                 kind: .bootloader, title: "flash \(board)/Bootloader.bin (UART bypass) to the host over SWD and run it",
                 side: .host, images: try FlashImage.validated(bootloader, flash: nil), erase: .sections, run: true,
-                efuse: nil))
+                efuse: nil, files: [package.relative(bootloaderPath)]))
 
         // ST's `…_vxxx.bin` names resolve to the newest version beside the ini (FlashManifest).
         let manifest = try FlashManifest.load(
-            path: try package.missionIniPath(), flashSize: BouffaloChip.qcc743.flashSize, environment: environment)
+            path: iniPath, flashSize: BouffaloChip.qcc743.flashSize, environment: environment)
         notes += manifest.versionChoices.map { "newest version: \($0.message)" }
         let moduleImages = try manifest.flashImages()
         let efuse = try package.efusePath.map { try EfuseImage.load(path: $0) }
@@ -98,7 +106,8 @@ public struct ST67UpdatePlan: Sendable {
                 title: "flash the module (\(moduleImages.map(\.name).joined(separator: ", "))"
                     + (efuse != nil ? ", eFuse" : "") + ") through the ST-LINK's virtual COM port",
                 side: .module, images: try FlashImage.validated(moduleImages, flash: 0..<BouffaloChip.qcc743.flashSize),
-                erase: manifest.erase, run: false, efuse: efuse, keepOut: manifest.keepOut))
+                erase: manifest.erase, run: false, efuse: efuse, keepOut: manifest.keepOut,
+                files: [iniPath, package.efusePath].compactMap { $0 }.map(package.relative)))
 
         let application = try applicationPath.map { try FlashImage.load(path: $0, address: UInt64(hostFlashBase)) }
         steps.append(
@@ -109,9 +118,10 @@ public struct ST67UpdatePlan: Sendable {
                 }
                     ?? "put the saved host flash back and run it",
                 side: .host, images: try application.map { try FlashImage.validated($0, flash: nil) } ?? [],
-                erase: .sections, run: true, efuse: nil))
+                erase: .sections, run: true, efuse: nil, files: applicationPath.map { [package.relative($0)] } ?? []))
         return ST67UpdatePlan(
-            package: package, board: board, steps: steps, efusePreview: efuse.map(Self.describe), notes: notes,
+            package: package, board: board, profile: profile, steps: steps, efusePreview: efuse.map(Self.describe),
+            notes: notes,
             savedHostRange: savedRange)
     }
 
@@ -121,7 +131,7 @@ public struct ST67UpdatePlan: Sendable {
         throw BootwireError(
             .st67BoardUnsupported, "\(row.name): \(refusal)",
             hint: "update this board with ST's NCP_update script (STM32CubeProgrammer with its external loader)",
-            evidence: ["board": row.name, "host": row.host])
+            evidence: ["board": row.name, "host": row.host, "external-flash": row.externalFlash ?? "none"])
     }
 
     /// What an eFuse image sets, from its own fields (the device's current eFuse is read only

@@ -2,11 +2,13 @@ import BootwireCore
 import Foundation
 
 /// Where an update stands, kept in a file between runs so an interrupted update resumes at the
-/// step it stopped: the package and board it was for, the steps done, and the host flash saved
+/// step it stopped: the package, board and profile it was for, the steps done, and the host flash saved
 /// before Bootloader.bin replaced it.
 public struct ST67UpdateState: Codable, Sendable, Equatable {
     public var package: String
     public var board: String
+    /// The profile it was for: a run of another profile starts over.
+    public var profile: ST67Profile?
     public var done: [String] = []
     /// The saved host flash (save-host), hex-free: the bytes live in `<state>.host.bin`.
     public var savedHostAddress: Int?
@@ -28,11 +30,11 @@ public struct ST67UpdateRun: Sendable {
 
     public var savedHostPath: String { statePath + ".host.bin" }
 
-    /// The state left by an earlier run for the same package and board, if any.
+    /// The state left by an earlier run for the same package, board and profile, if any.
     public func load() -> ST67UpdateState? {
         guard let data = FileManager.default.contents(atPath: statePath),
             let state = try? JSONDecoder().decode(ST67UpdateState.self, from: data),
-            state.package == plan.package.root, state.board == plan.board
+            state.package == plan.package.root, state.board == plan.board, state.profile == plan.profile
         else { return nil }
         return state
     }
@@ -59,7 +61,7 @@ public struct ST67UpdateRun: Sendable {
             )
     ) async throws -> [StepResult] {
         let earlier = dryRun ? nil : load()
-        var state = earlier ?? ST67UpdateState(package: plan.package.root, board: plan.board)
+        var state = earlier ?? ST67UpdateState(package: plan.package.root, board: plan.board, profile: plan.profile)
         if let earlier, !earlier.done.isEmpty {
             let next = plan.steps.first { !earlier.done.contains($0.kind.rawValue) }
             events(
@@ -76,7 +78,9 @@ public struct ST67UpdateRun: Sendable {
                 continue
             }
             events(.stage("step \(index + 1)/\(plan.steps.count): \(step.kind.rawValue)", detail: step.title))
-            let (summary, after) = try await execute(step, state)
+            var (summary, after) = try await execute(step, state)
+            // The files of ST's script this step stands for, to compare a run with the script.
+            if !step.files.isEmpty { summary["files"] = step.files.joined(separator: ",") }
             state = after
             results.append(StepResult(kind: step.kind, resumed: false, summary: summary))
             guard !dryRun else { continue }

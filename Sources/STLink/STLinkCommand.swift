@@ -61,8 +61,11 @@ public enum STLinkCommand {
         (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
     }
 
-    /// READMEM/WRITEMEM header: address, length, AP 0, default CSW.
-    public static func memory(_ sub: UInt8, address: UInt32, length: Int) -> [UInt8] {
-        frame([debug, sub] + le32(address) + le16(UInt16(length)) + [0])
+    /// READMEM/WRITEMEM header: address, length, the access port in byte 8, and zero CSW bytes
+    /// (9–11: the firmware's default CSW). openocd `stlink_usb_read_mem32` and the others put
+    /// `ap_num` there, and send AP numbers other than 0 only to firmware that has them
+    /// (`STLinkVersion.hasAccessPortNumber`).
+    public static func memory(_ sub: UInt8, address: UInt32, length: Int, accessPort: UInt8 = 0) -> [UInt8] {
+        frame([debug, sub] + le32(address) + le16(UInt16(length)) + [accessPort])
     }
 }

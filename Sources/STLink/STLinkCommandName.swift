@@ -21,7 +21,8 @@ extension STLinkCommand {
     ]
 
     /// `GET_VERSION`, `DEBUG READMEM_32BIT 0x08000000 64` (memory commands with address and
-    /// length), `DEBUG 0x99` for a byte the table lacks.
+    /// length, and `AP1` when they go to an access port other than 0), `DEBUG APIV2_INIT_AP 1`,
+    /// `DEBUG 0x99` for a byte the table lacks: a trace says which access port was used.
     public static func name(_ command: [UInt8]) -> String {
         guard let first = command.first else { return "(empty)" }
         let top = names[first] ?? Hex.address(first)
@@ -31,7 +32,9 @@ extension STLinkCommand {
         let memory = [Debug.readMem32, Debug.writeMem32, Debug.readMem8, Debug.writeMem8]
         if memory.contains(sub), command.count >= 8 {
             text += " " + Hex.address(le32(command, at: 2)) + " " + String(Int(command[6]) | Int(command[7]) << 8)
+            if command.count > 8, command[8] != 0 { text += " AP\(command[8])" }
         }
+        if [Debug.initAP, Debug.closeAP].contains(sub), command.count > 2 { text += " \(command[2])" }
         return text
     }
 }

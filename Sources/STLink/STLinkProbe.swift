@@ -141,9 +141,24 @@ public final class STLinkProbe: @unchecked Sendable {
         return STLinkCommand.le32(answer, at: 4)
     }
 
-    public func initAP() throws {
-        guard version.hasInitAP else { return }
-        try debugCommand([STLinkCommand.Debug.initAP, 0], operation: "opening access port 0")
+    /// The access port memory commands go to; READDEBUGREG/WRITEDEBUGREG carry none (AP 0).
+    public private(set) var accessPort: UInt8 = 0
+
+    /// Opens access port `port` (INIT_AP, V2J28+/V3: openocd `stlink_usb_init_access_port`) and
+    /// sends later memory commands there. A port other than 0 needs firmware whose memory
+    /// commands carry one; older firmware reaches AP0 only, and the user is told to update it.
+    public func selectAP(_ port: UInt8) throws {
+        if port != 0, !version.hasAccessPortNumber {
+            throw BootwireError(
+                .stlinkFirmwareTooOld,
+                "no core answered on access port 0, and ST-LINK firmware \(version) cannot reach access port \(port)",
+                hint: "update the probe firmware (V2J32 or V3J2 and later) with STM32CubeProgrammer or ST-LinkUpgrade",
+                evidence: ["firmware": "\(version)", "access-port": "\(port)"])
+        }
+        if version.hasInitAP {
+            try debugCommand([STLinkCommand.Debug.initAP, port], operation: "opening access port \(port)")
+        }
+        accessPort = port
     }
 
     public func driveNRST(_ level: STLinkCommand.NRST) throws {
@@ -197,7 +212,9 @@ public final class STLinkProbe: @unchecked Sendable {
     }
 
     public func readWord(_ address: UInt32) throws -> UInt32 {
-        try withWaitRetries("reading \(Hex.address(address, width: 8, uppercase: true))") {
+        // READDEBUGREG has no access port byte: another port's words go as 4-byte memory reads.
+        guard accessPort == 0 else { return STLinkCommand.le32(try readMemory(address, count: 4), at: 0) }
+        return try withWaitRetries("reading \(Hex.address(address, width: 8, uppercase: true))") {
             let answer = try transact(
                 [STLinkCommand.debug, STLinkCommand.Debug.readDebugReg] + STLinkCommand.le32(address), reply: 8,
                 kind: .register)
@@ -211,6 +228,7 @@ public final class STLinkProbe: @unchecked Sendable {
     }
 
     public func writeWord(_ address: UInt32, _ value: UInt32) throws {
+        guard accessPort == 0 else { return try writeMemory(address, STLinkCommand.le32(value)) }
         try withWaitRetries("writing \(Hex.address(address, width: 8, uppercase: true))") {
             let answer = try transact(
                 [STLinkCommand.debug, STLinkCommand.Debug.writeDebugReg] + STLinkCommand.le32(address)
@@ -260,13 +278,34 @@ public final class STLinkProbe: @unchecked Sendable {
                 // A 1-byte read must ask for 2 bytes (spec 1.4).
                 let asked = piece.count == 1 ? 2 : piece.count
                 let answer = try transact(
-                    STLinkCommand.memory(sub, address: piece.address, length: piece.count), reply: asked,
+                    STLinkCommand.memory(
+                        sub, address: piece.address, length: piece.count, accessPort: accessPort), reply: asked,
                     kind: .memoryRead)
                 try lastStatus(operation: operation)
                 return Array(answer.prefix(piece.count))
             }
         }
         return data
+    }
+
+    /// WRITEMEM_8BIT only, in pieces of the firmware's byte limit that stay inside the TAR
+    /// auto-increment boundary (stlink-org programs an F4 at x8 so below 2.7 V).
+    public func writeBytes(_ address: UInt32, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let at = address + UInt32(offset)
+            let toBoundary = tarBoundary - Int(at) % tarBoundary
+            let count = min(bytes.count - offset, version.maxByteTransfer, toBoundary)
+            let chunk = Array(bytes[offset..<(offset + count)])
+            let operation = "writing \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))"
+            try withWaitRetries(operation) {
+                _ = try transact(
+                    STLinkCommand.memory(STLinkCommand.Debug.writeMem8, address: at, length: count), out: chunk,
+                    kind: .memoryWrite)
+                try lastStatus(operation: operation)
+            }
+            offset += count
+        }
     }
 
     public func writeMemory(_ address: UInt32, _ bytes: [UInt8]) throws {
@@ -280,7 +319,8 @@ public final class STLinkProbe: @unchecked Sendable {
             try withWaitRetries(operation) {
                 let sub = piece.wide ? STLinkCommand.Debug.writeMem32 : STLinkCommand.Debug.writeMem8
                 _ = try transact(
-                    STLinkCommand.memory(sub, address: piece.address, length: piece.count), out: chunk,
+                    STLinkCommand.memory(
+                        sub, address: piece.address, length: piece.count, accessPort: accessPort), out: chunk,
                     kind: .memoryWrite)
                 try lastStatus(operation: operation)
             }

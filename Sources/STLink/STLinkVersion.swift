@@ -51,6 +51,10 @@ public struct STLinkVersion: Sendable, Equatable, CustomStringConvertible {
     public var hasSWDSetFrequency: Bool { !isV3 && jtag >= 22 }
     public var hasComFrequency: Bool { isV3 }
     public var hasInitAP: Bool { since(v2: 28, v3: 2) }
+    /// Memory commands that take an access port number other than 0 (byte 8, with the CSW in
+    /// 9–11): openocd sends `ap_num` ≠ 0 only to V2J32+ and V3J2+ (`STLINK_F_HAS_CSW`, "memory
+    /// R/W supports CSW from V2J32 / V3J2"), and INIT_AP (V2J28) must open the port first.
+    public var hasAccessPortNumber: Bool { since(v2: 32, v3: 2) }
     public var maxByteTransfer: Int { isV3 && jtag >= 6 ? 512 : 64 }
 
     /// The oldest firmware Bootwire drives: 8-bit writes, GETLASTRWSTATUS2 and the clock

@@ -29,6 +29,13 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
     public var trustZoneBit: Int?
     /// WB: SFR offset (SFSA 7:0, FSD 8): pages from SFSA up are CPU2's, and CPU1's mass erase is refused.
     public var secureFlashRegister: UInt32?
+    /// OPTR bit with which the ROM boots bank 2 and swaps the banks (L4/G4 BFB2): the live
+    /// mapping is then SYSCFG_MEMRMP.FB_MODE (`LiveBankMapping`), not the bit.
+    public var romSwapBit: Int? = 20
+    /// FLASH_ACR's EMPTY bit (G0, RM0444 3.7.1): latched at power-on when the first word is
+    /// erased, and while set a boot from main flash enters the system bootloader; software
+    /// clears it after programming that word (BMP `stm32g0.c` `stm32g0_flash_write`).
+    public var acrEmptyBit: UInt32? = nil
     public var optionRegisters: [(register: STM32OptionRegister, offset: UInt32)]
     public var fields: [SWDOptionField]
 
@@ -88,7 +95,7 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
             (1 << 1, "OPERR"), (1 << 3, "PROGERR"), (1 << 4, "WRPERR"), (1 << 5, "PGAERR"), (1 << 6, "SIZERR"),
             (1 << 7, "PGSERR"), (1 << 13, "OPTWERR"),
         ],
-        swapBit: 20, trustZoneBit: 31, secureFlashRegister: nil,
+        swapBit: 20, trustZoneBit: 31, secureFlashRegister: nil, romSwapBit: nil,
         optionRegisters: [
             (.optr, 0x40), (.nsbootadd0r, 0x44), (.nsbootadd1r, 0x48), (.wrp1ar, 0x58), (.wrp1br, 0x5C),
             (.wrp2ar, 0x68), (.wrp2br, 0x6C),
@@ -105,9 +112,12 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
     /// STM32G4 (RM0440, openocd stm32l4x.c: L4 offsets, BKER bit 11 — stlink-org's bit 13 is
     /// taken as wrong; DBANK OPTR bit 22 on Cat. 3 G47x/G48x: 2 KiB pages in two banks, else
     /// 4 KiB pages in one).
+    /// Bank 2 at 0x08040000 whatever the size (openocd "dual bank WITH gap": `hole_sectors` =
+    /// (512 KiB − size) / 2 of pages before it; at 512 KiB that is half the flash).
     public static let g4 = l4.with {
         $0.name = "STM32G4"
         $0.banks = .optionBit(bit: 22, singlePageSize: 4096)
+        $0.bank2Offset = 256 << 10
         $0.pageNumberBits = 7
         $0.fields =
             [
@@ -127,6 +137,8 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
         $0.banks = .single
         $0.pageNumberBits = 7
         $0.bankEraseBit = nil
+        $0.romSwapBit = nil
+        $0.acrEmptyBit = 1 << 16
         $0.optionRegisters = [(.optr, 0x20), (.wrp1ar, 0x2C), (.wrp1br, 0x30)]
         $0.fields =
             [
@@ -144,6 +156,7 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
         $0.pageSize = 4096
         $0.banks = .single
         $0.bankEraseBit = nil
+        $0.romSwapBit = nil
         $0.srBusy = 1 << 16 | 1 << 18 | 1 << 19
         $0.secureFlashRegister = 0x80
         $0.optionRegisters = [
@@ -152,7 +165,8 @@ public struct PageFlashFamily: Sendable, STM32RowEditing {
         ]
         $0.fields =
             [
-                .rdp, SWDOptionField("bor_lev", .optr, 8, 3, .number),
+                // RM0434 OPTR: ESE at 8, BOR_LEV at 9–11 (NuttX `stm32wb_flash.h`), not L4's 8–10.
+                .rdp, SWDOptionField("ese", .optr, 8), SWDOptionField("bor_lev", .optr, 9, 3, .number),
                 SWDOptionField("nboot1", .optr, 23), SWDOptionField("nswboot0", .optr, 26),
                 SWDOptionField("nboot0", .optr, 27),
             ] + SWDOptionField.wrpAreas(banks: 1, width: 24) + [.sfsa, .fsd]

@@ -143,15 +143,9 @@ public final class STM32BootloaderClient {
     public func readMemory(address: UInt32, count: Int) throws -> [UInt8] {
         precondition((1...STM32Protocol.maxTransfer).contains(count), "Read Memory moves 1 to 256 bytes")
         try command(.readMemory)
-        try link.write(STM32Protocol.addressFrame(address))
-        do {
-            try expectAck(.readMemory, after: .address)
-        } catch let error as BootwireError where error.cause == .refused(after: .address) {
-            throw BootwireError(
-                .addressOutOfRange, "the bootloader refused to read at \(Self.hex(address))",
-                hint: "the address is not readable through the bootloader (unmapped, or a protected area)",
-                evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
-        }
+        try sendAddress(
+            address, for: .readMemory, refused: "to read",
+            hint: "the address is not readable through the bootloader (unmapped, or a protected area)")
         let length = UInt8(count - 1)
         try link.write([length, length ^ 0xFF])
         try expectAck(.readMemory, after: .length)
@@ -165,15 +159,9 @@ public final class STM32BootloaderClient {
         precondition(address % 4 == 0, "Write Memory addresses are 4-byte aligned")
         let padded = data + [UInt8](repeating: 0xFF, count: (4 - data.count % 4) % 4)
         try command(.writeMemory)
-        try link.write(STM32Protocol.addressFrame(address))
-        do {
-            try expectAck(.writeMemory, after: .address)
-        } catch let error as BootwireError where error.cause == .refused(after: .address) {
-            throw BootwireError(
-                .addressOutOfRange, "the bootloader refused to write at \(Self.hex(address))",
-                hint: "the address is not writable through the bootloader (not flash, option bytes or free RAM)",
-                evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
-        }
+        try sendAddress(
+            address, for: .writeMemory, refused: "to write",
+            hint: "the address is not writable through the bootloader (not flash, option bytes or free RAM)")
         try link.write(STM32Protocol.dataFrame(padded))
         try expectAck(.writeMemory, after: .data, timeout: timeout + wireSeconds(padded.count + 2))
     }
@@ -217,15 +205,9 @@ public final class STM32BootloaderClient {
     /// 0x21 Go: the bootloader jumps to the vector table at `address`; it says nothing after.
     public func go(address: UInt32) throws {
         try command(.go)
-        try link.write(STM32Protocol.addressFrame(address))
-        do {
-            try expectAck(.go, after: .address)
-        } catch let error as BootwireError where error.cause == .refused(after: .address) {
-            throw BootwireError(
-                .addressOutOfRange, "the bootloader refused to start code at \(Self.hex(address))",
-                hint: "Go takes the address of a vector table in flash or RAM",
-                evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
-        }
+        try sendAddress(
+            address, for: .go, refused: "to start code",
+            hint: "Go takes the address of a vector table in flash or RAM")
     }
 
     /// 0x63 Write Protect with the family's sector codes; the device resets afterwards.
@@ -258,14 +240,7 @@ public final class STM32BootloaderClient {
     public func checksum(address: UInt32, length: UInt32, timeout: Double) throws -> UInt32 {
         precondition(address % 4 == 0 && length % 4 == 0 && length > 0)
         try command(.getChecksum)
-        try link.write(STM32Protocol.addressFrame(address))
-        do {
-            try expectAck(.getChecksum, after: .address)
-        } catch let error as BootwireError where error.cause == .refused(after: .address) {
-            throw BootwireError(
-                .addressOutOfRange, "the bootloader refused a checksum at \(Self.hex(address))",
-                evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
-        }
+        try sendAddress(address, for: .getChecksum, refused: "a checksum")
         try link.write(STM32Protocol.addressFrame(length))
         try expectAck(.getChecksum, after: .length)
         try expectAck(.getChecksum, after: .computation, timeout: timeout)
@@ -307,7 +282,8 @@ public final class STM32BootloaderClient {
                     "the bootloader refused \(command) although readout protection was off (level 0) at the sync: "
                         + "the command was corrupted on the line, or the chip restarted",
                     hint: "check the wiring, ground and supply, then run again",
-                    evidence: error.evidence.merging(["readout-protection": "level 0 at sync"]) { $1 }, cause: error.cause)
+                    evidence: error.evidence.merging(["readout-protection": "level 0 at sync"]) { $1 },
+                    cause: error.cause)
             }
             throw BootwireError(
                 .deviceProtected, "readout protection is active: the bootloader refuses \(command)",
@@ -327,7 +303,8 @@ public final class STM32BootloaderClient {
             guard let reply = byte.first else {
                 lastEvidence = []
                 throw BootwireError(
-                    .timeout, "no answer to \(command) (after the \(step.rawValue)) within \(String(format: "%.1f", seconds)) s",
+                    .timeout,
+                    "no answer to \(command) (after the \(step.rawValue)) within \(String(format: "%.1f", seconds)) s",
                     hint: "the device stopped answering; check the cable and power",
                     evidence: ["command": command.description, "step": step.rawValue])
             }
@@ -350,7 +327,9 @@ public final class STM32BootloaderClient {
                 throw BootwireError(
                     .protocolError, "\(command) got bytes that are neither ACK nor NACK",
                     hint: "another program or device may be talking on this line, or the application is running",
-                    evidence: ["command": command.description, "step": step.rawValue, "received": Hex.string(lastEvidence)])
+                    evidence: [
+                        "command": command.description, "step": step.rawValue, "received": Hex.string(lastEvidence),
+                    ])
             }
         }
     }
@@ -372,6 +351,21 @@ public final class STM32BootloaderClient {
     /// The time `count` bytes take at the link's rate, 11 bits each (8E1).
     public func wireSeconds(_ count: Int) -> Double {
         Double(count * 11) / Double(max(link.settings.baud, 1200))
+    }
+
+    /// Sends `command`'s address frame. A NACK to it is `.addressOutOfRange` naming the address
+    /// and `what` was refused (every command that takes an address answers it the same way).
+    private func sendAddress(_ address: UInt32, for command: STM32Command, refused what: String, hint: String? = nil)
+        throws
+    {
+        try link.write(STM32Protocol.addressFrame(address))
+        do {
+            try expectAck(command, after: .address)
+        } catch let error as BootwireError where error.cause == .refused(after: .address) {
+            throw BootwireError(
+                .addressOutOfRange, "the bootloader refused \(what) at \(Self.hex(address))", hint: hint,
+                evidence: error.evidence.merging(["address": Self.hex(address)]) { $1 })
+        }
     }
 
     static func hex(_ address: UInt32) -> String { Hex.address(address, width: 8, uppercase: true) }

@@ -1,6 +1,6 @@
 /// Readout protection (RDP). Level 1: only Get, Get Version, Get ID and Readout Unprotect are
 /// accepted; level 2: the bootloader is gone for good (the part never answers 0x7F).
-public enum STM32ReadoutProtection: Int, Sendable, Equatable, Comparable, CustomStringConvertible {
+public enum STM32ReadoutProtection: Int, Sendable, Equatable, Comparable, Codable, CustomStringConvertible {
     case level0 = 0
     case level1 = 1
     case level2 = 2

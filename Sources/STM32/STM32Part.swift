@@ -59,11 +59,16 @@ public struct STM32Part: Sendable {
     public var controller: STM32FlashControllerSpec
     /// The bootloader's view of this part (UART, DFU), when Bootwire has one.
     public var bootloader: STM32Device?
+    /// The access port (ADIv5 APSEL) of the core's MEM-AP: 0, except where the part puts
+    /// something else there (the STM32H5's debug mailbox; its Cortex-M33 is on AP1), as
+    /// probe-rs's target descriptions state per part.
+    public var coreAccessPort: UInt8 = 0
 
     /// A part the bootloader routes know: name, DEV_ID, FLASH_SIZE address, flash base and size
     /// come from its `STM32Device` row, stated once there.
     public init(
-        _ device: STM32Device, idcodeAddress: UInt32, maxFlashKiB: Int? = nil, controller: STM32FlashControllerSpec
+        _ device: STM32Device, idcodeAddress: UInt32, maxFlashKiB: Int? = nil, controller: STM32FlashControllerSpec,
+        coreAccessPort: UInt8 = 0
     ) {
         deviceID = device.productID
         name = device.name
@@ -74,6 +79,7 @@ public struct STM32Part: Sendable {
         self.maxFlashKiB = maxFlashKiB ?? device.maxFlashSize >> 10
         self.controller = controller
         bootloader = device
+        self.coreAccessPort = coreAccessPort
     }
 
     /// A part only the SWD route knows.

@@ -89,7 +89,10 @@ public enum STM32PartCatalogue {
         STM32Part(
             STM32DeviceTable.g474, idcodeAddress: idcodeM4, maxFlashKiB: 512,
             controller: .init(.page(.g4), base: flashRegisters)),
-        g4(0x468, "STM32G43x/G44x", g4SingleBank), g4(0x479, "STM32G49x/G4Ax", g4SingleBank),
+        g4(0x468, "STM32G43x/G44x", g4SingleBank),
+        // Cat. 4: 512 KiB in one bank of 256 pages of 2 KiB (openocd `stm32l4_probe`), so PNB
+        // has 8 bits (openocd shifts the page number into CR unmasked).
+        g4(0x479, "STM32G49x/G4Ax", g4SingleBank.with { $0.pageNumberBits = 8 }),
     ]
 
     // MARK: WB (RM0434; spec 3.4): registers 0x58004000, 4 KiB pages, CPU2's secure top.
@@ -101,9 +104,12 @@ public enum STM32PartCatalogue {
         STM32Part(
             0x496, "STM32WB3x", family: .wb, idcodeAddress: idcodeM4, flashSizeRegister: 0x1FFF_75E0,
             maxFlashKiB: 1024, controller: wbController),
+        // openocd `stm32l4x.c` DEVID_STM32WB1XX: 320 KiB at most, one bank of 2 KiB pages (the
+        // WB55's are 4 KiB); SFSA counts these pages.
         STM32Part(
             0x494, "STM32WB1x", family: .wb, idcodeAddress: idcodeM4, flashSizeRegister: 0x1FFF_75E0,
-            maxFlashKiB: 1024, controller: wbController),
+            maxFlashKiB: 320,
+            controller: .init(.page(PageFlashFamily.wb.with { $0.pageSize = 2048 }), base: 0x5800_4000)),
     ]
 
     // MARK: U5 (RM0456; openocd stm32l4x.c F_QUAD_WORD_PROG). FLASH_SIZE 0x0BFA07A0. Each line's
@@ -119,24 +125,30 @@ public enum STM32PartCatalogue {
     }
 
     static let u5Parts: [STM32Part] = [
-        u5(0x455, "STM32U535/545", maxKiB: 512, .page(.u5)),
+        // openocd `stm32l4_probe` (RM0456 7.3.1): always dual bank at the line's own largest size.
         u5(
-            0x476, "STM32U59x/5Ax", maxKiB: 4096,
-            .unsupported(
-                reason: "STM32U59x/U5Ax (4 MiB, 256 pages a bank) is not driven yet: PNB's width is UNCONFIRMED")),
+            0x455, "STM32U535/545", maxKiB: 512,
+            .page(PageFlashFamily.u5.with { $0.banks = .dualAtMax(maxKiB: 512, bit: 21) })),
+        // openocd `stm32l4x.h`: DEVID_STM32U5F_U5GXX 0x476, DEVID_STM32U59_U5AXX 0x481.
         u5(
-            0x481, "STM32U5Fx/5Gx", maxKiB: 4096,
+            0x476, "STM32U5Fx/5Gx", maxKiB: 4096,
             .unsupported(
                 reason: "STM32U5Fx/U5Gx (4 MiB, 256 pages a bank) is not driven yet: PNB's width is UNCONFIRMED")),
+        u5(
+            0x481, "STM32U59x/5Ax", maxKiB: 4096,
+            .unsupported(
+                reason: "STM32U59x/U5Ax (4 MiB, 256 pages a bank) is not driven yet: PNB's width is UNCONFIRMED")),
         u5(0x482, "STM32U575/585", maxKiB: 2048, .page(.u5)),
     ]
 
-    // MARK: H5 (RM0481). UNCONFIRMED: which DBGMCU address answers over AP0; the M33 one, as stlink-org.
+    // MARK: H5 (RM0481). The Cortex-M33 is on AP1, AP0 is the debug mailbox (probe-rs's STM32H5
+    // target description, tested on a NUCLEO-H563ZI; Black Magic Debug `stm32h5.c`). DBGMCU:
+    // the M33 address, as stlink-org.
 
     static let h5Parts: [STM32Part] = [
         STM32Part(
             STM32DeviceTable.h563, idcodeAddress: idcodeM33, maxFlashKiB: 2048,
-            controller: .init(.sector(.h5, banks: 2), base: flashRegisters))
+            controller: .init(.sector(.h5, banks: 2), base: flashRegisters), coreAccessPort: 1)
     ]
 
     // MARK: H7 (RM0433, RM0468; openocd stm32h7x.c). FLASH_SIZE 0x1FF1E880, registers 0x52002000.
@@ -149,7 +161,7 @@ public enum STM32PartCatalogue {
     }
 
     static let h7Parts: [STM32Part] = [
-        h7(0x450, "STM32H74x/75x", .sector(.h7, banks: 2)), h7(0x483, "STM32H72x/73x", .sector(.h7, banks: 1)),
+        h7(0x450, "STM32H74x/75x", .sector(.h74x, banks: 2)), h7(0x483, "STM32H72x/73x", .sector(.h7, banks: 1)),
         h7(
             0x480, "STM32H7A/B",
             .unsupported(
@@ -182,6 +194,8 @@ public enum STM32PartCatalogue {
     // flash controller is G0's (RM0490 keeps RM0444's offsets, OPTR boot bits and WRP1A/B):
     // PNB's width there (7 bits) is taken as G0's, UNCONFIRMED against RM0490.
 
+    /// G0's FLASH_ACR.EMPTY handling comes with the row: RM0490's EMPTY bit is taken as RM0444's
+    /// (bit 16), UNCONFIRMED.
     static let c0Controller = STM32FlashControllerSpec(
         .page(PageFlashFamily.g0.with { $0.name = "STM32C0" }), base: flashRegisters)
 

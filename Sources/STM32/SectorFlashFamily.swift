@@ -15,6 +15,14 @@ public struct SectorFlashFamily: Sendable, STM32RowEditing {
         /// H5 product state in OPTSR bits 15:8, with TZEN in OPTSR2 bits 31:24 (0xB4 = off).
         case productState
     }
+    /// How an option change reports its end and a refusal (H7: OPTSR_CUR.OPT_BUSY bit 0 and
+    /// OPTCHANGEERR bit 30, cleared through OPTCCR bit 30; openocd `stm32x_write_option`).
+    public struct OptionStatus: Sendable {
+        public var busy: UInt32
+        public var changeError: UInt32
+        /// The register that clears OPTCHANGEERR (a 1 in `changeError`'s position).
+        public var clearRegister: UInt32
+    }
     /// One option register: where the current value is read and where a new one is written.
     public struct OptionRegister: Sendable {
         public var register: STM32OptionRegister
@@ -45,6 +53,9 @@ public struct SectorFlashFamily: Sendable, STM32RowEditing {
     /// Where bank 2 starts, from the flash base; nil: right after bank 1 (half the flash).
     /// H74x/H75x keep it at 0x08100000 whatever the size (RM0433).
     public var bank2Offset: Int? = nil
+    /// A part this size or smaller is one bank whatever the row says (H750: 128 KiB; openocd
+    /// `stm32x_probe`: "STM32H7xxxB devices contains single bank, 128 Kbyte").
+    public var oneBankUpTo: Int? = nil
     public var bankSelect: BankSelect
     /// SR: operation under way (BSY, and on H7 QW and WBNE), and the error flags with their names.
     public var srBusy: UInt32
@@ -53,6 +64,12 @@ public struct SectorFlashFamily: Sendable, STM32RowEditing {
     public var protection: Protection
     /// Bit of the first option register that swaps the banks in hardware (SWAP_BANK).
     public var swapBit: Int?
+    /// The register whose `swapBit` shows the mapping the banks run with now, when it is not the
+    /// option register: H7's OPTCR.SWAP_BANK, loaded from OPTSR_CUR at a system reset only
+    /// (RM0433), so an option change without a reset leaves the banks where they were.
+    public var liveSwapRegister: UInt32? = nil
+    /// Set where the option change is polled in an option register, not in SR (H7).
+    public var optionStatus: OptionStatus? = nil
     /// The option bytes load as OPTSTRT completes (H7); otherwise at the next system reset (H5).
     public var loadsOnStart: Bool
     public var optionRegisters: [OptionRegister]
@@ -104,7 +121,8 @@ public struct SectorFlashFamily: Sendable, STM32RowEditing {
             (1 << 17, "WRPERR"), (1 << 18, "PGSERR"), (1 << 19, "STRBERR"), (1 << 21, "INCERR"), (1 << 22, "OPERR"),
             (1 << 23, "RDPERR"), (1 << 24, "RDSERR"), (1 << 25, "SNECCERR"), (1 << 26, "DBECCERR"),
         ],
-        protection: .rdp(shift: 8), swapBit: 31, loadsOnStart: true,
+        protection: .rdp(shift: 8), swapBit: 31, liveSwapRegister: 0x18,
+        optionStatus: OptionStatus(busy: 1 << 0, changeError: 1 << 30, clearRegister: 0x24), loadsOnStart: true,
         optionRegisters: [
             OptionRegister(register: .optsr, current: 0x1C, program: 0x20),
             OptionRegister(register: .wpsn1, current: 0x38, program: 0x3C),
@@ -117,4 +135,11 @@ public struct SectorFlashFamily: Sendable, STM32RowEditing {
             .swapBank,
             SWDOptionField("nwrp1", .wpsn1, 0, 8, .sectorMask), SWDOptionField("nwrp2", .wpsn2, 0, 8, .sectorMask),
         ])
+
+    /// STM32H74x/H75x (RM0433; openocd `stm32x_probe`): bank 2 at 0x08100000 whatever the size
+    /// (a 1 MiB part has a hole at 0x08080000–0x080FFFFF), and the 128 KiB H750 one bank.
+    public static let h74x = h7.with {
+        $0.bank2Offset = 1 << 20
+        $0.oneBankUpTo = 128 << 10
+    }
 }

@@ -3,8 +3,8 @@ import BootwireCore
 import Foundation
 import STM32
 
-/// STM32F2/F4 flash by register access (spec 3.2): sectors of 16/64/128 KiB, PSIZE x32
-/// (2.7–3.6 V), SER/SNB, MER, OPTCR with RDP and nWRP.
+/// STM32F2/F4 flash by register access (spec 3.2): sectors of 16/64/128 KiB, PSIZE from the
+/// target voltage (`Parallelism`), SER/SNB, MER, OPTCR with RDP and nWRP.
 public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     enum Reg {
         static let keyr: UInt32 = 0x04
@@ -31,7 +31,6 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         static let ser: UInt32 = 1 << 1
         static let mer: UInt32 = 1 << 2
         static let mer1: UInt32 = 1 << 15
-        static let psize32: UInt32 = 2 << 8
         static let strt: UInt32 = 1 << 16
         static let lock: UInt32 = 1 << 31
     }
@@ -44,8 +43,22 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
     /// OPTCR fields (the part catalogue's).
     let fields: [SWDOptionField]
     public let layout: SWDFlashLayout
-    /// x32 parallelism: one word per AHB store.
-    public let programUnit = 4
+    /// Program and erase parallelism (FLASH_CR.PSIZE, RM0090 3.5.1 table 7: x32 needs 2.7–3.6 V,
+    /// x8 works from 1.7 V). stlink-org (`stlink_flashloader_start`) reads the target voltage
+    /// and programs x32 only above 2.7 V, x8 otherwise; a probe that measures nothing gets x8.
+    public enum Parallelism: Sendable, Equatable {
+        case x8, x32
+
+        public init(volts: Double?) { self = (volts ?? 0) > 2.7 ? .x32 : .x8 }
+
+        var psize: UInt32 { self == .x32 ? 2 << 8 : 0 }
+        /// Bytes per store.
+        public var bytes: Int { self == .x32 ? 4 : 1 }
+    }
+
+    public let parallelism: Parallelism
+    /// One store of the parallelism's width.
+    public var programUnit: Int { parallelism.bytes }
     public var blockSize = 16 << 10
 
     /// openocd `stm32f2x.c`: FLASH_ERASE_TIMEOUT 10 s for a sector, FLASH_MASS_ERASE_TIMEOUT 33 s
@@ -63,6 +76,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         self.base = base
         self.events = events
         self.fields = fields
+        parallelism = Parallelism(volts: probe.voltage)
         registers = FlashRegisterAccess(
             probe: probe, base: base,
             bits: .init(
@@ -98,7 +112,11 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         let optcr = try read(Reg.optcr)
         try write(Reg.sr, SR.clearAll)
         try write(Reg.cr, 0)
-        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true), "FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true)]
+        var evidence = [
+            "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+            "FLASH_CR": Hex.address(cr, width: 8, uppercase: true),
+            "FLASH_OPTCR": Hex.address(optcr, width: 8, uppercase: true),
+        ]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         if sr & SR.wrperr != 0 {
             let sectors = try optionBytes().writeProtectedSectors
@@ -109,7 +127,7 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
         }
         throw BootwireError(
             .flashProgramError, "\(operation) failed: \(registers.names(sr))",
-            hint: "check the target voltage (x32 needs 2.7–3.6 V)", evidence: evidence)
+            hint: "check the target voltage (x32 needs 2.7–3.6 V; below it Bootwire programs x8)", evidence: evidence)
     }
 
     /// RM0090 3.9.8: SNB 0–11 bank 1, 0x10 + k bank 2's sector k (openocd: `(i − n/2) | 0x10`).
@@ -117,23 +135,25 @@ public final class F4FlashController: SWDFlashController, FlashRegisterClient {
 
     public func erase(_ sector: SWDFlashSector) throws {
         let snb = Self.snb(sector) << 3
-        try write(Reg.cr, CR.ser | CR.psize32 | snb)
-        try write(Reg.cr, CR.ser | CR.psize32 | snb | CR.strt)
+        try write(Reg.cr, CR.ser | parallelism.psize | snb)
+        try write(Reg.cr, CR.ser | parallelism.psize | snb | CR.strt)
         try check("erase of bank \(sector.bank) sector \(sector.number)", address: sector.address)
     }
 
     public func massErase() throws {
         // MER erases bank 1 only; a dual-bank part needs MER1 as well (RM0090 3.5.3).
         let banks = layout.bankCount == 2 ? CR.mer | CR.mer1 : CR.mer
-        try write(Reg.cr, banks | CR.psize32)
-        try write(Reg.cr, banks | CR.psize32 | CR.strt)
+        try write(Reg.cr, banks | parallelism.psize)
+        try write(Reg.cr, banks | parallelism.psize | CR.strt)
         try check("mass erase", address: nil, timeout: Self.massEraseTimeout)
         try write(Reg.cr, 0)
     }
 
     public func program(_ bytes: [UInt8], at address: UInt32) throws {
-        try write(Reg.cr, CR.pg | CR.psize32)
-        try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
+        try write(Reg.cr, CR.pg | parallelism.psize)
+        try probe.programInBlocks(bytes, at: address, blockSize: blockSize, bytewise: parallelism == .x8) {
+            try check($0, address: $1)
+        }
         try write(Reg.cr, 0)
     }
 

@@ -32,17 +32,19 @@ struct FlashRegisterAccess {
         bits.flagNames.filter { sr & $0.0 != 0 }.map(\.1).joined(separator: "|")
     }
 
+    /// On the probe's clock, so a virtual target in simulated time is waited for in no wall time.
     func waitIdle(timeout: TimeInterval) throws -> UInt32 {
-        let deadline = Date().addingTimeInterval(timeout)
+        let clock = probe.clock
+        let deadline = clock.now() + UInt64(timeout * 1e9)
         while true {
             let sr = try read(bits.sr)
             if sr & bits.bsy == 0 { return sr }
-            guard Date() < deadline else {
+            guard clock.now() < deadline else {
                 throw BootwireError(
                     .timeout, "the flash controller stayed busy", hint: "reset the target and try again",
                     evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true)])
             }
-            Thread.sleep(forTimeInterval: 0.001)
+            clock.sleep(milliseconds: 1)
         }
     }
 
@@ -54,7 +56,9 @@ struct FlashRegisterAccess {
         events(
             .note(
                 .warning(
-                    .flashStaleErrors, "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(names(sr))); clearing"))
+                    .flashStaleErrors,
+                    "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(names(sr))); clearing"
+                ))
         )
         try write(bits.sr, bits.clearAll)
         let again = try read(bits.sr)
@@ -87,7 +91,8 @@ struct FlashRegisterAccess {
         guard cr & bits.lock == 0 else {
             throw BootwireError(
                 .flashLocked, "the flash stays locked after the unlock keys",
-                hint: "power-cycle the target; another tool may hold the controller", evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
+                hint: "power-cycle the target; another tool may hold the controller",
+                evidence: ["FLASH_CR": Hex.address(cr, width: 8, uppercase: true)])
         }
     }
 }
@@ -104,15 +109,18 @@ extension FlashRegisterClient {
 
 extension DebugProbe {
     /// Writes `bytes` at `address` in blocks of at most `blockSize` (with PG set by the caller),
-    /// asking the controller after each block, so an error names the block it happened in.
+    /// asking the controller after each block, so an error names the block it happened in;
+    /// `bytewise`: 8-bit stores only (F2/F4 at x8).
     func programInBlocks(
-        _ bytes: [UInt8], at address: UInt32, blockSize: Int, check: (String, UInt32) throws -> Void
+        _ bytes: [UInt8], at address: UInt32, blockSize: Int, bytewise: Bool = false,
+        check: (String, UInt32) throws -> Void
     ) throws {
         var offset = 0
         while offset < bytes.count {
             let count = min(blockSize, bytes.count - offset)
             let at = address + UInt32(offset)
-            try writeMemory(at, Array(bytes[offset..<(offset + count)]))
+            let block = Array(bytes[offset..<(offset + count)])
+            if bytewise { try writeBytes(at, block) } else { try writeMemory(at, block) }
             try check("programming \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))", at)
             offset += count
         }

@@ -39,12 +39,6 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     /// The part's register row: offsets, SR flags, option registers and fields.
     let row: PageFlashFamily
 
-    /// SYSCFG_MEMRMP: FB_MODE (bit 8) is the live bank swap, set by the ROM when it jumped to
-    /// bank 2 and 0 after a reset-and-halt, whatever BFB2 says (RM0351 9.2.1; openocd reads no BFB2).
-    static let syscfgMemrmp: UInt32 = 0x4001_0000
-    static let fbMode: UInt32 = 1 << 8
-    static let bfb2: UInt32 = 1 << 20
-
     /// `device` is the part's bootloader row (its geometry: DUALBANK, BFB2); `row` its registers.
     public init(
         probe: any DebugProbe, row: PageFlashFamily, base: UInt32, device: STM32Device, flashSize: Int,
@@ -72,17 +66,10 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
     /// so bank 1 is at the flash base even with BFB2 set; trusting BFB2 there erases the other bank.
     func refreshGeometry() throws {
         var optr = try probe.readWord(base + row.optr)
-        if device.banks == 2 {
-            let live = (try? probe.readWord(Self.syscfgMemrmp)).map { $0 & Self.fbMode != 0 } ?? (optr & Self.bfb2 != 0)
-            if live != (optr & Self.bfb2 != 0) {
-                events(
-                    .note(
-                        .info(
-                            "BFB2 is \(optr & Self.bfb2 != 0 ? 1 : 0) but the banks are "
-                                + (live ? "swapped" : "not swapped")
-                                + " now (SYSCFG_MEMRMP.FB_MODE \(live ? 1 : 0)): pages follow the live mapping")))
-            }
-            optr = live ? optr | Self.bfb2 : optr & ~Self.bfb2
+        if device.banks == 2, let bit = row.romSwapBit {
+            let live = LiveBankMapping.swapped(probe: probe, optr: optr, romSwapBit: bit, events: events)
+            let bfb2: UInt32 = 1 << UInt32(bit)
+            optr = live ? optr | bfb2 : optr & ~bfb2
         }
         var options = STM32OptionBytes.factory(for: device)
         options.setWord(area: 0, offset: 0, optr)
@@ -106,9 +93,14 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         let cr = try read(row.cr)
         try write(row.sr, (row.srErrors | SR.eop))
         try write(row.cr, 0)
-        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        var evidence = [
+            "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+            "FLASH_CR": Hex.address(cr, width: 8, uppercase: true),
+        ]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
-        for (register, offset) in row.optionRegisters { evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true) }
+        for (register, offset) in row.optionRegisters {
+            evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true)
+        }
         if sr & SR.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -148,7 +140,8 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
         let head = try probe.readMemory(sector.address, count: 16)
         guard head.contains(where: { $0 != 0xFF }) else { return nil }
         var evidence = evidence
-        evidence["page"] = "bank \(sector.bank) page \(sector.number) at \(Hex.address(sector.address, width: 8, uppercase: true))"
+        evidence["page"] =
+            "bank \(sector.bank) page \(sector.number) at \(Hex.address(sector.address, width: 8, uppercase: true))"
         evidence["read-after-erase"] = head.prefix(8).map { String(format: "%02X", $0) }.joined()
         evidence["flash-size"] = "\(flashSize >> 10) KiB"
         evidence["geometry"] = geometry.description
@@ -219,7 +212,10 @@ public final class L4FlashController: SWDFlashController, FlashRegisterClient {
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values; OPTVERR means an invalid combination",
-                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(row.cr), width: 8, uppercase: true)])
+                evidence: [
+                    "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+                    "FLASH_CR": Hex.address(try read(row.cr), width: 8, uppercase: true),
+                ])
         }
     }
 

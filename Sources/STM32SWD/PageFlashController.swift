@@ -49,7 +49,13 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
     func refreshLayout() throws {
         let optr = try read(family.optr)
         let (banks, pageSize) = family.banks.layout(size: flashSize, pageSize: family.pageSize, optr: optr)
-        let swapped = banks == 2 && family.swapBit.map { optr >> UInt32($0) & 1 == 1 } == true
+        // U5: the hardware swap (SWAP_BANK). G4: the ROM's (BFB2), as the L4's live mapping.
+        let hardwareSwap = family.swapBit.map { optr >> UInt32($0) & 1 == 1 } == true
+        var romSwap = false
+        if banks == 2, let bit = family.romSwapBit {
+            romSwap = LiveBankMapping.swapped(probe: probe, optr: optr, romSwapBit: bit, events: events)
+        }
+        let swapped = banks == 2 && (hardwareSwap || romSwap)
         if let sfr = family.secureFlashRegister {
             let value = try read(sfr)
             // FSD set: no secure area. SFSA counts pages from the flash base.
@@ -62,6 +68,9 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             swapped: swapped, skip: { page in secure.map { page >= $0 } ?? false })
         var summary = "\(flashSize >> 10) KiB, \(pagesPerBank * banks) pages of \(pageSize >> 10) KiB"
         if banks == 2 { summary += " in 2 banks" + (swapped ? " (swapped: bank 2 at the flash base)" : "") }
+        if banks == 2, let offset = family.bank2Offset, offset != flashSize / 2, !swapped {
+            summary += ", bank 2 at \(Hex.address(flashBase + UInt32(offset), width: 8, uppercase: true))"
+        }
         if let secure = firstSecurePage { summary += ", CPU2 secure area from page \(secure)" }
         layout = SWDFlashLayout(sectors: sectors, summary: summary)
     }
@@ -80,9 +89,14 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
         let cr = try read(family.cr)
         try write(family.sr, family.srErrors | 1)
         try write(family.cr, 0)
-        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        var evidence = [
+            "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+            "FLASH_CR": Hex.address(cr, width: 8, uppercase: true),
+        ]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
-        for (register, offset) in family.optionRegisters { evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true) }
+        for (register, offset) in family.optionRegisters {
+            evidence[register.name] = Hex.address(try read(offset), width: 8, uppercase: true)
+        }
         if sr & Self.wrperr != 0 {
             let options = try optionBytes()
             let areas = options.writeProtectedAreas.map {
@@ -130,11 +144,25 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
                 .flashSecureArea,
                 "\(Hex.address(address, width: 8, uppercase: true))+\(bytes.count) reaches CPU2's secure area (SFSA page \(secure), "
                     + "\(Hex.address(flashBase + UInt32(secure * family.pageSize), width: 8, uppercase: true)))",
-                evidence: ["FLASH_SFR": Hex.address(try read(family.secureFlashRegister ?? 0x80), width: 8, uppercase: true)])
+                evidence: [
+                    "FLASH_SFR": Hex.address(try read(family.secureFlashRegister ?? 0x80), width: 8, uppercase: true)
+                ])
         }
         try write(family.cr, CR.pg)
         try probe.programInBlocks(bytes, at: address, blockSize: blockSize) { try check($0, address: $1) }
         try write(family.cr, 0)
+        try clearEmpty(afterWriting: address)
+    }
+
+    /// G0: once the first word of main flash is programmed, FLASH_ACR.EMPTY is cleared so the next
+    /// reset boots it rather than the system bootloader (BMP `stm32g0.c`: only after a write at
+    /// the flash base that reads back programmed). ACR is at offset 0 (RM0444 3.7.1).
+    func clearEmpty(afterWriting address: UInt32) throws {
+        guard let empty = family.acrEmptyBit, address == flashBase,
+            try probe.readWord(flashBase) != 0xFFFF_FFFF
+        else { return }
+        let acr = try read(0)
+        if acr & empty != 0 { try write(0, acr & ~empty) }
     }
 
     public func optionBytes() throws -> SWDOptionBytes {
@@ -181,7 +209,10 @@ public final class PageFlashController: SWDFlashController, FlashRegisterClient 
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(registers.names(sr))",
                 hint: "check the values: an invalid combination is refused",
-                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(try read(family.cr), width: 8, uppercase: true)])
+                evidence: [
+                    "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+                    "FLASH_CR": Hex.address(try read(family.cr), width: 8, uppercase: true),
+                ])
         }
     }
 

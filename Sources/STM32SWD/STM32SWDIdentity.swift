@@ -9,6 +9,8 @@ public struct STM32SWDIdentity: Sendable {
     /// The catalogue row of this DEV_ID.
     public var part: STM32Part?
     public var flashSize: Int
+    /// The access port the core answered on (the H5's is 1).
+    public var accessPort: UInt8 = 0
 
     public var deviceID: UInt16 { UInt16(idcode & 0xFFF) }
     public var revisionID: UInt16 { UInt16(idcode >> 16) }

@@ -70,7 +70,7 @@ public final class STM32SWDSession: @unchecked Sendable {
         try probe.enterSWD()
         if underReset { try probe.setReset(asserted: true) }
         identity.dpidr = try probe.readDPIDR()
-        try probe.initAP()
+        try findCore()
         if underReset {
             try probe.halt()
             try probe.writeWord(CortexDebug.demcr, CortexDebug.trcEna | CortexDebug.vcCoreReset)
@@ -80,17 +80,40 @@ public final class STM32SWDSession: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: 0.001)
             }
         }
-        identity.cpuid = try probe.readWord(CortexDebug.cpuid)
-        guard identity.cpuid >> 24 == 0x41 else {
-            throw ProbeError(
-                .noTarget, operation: "reading CPUID", status: "CPUID \(Hex.address(identity.cpuid)) names no ARM core",
-                probe: probe.name)
-        }
         if underReset { try probe.resetAndHalt() } else { try probe.halt() }
         guard try probe.isHalted() else {
             throw ProbeError(
                 .fault(address: CortexDebug.dhcsr), operation: "halting the core", status: "DHCSR.S_HALT stays 0",
                 probe: probe.name)
+        }
+    }
+
+    /// The access ports a core may be on, in the order they are tried: the part's own once DEV_ID
+    /// named it (the catalogue row, as probe-rs's target description), else AP0 then AP1, as
+    /// STM32CubeProgrammer does ("Connection to AP 0 requested and failed, Connection established
+    /// with AP 1" on an STM32H5).
+    var candidateAccessPorts: [UInt8] { identity.part.map { [$0.coreAccessPort] } ?? [0, 1] }
+
+    /// Opens the first access port whose CPUID names an ARM core, and keeps it for every later
+    /// access; the last port's failure when none does.
+    func findCore() throws {
+        let ports = candidateAccessPorts
+        for (index, port) in ports.enumerated() {
+            let last = index == ports.count - 1
+            do {
+                try probe.selectAP(port)
+                identity.cpuid = try probe.readWord(CortexDebug.cpuid)
+                guard identity.cpuid >> 24 == 0x41 else {
+                    throw ProbeError(
+                        .noTarget, operation: "reading CPUID on access port \(port)",
+                        status: "CPUID \(Hex.address(identity.cpuid)) names no ARM core", probe: probe.name)
+                }
+                identity.accessPort = port
+                if index > 0 { events(.note(.info("the core answered on access port \(port), not on AP0"))) }
+                return
+            } catch is ProbeError where !last {
+                continue
+            }
         }
     }
 
@@ -137,7 +160,10 @@ public final class STM32SWDSession: @unchecked Sendable {
             "\(identity.partName) (DEV_ID 0x\(String(identity.deviceID, radix: 16))): no register-level flash controller yet",
             hint: SWDFlashControllers.unsupportedReason(deviceID: identity.deviceID)
                 ?? "use the UART or DFU path for this part",
-            evidence: ["DBGMCU_IDCODE": Hex.address(identity.idcode, width: 8, uppercase: true), "CPUID": Hex.address(identity.cpuid, width: 8, uppercase: true)])
+            evidence: [
+                "DBGMCU_IDCODE": Hex.address(identity.idcode, width: 8, uppercase: true),
+                "CPUID": Hex.address(identity.cpuid, width: 8, uppercase: true),
+            ])
     }
 
     /// Reconnects after the part reset itself (OBL_LAUNCH).

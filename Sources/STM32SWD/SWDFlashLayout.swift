@@ -17,6 +17,8 @@ public struct SWDFlashLayout: Sendable, Equatable, CustomStringConvertible {
 
     public var base: UInt32 { sectors.map(\.address).min() ?? 0 }
     public var size: Int { sectors.reduce(0) { $0 + $1.size } }
+    /// Where the last unit ends: past `base + size` when the banks have a hole between them.
+    public var end: UInt64 { sectors.map(\.range.upperBound).max() ?? 0 }
     public var bankCount: Int { Set(sectors.map(\.bank)).count }
 
     /// Uniform pages from the device table's geometry (L4 DUALBANK/BFB2, WB SFSA).

@@ -5,14 +5,21 @@ import STM32
 
 /// The H7-pattern flash controllers of STM32H5 and STM32H7, driven from their
 /// `SectorFlashFamily` row: LOCK in CR bit 0, sector erase (SER/SNB, bank by a CR bit or by
-/// the second register block), bank erase (BER), programming through the write buffer in
-/// flash words (H5 16 bytes, H7 32) by bulk WRITEMEM with one SR check per block, errors
-/// cleared through CCR, option registers written to their _PRG twins and started by OPTSTRT.
+/// the second register block), bank erase (BER), programming through the write buffer one
+/// flash word (H5 16 bytes, H7 32) at a time, each waited for, errors cleared through CCR,
+/// option registers written to their _PRG twins and started by OPTSTRT.
 public final class SectorFlashController: SWDFlashController {
     static let optLock: UInt32 = 1 << 0
     static let optStart: UInt32 = 1 << 1
     /// OPTSR2.TZEN with TrustZone off (RM0481; other codes mean on: UNCONFIRMED beyond 0xC3).
     static let trustZoneOff: UInt32 = 0xB4
+    /// Waits never tighter than openocd's (stm32h7x.c, 1 ms a poll): a bank erase 30 000 polls
+    /// (8 sectors of up to 2.2 s each on H7), a sector erase and an option change 10 000
+    /// (FLASH_ERASE_TIMEOUT), a flash word 5 (FLASH_WRITE_TIMEOUT; 1 s here).
+    static let bankEraseTimeout: TimeInterval = 30
+    static let sectorEraseTimeout: TimeInterval = 10
+    static let optionChangeTimeout: TimeInterval = 10
+    static let flashWordTimeout: TimeInterval = 1
 
     let probe: any DebugProbe
     let family: SectorFlashFamily
@@ -26,7 +33,8 @@ public final class SectorFlashController: SWDFlashController {
     public var blockSize = 16 << 10
     private var unlockedBanks: Set<Int> = []
 
-    /// `banks`: 2 on H5 and H74x/H75x, 1 on H72x/H73x (the part's row says).
+    /// `banks`: 2 on H5 and H74x/H75x, 1 on H72x/H73x (the part's row says); one on a part no
+    /// larger than the row's `oneBankUpTo` (H750).
     public init(
         probe: any DebugProbe, family: SectorFlashFamily, base: UInt32, flashBase: UInt32 = 0x0800_0000,
         flashSize: Int, banks: Int, events: @escaping EventSink
@@ -36,7 +44,7 @@ public final class SectorFlashController: SWDFlashController {
         self.base = base
         self.flashBase = flashBase
         self.flashSize = flashSize
-        self.banks = banks
+        self.banks = family.oneBankUpTo.map { flashSize <= $0 } == true ? 1 : banks
         self.events = events
         layout = SWDFlashLayout(sectors: [], summary: "")
         try refreshLayout()
@@ -57,10 +65,22 @@ public final class SectorFlashController: SWDFlashController {
             events: events)
     }
 
+    /// The banks as they are mapped now: H7's OPTCR.SWAP_BANK, not OPTSR_CUR, which a swap
+    /// written without a reset since has already changed (openocd and BMP do not swap at all).
     func refreshLayout() throws {
-        let first = family.optionRegisters[0]
-        let optsr = try probe.readWord(base + first.current)
-        let swapped = banks == 2 && family.swapBit.map { optsr >> UInt32($0) & 1 == 1 } == true
+        let mapping = try probe.readWord(base + (family.liveSwapRegister ?? family.optionRegisters[0].current))
+        let swapped = banks == 2 && family.swapBit.map { mapping >> UInt32($0) & 1 == 1 } == true
+        if banks == 2, family.liveSwapRegister != nil, let bit = family.swapBit {
+            let loaded = try probe.readWord(base + family.optionRegisters[0].current) >> UInt32(bit) & 1 == 1
+            if loaded != swapped {
+                events(
+                    .note(
+                        .info(
+                            "SWAP_BANK is \(loaded ? 1 : 0) in the option bytes but the banks run "
+                                + (swapped ? "swapped" : "unswapped")
+                                + " until the next reset: addresses follow the mapping in use now")))
+            }
+        }
         let sectors = SWDFlashLayout.banked(
             flashBase: flashBase, size: flashSize, banks: banks, unitSize: family.sectorSize,
             bank2Offset: family.bank2Offset, swapped: swapped)
@@ -80,7 +100,8 @@ public final class SectorFlashController: SWDFlashController {
                     .note(
                         .warning(
                             .flashStaleErrors,
-                            "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(registers.names(sr))); clearing")))
+                            "flash controller reports previous error \(Hex.address(sr, width: 8, uppercase: true)) (\(registers.names(sr))); clearing"
+                        )))
                 try registers.write(family.ccr, family.srErrors | 1 << 16)
             }
             try registers.unlock(retryAfterReset: true)
@@ -93,17 +114,22 @@ public final class SectorFlashController: SWDFlashController {
         unlockedBanks = []
     }
 
-    func check(_ operation: String, bank: Int, address: UInt32?) throws {
+    func check(_ operation: String, bank: Int, address: UInt32?, timeout: TimeInterval) throws {
         let registers = access(bank)
-        let sr = try registers.waitIdle(timeout: 5)
+        let sr = try registers.waitIdle(timeout: timeout)
         guard sr & family.srErrors != 0 else { return }
         let cr = try registers.read(family.cr)
         try registers.write(family.ccr, family.srErrors | 1 << 16)
         try registers.write(family.cr, 0)
-        var evidence = ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_CR": Hex.address(cr, width: 8, uppercase: true)]
+        var evidence = [
+            "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+            "FLASH_CR": Hex.address(cr, width: 8, uppercase: true),
+        ]
         if let address { evidence["address"] = Hex.address(address, width: 8, uppercase: true) }
         let options = try optionBytes()
-        for (register, _) in options.addresses { evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true) }
+        for (register, _) in options.addresses {
+            evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true)
+        }
         if sr & (1 << 17) != 0 {
             let protected = options.decoded.filter { $0.value.hasPrefix("sectors") }
                 .map { "\($0.name): \($0.value)" }
@@ -131,7 +157,9 @@ public final class SectorFlashController: SWDFlashController {
         let registers = access(sector.bank)
         try registers.write(family.cr, value)
         try registers.write(family.cr, value | family.start)
-        try check("erase of bank \(sector.bank) sector \(sector.number)", bank: sector.bank, address: sector.address)
+        try check(
+            "erase of bank \(sector.bank) sector \(sector.number)", bank: sector.bank, address: sector.address,
+            timeout: Self.sectorEraseTimeout)
     }
 
     /// One bank erase (BER) per bank: H5's MER and H7's OPTCR.MER erase both at once, but the
@@ -142,7 +170,7 @@ public final class SectorFlashController: SWDFlashController {
             let value = family.ber | family.parallelism | bankBits(bank)
             try registers.write(family.cr, value)
             try registers.write(family.cr, value | family.start)
-            try check("erase of bank \(bank)", bank: bank, address: nil)
+            try check("erase of bank \(bank)", bank: bank, address: nil, timeout: Self.bankEraseTimeout)
             try registers.write(family.cr, 0)
         }
     }
@@ -154,14 +182,25 @@ public final class SectorFlashController: SWDFlashController {
             let at = address + UInt32(offset)
             guard let sector = layout.sectors.first(where: { $0.range.contains(UInt64(at)) }) else {
                 throw BootwireError(
-                    .addressOutOfRange, "\(Hex.address(at, width: 8, uppercase: true)) is outside the flash (\(layout.summary))")
+                    .addressOutOfRange,
+                    "\(Hex.address(at, width: 8, uppercase: true)) is outside the flash (\(layout.summary))")
             }
             let bankEnd = layout.sectors.filter { $0.bank == sector.bank }.map { $0.range.upperBound }.max() ?? 0
             let count = min(blockSize, bytes.count - offset, Int(bankEnd - UInt64(at)))
             let registers = access(sector.bank)
             try registers.write(family.cr, family.pg | family.parallelism)
-            try probe.writeMemory(at, Array(bytes[offset..<(offset + count)]))
-            try check("programming \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))", bank: sector.bank, address: at)
+            // One flash word, then QW/WBNE/BSY clear, then the next (openocd `stm32x_write`, BMP
+            // and stlink-org wait the same way): a store into a busy write queue stalls the bus,
+            // and a WAIT retry of a longer write would resend words the controller already took.
+            for word in stride(from: offset, to: offset + count, by: programUnit) {
+                let end = min(word + programUnit, offset + count)
+                try probe.writeMemory(address + UInt32(word), Array(bytes[word..<end]))
+                let sr = try registers.waitIdle(timeout: Self.flashWordTimeout)
+                if sr & family.srErrors != 0 { break }
+            }
+            try check(
+                "programming \(count) bytes at \(Hex.address(at, width: 8, uppercase: true))", bank: sector.bank,
+                address: at, timeout: Self.flashWordTimeout)
             try registers.write(family.cr, 0)
             offset += count
         }
@@ -197,7 +236,16 @@ public final class SectorFlashController: SWDFlashController {
         }
         for register in presentOptionRegisters
         where current.registers[register.register] != options.registers[register.register] {
-            try probe.writeWord(base + register.program, options.registers[register.register] ?? 0)
+            var value = options.registers[register.register] ?? 0
+            // OPT_BUSY and OPTCHANGEERR are status in OPTSR_CUR, reserved in OPTSR_PRG.
+            if register.register == family.optionRegisters[0].register, let status = family.optionStatus {
+                value &= ~(status.busy | status.changeError)
+            }
+            try probe.writeWord(base + register.program, value)
+        }
+        if let status = family.optionStatus {
+            try waitForOptionChange(status)
+            return
         }
         try probe.writeWord(base + family.optcr, optcr | Self.optStart)
         let sr = try access(1).waitIdle(timeout: 30)
@@ -206,9 +254,42 @@ public final class SectorFlashController: SWDFlashController {
             throw BootwireError(
                 .flashProgramError, "option byte programming failed: \(access(1).names(sr))",
                 hint: "check the values: the controller refused the combination",
-                evidence: ["FLASH_SR": Hex.address(sr, width: 8, uppercase: true), "FLASH_OPTCR": Hex.address(try probe.readWord(base + family.optcr), width: 8, uppercase: true)])
+                evidence: [
+                    "FLASH_SR": Hex.address(sr, width: 8, uppercase: true),
+                    "FLASH_OPTCR": Hex.address(try probe.readWord(base + family.optcr), width: 8, uppercase: true),
+                ])
         }
         try probe.writeWord(base + family.optcr, Self.optLock)
+    }
+
+    /// H7 (openocd `stm32x_write_option`): OPTCHANGEERR cleared through OPTCCR, OPTSTRT, then
+    /// OPTSR_CUR polled until OPT_BUSY clears (an RDP regression erases both banks meanwhile);
+    /// OPTCHANGEERR then is a refusal: nothing was loaded. The option lock goes back on either way.
+    private func waitForOptionChange(_ status: SectorFlashFamily.OptionStatus) throws {
+        let optsr = base + family.optionRegisters[0].current
+        defer { try? probe.writeWord(base + family.optcr, Self.optLock) }
+        try probe.writeWord(base + status.clearRegister, status.changeError)
+        try probe.writeWord(base + family.optcr, Self.optStart)
+        let clock = probe.clock
+        let deadline = clock.now() + UInt64(Self.optionChangeTimeout * 1e9)
+        var value = try probe.readWord(optsr)
+        while value & status.busy != 0 {
+            guard clock.now() < deadline else {
+                throw BootwireError(
+                    .timeout, "the option-byte change did not end (OPTSR_CUR.OPT_BUSY stays set)",
+                    hint: "power-cycle the target, then read the option bytes again",
+                    evidence: ["OPTSR_CUR": Hex.address(value, width: 8, uppercase: true)])
+            }
+            clock.sleep(milliseconds: 1)
+            value = try probe.readWord(optsr)
+        }
+        guard value & status.changeError == 0 else {
+            try probe.writeWord(base + status.clearRegister, status.changeError)
+            throw BootwireError(
+                .optionBytesRefused, "\(family.name) refused the option-byte change (OPTSR_CUR.OPTCHANGEERR)",
+                hint: "the part keeps its option bytes; change one field at a time, and never RDP and others together",
+                evidence: ["OPTSR_CUR": Hex.address(value, width: 8, uppercase: true)])
+        }
     }
 
     /// H7 has loaded them already; H5 loads them at a system reset (the core stays halted).
@@ -220,7 +301,9 @@ public final class SectorFlashController: SWDFlashController {
     public func readProtection() throws -> BootwireError? {
         let options = try optionBytes()
         var evidence: [String: String] = [:]
-        for (register, _) in options.addresses { evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true) }
+        for (register, _) in options.addresses {
+            evidence[register.name] = Hex.address(options.registers[register] ?? 0, width: 8, uppercase: true)
+        }
         let optsr = options.registers[.optsr] ?? 0
         switch family.protection {
         case .productState:

@@ -17,7 +17,28 @@ public final class DFUTargetSession: TargetSession {
     /// secure area. FUS's state is left to `bootwire fus info`: a second FUS_GET_STATE starts
     /// FUS and reboots the chip, which `info` must never do.
     public func info() throws -> TargetInfo {
-        .facts(session.identity.facts.map { TargetFact($0.0, $0.1) })
+        let identity = session.identity
+        let record = identity.record
+        let functional = identity.functional
+        var info = STM32Info()
+        info.part = identity.device?.name
+        info.usb = STM32Info.USBInterface(
+            vendorID: record.vendorID, productID: record.productID, node: record.nodePath, product: record.product,
+            serial: record.serial, dfuVersion: functional.dfuVersion, transferSize: Int(functional.transferSize),
+            attributes: functional.attributeNames,
+            alternates: identity.alternates.map { alt in
+                STM32Info.Alternate(
+                    number: alt.number, name: alt.layout?.name ?? alt.text,
+                    segments: (alt.layout?.segments ?? []).map {
+                        STM32Info.Segment(
+                            address: $0.start, count: $0.count, pageSize: $0.pageSize, readable: $0.readable,
+                            erasable: $0.erasable, writable: $0.writable)
+                    }, parsed: alt.layout != nil)
+            })
+        info.flashSize = identity.flash?.size
+        info.flash = identity.geometry.map(STM32Info.FlashMap.init)
+        if let options = identity.optionBytes { info.add(options, geometry: identity.geometry) }
+        return .stm32(info)
     }
 
     public func read(_ span: MemorySpan) throws -> [UInt8] {

@@ -17,34 +17,27 @@ public final class SWDTargetSession: TargetSession {
     public func info() throws -> TargetInfo {
         let probe = session.probe
         let identity = session.identity
-        var facts = [
-            TargetFact("probe", "\(probe.name) firmware \(probe.firmware), serial \(probe.serial ?? "none")"),
-            TargetFact("target voltage", probe.voltage.map { String(format: "%.2f V", $0) } ?? "unknown"),
-            TargetFact("swd clock", "\(probe.clockKHz) kHz"),
-            TargetFact("connected", session.connectedHow),
-            TargetFact(
-                "core",
-                "\(identity.core) (CPUID \(Hex.address(identity.cpuid)), DPIDR \(Hex.address(identity.dpidr)))"),
-            TargetFact(
-                "part",
-                "\(identity.partName) (DEV_ID \(Hex.address(identity.deviceID)), REV_ID \(Hex.address(identity.revisionID)))"
-            ),
-            TargetFact("flash", identity.flashSize > 0 ? "\(identity.flashSize >> 10) KiB" : "unknown"),
-        ]
+        var info = STM32Info()
+        info.probe = STM32Info.Probe(
+            name: probe.name, firmware: probe.firmware, serial: probe.serial, voltage: probe.voltage,
+            clockKHz: probe.clockKHz, connected: session.connectedHow)
+        info.core = STM32Info.Core(name: identity.core, cpuid: identity.cpuid, dpidr: identity.dpidr)
+        info.part = identity.part?.name
+        info.deviceID = identity.deviceID
+        info.revisionID = identity.revisionID
+        info.flashSize = identity.flashSize > 0 ? identity.flashSize : nil
         if let controller = session.controller {
-            facts.append(TargetFact("geometry", controller.layout.summary))
-            let options = try controller.optionBytes()
-            facts.append(TargetFact("readout protection", "\(options.readoutProtection)"))
-            for (name, value) in options.decoded { facts.append(TargetFact("option " + name, value)) }
+            info.flash = STM32Info.FlashMap(controller.layout, unit: identity.part?.controller.eraseUnit ?? .page)
+            info.add(try controller.optionBytes())
         }
-        return .facts(facts)
+        return .stm32(info)
     }
 
     public func read(_ span: MemorySpan) throws -> [UInt8] {
         if let controller = session.controller, controller.layout.size > 0 {
             let layout = controller.layout
             let region = MemoryRegion(
-                name: "flash", range: UInt64(layout.base)...UInt64(layout.base) + UInt64(layout.size) - 1)
+                name: "flash", range: UInt64(layout.base)...layout.end - 1)
             try span.check(in: [region], complete: false)
             if region.range.overlaps(span.range), let refused = try controller.readProtection() { throw refused }
         }

@@ -37,6 +37,13 @@ public struct TargetOpener: Sendable {
         _ port: PortSpec, efuse: EfuseImage? = nil, events: @escaping EventSink,
         _ body: @escaping @Sendable (any TargetSession) throws -> T
     ) async throws -> (T, [String: String]) {
+        if case .virtual(let text) = port, settings.virtualPorts?.judges(of: text).isEmpty == true {
+            events(
+                .note(
+                    Note(
+                        .info, "\(text) is judged by no peer tool: its answers are one reading of the reference manual",
+                        code: .virtualUnproven)))
+        }
         switch route(for: port) {
         case .qcc743:
             let value = try await withModule(port, events: events) { session in

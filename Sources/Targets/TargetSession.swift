@@ -59,21 +59,10 @@ extension Route {
     }
 }
 
-/// One fact of `info`: a name and what the device said, in the order a person reads them.
-public struct TargetFact: Sendable, Equatable {
-    public var name: String
-    public var value: String
-
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
-}
-
-/// What `info` found: the module's typed record, or an STM32's facts.
+/// What `info` found: the module's typed record, or an STM32's (on every STM32 route).
 public enum TargetInfo: Sendable {
     case module(ModuleInfo)
-    case facts([TargetFact])
+    case stm32(STM32Info)
 }
 
 /// An opened target: its flash for the pipeline, and the verbs its route has. Methods a route

@@ -15,27 +15,16 @@ public final class UARTTargetSession: TargetSession {
 
     public func info() throws -> TargetInfo {
         let identity = session.identity
-        var facts = [
-            TargetFact("part", "\(identity.name) (product id \(Hex.address(identity.productID)))"),
-            TargetFact(
-                "bootloader",
-                "\(identity.bootloaderVersionText), commands \(Hex.string(identity.commands, separator: " "))"),
-            TargetFact(
-                "flash",
-                identity.flashSize.map { "\($0 / 1024) KiB" } ?? "unknown (readout protection, or an unknown part)"),
-            TargetFact("readout protection", identity.readoutProtection.map { "\($0)" } ?? "unknown"),
-        ]
-        if let geometry = identity.geometry { facts.append(TargetFact("geometry", "\(geometry)")) }
-        if let options = identity.optionBytes, let geometry = identity.geometry {
-            facts.append(TargetFact("option bytes", options.summary(geometry)))
-        }
-        let protected = identity.writeProtectedPages
-        facts.append(
-            TargetFact(
-                "write-protected pages",
-                protected.isEmpty
-                    ? "none" : protected.map { "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", ")))
-        return .facts(facts)
+        var info = STM32Info()
+        info.part = identity.device?.name
+        info.deviceID = identity.productID
+        info.bootloader = STM32Info.Bootloader(version: identity.bootloaderVersion, commands: identity.commands)
+        info.flashSize = identity.flashSize
+        info.flash = identity.geometry.map(STM32Info.FlashMap.init)
+        if let options = identity.optionBytes { info.add(options, geometry: identity.geometry) }
+        // Level 1 refuses the option-byte read; the handshake still knows the level.
+        info.readoutProtection = identity.readoutProtection
+        return .stm32(info)
     }
 
     public func read(_ span: MemorySpan) throws -> [UInt8] {

@@ -11,6 +11,9 @@ public protocol VirtualPorts: Sendable {
     func startSerial(_ port: String) throws -> VirtualSerialAttachment
     /// Starts a USB virtual device on a bus of its own.
     func startUSB(_ port: String) throws -> USBAttachment
+    /// The peer tools nobody here wrote that judge the device behind `port` in CI; empty when
+    /// none does (the device is then one reading of the manual, and the opener says so).
+    func judges(of port: String) -> [String]
 }
 
 /// A running serial virtual device: the pty path to open, and how to stop it (which saves its state).

@@ -3,7 +3,9 @@ import CUSB
 import Foundation
 
 /// Real USB: sysfs to enumerate, libusb-1.0 (loaded on first open) to talk. The only code in
-/// Bootwire that touches a USB device.
+/// Bootwire that touches a USB device. Where sysfs shows nothing (no /sys/bus/usb: a container,
+/// another OS) or a library is named explicitly (the `emulate usb` stand-in), libusb enumerates
+/// too, so Bootwire runs as the libusb client every peer tool is.
 public final class LibUSBBus: USBBus, @unchecked Sendable {
     /// The environment variable with which the CLI lets a user name another library file (tests
     /// use it to prove the message when libusb is absent). The library reads no environment: the
@@ -21,13 +23,52 @@ public final class LibUSBBus: USBBus, @unchecked Sendable {
     public static let sysfs = "/sys/bus/usb/devices"
 
     public func devices() throws -> [USBDeviceRecord] {
-        guard FileManager.default.fileExists(atPath: Self.sysfs) else {
+        let hasSysfs = FileManager.default.fileExists(atPath: Self.sysfs)
+        if libraryPath == nil && hasSysfs {
+            let listed = SysfsUSB.devices(root: Self.sysfs)
+            if !listed.isEmpty { return listed }
+        }
+        let listed: [USBDeviceRecord]
+        do {
+            try load()
+            listed = try enumerate()
+        } catch _ where libraryPath == nil {
+            // The system's libusb is absent or sees no bus: sysfs's answer stands.
+            listed = []
+        }
+        guard !listed.isEmpty || hasSysfs || libraryPath != nil else {
             throw BootwireError(
                 .usbNotFound, "this kernel has no USB support (\(Self.sysfs) is missing): no USB device can be seen",
                 hint: "run on a machine (or a VM with USB passthrough) that has the device; "
                     + "without hardware use --port virtual:dfu-l476 or virtual:stlink-l476")
         }
-        return SysfsUSB.devices(root: Self.sysfs)
+        return listed
+    }
+
+    /// The devices libusb lists, with what sysfs would have cached (the configuration and the
+    /// strings) read from each device that opens; one that does not (no permission) keeps its IDs.
+    func enumerate() throws -> [USBDeviceRecord] {
+        var infos = [bw_usb_device_info](repeating: bw_usb_device_info(), count: 64)
+        let count = bw_usb_list(&infos, Int32(infos.count))
+        try Self.check(count)
+        return infos.prefix(Int(count)).compactMap { info -> USBDeviceRecord? in
+            let raw = withUnsafeBytes(of: info.descriptor) { Array($0) }
+            guard raw[0] != 0, let descriptor = try? USBDeviceDescriptor(bytes: raw) else { return nil }
+            let ports = withUnsafeBytes(of: info.ports) { Array($0.prefix(Int(info.port_count))) }
+            var record = USBDeviceRecord(
+                bus: Int(info.bus), address: Int(info.address),
+                portPath: "\(info.bus)-" + ports.map(String.init).joined(separator: "."), descriptor: descriptor,
+                configuration: nil)
+            guard let handle = try? open(record) else { return record }
+            defer { handle.close() }
+            record.configuration = try? handle.configuration()
+            record.manufacturer = try? handle.string(descriptor.manufacturerIndex)
+            record.product = try? handle.string(descriptor.productIndex)
+            let serial = try? handle.string(descriptor.serialIndex)
+            record.serial = STLinkV2Serial.normalized(
+                serial, vendorID: descriptor.vendorID, productID: descriptor.productID)
+            return record
+        }
     }
 
     /// Loads libusb, or says what to install.

@@ -424,6 +424,15 @@ final class VirtualCortexM {
                 address &+= 4
             }
             r[13] = address
+        case 6 where op & 0xFFE8 == 0xB660:
+            // CPS (ARMv7-M A7.7.24): CPSID/CPSIE I sets/clears PRIMASK, F FAULTMASK, held in the
+            // DCRSR word 20 (PRIMASK bit 0, FAULTMASK bit 16). Interrupts are not modelled.
+            var masks = other[20] ?? 0
+            let disable = op & 1 << 4 != 0
+            for (flag, bit) in [(UInt32(2), UInt32(1)), (1, 1 << 16)] where op & flag != 0 {
+                masks = disable ? masks | bit : masks & ~bit
+            }
+            other[20] = masks
         case 14: return .stop(.breakpoint)
         case 15:
             if op & 0xF != 0 { itState = UInt8(op & 0xFF) }
@@ -442,8 +451,28 @@ final class VirtualCortexM {
         }
         if hw1 >> 11 == 0b11110 && hw2 & 0x8000 != 0 { return branchOrControl(hw1, hw2, pc: pc) ?? unknown }
         if hw1 >> 9 == 0b1111100 { return loadStore32(hw1, hw2, pc: pc, bus: bus) ?? unknown }
+        if hw1 >> 9 == 0b1110100 && hw1 & 1 << 6 == 0 {
+            return loadStoreMultiple(hw1, hw2, pc: pc, bus: bus) ?? unknown
+        }
         if hw1 >> 9 == 0b1110101 { return shiftedRegister(hw1, hw2) ?? unknown }
+        if hw1 >> 7 == 0b1_1111_0110 || hw1 >> 7 == 0b1_1111_0111 { return multiplyOrDivide(hw1, hw2) ?? unknown }
         return unknown
+    }
+
+    /// MUL/MLA/MLS and UDIV/SDIV (ARMv7-M A5.3.16, A5.3.17): OpenOCD's STM32H7 loader divides
+    /// the write-word size by four with UDIV. Division by zero gives 0 (CCR.DIV_0_TRP clear).
+    private func multiplyOrDivide(_ hw1: UInt32, _ hw2: UInt32) -> Outcome? {
+        let n = Int(hw1 & 15), d = Int((hw2 >> 8) & 15), m = Int(hw2 & 15), a = Int(hw2 >> 12)
+        switch (hw1 >> 4 & 0x1F, hw2 >> 4 & 15) {
+        case (0x10, 0): r[d] = a == 15 ? r[n] &* r[m] : r[a] &+ r[n] &* r[m]
+        case (0x10, 1): r[d] = r[a] &- r[n] &* r[m]
+        case (0x1B, 15): r[d] = r[m] == 0 ? 0 : r[n] / r[m]
+        case (0x19, 15):
+            let (x, y) = (Int32(bitPattern: r[n]), Int32(bitPattern: r[m]))
+            r[d] = y == 0 ? 0 : UInt32(bitPattern: x.dividedReportingOverflow(by: y).partialValue)
+        default: return nil
+        }
+        return .next
     }
 
     private func modifiedImmediate(_ hw1: UInt32, _ hw2: UInt32) -> Outcome {
@@ -486,9 +515,52 @@ final class VirtualCortexM {
         case 0b01010: r[d] = (n == 15 ? r[15] & ~3 : r[n]) &- imm12
         case 0b00100: r[d] = imm16
         case 0b01100: r[d] = r[d] & 0xFFFF | imm16 << 16
+        // The bitfield group (ARMv7-M A5.3.3): SBFX, BFI/BFC, UBFX. lsb from imm3:imm2; the low
+        // five bits are width-1 (extracts) or msb (inserts).
+        case 0b10100, 0b11100, 0b10110:
+            let lsb = (hw2 >> 12 & 7) << 2 | (hw2 >> 6) & 3
+            let field = hw2 & 31
+            if (hw1 >> 4) & 31 == 0b10110 {
+                guard field >= lsb else { return nil }
+                let mask = (UInt32.max >> (31 - field + lsb)) << lsb
+                r[d] = r[d] & ~mask | (n == 15 ? 0 : r[n] << lsb & mask)
+            } else {
+                guard lsb + field <= 31 else { return nil }
+                let value = r[n] << (31 - lsb - field)
+                let signed = (hw1 >> 4) & 31 == 0b10100
+                r[d] = signed ? UInt32(bitPattern: Int32(bitPattern: value) >> (31 - field)) : value >> (31 - field)
+            }
         default: return nil
         }
         return .next
+    }
+
+    /// LDM.W/POP.W (increment after) and STMDB/PUSH.W (decrement before) (ARMv7-M A5.3.5):
+    /// the lowest register at the lowest address either way.
+    private func loadStoreMultiple(_ hw1: UInt32, _ hw2: UInt32, pc: UInt32, bus: CortexBus) -> Outcome? {
+        let mode = (hw1 >> 7) & 3
+        guard mode == 1 || mode == 2 else { return nil }
+        let n = Int(hw1 & 15), loading = hw1 & 1 << 4 != 0, writeBack = hw1 & 1 << 5 != 0
+        let list = hw2 & (loading ? 0xDFFF : 0x5FFF)
+        let span = UInt32(list.nonzeroBitCount * 4)
+        var address = mode == 1 ? r[n] : r[n] &- span
+        let final = mode == 1 ? r[n] &+ span : address
+        for i in 0..<16 where list & (1 << i) != 0 {
+            if loading {
+                guard let value = load(address, 4, bus: bus) else { return fault(pc, "bus fault in LDM") }
+                if i == 15 {
+                    thumb = value & 1 == 1
+                    r[15] = value & ~1
+                } else {
+                    r[i] = value
+                }
+            } else if case .stop(let stop) = store(r[i], address, 4, pc: pc, bus: bus) {
+                return .stop(stop)
+            }
+            address &+= 4
+        }
+        if writeBack && !(loading && list & (1 << n) != 0) { r[n] = final }
+        return loading ? .next : .stored
     }
 
     private func branchOrControl(_ hw1: UInt32, _ hw2: UInt32, pc: UInt32) -> Outcome? {

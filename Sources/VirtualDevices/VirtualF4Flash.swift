@@ -27,6 +27,9 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
     /// Wall-clock seconds BSY stays set after a mass erase starts (0: done at once). Datasheets
     /// give 8–16 s typical for 1 MiB at x32 and up to 32 s at x8; openocd waits 33 s.
     public var massEraseSeconds = 0.0
+    /// The supply (the ST-LINK's `voltage=`). RM0090 3.5.1 table 7: x32 needs 2.7–3.6 V; what
+    /// silicon does with x32 below that is not stated: this model refuses the store (PGPERR).
+    public var supplyVolts = 3.3
     private var busyUntil: Date?
 
     public init(flashSize: Int = 1 << 20, dualBankCapable: Bool = false) {
@@ -164,7 +167,7 @@ public final class VirtualF4Flash: VirtualFlashPeripheral, @unchecked Sendable {
             return .ok
         }
         let psizeBytes = 1 << Int((cr >> 8) & 3)
-        guard psizeBytes == width else {
+        guard psizeBytes == width, psizeBytes < 4 || supplyVolts >= 2.7 else {
             sr |= 1 << 6
             return .ok
         }

@@ -36,6 +36,17 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         var flashSizeAddress: UInt32
         /// WB: SFR with SFSA.
         var secureAreaPage: Int?
+        /// Dual-bank mode: where bank 2 starts, from the flash base (nil: right after bank 1).
+        /// RM0440 3.3.1 (G47x/G48x 256 and 128 KiB, DBANK=1): bank 2 at 0x08040000 whatever the
+        /// size, a hole between (openocd `stm32l4x.c` "dual bank WITH gap", `hole_sectors`).
+        var bank2Address: Int? = nil
+        /// OPTR BFB2 (L4/G4 bit 20): the ROM boots bank 2 and swaps the banks
+        /// (SYSCFG_MEMRMP.FB_mode, RM0440 9.1.1); after a reset-and-halt the ROM never ran.
+        var bootBankBit: UInt32? = nil
+        /// FLASH_ACR.EMPTY (bit 16, RM0444 3.7.1; BMP `stm32g0.c` clears it after programming):
+        /// latched at power-on and option load from the first word; while set, a boot from main
+        /// flash goes to the system bootloader.
+        var hasEmptyFlag = false
 
         /// STM32U575ZI: 2 MiB, two banks of 128 pages of 8 KiB, quad-word programming.
         public static let u575 = Model(
@@ -58,7 +69,37 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             factory: [
                 0x20: 0xFFEF_F8AA, 0x24: 0xFFFF_FFFF, 0x28: 0x7FFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
                 0x44: 0xFFFF_FFFF, 0x48: 0x7FFF_0000, 0x4C: 0xFF00_FFFF, 0x50: 0xFF00_FFFF,
+            ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: nil, bank2Address: 256 << 10, bootBankBit: 1 << 20)
+
+        /// STM32G473CC: 256 KiB; DBANK set: two banks of 64 pages of 2 KiB, bank 2 at
+        /// 0x08040000 (RM0440 3.3.1 "dual bank with gap").
+        public static let g473: Model = {
+            var model = g474
+            model.name = "STM32G473"
+            return model
+        }()
+
+        /// STM32G491RE (Cat. 4, RM0440): 512 KiB, one bank of 256 pages of 2 KiB, so PNB has 8
+        /// bits (openocd `stm32l4x.c`: G49x/G4Ax single bank, 2 KiB pages; no PNB mask there).
+        /// No DBANK and no bank-2 registers; the OPTR value is this model's choice.
+        public static let g491 = Model(
+            name: "STM32G491", registerBase: 0x4002_2000,
+            singleBankPageSize: 2048, keyr: 0x08, optkeyr: 0x0C, sr: 0x10, cr: 0x14, optr: 0x20, unit: 8,
+            pnbMask: 0xFF, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
+            trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
+            factory: [
+                0x20: 0xFFEF_F8AA, 0x24: 0xFFFF_FFFF, 0x28: 0x7FFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
             ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: nil)
+
+        /// STM32U535VE: 512 KiB, two banks of 32 pages of 8 KiB at its largest size whatever
+        /// DUALBANK says (openocd `stm32l4x.c`, RM0456 7.3.1: "512K variants are always in DUAL
+        /// BANK mode"); the factory OPTR is the U575's (`dualbank=0|1` sets bit 21).
+        public static let u535: Model = {
+            var model = u575
+            model.name = "STM32U535"
+            model.alwaysDualAt = 512 << 10
+            return model
+        }()
 
         /// STM32G071RB: 128 KiB, one bank of 64 pages of 2 KiB (RM0444); the OPTR value is this
         /// model's choice with RDP 0xAA.
@@ -68,7 +109,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             pnbMask: 0x7F, hasBanks: false, alwaysDualAt: nil, dualBankBit: 0, hardwareSwapBit: nil,
             trustZoneBit: nil, optionErrorBit: 1 << 15, wrpRegisters: [(1, 0x2C), (1, 0x30)],
             factory: [0x20: 0xDFFF_E1AA, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF], flashSizeAddress: 0x1FFF_75E0,
-            secureAreaPage: nil)
+            secureAreaPage: nil, hasEmptyFlag: true)
 
         /// STM32C031C6: 32 KiB, one bank of 16 pages of 2 KiB (RM0490, G0's controller);
         /// FLASH_SIZE at 0x1FFF75A0 (openocd); otherwise the G071's model.
@@ -90,12 +131,28 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
                 0x20: 0x3DFF_E1AA, 0x24: 0xFFFF_FFFF, 0x28: 0x7FFF_0000, 0x2C: 0xFF00_FFFF, 0x30: 0xFF00_FFFF,
                 0x80: 0x0000_00F4, 0x84: 0x0000_FFFF,
             ], flashSizeAddress: 0x1FFF_75E0, secureAreaPage: 0xF4)
+
+        /// STM32WB15CC (RM0473; openocd `stm32l4x.c` DEVID_STM32WB1XX: 320 KiB, 2 KiB pages):
+        /// 160 pages; SFR.SFSA counts these pages, so 0x90 puts CPU2's area at 0x08048000 (the
+        /// top 32 KiB: this model's choice).
+        public static let wb15: Model = {
+            var model = wb55
+            model.name = "STM32WB15"
+            model.factory[0x80] = 0x90
+            model.secureAreaPage = 0x90
+            return model
+        }()
     }
 
     public let model: Model
     public var registerBase: UInt32 { model.registerBase }
     public let flashBase: UInt32 = 0x0800_0000
     public var flashSize: Int { model.flashSize }
+    /// The array, plus G47x's hole before bank 2.
+    public var flashSpan: Int {
+        guard dualBank, let second = model.bank2Address else { return model.flashSize }
+        return max(model.flashSize, second + bankSize)
+    }
     public private(set) var array: [UInt8]
     var sr: UInt32 = 0
     var cr: UInt32 = 0xC000_0000
@@ -108,6 +165,11 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     var loaded: [UInt32: UInt32]
     public weak var target: VirtualSWDTarget?
     public private(set) var busySeconds = 0.0
+    /// SYSCFG_MEMRMP.FB_mode: the ROM's live bank swap.
+    public private(set) var fbMode = false
+    /// FLASH_ACR (offset 0): EMPTY only; the other bits keep what is written.
+    var acr: UInt32 = 0
+    static let acrEmpty: UInt32 = 1 << 16
 
     public init(model: Model) {
         var model = model
@@ -120,6 +182,18 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         registers = model.factory
         stored = model.factory
         loaded = model.factory
+        latchEmpty()
+    }
+
+    /// Power-on and option load: EMPTY from the first word of main flash.
+    func latchEmpty() {
+        guard model.hasEmptyFlag else { return }
+        acr = array.flashWord(at: 0) == 0xFFFF_FFFF ? acr | Self.acrEmpty : acr & ~Self.acrEmpty
+    }
+
+    /// After a reset: the ROM swaps the banks when BFB2 sends it to bank 2; not when the core halted.
+    public func booted(halted: Bool) {
+        fbMode = !halted && dualBank && model.bootBankBit.map { optr & $0 != 0 } == true
     }
 
     /// Fault injection and setup: the option word stored and loaded at once.
@@ -132,24 +206,30 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     var trustZone: Bool { model.trustZoneBit.map { optr & $0 != 0 } ?? false }
     var dualBank: Bool {
         guard model.hasBanks else { return false }
-        if let size = model.alwaysDualAt, flashSize >= size { return true }
+        if let size = model.alwaysDualAt, model.flashSize >= size { return true }
         return optr & model.dualBankBit != 0
     }
     var pageSize: Int {
         dualBank || model.alwaysDualAt != nil || !model.hasBanks ? model.pageSize : model.singleBankPageSize
     }
-    var pagesPerBank: Int { (dualBank ? flashSize / 2 : flashSize) / pageSize }
-    var swapped: Bool { dualBank && model.hardwareSwapBit.map { optr & $0 != 0 } == true }
+    var bankSize: Int { dualBank ? model.flashSize / 2 : model.flashSize }
+    var pagesPerBank: Int { bankSize / pageSize }
+    var swapped: Bool { dualBank && (fbMode || model.hardwareSwapBit.map { optr & $0 != 0 } == true) }
     /// WB: CPU2's first page, from the loaded SFR (FSD clear).
     var securePage: Int? {
         guard model.secureAreaPage != nil, let sfr = loaded[0x80], sfr & (1 << 8) == 0 else { return nil }
         return Int(sfr & 0xFF)
     }
 
-    func physical(_ address: UInt32) -> Int {
+    /// The array offset behind `address`: bank 1 at the base and bank 2 after it (or at
+    /// `bank2Address`), exchanged when swapped; nil in G47x's hole.
+    func physical(_ address: UInt32) -> Int? {
         let offset = Int(address - flashBase)
-        guard swapped else { return offset }
-        return (offset + flashSize / 2) % flashSize
+        let second = dualBank ? model.bank2Address ?? bankSize : model.flashSize
+        let (region, inBank) = offset >= second ? (2, offset - second) : (1, offset)
+        guard inBank < bankSize else { return nil }
+        let bank = swapped ? 3 - region : region
+        return (bank - 1) * bankSize + inBank
     }
 
     func isSecure(physical offset: Int) -> Bool { securePage.map { offset / model.pageSize >= $0 } ?? false }
@@ -167,6 +247,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         switch offset {
         case model.sr: return sr
         case model.cr: return cr
+        case 0 where model.hasEmptyFlag: return acr
         default: return registers[offset] ?? 0
         }
     }
@@ -181,6 +262,9 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             sr &= ~(value & (Self.errorMask | 1))
             return .ok
         case model.cr: return control(value)
+        case 0 where model.hasEmptyFlag:
+            acr = value
+            return .ok
         default:
             // WB SFR/SRRVR: the FUS sets them; CPU1's writes are ignored.
             if model.secureAreaPage != nil, offset == 0x80 || offset == 0x84 { return .ok }
@@ -215,6 +299,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         if value & (1 << 27) != 0, cr & (1 << 30) == 0 {
             loaded = stored
             registers = stored
+            latchEmpty()
             target?.systemReset()
             return .resetDuringAccess
         }
@@ -260,7 +345,6 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
                 return .ok
             }
         }
-        let bankSize = dualBank ? flashSize / 2 : flashSize
         for bank in banks {
             let start = (bank - 1) * bankSize
             array.eraseFlash(start, count: bankSize)
@@ -272,7 +356,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     private func startOptions() {
         let regression = stored[model.optr].map { $0 & 0xFF != 0xAA } == true && registers[model.optr]! & 0xFF == 0xAA
         if regression {
-            array = [UInt8](repeating: 0xFF, count: flashSize)
+            array = [UInt8](repeating: 0xFF, count: model.flashSize)
             busySeconds += 0.5
         }
         stored = registers
@@ -280,8 +364,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     }
 
     public func readFlash(_ address: UInt32) -> UInt32? {
-        let p = physical(address & ~3)
-        guard !readProtected, !trustZone, !isSecure(physical: p) else { return nil }
+        guard let p = physical(address & ~3), !readProtected, !trustZone, !isSecure(physical: p) else { return nil }
         return array.flashWord(at: p)
     }
 
@@ -296,7 +379,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
             pending = []
             return .ok
         }
-        let p = physical(address)
+        guard let p = physical(address) else { return .fault }
         let page = p / pageSize
         let bank = dualBank ? page / pagesPerBank + 1 : 1
         guard !isWriteProtected(bank: bank, page: page % pagesPerBank), !isSecure(physical: p) else {
@@ -317,7 +400,7 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
         }
         pending.append((address, value))
         guard pending.count * 4 == model.unit else { return .ok }
-        let start = physical(pending[0].address)
+        let start = p - 4 * (pending.count - 1)
         let new = pending.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word.value >> (8 * $0)) } }
         pending = []
         guard array.programFlash(new, at: start) else {
@@ -329,7 +412,12 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     }
 
     public func readSystem(_ address: UInt32) -> UInt32? {
-        address == model.flashSizeAddress ? 0xFFFF_0000 | UInt32(flashSize >> 10) : nil
+        switch address {
+        case model.flashSizeAddress: 0xFFFF_0000 | UInt32(model.flashSize >> 10)
+        // SYSCFG_MEMRMP: FB_mode (bit 8) where the ROM swaps the banks.
+        case 0x4001_0000 where model.bootBankBit != nil: fbMode ? 1 << 8 : 0
+        default: nil
+        }
     }
 
     public func reset() {
@@ -343,16 +431,21 @@ public final class VirtualPageFlash: VirtualFlashPeripheral, @unchecked Sendable
     var optionOffsets: [UInt32] { model.factory.keys.sorted() }
 
     public var state: Data {
-        VirtualFlashState.encode(tag: "BWPG", array: array, words: optionOffsets.map { stored[$0]! })
+        VirtualFlashState.encode(tag: "BWPG", array: array, words: optionOffsets.map { stored[$0]! } + emptyWord)
     }
+
+    /// FLASH_ACR with EMPTY, kept in the state file: a board stays powered between runs, and
+    /// EMPTY is latched only at power-on and option load, never by a reset.
+    var emptyWord: [UInt32] { model.hasEmptyFlag ? [acr] : [] }
 
     public func restore(_ state: Data) -> Bool {
         guard
             let saved = VirtualFlashState.decode(
-                state, tag: "BWPG", flashSize: flashSize, wordCount: optionOffsets.count)
+                state, tag: "BWPG", flashSize: model.flashSize, wordCount: optionOffsets.count + emptyWord.count)
         else { return false }
         array = saved.array
         for (offset, word) in zip(optionOffsets, saved.words) { setOption(offset, word) }
+        if model.hasEmptyFlag { acr = saved.words[optionOffsets.count] }
         return true
     }
 }

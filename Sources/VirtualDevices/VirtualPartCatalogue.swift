@@ -25,12 +25,16 @@ public struct VirtualPart: Sendable {
         var idcodeAddress: UInt32
         var sram: [(base: UInt32, size: Int)]
         var flash: SWDFlash
+        /// The SW-DP's DPIDR, which debuggers check (openocd's `_CPUTAPID` for SWD).
+        var dpidr: UInt32
+        /// The core's access port: 1 on the H5, whose AP0 is a debug mailbox.
+        var coreAccessPort: UInt8 = 0
 
-        /// The core, DBGMCU IDCODE (REV_ID, DEV_ID) and SRAM of `part`, with `flash` wired in.
+        /// The core, DP, DBGMCU IDCODE (REV_ID, DEV_ID) and SRAM of `part`, with `flash` wired in.
         func target(of part: VirtualPart, flash: any VirtualFlashPeripheral) -> VirtualSWDTarget {
             VirtualSWDTarget(
                 cpuid: cpuid, idcode: UInt32(revision) << 16 | UInt32(part.devID), idcodeAddress: idcodeAddress,
-                flash: flash, sram: sram)
+                flash: flash, sram: sram, dpidr: dpidr, coreAccessPort: coreAccessPort)
         }
     }
 
@@ -77,6 +81,14 @@ public enum VirtualPartCatalogue {
     static let m33: UInt32 = 0x410F_D214
     static let m7: UInt32 = 0x411F_C272
     static let m0plus: UInt32 = 0x410C_C601
+    /// SW-DP DPIDRs, as openocd's target files expect them for SWD (`_CPUTAPID` in
+    /// `stm32l4x.cfg`/`stm32f4x.cfg`/`stm32g4x.cfg`, `stm32g0x.cfg`, `stm32x5x_common.cfg` (U5),
+    /// `stm32h7x.cfg`, `stm32wbx.cfg`): the Cortex-M4's DPv1, the Cortex-M0+'s, the
+    /// Cortex-M33's DPv2, and the DPv2 of the H7 and WB.
+    public static let dpCortexM4: UInt32 = 0x2BA0_1477
+    public static let dpCortexM0plus: UInt32 = 0x0BC1_1477
+    public static let dpCortexM33: UInt32 = 0x0BE1_2477
+    public static let dpV2: UInt32 = 0x6BA0_2477
     static let l4OTP = "@OTP Memory /0x1FFF7000/01*0001Ke"
     static let l4Options = "@Option Bytes  /0x1FFF7800/01*040 e"
 
@@ -88,7 +100,8 @@ public enum VirtualPartCatalogue {
             name: name, devID: devID, flashKiB: flashKiB, eraseUnit: 2048, uart: true, dfu: dfu,
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: revision, idcodeAddress: 0xE004_2000,
-                sram: [(0x2000_0000, sram << 10), (0x1000_0000, sram2 << 10)], flash: .l4(singleBank: singleBank)))
+                sram: [(0x2000_0000, sram << 10), (0x1000_0000, sram2 << 10)], flash: .l4(singleBank: singleBank),
+                dpidr: dpCortexM4))
     }
 
     public static let parts: [VirtualPart] = [
@@ -111,17 +124,17 @@ public enum VirtualPartCatalogue {
             name: "f4", devID: 0x413, flashKiB: 1024, eraseUnit: 128 << 10, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x1007, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
-                flash: .f4(dualBankCapable: false))),
+                flash: .f4(dualBankCapable: false), dpidr: dpCortexM4)),
         VirtualPart(
             name: "f429", devID: 0x419, flashKiB: 2048, eraseUnit: 128 << 10, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x2003, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 192 << 10)],
-                flash: .f4(dualBankCapable: true))),
+                flash: .f4(dualBankCapable: true), dpidr: dpCortexM4)),
         VirtualPart(
             name: "g071", devID: 0x460, flashKiB: 128, eraseUnit: 2048, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m0plus, revision: 0x1000, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 36 << 10)],
-                flash: .page(.g071))),
+                flash: .page(.g071), dpidr: dpCortexM0plus)),
         VirtualPart(
             name: "g474", devID: 0x469, flashKiB: 512, eraseUnit: 2048, uart: true,
             dfu: VirtualPart.DFU(
@@ -131,7 +144,19 @@ public enum VirtualPartCatalogue {
                 ], serial: "2074346B5433"),
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x2000, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
-                flash: .page(.g474))),
+                flash: .page(.g474), dpidr: dpCortexM4)),
+        // STM32G473CC (RM0440 Cat. 3): 256 KiB, DBANK set: bank 2 at 0x08040000.
+        VirtualPart(
+            name: "g473", devID: 0x469, flashKiB: 256, eraseUnit: 2048, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m4, revision: 0x2000, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
+                flash: .page(.g473), dpidr: dpCortexM4)),
+        // STM32G491RE (RM0440 Cat. 4): 512 KiB in one bank of 256 pages.
+        VirtualPart(
+            name: "g491", devID: 0x479, flashKiB: 512, eraseUnit: 2048, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m4, revision: 0x2000, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 112 << 10)],
+                flash: .page(.g491), dpidr: dpCortexM4)),
         VirtualPart(
             name: "wb55", devID: 0x495, flashKiB: 1024, eraseUnit: 4096, uart: true,
             dfu: VirtualPart.DFU(
@@ -140,33 +165,57 @@ public enum VirtualPartCatalogue {
                 serial: "3A0F1B2C4D5E"),
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x2001, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 192 << 10)],
-                flash: .page(.wb55))),
+                flash: .page(.wb55), dpidr: dpV2)),
+        // STM32WB15CC (RM0473): 320 KiB of 2 KiB pages, 48 KiB SRAM1.
+        VirtualPart(
+            name: "wb15", devID: 0x494, flashKiB: 320, eraseUnit: 2048, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m4, revision: 0x2001, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 48 << 10)],
+                flash: .page(.wb15), dpidr: dpV2)),
+        // STM32U535VE (RM0456): 512 KiB, two banks of 8 KiB pages.
+        VirtualPart(
+            name: "u535", devID: 0x455, flashKiB: 512, eraseUnit: 8192, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m33, revision: 0x1001, idcodeAddress: 0xE004_4000, sram: [(0x2000_0000, 256 << 10)],
+                flash: .page(.u535), dpidr: dpCortexM33)),
         VirtualPart(
             name: "u575", devID: 0x482, flashKiB: 2048, eraseUnit: 8192, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m33, revision: 0x2001, idcodeAddress: 0xE004_4000, sram: [(0x2000_0000, 768 << 10)],
-                flash: .page(.u575))),
+                flash: .page(.u575), dpidr: dpCortexM33)),
         VirtualPart(
             name: "h563", devID: 0x484, flashKiB: 2048, eraseUnit: 8192, uart: true, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m33, revision: 0x1001, idcodeAddress: 0xE004_4000, sram: [(0x2000_0000, 640 << 10)],
-                flash: .sector(.h563))),
+                flash: .sector(.h563), dpidr: dpCortexM33, coreAccessPort: 1)),
         VirtualPart(
             name: "h723", devID: 0x483, flashKiB: 1024, eraseUnit: 128 << 10, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m7, revision: 0x1001, idcodeAddress: 0x5C00_1000,
-                sram: [(0x2400_0000, 320 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h723))),
+                sram: [(0x2400_0000, 320 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h723), dpidr: dpV2)),
         VirtualPart(
             name: "h743", devID: 0x450, flashKiB: 2048, eraseUnit: 128 << 10, uart: false, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m7, revision: 0x2003, idcodeAddress: 0x5C00_1000,
-                sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h743))),
+                sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h743), dpidr: dpV2)),
+        // STM32H743ZG: the 1 MiB H743, bank 2 still at 0x08100000 (a hole below it).
+        VirtualPart(
+            name: "h743zg", devID: 0x450, flashKiB: 1024, eraseUnit: 128 << 10, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m7, revision: 0x2003, idcodeAddress: 0x5C00_1000,
+                sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h743zg), dpidr: dpV2)),
+        // STM32H750VB: 128 KiB in one bank, the value line of the H743 (same DEV_ID).
+        VirtualPart(
+            name: "h750", devID: 0x450, flashKiB: 128, eraseUnit: 128 << 10, uart: false, dfu: nil,
+            swd: VirtualPart.SWD(
+                cpuid: m7, revision: 0x2003, idcodeAddress: 0x5C00_1000,
+                sram: [(0x2400_0000, 512 << 10), (0x2000_0000, 128 << 10)], flash: .sector(.h750), dpidr: dpV2)),
         // STM32C031C6: a Cortex-M0+ (r0p1), DEV_ID 0x453 rev A, 12 KiB SRAM.
         VirtualPart(
             name: "c031", devID: 0x453, flashKiB: 32, eraseUnit: 2048, uart: true, dfu: nil,
             swd: VirtualPart.SWD(
                 cpuid: m0plus, revision: 0x1000, idcodeAddress: 0x4001_5800, sram: [(0x2000_0000, 12 << 10)],
-                flash: .page(.c031))),
+                flash: .page(.c031), dpidr: dpCortexM0plus)),
     ]
 
     /// `virtual:` names per route, in catalogue order.

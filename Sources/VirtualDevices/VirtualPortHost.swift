@@ -20,6 +20,8 @@ public struct VirtualPortHost: VirtualPorts {
         return VirtualSerialAttachment(path: runner.slavePath) { runner.stop() }
     }
 
+    public func judges(of port: String) -> [String] { VirtualPeerJudges.judges(of: port) }
+
     public func startUSB(_ port: String) throws -> USBAttachment {
         let (bus, match) = try VirtualUSBPort.start(port)
         return USBAttachment(bus: bus, match: match)

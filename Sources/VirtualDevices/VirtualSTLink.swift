@@ -5,7 +5,9 @@ import USB
 /// An ST-LINK's firmware as the host sees it over USB, byte for byte (spec 1.2–1.7, 5.3): 16-byte
 /// commands on the OUT endpoint, replies of the exact length on IN, no reply for EXIT, DFU EXIT
 /// and WRITEMEM; UNKNOWN_CMD for commands newer than the configured firmware; CMD_ERROR for
-/// debug commands outside debug mode; AP0 usable from ENTER (INIT_AP accepted from J28); 6144-byte
+/// debug commands outside debug mode; AP0 usable from ENTER (INIT_AP accepted from J28); memory
+/// commands on the access port of their byte 8 (from V2J32/V3J2; the core's MEM-AP, or the H5's
+/// debug mailbox on AP0, READDEBUGREG and the core-register commands being AP0's); 6144-byte
 /// 32/16-bit reads, 64/512-byte 8-bit transfers; GETLASTRWSTATUS2 with the fault address; core
 /// registers (READREG, WRITEREG, READALLREGS). Memory goes to a `VirtualSWDTarget`.
 public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
@@ -34,6 +36,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     public let target: VirtualSWDTarget
     /// SWD_AP_WAIT answers left; they come only above `stormClearKHz` (a marginal line).
     public var waitStorm = 0
+    /// What GET_TARGET_VOLTAGE measures (`voltage=V`).
+    public var targetVolts = 3.3
     public var stormClearKHz = 480
     /// A debug access to flash that starts while the flash is still busy: the probe answers
     /// SWD_AP_WAIT (true) or waits the stall out itself (false). Which firmware does which is
@@ -46,10 +50,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     private let lock = NSLock()
     private var mode: UInt8
     private var reply: [UInt8]?
-    private var pendingWrite: (sub: UInt8, address: UInt32, length: Int, data: [UInt8])?
+    private var pendingWrite: (sub: UInt8, address: UInt32, length: Int, data: [UInt8], ap: UInt8)?
     private var openedAPs: Set<UInt8> = []
     private var lastStatus: UInt8 = 0x80
     private var lastFault: UInt32 = 0
+    private var dap = VirtualDAPRegisters()
     public private(set) var clockKHz = 1800
     static let v3Clocks: [UInt32] = [24000, 8000, 3300, 1000, 200, 50, 5]
 
@@ -105,7 +110,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 pending.data += data
                 if pending.data.count >= pending.length {
                     pendingWrite = nil
-                    finishWrite(pending.sub, pending.address, Array(pending.data.prefix(pending.length)))
+                    finishWrite(
+                        pending.sub, pending.address, Array(pending.data.prefix(pending.length)), ap: pending.ap)
                 } else {
                     pendingWrite = pending
                 }
@@ -152,8 +158,8 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         case 0xF3 where c[1] == 0x07: mode = 1
         case 0xF4 where c[1] == 0x01: mode = 1
         case 0xF7 where since(v2: 13, v3: 0):
-            // 3.3 V with the typical factor: 2 × reading × 1.2 / factor.
-            reply = bytes32(1489) + bytes32(2047)
+            // Factor, then reading: volts = 2 × reading × 1.2 / factor (3.3 V: 1489, 2047).
+            reply = bytes32(1489) + bytes32(UInt32((targetVolts * 1489 / 2.4).rounded()))
         case 0xF2: debug(c)
         default: break
         }
@@ -162,7 +168,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
     /// The reply length each debug sub-command has, for UNKNOWN_CMD and CMD_ERROR answers.
     private static let replyLengths: [UInt8: Int] = [
         0x30: 2, 0x31: 12, 0x32: 2, 0x33: 8, 0x34: 2, 0x35: 2, 0x36: 8, 0x3B: 2, 0x3C: 2, 0x3E: 12, 0x43: 2,
-        0x4B: 2, 0x4C: 2, 0x61: 8, 0x62: 52, 0x3A: 88,
+        0x4B: 2, 0x4C: 2, 0x61: 8, 0x62: 52, 0x3A: 88, 0x45: 8, 0x46: 2, 0x56: 128,
     ]
 
     private func status(_ code: UInt8, _ sub: UInt8) {
@@ -175,30 +181,91 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         case 0x43: !identity.isV3 && identity.jtag >= 22
         case 0x4B, 0x4C: since(v2: 28, v3: 2)
         case 0x47, 0x48: since(v2: 26, v3: 0)
+        case 0x45, 0x46: since(v2: 24, v3: 0)
+        case 0x56: since(v2: 36, v3: 6)
         case 0x61, 0x62: identity.isV3
         default: true
         }
     }
 
-    /// Debug accesses to the target: the target's state and the line decide; an access to
-    /// flash while it is busy stalls (reported as WAIT, or waited out).
-    private func access(_ address: UInt32? = nil, _ count: Int = 4) -> UInt8? {
+    /// Debug accesses to the target through access port `ap`: the target's state and the line
+    /// decide; an access to flash while it is busy stalls (reported as WAIT, or waited out).
+    /// An AP other than 0 needs firmware whose memory commands carry one (modelled on the gate
+    /// openocd applies, V2J32/V3J2; what older firmware does with the byte is UNCONFIRMED) and,
+    /// from J28, INIT_AP of that port: else STLINK_BAD_AP_ERROR (0x1D).
+    private func access(_ address: UInt32? = nil, _ count: Int = 4, ap: UInt8 = 0) -> UInt8? {
         if mode != 2 { return 0x08 }
-        if since(v2: 28, v3: 2), !openedAPs.contains(0) { return 0x1D }
+        if ap != 0, !since(v2: 32, v3: 2) { return 0x1D }
+        if since(v2: 28, v3: 2), !openedAPs.contains(ap) { return 0x1D }
         if target.swdDead { return 0x16 }
         if waitStorm > 0, clockKHz > stormClearKHz {
             waitStorm -= 1
             return 0x10
         }
         let flash = target.flash
-        if let address, let until = flash.busyUntil, ContinuousClock.now < until,
-            UInt64(address) < UInt64(flash.flashBase) + UInt64(flash.flashSize),
+        if let address, ap == target.coreAccessPort, let until = flash.busyUntil, ContinuousClock.now < until,
+            UInt64(address) < UInt64(flash.flashBase) + UInt64(flash.flashSpan),
             UInt64(address) + UInt64(count) > UInt64(flash.flashBase)
         {
             if flashWaitReported { return 0x10 }
             Thread.sleep(forTimeInterval: (until - ContinuousClock.now).seconds)
         }
         return nil
+    }
+
+    // MARK: access ports
+
+    /// What answers a memory access on access port `ap`: the core's MEM-AP, or, on a part whose
+    /// core is on another port, the debug mailbox on AP0, which is no memory (modelled: reads 0,
+    /// writes dropped; STM32CubeProgrammer reports its connection to AP 0 of an H5 as failing).
+    /// A port that does not exist faults.
+    private enum Port { case core, mailbox, absent }
+
+    private func port(_ ap: UInt8) -> Port {
+        ap == target.coreAccessPort ? .core : ap == 0 ? .mailbox : .absent
+    }
+
+    /// The DP and access ports as READ/WRITE_DAP_REG see them: the core's MEM-AP carries its
+    /// core's IDR and the ROM table; the H5's mailbox on AP0 reads as no AP (IDR 0; its real
+    /// IDR is UNCONFIRMED), so a scan goes on to AP1.
+    private var dapBus: VirtualDAPRegisters.Bus {
+        let core = VirtualCoreSight.Core(cpuid: target.cpuid) ?? .m4
+        return VirtualDAPRegisters.Bus(
+            dpidr: target.dpidr, targetID: (target.idcode & 0xFFF) << 12 | 0x041,
+            idr: { [unowned self] ap in port(ap) == .core ? VirtualCoreSight.apIDR(core) : 0 },
+            base: { [unowned self] ap in port(ap) == .core ? VirtualCoreSight.apBase : 0x2 },
+            read32: { [unowned self] ap, address in read32(ap, address) },
+            write32: { [unowned self] ap, address, value in write(ap, address, value, width: 4) })
+    }
+
+    private func read32(_ ap: UInt8, _ address: UInt32) -> UInt32? {
+        switch port(ap) {
+        case .core: target.read32(address)
+        case .mailbox: 0
+        case .absent: nil
+        }
+    }
+
+    private func read16(_ ap: UInt8, _ address: UInt32) -> UInt16? {
+        guard address & 1 == 0, let word = read32(ap, address & ~3) else { return nil }
+        return UInt16(truncatingIfNeeded: word >> (8 * (address & 2)))
+    }
+
+    private func read8(_ ap: UInt8, _ address: UInt32) -> UInt8? {
+        read32(ap, address & ~3).map { UInt8(truncatingIfNeeded: $0 >> (8 * (address & 3))) }
+    }
+
+    private func write(_ ap: UInt8, _ address: UInt32, _ value: UInt32, width: Int) -> SWDAccess {
+        switch port(ap) {
+        case .mailbox: return .ok
+        case .absent: return .fault
+        case .core:
+            switch width {
+            case 4: return target.write32(address, value)
+            case 2: return target.write16(address, UInt16(truncatingIfNeeded: value))
+            default: return target.write8(address, UInt8(truncatingIfNeeded: value))
+            }
+        }
     }
 
     private func debug(_ c: [UInt8]) {
@@ -233,6 +300,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             }
             clockKHz = kHz
             status(0x80, sub)
+        case 0x56:
+            // GET_BOARD_IDENTIFIERS: status, then the Mbed board ID (4 ASCII bytes) of a Nucleo
+            // or Discovery board's on-board probe; zeros here, a stand-alone probe's answer
+            // (pyOCD reads that as "no board ID").
+            status(0x80, sub)
         case 0x62:
             var answer = [UInt8](repeating: 0, count: 52)
             answer[0] = 0x80
@@ -256,7 +328,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                     reply = [UInt8](repeating: 0, count: max(Int(c[6]) | Int(c[7]) << 8, 2))
                 }
                 if [0x07, 0x08, 0x0C, 0x0D, 0x47, 0x48].contains(sub) { lastStatus = 0x08 } else { status(0x08, sub) }
-                if [0x08, 0x0D, 0x48].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, []) }
+                if [0x08, 0x0D, 0x48].contains(sub) { pendingWrite = (sub, 0, Int(c[6]) | Int(c[7]) << 8, [], c[8]) }
                 return
             }
             debugMode(c)
@@ -278,27 +350,45 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
         case 0x32:
             target.systemReset()
             status(0x80, sub)
+        // The core-register commands and READ/WRITEDEBUGREG carry no access port: they go to
+        // AP0, where an H5 has its mailbox, not its core.
         case 0x33:
             if let code = access() { return status(code, sub) }
-            reply = [0x80, 0, 0, 0] + bytes32(target.core.register(UInt32(c[2])))
+            let value = port(0) == .core ? target.core.register(UInt32(c[2])) : 0
+            reply = [0x80, 0, 0, 0] + bytes32(value)
         case 0x34:
             if let code = access() { return status(code, sub) }
-            target.core.setRegister(UInt32(c[2]), le32(c, 3))
+            if port(0) == .core { target.core.setRegister(UInt32(c[2]), le32(c, 3)) }
             status(0x80, sub)
         case 0x3A:
             if let code = access() { return status(code, sub) }
             // R0–R15, xPSR, MSP, PSP, then the CONTROL/PRIMASK word and one more (REGSEL 20, 21).
-            reply = [0x80, 0, 0, 0] + ([UInt32](0...18) + [20, 21]).flatMap { bytes32(target.core.register($0)) }
+            reply =
+                [0x80, 0, 0, 0]
+                + ([UInt32](0...18) + [20, 21]).flatMap { bytes32(port(0) == .core ? target.core.register($0) : 0) }
         case 0x36:
             if let code = access(le32(c, 2)) { return status(code, sub) }
-            guard let value = target.read32(le32(c, 2)) else { return status(0x11, sub) }
+            guard let value = read32(0, le32(c, 2)) else { return status(0x11, sub) }
             reply = [0x80, 0, 0, 0] + bytes32(value)
         case 0x35:
             if let code = access(le32(c, 2)) { return status(code, sub) }
-            switch target.write32(le32(c, 2), le32(c, 6)) {
+            switch write(0, le32(c, 2), le32(c, 6), width: 4) {
             case .ok: status(0x80, sub)
             case .fault: status(0x11, sub)
             case .resetDuringAccess: status(0x16, sub)
+            case .wait: status(0x10, sub)
+            }
+        case 0x45, 0x46:
+            if let code = access() { return status(code, sub) }
+            let port = UInt16(c[2]) | UInt16(c[3]) << 8
+            let register = UInt16(c[4]) | UInt16(c[5]) << 8
+            let result =
+                sub == 0x45
+                ? dap.read(port: port, register: register, bus: dapBus)
+                : dap.write(port: port, register: register, value: le32(c, 6), bus: dapBus).map { 0 }
+            switch result {
+            case .success(let value): reply = sub == 0x45 ? [0x80, 0, 0, 0] + bytes32(value) : [0x80, 0]
+            case .failure: status(0x11, sub)
             }
         case 0x3E:
             reply = [lastStatus, 0, 0, 0] + bytes32(lastFault) + [0, 0, 0, 0]
@@ -313,11 +403,11 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 lastStatus = 0x08
             } else if address % 2 != 0 || length % 2 != 0 {
                 lastStatus = 0x0A
-            } else if let code = access() {
+            } else if let code = access(address, length, ap: c[8]) {
                 lastStatus = code
             } else {
                 for i in stride(from: 0, to: length, by: 2) {
-                    guard let half = target.read16(address &+ UInt32(i)) else {
+                    guard let half = read16(c[8], address &+ UInt32(i)) else {
                         lastStatus = 0x11
                         lastFault = address &+ UInt32(i)
                         break
@@ -337,7 +427,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 lastStatus = 0x08
             } else if sub == 0x07, address % 4 != 0 || length % 4 != 0 {
                 lastStatus = 0x0A
-            } else if let code = access(address, length) {
+            } else if let code = access(address, length, ap: c[8]) {
                 lastStatus = code
             } else {
                 // A word at a time where whole words fit (what read8 does for each of its bytes),
@@ -346,7 +436,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                 while i < length {
                     let at = address &+ UInt32(i)
                     if at % 4 == 0, i + 4 <= length {
-                        guard let word = target.read32(at) else {
+                        guard let word = read32(c[8], at) else {
                             lastStatus = 0x11
                             lastFault = at
                             break
@@ -355,7 +445,7 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
                         i += 4
                         continue
                     }
-                    guard let byte = target.read8(at) else {
+                    guard let byte = read8(c[8], at) else {
                         lastStatus = 0x11
                         lastFault = at
                         break
@@ -366,13 +456,13 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             }
             reply = data
         case 0x08, 0x0D, 0x48:
-            pendingWrite = (sub, le32(c, 2), Int(c[6]) | Int(c[7]) << 8, [])
+            pendingWrite = (sub, le32(c, 2), Int(c[6]) | Int(c[7]) << 8, [], c[8])
         default:
             status(0x42, sub)
         }
     }
 
-    private func finishWrite(_ sub: UInt8, _ address: UInt32, _ data: [UInt8]) {
+    private func finishWrite(_ sub: UInt8, _ address: UInt32, _ data: [UInt8], ap: UInt8) {
         guard mode == 2 else { return }
         lastStatus = 0x80
         // 32/16-bit writes stream their data phase: stlink-org's loaders write up to 32 KiB and
@@ -390,20 +480,18 @@ public final class VirtualSTLink: VirtualUSBDevice, @unchecked Sendable {
             lastStatus = 0x0A
             return
         }
-        if let code = access(address, data.count) {
+        if let code = access(address, data.count, ap: ap) {
             lastStatus = code
             return
         }
         let step = sub == 0x08 ? 4 : sub == 0x48 ? 2 : 1
         for i in stride(from: 0, to: data.count, by: step) {
             let at = address &+ UInt32(i)
-            let result =
-                step == 4
-                ? target.write32(at, le32(data, i))
-                : step == 2
-                    ? target.write16(at, UInt16(data[i]) | UInt16(data[i + 1]) << 8) : target.write8(at, data[i])
+            let value =
+                step == 4 ? le32(data, i) : step == 2 ? UInt32(data[i]) | UInt32(data[i + 1]) << 8 : UInt32(data[i])
+            let result = write(ap, at, value, width: step)
             if result != .ok {
-                lastStatus = result == .fault ? 0x11 : 0x16
+                lastStatus = result == .fault ? 0x11 : result == .wait ? 0x10 : 0x16
                 lastFault = at
                 return
             }

@@ -20,6 +20,8 @@ import USB
 /// - `bfb2` (L476): BFB2 set, so the banks swap when the application boots through the ROM,
 ///   and not after a reset-and-halt (SYSCFG_MEMRMP.FB_MODE).
 /// - `mass-erase-seconds=N` (F4): BSY stays set N seconds after a mass erase starts.
+/// - `voltage=V`: the target supply GET_TARGET_VOLTAGE reports (default 3.3); an F4 below
+///   2.7 V refuses x32 programming.
 /// - `binary-serial` (with `v2`): the V2's serial string is 12 raw bytes, not text.
 /// - `flash-wait=reported|hidden` (L4): erase and programming take their typical time in wall
 ///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
@@ -33,6 +35,7 @@ public enum VirtualSTLinkPort {
         var statePath: String?
         var disabled = false
         var flashWait: String?
+        var volts: Double?
         var rest: [VirtualOption] = []
         for option in options {
             switch option.key {
@@ -50,6 +53,7 @@ public enum VirtualSTLinkPort {
             case "binary-serial":
                 try option.flag()
                 identity.binarySerial = true
+            case "voltage": volts = try option.real(in: 1.6...3.6, "voltage=V, e.g. voltage=1.8")
             case "flash-wait":
                 guard let wait = option.value, ["reported", "hidden"].contains(wait) else {
                     throw option.bad("flash-wait=reported or flash-wait=hidden")
@@ -59,9 +63,15 @@ public enum VirtualSTLinkPort {
             }
         }
         let target = try target(name, rest)
+        // The H7 controller's timings run on the bus's clock (`time=simulated`: no wall time).
+        (target.flash as? VirtualSectorFlash)?.clock = bus.clock
         target.appDisablesSWD = disabled
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
+        if let volts {
+            probe.targetVolts = volts
+            (target.flash as? VirtualF4Flash)?.supplyVolts = volts
+        }
         if let flashWait {
             (target.flash as? VirtualL4Flash)?.realTimeBusy = true
             probe.flashWaitReported = flashWait == "reported"

@@ -7,6 +7,9 @@ public enum SWDAccess: Equatable, Sendable {
     case fault
     /// The part reset under the access (OBL_LAUNCH): the probe reports SWD_DP_ERROR.
     case resetDuringAccess
+    /// The bus stalled (a store into a full flash write queue) and the access was not taken:
+    /// the probe reports SWD_AP_WAIT.
+    case wait
 }
 
 /// A flash controller peripheral and the flash array it guards, as the virtual target's bus
@@ -15,6 +18,10 @@ public protocol VirtualFlashPeripheral: AnyObject {
     var registerBase: UInt32 { get }
     var flashBase: UInt32 { get }
     var flashSize: Int { get }
+    /// The addresses from `flashBase` the bus routes here: `flashSize`, unless the banks leave a
+    /// hole between them (STM32H74x/H75x with 1 MiB: bank 2 at 0x08100000; G47x/G48x dual bank
+    /// below 512 KiB: bank 2 at 0x08040000).
+    var flashSpan: Int { get }
     func readRegister(_ offset: UInt32) -> UInt32
     func writeRegister(_ offset: UInt32, _ value: UInt32) -> SWDAccess
     /// A debugger read of flash; nil when readout protection refuses it.
@@ -37,6 +44,7 @@ public protocol VirtualFlashPeripheral: AnyObject {
 }
 
 extension VirtualFlashPeripheral {
+    public var flashSpan: Int { flashSize }
     public func booted(halted: Bool) {}
     public var busyUntil: ContinuousClock.Instant? { nil }
 }
@@ -46,7 +54,10 @@ extension VirtualFlashPeripheral {
 /// peripheral. `appDisablesSWD` stands for firmware that turns the SWD pins into GPIOs: once
 /// the application runs, nothing answers until NRST holds the part in reset.
 public final class VirtualSWDTarget: @unchecked Sendable {
-    public let dpidr: UInt32 = 0x2BA0_1477
+    /// The SW-DP's DPIDR (READ_IDCODES): the part's own (its catalogue row).
+    public let dpidr: UInt32
+    /// The access port of the core's MEM-AP; on another AP0 sits a debug mailbox (the H5).
+    public let coreAccessPort: UInt8
     public let cpuid: UInt32
     public let idcode: UInt32
     public let idcodeAddress: UInt32
@@ -79,13 +90,20 @@ public final class VirtualSWDTarget: @unchecked Sendable {
 
     public init(
         cpuid: UInt32, idcode: UInt32, idcodeAddress: UInt32, flash: any VirtualFlashPeripheral,
-        sram: [(base: UInt32, size: Int)]
+        sram: [(base: UInt32, size: Int)], dpidr: UInt32 = VirtualPartCatalogue.dpCortexM4,
+        coreAccessPort: UInt8 = 0
     ) {
+        self.dpidr = dpidr
+        self.coreAccessPort = coreAccessPort
         self.cpuid = cpuid
         self.idcode = idcode
         self.idcodeAddress = idcodeAddress
         self.flash = flash
         self.sram = sram.map { ($0.base, [UInt8](repeating: 0, count: $0.size)) }
+        // The ROM table and the debug components' ID registers (what CoreSight discovery reads).
+        if let core = VirtualCoreSight.Core(cpuid: cpuid) {
+            plainRegisters.merge(VirtualCoreSight.idWords(core)) { _, id in id }
+        }
     }
 
     /// Power-on: the application starts.
@@ -144,7 +162,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         if let (i, o) = sramIndex(address, 4) {
             return (0..<4).reduce(0) { $0 | UInt32(sram[i].bytes[o + $1]) << (8 * $1) }
         }
-        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
+        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSpan) {
             return flash.readFlash(address)
         }
         if address >= flash.registerBase, address < flash.registerBase + 0x400 {
@@ -172,7 +190,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             for b in 0..<4 { sram[i].bytes[o + b] = UInt8(truncatingIfNeeded: value >> (8 * b)) }
             return .ok
         }
-        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
+        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSpan) {
             return flash.writeFlash(address, value, width: 4)
         }
         if address >= flash.registerBase, address < flash.registerBase + 0x400 {
@@ -227,7 +245,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     }
 
     private func plainRegister(_ address: UInt32) -> UInt32? {
-        Self.isPlainRegister(address) ? plainRegisters[address] ?? 0 : nil
+        Self.isPlainRegister(address) ? VirtualReadyFlags.read(address, stored: plainRegisters[address] ?? 0) : nil
     }
 
     public func read16(_ address: UInt32) -> UInt16? {
@@ -244,7 +262,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             sram[i].bytes[o + 1] = UInt8(value >> 8)
             return .ok
         }
-        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
+        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSpan) {
             return flash.writeFlash(address, UInt32(value), width: 2)
         }
         guard let word = read32(address & ~3) else { return .fault }
@@ -284,7 +302,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             sram[i].bytes[o] = value
             return .ok
         }
-        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSize) {
+        if address >= flash.flashBase, address < flash.flashBase + UInt32(flash.flashSpan) {
             return flash.writeFlash(address, UInt32(value), width: 1)
         }
         guard Self.isPlainRegister(address), let word = read32(address & ~3) else { return .fault }

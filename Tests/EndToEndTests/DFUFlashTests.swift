@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import Testing
 
 /// The STM32 ROM bootloader over USB DFU, through `bootwire` against the in-process virtual
@@ -105,9 +106,8 @@ import Testing
             "unprotect", "--readout", "--yes", "--port", port("l476", state: state), "--json",
         ])
         #expect(unprotect.ok, "\(unprotect.stdout)")
-        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
-        let facts = info.result?["info"] as? [String: Any]
-        #expect((facts?["option bytes"] as? String)?.hasPrefix("RDP level 0") == true, "\(info.stdout)")
+        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"]).stm32Info()
+        #expect(info.readoutProtection == .level0)
         #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
     }
 
@@ -127,14 +127,14 @@ import Testing
         let file = try images(firmwareLike(20_000), at: Self.base)["bin"]!
         let refused = try Bootwire.run(["flash", "--port", port("l476", state: state, "wrp=4-7"), "--json", file])
         #expect(refused.errorCode == "dfu-errerase", "\(refused.stdout)")
-        let before = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
-        let protected = (before.result?["info"] as? [String: String])?["option bytes"]
-        #expect(protected?.contains("write-protected pages 4-7") == true, "\(before.stdout)")
+        let before = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"]).stm32Info()
+        #expect(before.writeProtectedPages.map { [$0.first, $0.last] } == [[4, 7]])
+        #expect(before.option("wrp1a")?.meaning == "pages 4-7 of bank 1")
         let unprotect = try Bootwire.run(["unprotect", "--write", "--port", port("l476", state: state), "--json"])
         #expect(unprotect.ok, "\(unprotect.stdout)")
-        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"])
-        let options = (info.result?["info"] as? [String: String])?["option bytes"]
-        #expect(options?.contains("no write protection") == true, "\(info.stdout)")
+        let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"]).stm32Info()
+        #expect(info.writeProtectedPages.isEmpty)
+        #expect(info.option("wrp1a")?.meaning == "none")
         #expect(try Bootwire.run(["flash", "--port", port("l476", state: state), "--json", file]).ok)
     }
 
@@ -162,12 +162,14 @@ import Testing
     }
 
     @Test func infoShowsLayoutsAndDecodedOptionBytes() throws {
-        let run = try Bootwire.run(["info", "--port", "virtual:dfu-wb55", "--json"])
-        let facts = try #require(run.result?["info"] as? [String: String])
-        #expect(facts["alt 0"]?.contains("256×4 KiB") == true)
-        #expect(facts["alt 1"]?.hasPrefix("Option Bytes at 0x1FFF8000") == true)
-        #expect(facts["secure area"]?.contains("0x80F4000") == true)
-        #expect(facts["part"]?.contains("WB55") == true)
+        let info = try Bootwire.run(["info", "--port", "virtual:dfu-wb55", "--json"]).stm32Info()
+        let alternates = info.usb?.alternates ?? []
+        #expect(
+            alternates.first?.segments.map { [Int($0.address), $0.count, $0.pageSize] } == [[0x0800_0000, 256, 4096]])
+        #expect(alternates.dropFirst().first?.name == "Option Bytes")
+        #expect(alternates.dropFirst().first?.segments.first?.address == 0x1FFF_8000)
+        #expect(info.flash?.secureAddress == 0x080F_4000 && info.option("sfsa")?.value == 0xF4)
+        #expect(info.part?.contains("WB55") == true)
     }
 
     @Test func aDeviceThisUserMayNotOpenIsUSBPermission() throws {

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import Testing
 
 /// The STM32 system bootloader through `bootwire` against `bootwire emulate stm32`.
@@ -78,10 +79,9 @@ import Testing
     }
 
     @Test func infoReadAndEraseOnTheSameVerbs() throws {
-        let info = try Bootwire.run(["info", "--port", "virtual:stm32l476,wire=instant", "--json"])
-        let facts = info.result?["info"] as? [String: Any]
-        #expect(facts?["readout protection"] as? String == "RDP level 0")
-        #expect((facts?["part"] as? String)?.contains("0x415") == true)
+        let info = try Bootwire.run(["info", "--port", "virtual:stm32l476,wire=instant", "--json"]).stm32Info()
+        #expect(info.readoutProtection == .level0)
+        #expect(info.deviceID == 0x415 && info.bootloader != nil)
         let out = Scratch.make().appendingPathComponent("read.bin")
         let read = try Bootwire.run([
             "read", "--port", "virtual:stm32wb55,wire=instant", "--start", "0x08000000", "--len", "2K", "--file",

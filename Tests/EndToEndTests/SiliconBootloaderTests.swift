@@ -1,11 +1,13 @@
 import BootwireCore
 import Foundation
+import STM32
 import Testing
 
 /// The UART and DFU routes against virtual parts that behave as proven code (stm32flash,
 /// dfu-util, real `dfu-util -l` listings) says real ones do: single-bank L4s, option bytes read
 /// only as declared, a ROM that refuses the option-byte read, a Get Checksum whose layout is
-/// not stm32flash's (`shared/specs/silicon-notes.md`; issue 16 cases 4 and 8).
+/// not stm32flash's (`shared/specs/silicon-notes.md`; issue 16 cases 4 and 8). The DFU parts run
+/// in simulated time (`time=simulated`): poll times and a 7 s mass erase cost no wall-clock time.
 @Suite(.serialized) struct SiliconBootloaderTests {
     static let base: UInt64 = 0x0800_0000
 
@@ -18,7 +20,7 @@ import Testing
     @Test(arguments: [("l432", 200_000), ("l452", 300_000)])
     func aSingleBankL4IsFlashedOverDFU(part: String, size: Int) throws {
         let state = Scratch.make().appendingPathComponent("chip.state").path
-        let port = "virtual:dfu-\(part),state=\(state)"
+        let port = "virtual:dfu-\(part),time=simulated,state=\(state)"
         let data = firmwareLike(size, seed: 41)
         let run = try Bootwire.run(["flash", "--port", port, "--json", try image(data)], timeout: 120)
         #expect(run.ok, "\(run.stdout)")
@@ -28,29 +30,35 @@ import Testing
     }
 
     @Test func theDFUPartIsToldByItsDeclaredRegionsAndItsOptionBytesDecoded() throws {
-        let run = try Bootwire.run(["info", "--port", "virtual:dfu-l432", "--json"])
-        let facts = try #require(run.result?["info"] as? [String: String])
-        #expect(facts["part"] == "STM32L43x/L44x")
-        #expect(facts["option bytes"]?.hasPrefix("RDP level 0 (0xAA), no write protection") == true)
-        #expect(facts["option bytes"]?.contains("DUALBANK") == false)
+        let info = try Bootwire.run(["info", "--port", "virtual:dfu-l432,time=simulated", "--json"]).stm32Info()
+        #expect(info.part == "STM32L43x/L44x")
+        #expect(info.readoutProtection == .level0)
+        #expect(info.option("rdp")?.value == 0xAA)
+        #expect(info.writeProtectedPages.isEmpty)
+        #expect(info.option("dualbank") == nil, "bit 21 is reserved on single-bank L4")
     }
 
     /// Case 4: a G474 declares 48 + 48 bytes at the L476's addresses; it is read as declared
     /// and decoded as a G4 (DBANK, not DUALBANK), not taken for an L476.
     @Test func aG474IsReadAsItsAltDeclaresAndFlashed() throws {
-        let info = try Bootwire.run(["info", "--port", "virtual:dfu-g474", "--json"])
-        let facts = try #require(info.result?["info"] as? [String: String])
-        #expect(facts["part"] == "STM32G47x/G48x")
-        #expect(facts["option bytes"] == "RDP level 0 (0xAA), no write protection, DBANK 1, BFB2 0")
+        let info = try Bootwire.run(["info", "--port", "virtual:dfu-g474,time=simulated", "--json"]).stm32Info()
+        #expect(info.part == "STM32G47x/G48x")
+        #expect(info.readoutProtection == .level0 && info.option("rdp")?.value == 0xAA)
+        #expect(info.writeProtectedPages.isEmpty)
+        #expect(info.option("dbank")?.value == 1 && info.option("dbank")?.shift == 22)
+        #expect(info.option("bfb2")?.value == 0)
+        #expect(info.option("dualbank") == nil)
         let data = firmwareLike(300_000, seed: 45)
-        let run = try Bootwire.run(["flash", "--port", "virtual:dfu-g474", "--json", try image(data)], timeout: 120)
+        let run = try Bootwire.run(
+            ["flash", "--port", "virtual:dfu-g474,time=simulated", "--json", try image(data)], timeout: 120)
         #expect(run.ok && run.warningCodes.isEmpty, "\(run.stdout)")
     }
 
     /// Case 4: a refused option-byte read is a warning, not a failed connection.
     @Test func aRefusedDFUOptionByteReadIsAWarning() throws {
         let run = try Bootwire.run([
-            "flash", "--port", "virtual:dfu-l476,option-read-refused", "--json", try image(firmwareLike(8000)),
+            "flash", "--port", "virtual:dfu-l476,time=simulated,option-read-refused", "--json",
+            try image(firmwareLike(8000)),
         ])
         #expect(run.ok, "\(run.stdout)")
         #expect(run.warningCodes.contains("option-bytes-unreadable"))
@@ -61,7 +69,10 @@ import Testing
     @Test(arguments: ["", ",status-blocks"])
     func aLongDFUMassEraseIsWaitedFor(blocking: String) throws {
         let run = try Bootwire.run(
-            ["erase", "--mass", "--yes", "--port", "virtual:dfu-l476,mass-erase-seconds=7\(blocking)", "--json"],
+            [
+                "erase", "--mass", "--yes", "--port", "virtual:dfu-l476,time=simulated,mass-erase-seconds=7\(blocking)",
+                "--json",
+            ],
             timeout: 60)
         #expect(run.ok, "\(run.stdout)")
     }

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import Testing
 
 /// The SWD route against virtual parts that behave as proven code (openocd `stm32l4x.c`,
@@ -34,10 +35,29 @@ import Testing
     @Test func aSingleBankL4IsNamedFromTheSharedTableAndShowsNoSecondBank() throws {
         let run = try Bootwire.run(["info", "--port", "virtual:stlink-l432", "--json"])
         #expect(run.ok, "\(run.stdout)")
-        let info = run.result?["info"] as? [String: String] ?? [:]
-        #expect(info["part"]?.hasPrefix("STM32L43x/L44x (DEV_ID 0x435") == true, "\(info)")
-        #expect(info["geometry"] == "256 KiB, 128 pages of 2 KiB")
-        #expect(info["option dualbank"] == nil, "bit 21 is reserved on single-bank L4")
+        let info = try run.stm32Info()
+        #expect(info.part == "STM32L43x/L44x" && info.deviceID == 0x435, "\(info)")
+        #expect(info.flash?.size == 256 << 10 && info.flash?.bankCount == 1)
+        #expect(
+            info.flash?.runs.map { [$0.bank, $0.first, $0.count, Int($0.address), $0.unitSize] }
+                == [[1, 0, 128, 0x0800_0000, 2048]])
+        #expect(
+            info.option("rdp")?.register == "OPTR" && info.option("rdp")?.value == 0xAA
+                && info.readoutProtection == .level0)
+        #expect(info.option("dualbank") == nil, "bit 21 is reserved on single-bank L4")
+    }
+
+    /// `info` shows an F429's flash as typed runs: per bank, 4 × 16 KiB, 64 KiB, 7 × 128 KiB sectors.
+    @Test func anF429IsShownAsRunsOfSectorsInTwoBanks() throws {
+        let info = try Bootwire.run(["info", "--port", "virtual:stlink-f429", "--json"]).stm32Info()
+        let flash = try #require(info.flash)
+        #expect(flash.unit == .sector && flash.bankCount == 2 && flash.size == 2 << 20)
+        let bank = [[0, 4, 0x0000, 16 << 10], [4, 1, 0x1_0000, 64 << 10], [5, 7, 0x2_0000, 128 << 10]]
+        let expected = [1, 2].flatMap { number in
+            bank.map { [number, $0[0], $0[1], 0x0800_0000 + (number - 1) * 0x10_0000 + $0[2], $0[3]] }
+        }
+        #expect(flash.runs.map { [$0.bank, $0.first, $0.count, Int($0.address), $0.unitSize] } == expected)
+        #expect(info.option("rdp")?.register == "OPTCR" && info.option("rdp")?.shift == 8)
     }
 
     /// Case 2: bank 2's sectors are SNB 0x10 + k and a mass erase needs MER1 as well.
@@ -106,7 +126,6 @@ import Testing
     @Test func aV2BinarySerialIsShownAsHex() throws {
         let run = try Bootwire.run(["info", "--port", "virtual:stlink-l476,v2,binary-serial", "--json"])
         #expect(run.ok, "\(run.stdout)")
-        let probe = (run.result?["info"] as? [String: String])?["probe"] ?? ""
-        #expect(probe.hasSuffix("serial 55FF6B064988495620381087"), "\(probe)")
+        #expect(try run.stm32Info().probe?.serial == "55FF6B064988495620381087")
     }
 }

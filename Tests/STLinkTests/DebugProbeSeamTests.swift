@@ -32,7 +32,8 @@ import VirtualDevices
         }
         func enterSWD() throws {}
         func readDPIDR() throws -> UInt32 { 0x2BA0_1477 }
-        func initAP() throws {}
+        var accessPort: UInt8 = 0
+        func selectAP(_ port: UInt8) throws { accessPort = port }
         func setReset(asserted: Bool) throws { resets.append(asserted) }
         func exitDebug() {}
 

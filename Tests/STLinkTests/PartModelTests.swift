@@ -23,6 +23,13 @@ import USB
         #expect(STM32PartCatalogue.part(deviceID: 0x415)?.bootloader?.banks == 2)
     }
 
+    /// Issue 25 item 15: openocd `stm32l4x.h` has DEVID 0x476 = STM32U5F/U5Gxx and 0x481 =
+    /// STM32U59/U5Axx.
+    @Test func u5LineNamesFollowTheirDeviceIDs() {
+        #expect(STM32PartCatalogue.part(deviceID: 0x476)?.name == "STM32U5Fx/5Gx")
+        #expect(STM32PartCatalogue.part(deviceID: 0x481)?.name == "STM32U59x/5Ax")
+    }
+
     /// Bank 2's start is data (`bank2Offset`): nil keeps it right after bank 1; a fixed offset
     /// leaves a gap (openocd's G47x/G48x "dual bank with gap", RM0433's H74x bank 2 at 1 MiB), and
     /// the hardware swap exchanges the two starts.

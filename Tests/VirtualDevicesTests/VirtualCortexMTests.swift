@@ -59,6 +59,30 @@ import Testing
         #expect(core.register(15) == 0x2000_000C, "halted on the BKPT")
     }
 
+    /// udiv r8,r4,r8 (OpenOCD's STM32H7 loader: the write-word size in words) / sdiv r0,r1,r10 /
+    /// mul r3,r1,r2 / mls r5,r1,r2,r6 / udiv r7,r1,r9 (by zero) / bkpt. Hand-encoded (ARMv7-M
+    /// A7.7.76, A7.7.84, A7.7.127, A7.7.195).
+    @Test func multiplyAndDivideRunAsTheH7LoaderNeeds() {
+        let ram = RAM()
+        ram.load([
+            0xB4, 0xFB, 0xF8, 0xF8, 0x91, 0xFB, 0xFA, 0xF0, 0x01, 0xFB, 0x02, 0xF3, 0x01, 0xFB, 0x12, 0x65,
+            0xB1, 0xFB, 0xF9, 0xF7, 0x00, 0xBE,
+        ])
+        let core = VirtualCortexM()
+        for (register, value) in [(1, 100), (2, 7), (4, 32), (6, 1000), (7, 5), (8, 4), (9, 0)] {
+            core.setRegister(UInt32(register), UInt32(value))
+        }
+        core.setRegister(10, UInt32(bitPattern: -7))
+        core.setRegister(15, 0x2000_0000)
+        core.setRegister(16, 1 << 24)
+        #expect(core.run(bus: ram, budget: 100) == .breakpoint)
+        #expect(core.register(8) == 8)
+        #expect(Int32(bitPattern: core.register(0)) == -14)
+        #expect(core.register(3) == 700)
+        #expect(core.register(5) == 300)
+        #expect(core.register(7) == 0)
+    }
+
     /// A loop that only the host can end returns control instead of burning its budget, and
     /// goes on once the host has written.
     @Test func aWaitOnHostMemoryYieldsAndResumes() {
@@ -123,5 +147,45 @@ import Testing
         #expect(core.register(16) == 0xF100_0000)
         core.setRegister(17, 0x2000_1003)
         #expect(core.register(13) == 0x2000_1000, "MSP is the stack pointer, word aligned")
+    }
+
+    /// cpsid i / cpsid f / cpsie f / bkpt: ST's STM32H7 flash algorithm (pyOCD's
+    /// `target_STM32H743xx.py`) starts Init with CPSID I. PRIMASK and FAULTMASK read back in the
+    /// DCRSR word 20 (ARMv7-M A7.7.24, C1.6.3).
+    @Test func changeProcessorStateSetsTheMasks() {
+        let ram = RAM()
+        ram.load([0x72, 0xB6, 0x71, 0xB6, 0x61, 0xB6, 0x00, 0xBE])
+        let core = VirtualCortexM()
+        core.setRegister(15, 0x2000_0000)
+        core.setRegister(16, 1 << 24)
+        #expect(core.run(bus: ram, budget: 100) == .breakpoint)
+        #expect(core.register(20) == 0x0000_0001, "PRIMASK set, FAULTMASK set then cleared")
+    }
+
+    /// ubfx r5,r2,#17,#4 / sbfx r0,r1,#4,#8 / bfi r3,r4,#8,#4 / bfc r6,#0,#3 /
+    /// push.w {r4-r11,lr} / movs r4,#0 / pop.w {r4-r11,lr} / bkpt: what ST's STM32H7 flash
+    /// algorithms (pyOCD's H743 and H723 targets) use to pick the bank and sector and to save
+    /// registers. Hand-encoded (ARMv7-M A7.7.193, A7.7.113, A7.7.14, A7.7.13, A7.7.160, A7.7.41).
+    @Test func bitfieldsAndWideLoadStoreMultipleRunAsTheH7AlgorithmsNeed() {
+        let ram = RAM()
+        ram.load([
+            0xC2, 0xF3, 0x43, 0x45, 0x41, 0xF3, 0x07, 0x10, 0x64, 0xF3, 0x0B, 0x23, 0x6F, 0xF3, 0x02, 0x06,
+            0x2D, 0xE9, 0xF0, 0x4F, 0x00, 0x24, 0xBD, 0xE8, 0xF0, 0x4F, 0x00, 0xBE,
+        ])
+        let core = VirtualCortexM()
+        let values: [UInt32: UInt32] = [1: 0x0F80, 2: 0x001E_0000, 3: 0xFFFF_FFFF, 4: 5, 6: 0xFF, 14: 0x1234]
+        for (register, value) in values { core.setRegister(register, value) }
+        for register in UInt32(7)...11 { core.setRegister(register, register * 0x11) }
+        core.setRegister(13, 0x2000_1000)
+        core.setRegister(15, 0x2000_0000)
+        core.setRegister(16, 1 << 24)
+        #expect(core.run(bus: ram, budget: 100) == .breakpoint)
+        #expect(core.register(5) == 0xF)
+        #expect(core.register(0) == 0xFFFF_FFF8)
+        #expect(core.register(3) == 0xFFFF_F5FF)
+        #expect(core.register(6) == 0xF8)
+        #expect(core.register(4) == 5, "POP.W restored what PUSH.W saved")
+        #expect(core.register(13) == 0x2000_1000 && core.register(14) == 0x1234 && core.register(11) == 11 * 0x11)
+        #expect(ram.word(0x1000 - 36) == 5 && ram.word(0x1000 - 4) == 0x1234, "STMDB: lowest register lowest")
     }
 }

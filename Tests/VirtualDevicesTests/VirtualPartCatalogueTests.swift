@@ -44,3 +44,10 @@ import Testing
     #expect(VirtualPartCatalogue.part(portName: "dfu-h563") == nil)
     #expect(VirtualPartCatalogue.part(portName: "stm32u575") == nil)
 }
+
+@Test func everyJudgedNameIsAVirtualDevice() {
+    let names = Set(VirtualPort.names + VirtualUSBPort.names)
+    for name in VirtualPeerJudges.table.keys { #expect(names.contains(name), "\(name)") }
+    #expect(VirtualPeerJudges.judges(of: "virtual:stlink-l476,state=/tmp/x") == ["OpenOCD", "st-flash", "pyOCD"])
+    #expect(VirtualPeerJudges.judges(of: "virtual:stlink-c031").isEmpty)
+}

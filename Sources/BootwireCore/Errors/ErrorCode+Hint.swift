@@ -131,8 +131,10 @@ extension ErrorCode {
         case .st67BoardUnknown: "pass --board with one of the <BOARD>_Binaries folder names"
         case .st67BoardUnsupported: "use ST's own script for this board (its host flash needs ST's external loader)"
         case .optionBytesNeedPowerCycle: "power-cycle the target (remove and restore its supply)"
+        case .optionBytesRefused: "the part kept its option bytes: change one field at a time"
         case .optionBytesUnreadable: "nothing to do for a flash; `bootwire info` over another route (SWD) shows them"
         case .checksumLayoutMismatch: "nothing to do: the read-back proved the flash"
+        case .virtualUnproven: "trust its answers only as far as the reference manual was read right; prove on silicon"
         case .wrongChipName: "pass --chipname qcc743 (or bl616); another chip needs another tool"
         case .oldDataOutsideImages:
             "nothing to do: it is erased, as after the vendor's chip erase; if the application keeps data "

@@ -126,7 +126,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case st67BoardUnsupported = "update-board-unsupported"
     case optionBytesNeedPowerCycle = "option-bytes-need-power-cycle"
     case optionBytesUnreadable = "option-bytes-unreadable"
+    case optionBytesRefused = "option-bytes-refused"
     case checksumLayoutMismatch = "checksum-layout-mismatch"
+    case virtualUnproven = "virtual-unproven"
     // anything else
     case internalError = "internal-error"
 
@@ -166,8 +168,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .stlinkFirmwareTooOld: .port
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
-        case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages, .factoryDataErased: .verification
-        case .optionBytesUnreadable: .protocol
+        case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages, .factoryDataErased, .virtualUnproven:
+            .verification
+        case .optionBytesUnreadable, .optionBytesRefused: .protocol
         case .flashWriteProtected, .flashReadProtected, .flashPermanentlyLocked, .flashPCROP,
             .optionBytesNeedPowerCycle, .flashTrustZoneEnabled, .flashSecureArea:
             .protection
@@ -293,10 +296,14 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .st67BoardUnknown: "the host MCU matches no board of the package (pass --board)"
         case .st67BoardUnsupported: "this board's host flash is not reachable by Bootwire (external flash)"
         case .optionBytesNeedPowerCycle: "new option bytes take effect only after a power cycle (warning)"
+        case .optionBytesRefused:
+            "the flash controller refused the option-byte change (H7 OPTCHANGEERR); nothing was loaded"
         case .optionBytesUnreadable:
             "the bootloader refused to read the option bytes; protection and banks are not known (warning)"
         case .checksumLayoutMismatch:
             "the device's checksum disagrees but the read-back matches: the checksum layout differs (warning)"
+        case .virtualUnproven:
+            "the virtual device is judged by no peer tool: it is this project's one reading of the manual (info)"
         case .oldDataOutsideImages:
             "flash outside the images held data (an older firmware's tail); erase = chip erased it (warning)"
         case .factoryDataErased:

@@ -59,6 +59,24 @@ public struct FlashImage: Sendable, Equatable {
         return [UInt8](data)
     }
 
+    /// Refuses an image that reaches into a hole between the flash's units (STM32H74x/H75x with
+    /// 1 MiB: nothing at 0x08080000–0x080FFFFF, bank 2 at 0x08100000), before any byte is read.
+    public static func refuseGaps(_ images: [FlashImage], in memory: FlashMemory) throws {
+        for image in images {
+            var at = image.address
+            for unit in memory.units(covering: image.address..<image.end) where unit.lowerBound <= at {
+                at = max(at, unit.upperBound)
+            }
+            guard at < image.end else { continue }
+            throw BootwireError(
+                .imageTooLarge,
+                "\(image.name) (\(Hex.address(image.address))..\(Hex.address(image.end))) reaches "
+                    + "\(Hex.address(at)), where the part has no flash",
+                hint: "check the image's address and size against the part's flash (`bootwire info` lists its banks)",
+                evidence: ["image": image.name, "start": Hex.address(image.address), "end": Hex.address(image.end)])
+        }
+    }
+
     /// Checks that need no device beyond the flash's range: something to write, none empty,
     /// each inside the flash, none overlapping. Sorted by address on return.
     public static func validated(_ images: [FlashImage], flash: Range<Int>?) throws -> [FlashImage] {

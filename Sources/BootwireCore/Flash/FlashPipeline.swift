@@ -47,6 +47,7 @@ public struct FlashPipeline: Sendable {
     public func run(_ prepared: [PreparedImage], on target: any FlashTarget) throws -> FlashOutcome {
         let whole = prepared.sorted { $0.image.address < $1.image.address }
         _ = try FlashImage.validated(whole.map(\.image), flash: target.memory.range)
+        try FlashImage.refuseGaps(whole.map(\.image), in: target.memory)
         try Self.refuseUnkeepable(
             whole.map(\.image), options: options, memory: target.memory,
             literalChipErase: options.literalChipErase || !target.comparesCheaply)
@@ -112,7 +113,11 @@ public struct FlashPipeline: Sendable {
             eraseBefore: Array(repeating: [], count: images.count), leftover: leftover,
             pieces: Array(repeating: nil, count: images.count))
         if !leftover.isEmpty && resuming {
-            events(.note(.info("resuming: \(Hex.ranges(leftover)), changed before the device stopped answering, is written again")))
+            events(
+                .note(
+                    .info(
+                        "resuming: \(Hex.ranges(leftover)), changed before the device stopped answering, is written again"
+                    )))
         } else if !leftover.isEmpty {
             let uncovered = leftover.flatMap { RangeSet.subtract(images.map(\.image.range), from: $0) }
             events(

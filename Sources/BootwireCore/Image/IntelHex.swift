@@ -25,10 +25,7 @@ public enum IntelHex {
             try parser.take(line)
         }
         guard parser.endLine != nil else {
-            let line = (lines.last?.number ?? 0) + 1
-            throw BootwireError(
-                .badImage, "\(file) has no end-of-file record (:00000001FF); it may be truncated",
-                hint: "regenerate or copy the file again", evidence: ["file": file, "line": "\(line)"])
+            throw RecordAssembler.missingEnd("end-of-file record (:00000001FF)", file: file, lines: lines)
         }
         return FlashPlan(validated: try parser.assembler.segments(), entryPoint: parser.entry?.value)
     }
@@ -45,48 +42,17 @@ public enum IntelHex {
 
         init(file: String) {
             self.file = file
-            assembler = RecordAssembler(file: file)
-        }
-
-        func fail(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
-            assembler.error(line, message, hint: "the file is not valid Intel HEX", evidence)
+            assembler = RecordAssembler(file: file, hint: "the file is not valid Intel HEX")
         }
 
         mutating func take(_ line: TextLine) throws {
-            if let endLine {
-                throw fail(line, "data after the end-of-file record of line \(endLine)", ["other_line": "\(endLine)"])
-            }
-            let text = line.bytes
-            guard text.first == UInt8(ascii: ":") else {
-                throw fail(line, "a record starts with ':', not \(printable(text.first!))", ["column": "1"])
-            }
-            let bytes: [UInt8]
-            switch HexDigits.decode(text.dropFirst()) {
-            case .success(let decoded): bytes = decoded
-            case .failure(let bad):
-                throw fail(
-                    line, "\(printable(text[bad.index])) is not a hex digit",
-                    ["column": "\(bad.index - text.startIndex + 1)"])
-            }
+            try assembler.checkStart(of: line, mark: UInt8(ascii: ":"), after: endLine.map { ("end-of-file", $0) })
+            let bytes = try assembler.bytes(of: line, after: 1)
             // ':' + count + address + type + checksum, then two digits per data byte.
-            let expected = 11 + 2 * Int(bytes.first ?? 0)
-            guard text.count == expected else {
-                throw fail(
-                    line, "the record is \(text.count) characters long; its byte count says \(expected)",
-                    ["expected_length": "\(expected)", "actual_length": "\(text.count)"])
-            }
+            try assembler.checkLength(of: line, expected: 11 + 2 * Int(bytes.first ?? 0))
+            // The two's complement of the sum of the other bytes.
             let sum = bytes.dropLast().reduce(UInt8(0), &+)
-            let stated = bytes[bytes.count - 1]
-            guard sum &+ stated == 0 else {
-                let want = 0 &- sum
-                throw fail(
-                    line,
-                    "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(want, width: 2, uppercase: true))",
-                    [
-                        "expected_checksum": Hex.digits(want, width: 2, uppercase: true),
-                        "actual_checksum": Hex.digits(stated, width: 2, uppercase: true),
-                    ])
-            }
+            try assembler.checkChecksum(of: line, stated: bytes[bytes.count - 1], expected: 0 &- sum)
             let count = Int(bytes[0])
             let offset = UInt64(bytes[1]) << 8 | UInt64(bytes[2])
             let payload = bytes[4..<4 + count]
@@ -94,11 +60,13 @@ public enum IntelHex {
             switch type {
             case 0x00: try data(line, offset: offset, payload: payload)
             case 0x01:
-                guard count == 0 else { throw fail(line, "an end-of-file record carries no data", ["type": "01"]) }
+                guard count == 0 else {
+                    throw assembler.error(line, "an end-of-file record carries no data", ["type": "01"])
+                }
                 endLine = line.number
             case 0x02, 0x04:
                 guard count == 2 else {
-                    throw fail(
+                    throw assembler.error(
                         line, "an address record holds 2 bytes, not \(count)",
                         ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
@@ -107,7 +75,7 @@ public enum IntelHex {
                 addressing = type == 0x02 ? .segment : .linear
             case 0x03, 0x05:
                 guard count == 4 else {
-                    throw fail(
+                    throw assembler.error(
                         line, "a start record holds 4 bytes, not \(count)",
                         ["type": Hex.digits(type, width: 2, uppercase: true)])
                 }
@@ -117,13 +85,13 @@ public enum IntelHex {
                 // 03 is CS:IP, a real-mode segment and offset; 05 is a 32-bit address.
                 let value = type == 0x03 ? (high << 4) + low : high << 16 | low
                 if let entry, entry.value != value {
-                    throw fail(
+                    throw assembler.error(
                         line, "a second start address, different from line \(entry.line)'s",
                         ["other_line": "\(entry.line)", "type": Hex.digits(type, width: 2, uppercase: true)])
                 }
                 entry = entry ?? (value, line.number)
             default:
-                throw fail(
+                throw assembler.error(
                     line, "record type \(Hex.digits(type, width: 2, uppercase: true)) does not exist",
                     ["type": Hex.digits(type, width: 2, uppercase: true)])
             }
@@ -132,13 +100,13 @@ public enum IntelHex {
         mutating func data(_ line: TextLine, offset: UInt64, payload: ArraySlice<UInt8>) throws {
             let count = UInt64(payload.count)
             if addressing != .linear, offset + count > 0x1_0000 {
-                throw fail(
+                throw assembler.error(
                     line, "the record runs past its 64 KiB segment; tools disagree on where those bytes go",
                     ["address": AddressText.of(base + offset)])
             }
             let address = base + offset
             guard address + count <= 0x1_0000_0000 else {
-                throw fail(line, "the record runs past 4 GiB", ["address": AddressText.of(address)])
+                throw assembler.error(line, "the record runs past 4 GiB", ["address": AddressText.of(address)])
             }
             assembler.add(address: address, bytes: payload, line: line.number)
         }

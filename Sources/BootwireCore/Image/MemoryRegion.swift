@@ -16,6 +16,17 @@ extension MemoryRegion {
         regions.map { "\($0.name) \(AddressText.of($0.range))" }.joined(separator: ", ")
     }
 
+    /// `.addressOutOfRange` for bytes at an address no region covers: `what` (`… writes 0x…`),
+    /// then the regions checked against, in the message and the evidence.
+    static func outOfRange(
+        _ what: String, regions: [MemoryRegion], hint: String, evidence: [String: String]
+    ) -> BootwireError {
+        let described = describe(regions)
+        return BootwireError(
+            .addressOutOfRange, "\(what), outside \(described.isEmpty ? "any memory" : described)", hint: hint,
+            evidence: evidence.merging(["regions": described]) { $1 })
+    }
+
     /// The lowest address of `range` that no region covers, or nil when all of it is covered.
     /// Regions that touch act as one.
     public static func firstUncovered(_ range: ClosedRange<UInt64>, in regions: [MemoryRegion]) -> UInt64? {
@@ -48,14 +59,12 @@ extension FlashPlan {
     }
 
     private func outOfRange(_ segment: Segment, at address: UInt64, regions: [MemoryRegion]) -> BootwireError {
-        let described = MemoryRegion.describe(regions)
-        return BootwireError(
-            .addressOutOfRange,
-            "\(segment.originDescription) writes \(AddressText.of(address)), outside \(described.isEmpty ? "any memory" : described)",
+        MemoryRegion.outOfRange(
+            "\(segment.originDescription) writes \(AddressText.of(address))", regions: regions,
             hint: "check the image's link address or the address given for it",
             evidence: [
                 "address": AddressText.of(address), "origin": segment.originDescription, "file": segment.origin.file,
-                "segment": AddressText.of(segment.range), "regions": described,
+                "segment": AddressText.of(segment.range),
             ])
     }
 }

@@ -33,15 +33,10 @@ public struct MemorySpan: Sendable, Equatable {
     public func check(in regions: [MemoryRegion], complete: Bool) throws {
         guard complete || regions.contains(where: { $0.range.contains(start) }) else { return }
         guard let address = MemoryRegion.firstUncovered(range, in: regions) else { return }
-        let described = MemoryRegion.describe(regions)
-        throw BootwireError(
-            .addressOutOfRange,
-            "\(AddressText.of(start))+\(count) reaches \(AddressText.of(address)), outside \(described.isEmpty ? "any memory" : described)",
+        throw MemoryRegion.outOfRange(
+            "\(AddressText.of(start))+\(count) reaches \(AddressText.of(address))", regions: regions,
             hint: "`bootwire info` shows the device's memory; keep --start and --len inside it",
-            evidence: [
-                "start": AddressText.of(start), "length": "\(count)", "address": AddressText.of(address),
-                "regions": described,
-            ])
+            evidence: ["start": AddressText.of(start), "length": "\(count)", "address": AddressText.of(address)])
     }
 }
 

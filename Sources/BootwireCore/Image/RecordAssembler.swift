@@ -12,20 +12,80 @@ struct RecordAssembler {
     }
 
     let file: String
+    /// The format's hint on every line error (`the file is not valid Intel HEX`).
+    let hint: String
     private var records: [Record] = []
     private var buffer: [UInt8] = []
 
-    init(file: String) {
+    init(file: String, hint: String) {
         self.file = file
+        self.hint = hint
     }
 
-    /// A line's error, named by file and line, with the format's own hint.
-    func error(_ line: TextLine, _ message: String, hint: String, _ evidence: [String: String] = [:])
-        -> BootwireError
-    {
+    /// A line's error, named by file and line, with the format's hint.
+    func error(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
         BootwireError(
             .badImage, "\(file) line \(line.number): \(message)", hint: hint,
             evidence: evidence.merging(["file": file, "line": "\(line.number)"]) { $1 })
+    }
+
+    // The checks both text formats make on a record, stated once: its digits, its length
+    // against its byte count, its checksum.
+
+    /// A file without its end record (`record` names it as the format does): it may be cut
+    /// short, so none of it is flashed. Named at the line after the file's last.
+    static func missingEnd(_ record: String, file: String, lines: [TextLine]) -> BootwireError {
+        let line = (lines.last?.number ?? 0) + 1
+        return BootwireError(
+            .badImage, "\(file) has no \(record); it may be truncated",
+            hint: "regenerate or copy the file again", evidence: ["file": file, "line": "\(line)"])
+    }
+
+    /// Nothing may follow the record that ends the file (`end`: its line, once seen), and a
+    /// record starts with the format's `mark` (`:`, `S`).
+    func checkStart(of line: TextLine, mark: UInt8, after end: (record: String, line: Int)?) throws {
+        if let end {
+            throw error(line, "data after the \(end.record) record of line \(end.line)", ["other_line": "\(end.line)"])
+        }
+        guard let first = line.bytes.first, first == mark else {
+            let found = line.bytes.first.map(printable) ?? "nothing"
+            throw error(
+                line, "a record starts with '\(Character(Unicode.Scalar(mark)))', not \(found)", ["column": "1"])
+        }
+    }
+
+    /// The record's hex digits after its first `prefix` characters, as bytes; a character that
+    /// is not a digit is named with its column.
+    func bytes(of line: TextLine, after prefix: Int) throws -> [UInt8] {
+        let text = line.bytes
+        switch HexDigits.decode(text.dropFirst(prefix)) {
+        case .success(let decoded): return decoded
+        case .failure(let bad):
+            throw error(
+                line, "\(printable(text[bad.index])) is not a hex digit",
+                ["column": "\(bad.index - text.startIndex + 1)"])
+        }
+    }
+
+    /// The record must be as long as its byte count says: `expected` characters.
+    func checkLength(of line: TextLine, expected: Int) throws {
+        let length = line.bytes.count
+        guard length == expected else {
+            throw error(
+                line, "the record is \(length) characters long; its byte count says \(expected)",
+                ["expected_length": "\(expected)", "actual_length": "\(length)"])
+        }
+    }
+
+    /// The checksum the record states against the one its bytes add up to.
+    func checkChecksum(of line: TextLine, stated: UInt8, expected: UInt8) throws {
+        guard stated != expected else { return }
+        let (want, got) = (
+            Hex.digits(expected, width: 2, uppercase: true), Hex.digits(stated, width: 2, uppercase: true)
+        )
+        throw error(
+            line, "checksum is \(got), the record adds up to \(want)",
+            ["expected_checksum": want, "actual_checksum": got])
     }
 
     /// `address + bytes.count` must already be checked against the format's address space.

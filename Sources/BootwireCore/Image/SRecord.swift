@@ -20,10 +20,7 @@ public enum SRecord {
             try parser.take(line)
         }
         guard let end = parser.termination else {
-            let line = (lines.last?.number ?? 0) + 1
-            throw BootwireError(
-                .badImage, "\(file) has no termination record (S7, S8 or S9); it may be truncated",
-                hint: "regenerate or copy the file again", evidence: ["file": file, "line": "\(line)"])
+            throw RecordAssembler.missingEnd("termination record (S7, S8 or S9)", file: file, lines: lines)
         }
         return FlashPlan(validated: try parser.assembler.segments(), entryPoint: end.entry)
     }
@@ -46,82 +43,54 @@ public enum SRecord {
 
         init(file: String) {
             self.file = file
-            assembler = RecordAssembler(file: file)
-        }
-
-        func fail(_ line: TextLine, _ message: String, _ evidence: [String: String] = [:]) -> BootwireError {
-            assembler.error(line, message, hint: "the file is not a valid S-record file", evidence)
+            assembler = RecordAssembler(file: file, hint: "the file is not a valid S-record file")
         }
 
         mutating func take(_ line: TextLine) throws {
-            if let termination {
-                throw fail(
-                    line, "data after the termination record of line \(termination.line)",
-                    ["other_line": "\(termination.line)"])
-            }
+            try assembler.checkStart(
+                of: line, mark: UInt8(ascii: "S"), after: termination.map { ("termination", $0.line) })
             let text = line.bytes
-            guard text.first == UInt8(ascii: "S") else {
-                throw fail(line, "a record starts with 'S', not \(printable(text.first!))", ["column": "1"])
-            }
             guard text.count >= 2, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[text.startIndex + 1]) else {
-                throw fail(line, "S must be followed by a record type 0-9", ["column": "2"])
+                throw assembler.error(line, "S must be followed by a record type 0-9", ["column": "2"])
             }
             let type = text[text.startIndex + 1] - UInt8(ascii: "0")
-            let bytes: [UInt8]
-            switch HexDigits.decode(text.dropFirst(2)) {
-            case .success(let decoded): bytes = decoded
-            case .failure(let bad):
-                throw fail(
-                    line, "\(printable(text[bad.index])) is not a hex digit",
-                    ["column": "\(bad.index - text.startIndex + 1)"])
-            }
+            let bytes = try assembler.bytes(of: line, after: 2)
             // 'S', type, count, then two digits for each byte the count covers.
-            let expected = 4 + 2 * Int(bytes.first ?? 0)
-            guard text.count == expected else {
-                throw fail(
-                    line, "the record is \(text.count) characters long; its byte count says \(expected)",
-                    ["expected_length": "\(expected)", "actual_length": "\(text.count)"])
-            }
+            try assembler.checkLength(of: line, expected: 4 + 2 * Int(bytes.first ?? 0))
             guard let size = SRecord.addressSize(type) else {
-                throw fail(line, "record type S\(type) is reserved", ["type": "S\(type)"])
+                throw assembler.error(line, "record type S\(type) is reserved", ["type": "S\(type)"])
             }
             let count = Int(bytes[0])
             guard count >= size + 1 else {
-                throw fail(
+                throw assembler.error(
                     line, "a byte count of \(count) leaves no room for S\(type)'s \(size)-byte address and checksum",
                     ["type": "S\(type)"])
             }
             let sum = bytes.dropLast().reduce(UInt8(0), &+)
-            let stated = bytes[count]
-            guard ~sum == stated else {
-                throw fail(
-                    line,
-                    "checksum is \(Hex.digits(stated, width: 2, uppercase: true)), the record adds up to \(Hex.digits(~sum, width: 2, uppercase: true))",
-                    [
-                        "expected_checksum": Hex.digits(~sum, width: 2, uppercase: true),
-                        "actual_checksum": Hex.digits(stated, width: 2, uppercase: true),
-                    ])
-            }
+            // The ones' complement of the sum of count, address and data.
+            try assembler.checkChecksum(of: line, stated: bytes[count], expected: ~sum)
             let address = bytes[1...size].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let payload = bytes[(1 + size)..<count]
             switch type {
             case 0: break
             case 1, 2, 3:
                 guard address + UInt64(payload.count) <= 0x1_0000_0000 else {
-                    throw fail(line, "the record runs past 4 GiB", ["address": AddressText.of(address)])
+                    throw assembler.error(line, "the record runs past 4 GiB", ["address": AddressText.of(address)])
                 }
                 assembler.add(address: address, bytes: payload, line: line.number)
                 dataRecords += 1
             case 5, 6:
-                guard payload.isEmpty else { throw fail(line, "a count record carries no data", ["type": "S\(type)"]) }
+                guard payload.isEmpty else {
+                    throw assembler.error(line, "a count record carries no data", ["type": "S\(type)"])
+                }
                 guard address == UInt64(dataRecords) else {
-                    throw fail(
+                    throw assembler.error(
                         line, "the count record says \(address) data records; \(dataRecords) precede it",
                         ["stated_count": "\(address)", "actual_count": "\(dataRecords)"])
                 }
             default:  // 7, 8, 9
                 guard payload.isEmpty else {
-                    throw fail(line, "a termination record carries no data", ["type": "S\(type)"])
+                    throw assembler.error(line, "a termination record carries no data", ["type": "S\(type)"])
                 }
                 termination = (line.number, address)
             }

@@ -12,6 +12,20 @@
 // into `error` and returns -1.
 int bw_usb_load(const char *path, char *error, size_t error_len);
 
+// One device as libusb lists it, before it is opened: where it sits (its port chain, as sysfs
+// names it `bus-p1.p2`) and its device descriptor in wire order (little-endian).
+typedef struct {
+    int bus;
+    int address;
+    int port_count;
+    uint8_t ports[8];
+    uint8_t descriptor[18];
+} bw_usb_device_info;
+
+// Fills at most `max` entries; returns how many devices there are (possibly more than `max`)
+// or a libusb error code.
+int bw_usb_list(bw_usb_device_info *devices, int max);
+
 // Opens the device at bus/address. LIBUSB_ERROR_NOT_FOUND (-5) if there is none.
 int bw_usb_open(int bus, int address, void **handle);
 void bw_usb_close(void *handle);

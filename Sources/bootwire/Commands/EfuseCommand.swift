@@ -25,8 +25,7 @@ struct EfuseCommand: ParsableCommand {
 
         func run() async throws {
             let json = output.json
-            let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
-            do {
+            try await output.run(factsOnly: true) { renderer in
                 if let file { try OutputFile.check(file) }
                 let bytes = try await connection.opener.withModule(try connection.singlePort(), events: renderer.sink) {
                     session in
@@ -71,8 +70,6 @@ struct EfuseCommand: ParsableCommand {
                     print("\nAs ST's read_chip_info.py prints it:")
                     for line in chipInfo.printedLines { print(line) }
                 }
-            } catch {
-                try renderer.fail(error)
             }
         }
     }
@@ -98,8 +95,7 @@ struct EfuseCommand: ParsableCommand {
         var output: OutputOptions
 
         func run() async throws {
-            let renderer = output.makeRenderer()
-            do {
+            try await output.run { renderer in
                 let efuseImage = try EfuseImage.load(path: image)
                 let gate = change.gate
                 let burned = try await connection.opener.withModule(try connection.singlePort(), events: renderer.sink)
@@ -115,8 +111,6 @@ struct EfuseCommand: ParsableCommand {
                 }
                 try renderer.finish(
                     JobResult(summary: gate.mark(["bits-burned": "\(burned)"])))
-            } catch {
-                try renderer.fail(error)
             }
         }
     }

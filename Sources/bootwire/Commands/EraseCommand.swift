@@ -38,10 +38,9 @@ struct EraseCommand: AsyncParsableCommand {
     var change: ChangeOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        let events = renderer.sink
         let gate = change.gate
-        do {
+        try await output.run { renderer in
+            let events = renderer.sink
             let port = try connection.singlePort()
             let opener = connection.opener
             let route = opener.route(for: port)
@@ -88,8 +87,6 @@ struct EraseCommand: AsyncParsableCommand {
             var summary = ["erased": erased]
             if let range, Hex.range(range) != erased { summary["requested"] = Hex.range(range) }
             try renderer.finish(JobResult(summary: gate.mark(summary)))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }

@@ -87,8 +87,7 @@ struct FlashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let ports = try connection.resolvedPorts()
             let routes = Set(ports.map(connection.route(for:)))
             guard let route = routes.first, routes.count == 1 else {
@@ -109,8 +108,6 @@ struct FlashCommand: AsyncParsableCommand {
                         attachments: try device.attachments()))
             }
             try await flashStation(ports: ports, request: request, renderer: renderer)
-        } catch {
-            try renderer.fail(error)
         }
     }
 

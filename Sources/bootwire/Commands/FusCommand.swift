@@ -45,8 +45,7 @@ struct FusInfo: AsyncParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let facts = try await FusRunner.run(connection: connection, renderer: renderer) { updater in
                 let sfsa = try updater.secureStartPage()
                 let state = try updater.transport.state()
@@ -64,8 +63,6 @@ struct FusInfo: AsyncParsableCommand {
             }
             let data = try JSONSerialization.data(withJSONObject: facts, options: [.sortedKeys])
             try renderer.finish(JobResult(summary: facts, attachments: ["info": String(decoding: data, as: UTF8.self)]))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }
@@ -79,8 +76,7 @@ struct FusDelete: AsyncParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let gate = change.gate
             let doIt = try gate.confirms(
                 "delete the wireless stack: CPU2 has no radio firmware until one is installed again (fus upgrade)",
@@ -88,8 +84,6 @@ struct FusDelete: AsyncParsableCommand {
             // A dry run connects (the DFU device must be there) and asks FUS nothing.
             try await FusRunner.run(connection: connection, renderer: renderer) { if doIt { try $0.delete() } }
             try renderer.finish(JobResult(summary: gate.mark(["deleted": doIt ? "wireless stack" : "nothing"])))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }
@@ -102,12 +96,9 @@ struct FusStartStack: AsyncParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             try await FusRunner.run(connection: connection, renderer: renderer) { try $0.startStack() }
             try renderer.finish(JobResult(summary: ["cpu2": "wireless stack running"]))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }
@@ -143,8 +134,7 @@ struct FusUpgrade: AsyncParsableCommand {
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             guard let data = FileManager.default.contents(atPath: file), !data.isEmpty else {
                 throw BootwireError(.fileNotFound, "image \(file) does not exist or is empty", evidence: ["file": file])
             }
@@ -174,8 +164,6 @@ struct FusUpgrade: AsyncParsableCommand {
                         "address": Hex.address(plan.address, uppercase: true),
                         "bytes": "\(image.count)",
                     ])))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }

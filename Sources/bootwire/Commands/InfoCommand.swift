@@ -18,37 +18,28 @@ struct InfoCommand: AsyncParsableCommand {
     var output: OutputOptions
 
     func run() async throws {
-        // The facts are the result: progress lines would only crowd them.
         let json = output.json
-        let renderer: Renderer = json ? JSONRenderer() : HumanRenderer(quiet: true)
-        do {
+        try await output.run(factsOnly: true) { renderer in
             let port = try connection.singlePort()
             let (info, _) = try await connection.opener.withTarget(port, events: renderer.sink) { try $0.info() }
             switch info {
             case .module(let info):
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                    try renderer.finish(
-                        JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
-                }
+                try Self.finish(info, json: json, renderer: renderer)
                 print(Self.text(info))
-            case .facts(let facts):
-                try Self.finish(facts, json: json, renderer: renderer)
+            case .stm32(let info):
+                try Self.finish(info, json: json, renderer: renderer)
+                print(STM32InfoText.text(info))
             }
-        } catch {
-            try renderer.fail(error)
         }
     }
 
-    /// An STM32's facts as a two-column table, or as one JSON object.
-    static func finish(_ facts: [TargetFact], json: Bool, renderer: Renderer) throws {
-        if json {
-            let object = Dictionary(facts.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            try renderer.finish(JobResult(attachments: ["info": String(decoding: data, as: UTF8.self)]))
-        }
-        for fact in facts { print("\(fact.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(fact.value)") }
+    /// The typed record as the JSON result's `info` object (its keys are the record's fields).
+    static func finish(_ info: some Encodable, json: Bool, renderer: Renderer) throws {
+        guard json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try renderer.finish(
+            JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
     }
 
     static func text(_ info: ModuleInfo) -> String {

@@ -33,8 +33,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
         @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
-            let renderer = output.makeRenderer()
-            do {
+            try await output.run { renderer in
                 let port = try swdPort(connection)
                 let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
                     try $0.flash().optionBytes()
@@ -48,8 +47,6 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 }
                 for (name, value) in options.decoded { renderer.render(.note(.info("\(name) = \(value)"))) }
                 try renderer.finish(JobResult(summary: OptionBytesCommand.summary(options)))
-            } catch {
-                try renderer.fail(error)
             }
         }
     }
@@ -68,8 +65,7 @@ struct OptionBytesCommand: AsyncParsableCommand {
         @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
-            let renderer = output.makeRenderer()
-            do {
+            try await output.run { renderer in
                 let port = try swdPort(connection)
                 let pairs = try assignments.map { text -> (field: String, value: String) in
                     let kv = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -92,8 +88,6 @@ struct OptionBytesCommand: AsyncParsableCommand {
                     result = gate.mark(result.merging(["would-change": change.changes.joined(separator: "; ")]) { $1 })
                 }
                 try renderer.finish(JobResult(summary: result))
-            } catch {
-                try renderer.fail(error)
             }
         }
     }
@@ -105,15 +99,12 @@ struct OptionBytesCommand: AsyncParsableCommand {
         @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
-            let renderer = output.makeRenderer()
-            do {
+            try await output.run { renderer in
                 let port = try swdPort(connection)
                 let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
                     try $0.reloadOptionBytes()
                 }
                 try renderer.finish(JobResult(summary: OptionBytesCommand.summary(options)))
-            } catch {
-                try renderer.fail(error)
             }
         }
     }

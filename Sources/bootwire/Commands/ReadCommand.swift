@@ -35,8 +35,7 @@ struct ReadCommand: AsyncParsableCommand {
     var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let first = try parseAddress(start, option: "--start")
             let count: Int
             switch (len, end) {
@@ -61,8 +60,6 @@ struct ReadCommand: AsyncParsableCommand {
                 JobResult(summary: [
                     "file": file, "bytes": "\(bytes.count)", "sha256": Hex.string(SHA256Digest.of(bytes)),
                 ]))
-        } catch {
-            try renderer.fail(error)
         }
     }
 

@@ -7,8 +7,8 @@ import STLink
 import Targets
 import VirtualDevices
 
-/// `bootwire st67 update BINARIES_DIR`: ST's module update (NCP_update_mission_profile_t02.sh)
-/// in one command. The steps and their resume state are `ST67UpdatePlan` and `ST67UpdateRun`;
+/// `bootwire st67 update BINARIES_DIR`: ST's module update (the profile's NCP_update_*.sh,
+/// `ST67Profile`) in one command. The steps and their resume state are `ST67UpdatePlan` and `ST67UpdateRun`;
 /// this command finds the board's two ports, identifies the host, asks once, and runs each
 /// step through the flash pipeline of the side it names.
 struct ST67Command: AsyncParsableCommand {
@@ -24,12 +24,14 @@ struct ST67Command: AsyncParsableCommand {
                 BINARIES_DIR is the folder X-CUBE-ST67W61 ships (Projects/ST67W6X_Scripts/Binaries): \
                 NCP_Binaries/ and one <BOARD>_Binaries/ per board. Over the board's ST-LINK: the host's \
                 Bootloader.bin (the UART bypass that drives the module's BOOT and CHIP_EN) is flashed and \
-                run; the module is flashed through the ST-LINK's virtual COM port at 2 Mbaud; then the \
-                host application is flashed back and run. An eFuse burn is shown and asked once, before \
+                run; the module is flashed through the ST-LINK's virtual COM port at 2 Mbaud with the \
+                profile's ini; then the host application ST's script for that profile flashes is \
+                flashed and run (mfg: UART_bypass.bin, t01: ST67W6X_CLI.bin, t02: ST67W6X_CLI_LWIP.bin). An eFuse burn is shown and asked once, before \
                 anything changes. A run that stops is resumed at the step it stopped.
 
                 Examples:
                   bootwire st67 update Binaries
+                  bootwire st67 update Binaries --profile mfg
                   bootwire st67 update Binaries --board NUCLEO-U575ZI-Q --port stlink:066DFF535155878281123456
                   bootwire st67 update Binaries --port virtual:nucleo-h563zi,state=/tmp/board --dry-run
                 """)
@@ -42,9 +44,14 @@ struct ST67Command: AsyncParsableCommand {
         var board: String?
         @Option(
             help: ArgumentHelp(
-                "The host application to flash back (default: the board folder's one image besides Bootloader.bin; none: the host flash Bootloader.bin replaced is put back).",
+                "The host application to flash after the module (default: the profile's, as ST's script names it; none in the folder: the host flash Bootloader.bin replaced is put back).",
                 valueName: "file"))
         var app: String?
+        @Option(
+            help: ArgumentHelp(
+                "The module profile, as ST's scripts name it: mfg (NCP_update_mfg.sh), t01 or t02 (NCP_update_mission_profile_t0x.sh); it picks the module's ini and the host application.",
+                valueName: "profile"))
+        var profile: ST67Profile = .standard
         @Option(
             help: ArgumentHelp(
                 "The ST-LINK's virtual COM port (default: the serial port of the same USB device).", valueName: "path"))
@@ -55,8 +62,7 @@ struct ST67Command: AsyncParsableCommand {
         @OptionGroup(title: "Output") var output: OutputOptions
 
         func run() async throws {
-            let renderer = output.makeRenderer()
-            do {
+            try await output.run { renderer in
                 let package = try ST67Package.load(path: binaries)
                 if let board { try ST67UpdatePlan.refuseUnsupported(board: board) }
                 let ports = try boardPorts()
@@ -77,7 +83,7 @@ struct ST67Command: AsyncParsableCommand {
                 )
                 let statePath = CacheFolder.root + "/st67/" + ST67UpdateRun.stateName(port: ports.key)
                 let plan = try ST67UpdatePlan.make(
-                    package: package, board: board, application: app,
+                    package: package, board: board, profile: profile, application: app,
                     environment: ProcessInfo.processInfo.environment,
                     hostUnits: host.units)
                 for note in plan.notes { events(.note(.info(note))) }
@@ -92,7 +98,8 @@ struct ST67Command: AsyncParsableCommand {
                     try await runner.execute(step, state: state, update: update)
                 }
                 var summary = [
-                    "board": board, "host": host.name, "steps": results.map(\.kind.rawValue).joined(separator: ","),
+                    "board": board, "host": host.name, "profile": profile.rawValue,
+                    "steps": results.map(\.kind.rawValue).joined(separator: ","),
                     "resumed": results.filter(\.resumed).map(\.kind.rawValue).joined(separator: ","),
                 ]
                 if dryRun { summary["dry-run"] = "yes" }
@@ -100,8 +107,6 @@ struct ST67Command: AsyncParsableCommand {
                     for (key, value) in result.summary { summary["\(result.kind.rawValue).\(key)"] = value }
                 }
                 try renderer.finish(JobResult(summary: summary))
-            } catch {
-                try renderer.fail(error)
             }
         }
 
@@ -172,3 +177,5 @@ struct ST67Command: AsyncParsableCommand {
         }
     }
 }
+
+extension ST67Profile: ExpressibleByArgument {}

@@ -30,8 +30,7 @@ struct ProtectCommand: AsyncParsableCommand {
     var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let port = try connection.singlePort()
             let pages = try write.map(pageRange)
             guard readout != (pages != nil) else { throw BootwireError(.usage, "give --readout or --write PAGES") }
@@ -55,8 +54,6 @@ struct ProtectCommand: AsyncParsableCommand {
             let key = gate.dryRun ? "would-protect" : "protected"
             try renderer.finish(
                 JobResult(summary: gate.mark([key: readout ? "readout (RDP level 1)" : "pages \(write ?? "")"])))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }
@@ -82,8 +79,7 @@ struct UnprotectCommand: AsyncParsableCommand {
     var output: OutputOptions
 
     func run() async throws {
-        let renderer = output.makeRenderer()
-        do {
+        try await output.run { renderer in
             let port = try connection.singlePort()
             guard readout != write else { throw BootwireError(.usage, "give --readout or --write") }
             let gate = change.gate
@@ -103,8 +99,6 @@ struct UnprotectCommand: AsyncParsableCommand {
                 if allowed { try target.unprotect(readout: readout) }
             }
             try renderer.finish(JobResult(summary: summary))
-        } catch {
-            try renderer.fail(error)
         }
     }
 }

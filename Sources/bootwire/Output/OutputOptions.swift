@@ -10,8 +10,21 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only warnings, errors and the result.")
     var quiet = false
 
-    func makeRenderer() -> Renderer {
-        json ? JSONRenderer() : HumanRenderer(quiet: quiet)
+    /// `factsOnly`: the verb's result is the facts it prints (`info`, `efuse`), which progress
+    /// lines would only crowd, so the human renderer is quiet.
+    func makeRenderer(factsOnly: Bool = false) -> Renderer {
+        json ? JSONRenderer() : HumanRenderer(quiet: quiet || factsOnly)
+    }
+
+    /// Runs a verb with its renderer; whatever the verb throws ends the command through
+    /// `Renderer.fail` (its code, its exit status). How every verb ends, stated once.
+    func run(factsOnly: Bool = false, _ verb: (Renderer) async throws -> Void) async throws {
+        let renderer = makeRenderer(factsOnly: factsOnly)
+        do {
+            try await verb(renderer)
+        } catch {
+            try renderer.fail(error)
+        }
     }
 }
 
