@@ -20,6 +20,11 @@ public enum TargetCapability: String, Sendable, CaseIterable {
     case flashConfig
     /// Starting the application at an address after flashing (`flash --go`).
     case go
+    /// Resetting the device into its application or its bootloader (`reset`, `run`).
+    case reset
+    /// The application's output read and its input written after a reset (`run`, `flash
+    /// --monitor`): the serial console on a serial route, RTT over SWD.
+    case console
 }
 
 extension Route {
@@ -52,6 +57,8 @@ extension Route {
             case .fus: "fus needs a USB DFU port: --port usb:0483:df11 (the WB in its ROM bootloader)"
             case .flashConfig: "an STM32 takes image files: app.hex, app.elf, app.bin@0x08000000"
             case .go: "the module starts its firmware at the next reset with BOOT low"
+            case .reset: "reset the board with its button, or wire the adapter's DTR/RTS to EN/BOOT (--reset)"
+            case .console: "open the application's UART with a terminal (picocom, screen)"
             }
         throw BootwireError(
             .usage, "\(verb) is not available over this port's route (\(self))",
@@ -63,6 +70,27 @@ extension Route {
 public enum TargetInfo: Sendable {
     case module(ModuleInfo)
     case stm32(STM32Info)
+}
+
+/// What a reset leaves running.
+public enum ResetTarget: String, Sendable, CaseIterable {
+    /// The application in flash (BOOT pins low, NRST pulsed; SWD: reset and run).
+    case application
+    /// The ROM bootloader this route talks to.
+    case bootloader
+}
+
+/// The application's console after a reset: the serial port at the application's rate on a
+/// serial route, RTT (SEGGER's control block in the target's RAM) over SWD.
+public protocol TargetConsole: AnyObject {
+    /// How the console reaches the application, for the user: `serial 115200 8N1`,
+    /// `RTT up-buffer 0 "Terminal" at 0x20000400`.
+    var description: String { get }
+    /// What the application wrote since the last call; waits at most `timeout` for the first
+    /// byte and returns empty when none came.
+    func read(timeout: Duration) throws -> [UInt8]
+    /// Bytes for the application (serial TX, RTT down-buffer 0); returns how many it took.
+    func write(_ bytes: [UInt8]) throws -> Int
 }
 
 /// An opened target: its flash for the pipeline, and the verbs its route has. Methods a route
@@ -85,6 +113,11 @@ public protocol TargetSession: AnyObject {
     func protect(readout: Bool, pages: ClosedRange<Int>?) throws
     /// Readout protection removed (the flash is mass-erased) or write protection removed.
     func unprotect(readout: Bool) throws
+    /// Resets the device into its application or its bootloader.
+    func reset(into target: ResetTarget) throws
+    /// The application's console, after `reset(into: .application)`; `rate` is the serial
+    /// console's (nil: the route's default), unused over SWD.
+    func console(rate: Int?) throws -> any TargetConsole
 }
 
 extension TargetSession {
@@ -100,6 +133,13 @@ extension TargetSession {
     }
     public func unprotect(readout: Bool) throws {
         try route.require(.unprotect, "unprotect")
+    }
+    public func reset(into target: ResetTarget) throws {
+        try route.require(.reset, "reset")
+    }
+    public func console(rate: Int?) throws -> any TargetConsole {
+        try route.require(.console, "the application's console")
+        throw BootwireError(.internalError, "this route lists a console but opens none")
     }
 
     /// The read's stage line, the same on every route.
