@@ -70,10 +70,18 @@ def summary(values):
 PEER_TIMED_OUT = re.compile(r"ack is b''|not enough values to unpack|SHAKEHAND FAIL|[Tt]ime ?out|timed out")
 
 
+# Set by --smoke: a peer whose own short timer ends its session twice is left unmeasured in that
+# run instead of failing it. The smoke run checks that the cases still run; a vendor tool starved
+# of CPU on a loaded machine outlasts the ROM's 2 s idle fallback on silicon too, which says
+# nothing about Bootwire (Bootwire's own runs stay gating).
+SMOKE = False
+
+
 def vendor_flash(bootwire, work, name, py, ini, extra=(), env=None):
     """bflb-flash-command-uart's flash of `ini` on a fresh emulator: (wall seconds, the stopped
     emulator). A session the vendor tool ends on its own short timer (a loaded machine) is run
-    once more and said; a second failure is a failure (scripts/peer-timing.sh)."""
+    once more and said; a second failure is a failure (scripts/peer-timing.sh), except in a smoke
+    run, where it is said and returned as (None, None): the case is not measured."""
     for attempt in range(2):
         emu = Emulator(bootwire, work, f"{name}-{attempt}", extra=extra)
         start = time.monotonic()
@@ -84,9 +92,13 @@ def vendor_flash(bootwire, work, name, py, ini, extra=(), env=None):
         out = proc.stdout.decode(errors="replace")
         emu.stop()
         ok = "All programming completed successfully" in out
-        if ok or attempt == 1 or not PEER_TIMED_OUT.search(out):
+        timed_out = not ok and PEER_TIMED_OUT.search(out) is not None
+        if ok or attempt == 1 or not timed_out:
             break
         print("bench: the peer's own timer ran out; its session is run once more", flush=True)
+    if not ok and timed_out and SMOKE:
+        print(f"bench: the peer's own timer ran out twice ({name}); not measured in this smoke run", flush=True)
+        return None, None
     if not ok:
         raise RuntimeError("the peer failed:\n" + out[-2000:])
     return wall, emu
@@ -106,6 +118,8 @@ def main():
     parser.add_argument("--rom", default="", help="ROM switches for the virtual modules (emulate --rom), e.g. silicon")
     args = parser.parse_args()
     runs = 1 if args.smoke else args.runs
+    global SMOKE
+    SMOKE = args.smoke
     if not os.path.isdir(FIXTURES):
         print("bench: SKIPPED: ../shared/fixtures/st67w61 is absent")
         return 0
@@ -139,8 +153,9 @@ def main():
             floor.append(stats["floorSeconds"]); wire_bytes.append(stats["hostBytes"] + stats["deviceBytes"])
             if py:
                 pwall, emu = vendor_flash(bootwire, work, f"peer{r}", py, ini, extra=rom)
-                check_dump(emu.dump)
-                peer.append(pwall)
+                if pwall is not None:
+                    check_dump(emu.dump)
+                    peer.append(pwall)
         # Case 4: the same full flash on eight devices at once, from one Bootwire process.
         many = []
         for r in range(0 if args.module_only else runs):

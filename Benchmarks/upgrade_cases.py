@@ -137,8 +137,9 @@ def run(base, bootwire, work, runs, py, smoke):
         upgrade["device_floor"].append(stats["floorSeconds"])
         if py:
             wall, emu = peer(f"upgrade-peer{r}", mission_ini, ("--flash-image", mfg_image))
-            upgrade["peer"].append(wall)
-            check_end_state(emu.dump, mission_end, "the peer (mfg -> mission)")
+            if wall is not None:
+                upgrade["peer"].append(wall)
+                check_end_state(emu.dump, mission_end, "the peer (mfg -> mission)")
         # 8: mission -> mission with a changed littlefs
         emu = base.Emulator(bootwire, work, f"small{r}", extra=("--flash-image", mission_image))
         small["bootwire"].append(bootwire_run(emu, small_ini))
@@ -146,8 +147,9 @@ def run(base, bootwire, work, runs, py, smoke):
         check_end_state(emu.dump, small_end, "bootwire (littlefs change)")
         if py:
             wall, emu = peer(f"small-peer{r}", small_ini, ("--flash-image", mission_image))
-            small["peer"].append(wall)
-            check_end_state(emu.dump, small_end, "the peer (littlefs change)")
+            if wall is not None:
+                small["peer"].append(wall)
+                check_end_state(emu.dump, small_end, "the peer (littlefs change)")
         # 9: the fresh flash through a 16 ms bridge and through a 1 ms bridge
         for timer in (16, 1):
             sysfs = os.path.join(work, f"sysfs-{timer}-{r}")
@@ -160,8 +162,9 @@ def run(base, bootwire, work, runs, py, smoke):
                 sysfs = os.path.join(work, f"sysfs-peer-{timer}-{r}")
                 extra = ("--latency-ms", "1", "--bridge-latency-timer", str(timer), "--sysfs-root", sysfs)
                 wall, emu = peer(f"bridge-peer{timer}-{r}", mission_ini, extra)
-                bridge[f"peer{timer}"].append(wall)
-                check_end_state(emu.dump, mission_end, f"the peer ({timer} ms bridge)")
+                if wall is not None:
+                    bridge[f"peer{timer}"].append(wall)
+                    check_end_state(emu.dump, mission_end, f"the peer ({timer} ms bridge)")
 
     med = statistics.median
     cases = {}
