@@ -64,7 +64,8 @@ public enum STM32UARTProbe {
                 "readout protection", .fail,
                 "RDP level 1: the bootloader refuses Read Memory, so nothing can be read or written",
                 code: .deviceProtected,
-                hint: "`bootwire unprotect --readout --chip stm32 --port \(port)` removes it and erases the whole flash")
+                hint: "`bootwire unprotect --readout --chip stm32 --port \(port)` removes it and erases the whole flash"
+            )
         case .level2?:
             return DoctorFinding(
                 "readout protection", .fail, "RDP level 2: the part is locked for good", code: .flashPermanentlyLocked,

@@ -12,7 +12,8 @@ public enum STM32SWDProbe {
     public static func run(probe: any DebugProbe, options: STM32SWDSession.Options, port: String) -> [DoctorFinding] {
         var findings = [
             DoctorFinding(
-                "probe", .pass, "\(probe.name) firmware \(probe.firmware)" + (probe.serial.map { ", serial \($0)" } ?? ""))
+                "probe", .pass,
+                "\(probe.name) firmware \(probe.firmware)" + (probe.serial.map { ", serial \($0)" } ?? ""))
         ]
         switch probe.voltage {
         case nil: findings.append(DoctorFinding("target voltage", .skip, "this probe does not measure it"))

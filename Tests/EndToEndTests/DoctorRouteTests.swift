@@ -35,7 +35,8 @@ import VirtualDevices
         // An ST-LINK and the STM32 behind it.
         Case(port: "virtual:stlink-l476,time=simulated", code: nil),
         Case(port: "virtual:stlink-l476,time=simulated,rdp1", code: "flash-read-protected"),
-        Case(port: "virtual:stlink-l476,time=simulated,swd-disabled", code: "swd-connected-under-reset", status: "warn"),
+        Case(
+            port: "virtual:stlink-l476,time=simulated,swd-disabled", code: "swd-connected-under-reset", status: "warn"),
         Case(port: "virtual:stlink-l476,time=simulated,permission", code: "usb-permission"),
         Case(port: "virtual:stlink-h563,time=simulated,rdp1", code: "flash-read-protected"),
     ]

@@ -45,7 +45,8 @@ extension FlashPipeline {
             .verifyMismatch,
             "the device does not hold \(differing.count) of \(verdicts.count) images: "
                 + differing.map { "\($0.name) at \(Hex.address($0.address))" }.joined(separator: ", "),
-            hint: "`bootwire flash` with the same images and port writes what differs", evidence: evidence.merging(
+            hint: "`bootwire flash` with the same images and port writes what differs",
+            evidence: evidence.merging(
                 first.evidence.filter { ["expected", "read", "expected-sha256", "device-sha256"].contains($0.key) }
             ) { a, _ in a })
     }
