@@ -1,7 +1,8 @@
 /// `bootwire verify`: the pipeline's compare with nothing after it. No erase, no write, no
 /// journal, no reset; each image is asked for with the compare every flash starts with
 /// (`holds`: the device's hash, Get Checksum or a read-back), and where that cannot tell or
-/// says no, with the route's proof (`prove`), which names where the flash differs.
+/// says no, with the route's proof read twice (`proveReadingTwice`: line noise is not a
+/// difference), which names where the flash differs.
 extension FlashPipeline {
     /// What the device holds of each image.
     public struct Verdict: Sendable, Equatable {
@@ -22,7 +23,7 @@ extension FlashPipeline {
                 name: image.image.name, address: image.image.address, size: image.image.data.count)
             if try target.holds(image.image.data, at: image.image.address) != true {
                 do {
-                    try target.prove(image)
+                    try proveReadingTwice(image, on: target)
                 } catch let error as BootwireError where error.code == .verifyMismatch {
                     verdict.difference = error
                 }
