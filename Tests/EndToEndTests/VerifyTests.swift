@@ -63,6 +63,30 @@ import Testing
         #expect(try Data(contentsOf: state) == before, "the dry run changed the device")
     }
 
+    /// The module's ini names the images; another ini's images differ; an STM32 has no ini.
+    @Test(.enabled(if: Fixtures.present)) func verifyTakesTheModulesIni() throws {
+        let emulator = try Emulator()
+        let flashed = try Bootwire.run([
+            "flash", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
+        #expect(flashed.ok, "\(flashed.stdout)")
+        let same = try Bootwire.run([
+            "verify", "--port", emulator.port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
+        #expect(same.status == 0, "\(same.stdout)")
+        #expect(same.summary["matching"] == same.summary["images"], "\(same.summary)")
+        let other = try Bootwire.run([
+            "verify", "--port", emulator.port, "--config", Fixtures.path("mission_t02_flash_prog_cfg.ini"), "--json",
+        ])
+        #expect(other.errorCode == ErrorCode.verifyMismatch.rawValue, "\(other.stdout)")
+        let stm32 = try Bootwire.run([
+            "verify", "--port", "virtual:stm32l476,wire=instant", "--config",
+            Fixtures.path("mfg_flash_prog_cfg.ini"), "--json",
+        ])
+        #expect(stm32.errorCode == ErrorCode.usage.rawValue, "\(stm32.stdout)")
+        _ = try emulator.stop()
+    }
+
     @Test func verifyWithoutImagesIsAUsageError() throws {
         let run = try Bootwire.run(["verify", "--port", "virtual:qcc743,wire=instant", "--json"])
         #expect(run.errorCode == ErrorCode.usage.rawValue, "\(run.stdout)")
