@@ -8,8 +8,11 @@ import BootwireCore
 /// that turns SWD off (`swd-connected-under-reset`), which a flash works around and a debugger
 /// attaching to the running application does not.
 public enum STM32SWDProbe {
-    /// `port` is how the user named the port, for fixes that are pasted as they are printed.
-    public static func run(probe: any DebugProbe, options: STM32SWDSession.Options, port: String) -> [DoctorFinding] {
+    /// `port` is how the user named the port, for fixes that are pasted as they are printed;
+    /// `collected` also holds what the probe itself reported (give the probe its sink).
+    public static func run(
+        probe: any DebugProbe, options: STM32SWDSession.Options, port: String, collected: DoctorEvents = DoctorEvents()
+    ) -> [DoctorFinding] {
         var findings = [
             DoctorFinding(
                 "probe", .pass,
@@ -26,7 +29,6 @@ public enum STM32SWDProbe {
         }
         let running = scanRunning(probe, kHz: options.clockKHz)
         probe.exitDebug()
-        let collected = DoctorEvents()
         let session: STM32SWDSession
         do {
             session = try STM32SWDSession(probe: probe, options: options, events: collected.sink)
@@ -46,6 +48,11 @@ public enum STM32SWDProbe {
                     code: .swdConnectedUnderReset,
                     hint: "flashing works (Bootwire connects under reset: keep NRST wired); to debug the running "
                         + "application, keep its SWD pins (PA13/PA14) out of its GPIO setup"))
+        }
+        if let reduced = collected.warning(.swdClockReduced) {
+            findings.append(
+                DoctorFinding(
+                    "SWD clock", .warn, reduced.message, code: .swdClockReduced, hint: ErrorCode.swdClockReduced.hint))
         }
         findings.append(
             DoctorFinding(
@@ -107,9 +114,12 @@ public enum STM32SWDProbe {
         do {
             let controller = try session.flash()
             if let refused = try controller.readProtection() {
-                return DoctorFinding(
-                    "readout protection", .fail, refused.message, code: refused.code,
-                    hint: "`bootwire option-bytes set rdp=0 --port \(port)` removes it and erases the whole flash")
+                // Level 1 goes back to 0 (with a mass erase); a locked or level-2 part never does.
+                let hint =
+                    refused.code == .flashReadProtected
+                    ? "`bootwire option-bytes set rdp=0 --port \(port)` removes it and erases the whole flash"
+                    : refused.hint
+                return DoctorFinding("readout protection", .fail, refused.message, code: refused.code, hint: hint)
             }
             let level = try controller.optionBytes().readoutProtection
             return DoctorFinding("readout protection", .pass, "\(level): flash readable and writable")

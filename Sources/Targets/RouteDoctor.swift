@@ -68,9 +68,10 @@ extension TargetOpener {
             do {
                 let handle = try bus.openDiagnosed(record, interface: 0)
                 defer { handle.close() }
-                let stlink = try STLinkProbe(handle: handle, events: { _ in })
+                let collected = DoctorEvents()
+                let stlink = try STLinkProbe(handle: handle, events: collected.sink)
                 try stlink.open()
-                return usb + STM32SWDProbe.run(probe: stlink, options: swd, port: name)
+                return usb + STM32SWDProbe.run(probe: stlink, options: swd, port: name, collected: collected)
             } catch {
                 return usb + [DoctorFinding("probe", failing: BootwireError.wrap(error))]
             }

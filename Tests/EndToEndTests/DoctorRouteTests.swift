@@ -39,6 +39,17 @@ import VirtualDevices
             port: "virtual:stlink-l476,time=simulated,swd-disabled", code: "swd-connected-under-reset", status: "warn"),
         Case(port: "virtual:stlink-l476,time=simulated,permission", code: "usb-permission"),
         Case(port: "virtual:stlink-h563,time=simulated,rdp1", code: "flash-read-protected"),
+        // The other faults that are the device's or the bus's, where doctor can see them.
+        Case(
+            port: "virtual:stm32l476,wire=instant,option-read-refused", code: "option-bytes-unreadable", status: "warn"),
+        Case(
+            port: "virtual:dfu-l476,time=simulated,option-read-refused", code: "option-bytes-unreadable", status: "warn"
+        ),
+        Case(port: "virtual:dfu-l476,time=simulated,busy", code: "usb-busy"),
+        Case(port: "virtual:stlink-l476,time=simulated,busy", code: "usb-busy"),
+        Case(port: "virtual:stlink-l476,time=simulated,firmware=20", code: "stlink-firmware-too-old"),
+        Case(port: "virtual:stlink-l476,time=simulated,wait-storm", code: "swd-clock-reduced", status: "warn"),
+        Case(port: "virtual:stlink-h563,time=simulated,locked", code: "flash-permanently-locked"),
     ]
 
     static func findings(_ run: BootwireRun) throws -> [[String: Any]] {
