@@ -20,7 +20,7 @@ extension TargetOpener {
     }
 
     /// The port (access, adapter, modem lines, latency), a loopback when TX and RX are jumpered,
-    /// and otherwise the route's bootloader.
+    /// and otherwise the route's bootloader (on an STM32 the sync comes first).
     func doctorSerial(_ port: PortSpec, route: Route) async throws -> [DoctorFinding] {
         let settings = self.settings
         let name = port.description
@@ -29,24 +29,29 @@ extension TargetOpener {
             guard let link = opened else { return access }
             defer { link.close() }
             link.trace = trace
+            // Our own bytes came back: the adapter's rates are measured, and no device can
+            // answer through a jumper.
+            let looped = DoctorFinding(
+                "device", .warn, "TX is looped to RX: only the adapter was tested", code: .echoOnly,
+                hint: "remove the loopback jumper and cross TX→RX and RX→TX to the device, then run doctor again")
+            if route == .stm32Serial {
+                // The STM32 bootloader measures its rate on the first byte it hears (AN2606,
+                // USART autobaud on 0x7F): the sync goes first, and only a line that returns it
+                // gets the loopback's pattern.
+                let device = STM32UARTProbe.run(
+                    link: link, options: try settings.stm32ConnectOptions(for: link), port: name)
+                guard device.first?.code == .echoOnly else {
+                    let skipped = DoctorFinding(
+                        "loopback", .skip, "not run: the bootloader takes its rate from the first byte it hears")
+                    return access + [skipped] + device
+                }
+                return access + [looped] + (try PortDoctor.loopback(link))
+            }
             let loopback = try PortDoctor.loopback(link)
-            if loopback.first?.status != .skip {
-                // Our own bytes came back: the adapter's rates are measured, and no device can
-                // answer through a jumper.
-                let looped = DoctorFinding(
-                    "device", .warn, "TX is looped to RX: only the adapter was tested", code: .echoOnly,
-                    hint: "remove the loopback jumper and cross TX→RX and RX→TX to the device, then run doctor again")
-                return access + [looped] + loopback
-            }
-            switch route {
-            case .stm32Serial:
-                return access + loopback
-                    + STM32UARTProbe.run(link: link, options: try settings.stm32ConnectOptions(for: link), port: name)
-            default:
-                // The options a flash would start with, history included (the last session's rate).
-                let (options, _, _) = try settings.moduleConnectOptions(for: link, path: path, events: { _ in })
-                return access + loopback + QCC743Probe.run(link: link, options: options)
-            }
+            if loopback.first?.status != .skip { return access + [looped] + loopback }
+            // The options a flash would start with, history included (the last session's rate).
+            let (options, _, _) = try settings.moduleConnectOptions(for: link, path: path, events: { _ in })
+            return access + loopback + QCC743Probe.run(link: link, options: options)
         }
     }
 

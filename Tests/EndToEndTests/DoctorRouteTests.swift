@@ -101,6 +101,9 @@ import VirtualDevices
         for check in ["bootloader answers 0x7F", "bootloader", "part", "readout protection"] {
             #expect(checks.contains(check), "\(checks)")
         }
+        // Nothing reached the bootloader before the sync: its first byte was our 0x7F.
+        let sync = findings.first { $0["check"] as? String == "bootloader answers 0x7F" }?["detail"] as? String
+        #expect(sync?.hasPrefix("ACK") == true, "\(sync ?? "")")
         let part = findings.first { $0["check"] as? String == "part" }?["detail"] as? String
         #expect(part?.contains("0x415") == true, "\(part ?? "")")
     }
