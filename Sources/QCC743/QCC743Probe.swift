@@ -4,12 +4,10 @@ import BootwireCore
 /// stage fails, with the same diagnosis a flash would end with.
 public enum QCC743Probe {
     public static func run(link: any Link, options: ConnectOptions) -> [DoctorFinding] {
-        let collected = Collected()
+        let collected = DoctorEvents()
         let session: QCC743Session
         do {
-            session = try QCC743Session.connect(link: link, options: options) { event in
-                if case .diagnosis(let error) = event { collected.add(error) }
-            }
+            session = try QCC743Session.connect(link: link, options: options, events: collected.sink)
         } catch {
             let error = BootwireError.wrap(error)
             let stage =
@@ -18,7 +16,12 @@ public enum QCC743Probe {
                 case .linkLostAfterBaudChange: "link at \(options.loadBaud) baud"
                 default: "boot ROM session"
                 }
-            return [DoctorFinding(stage, failing: error)]
+            // With the port's history the hint speaks of the last session, not the wiring:
+            // silence has the same causes either way, so the checklist stays (issue 26).
+            let checklist =
+                error.code == .noResponse && options.previousSessionBaud != nil
+                ? [DoctorFinding.checklist(SyncEvidence.wiringChecklist)] : []
+            return [DoctorFinding(stage, failing: error)] + checklist
         }
         let identity = session.identity
         var findings = [
@@ -28,7 +31,7 @@ public enum QCC743Probe {
                     + "(\(identity.bootInfo.chipFamily ?? "unknown")), chip id \(identity.bootInfo.chipID)")
         ]
         if let from = session.baudLimitedFrom {
-            let lost = collected.errors.first { $0.code == .linkLostAfterBaudChange }
+            let lost = collected.diagnosis(.linkLostAfterBaudChange)
             findings.append(
                 DoctorFinding(
                     "link at \(from) baud", .fail, lost?.message ?? "silent after the switch",
@@ -51,10 +54,5 @@ public enum QCC743Probe {
                 identity.bootInfo.signedBootRequired
                     ? "required: only images signed with the module's key will boot" : "not required"))
         return findings
-    }
-
-    private final class Collected: @unchecked Sendable {
-        private(set) var errors: [BootwireError] = []
-        func add(_ error: BootwireError) { errors.append(error) }
     }
 }

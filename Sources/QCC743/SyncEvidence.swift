@@ -53,8 +53,7 @@ public enum SyncEvidence: Sendable, Equatable {
             evidence["first-line"] = line
             return BootwireError(
                 .applicationRunning, "the module's application answered, not its boot ROM: \"\(line)\"",
-                hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts; if the application keeps "
-                    + "answering, `bootwire erase --whole-chip` (with BOOT high) recovers the module",
+                hint: applicationHint,
                 evidence: evidence)
         }
         if case .romError(let codes)? = outcomes.last(where: { if case .romError = $0 { true } else { false } }) {
@@ -69,17 +68,13 @@ public enum SyncEvidence: Sendable, Equatable {
         if outcomes.contains(where: { if case .junk = $0 { true } else { false } }) {
             let longest = attempts.map(\.count).max() ?? 0
             if longest >= 16 {
-                // A stream on every attempt, none of it the ROM's: the application talks. Only
-                // that proof earns the whole-chip erase (it takes the MFD); a stream on some
-                // attempts only does not.
+                // A stream on every attempt, none of it the ROM's: the application talks. A
+                // stream on some attempts only may be the rate or the wiring.
                 let steady = attempts.allSatisfy { $0.count >= 16 }
                 return BootwireError(
                     .applicationRunning,
                     "a steady stream that is not the boot ROM answered (\(longest) bytes): the application is running",
-                    hint: "hold BOOT high while CHIP_EN rises so the boot ROM starts"
-                        + (steady
-                            ? "; if the application keeps answering, `bootwire erase --whole-chip` (with BOOT high) "
-                                + "recovers the module" : ", and check the adapter's rate and wiring"),
+                    hint: steady ? applicationHint : applicationHint + ", and check the adapter's rate and wiring",
                     evidence: evidence)
             }
             return BootwireError(
@@ -104,9 +99,20 @@ public enum SyncEvidence: Sendable, Equatable {
         }
         return BootwireError(
             .noResponse, "nothing answered the sync at \(baud) baud (\(attempts.count) attempts)",
-            hint: "put the module in its boot ROM: BOOT must be high when CHIP_EN rises (check the pull-ups); "
-                + "check TX/RX are crossed and the adapter's ground is connected; some adapters cannot "
-                + "carry 500000 baud (an FTDI FT232R can)",
-            evidence: evidence)
+            hint: wiringChecklist.joined(separator: "; "), evidence: evidence)
     }
+
+    /// What to check when nothing answers the sync, whatever the port's history (`doctor` lists
+    /// it whenever the sync fails).
+    public static let wiringChecklist = [
+        "put the module in its boot ROM: BOOT must be high when CHIP_EN rises (check the pull-ups)",
+        "check TX/RX are crossed and the adapter's ground is connected",
+        "some adapters cannot carry 500000 baud (an FTDI FT232R can)",
+    ]
+
+    /// The fix for an application answering: only the boot pins bring the ROM back. Every
+    /// command (an erase too) needs the ROM first, so none is offered as the fix (issue 26).
+    static let applicationHint =
+        "hold BOOT high while CHIP_EN rises (press EN with BOOT held, or wire DTR/RTS and use --reset qconn) "
+        + "so the boot ROM starts, then run again"
 }

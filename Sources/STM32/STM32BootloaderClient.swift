@@ -375,6 +375,13 @@ public final class STM32BootloaderClient {
 /// the QCC743: silence (boot pins, 8E1, wiring), our own bytes (a loopback), text (the
 /// application), anything else (another talker).
 public enum STM32SyncFailure {
+    /// What to check when nothing answers 0x7F: boot pins, parity, wiring.
+    static let wiringChecklist = [
+        "BOOT0 must be high (on L4/G0/WB also nBOOT1/nSWBOOT0 as the option bytes say) while NRST is released",
+        "the bootloader talks 8E1 (even parity): set the port to 8E1",
+        "cross TX→RX and RX→TX (PA9/PA10 on most parts) and connect GND",
+    ]
+
     public static func error(replies: [[UInt8]], link: any Link) -> BootwireError {
         let all = replies.flatMap { $0 }
         var evidence = [
@@ -387,10 +394,7 @@ public enum STM32SyncFailure {
             // the port is a real one running 8N1.
             let parityFirst = link.settings.parity == .none && !link.capabilities.isPseudoTerminal
             evidence["likely"] = parityFirst ? "8e1" : "boot-pins"
-            let pins =
-                "BOOT0 must be high (on L4/G0/WB also nBOOT1/nSWBOOT0 as the option bytes say) while NRST is released"
-            let parity = "the bootloader talks 8E1 (even parity): set the port to 8E1"
-            let wiring = "cross TX→RX and RX→TX (PA9/PA10 on most parts) and connect GND"
+            let (pins, parity, wiring) = (wiringChecklist[0], wiringChecklist[1], wiringChecklist[2])
             let hint = (parityFirst ? [parity, pins, wiring] : [pins, parity, wiring]).joined(separator: "; ")
             return BootwireError(
                 .noResponse,

@@ -76,17 +76,9 @@ public struct TargetOpener: Sendable {
     ) async throws -> T {
         let settings = self.settings
         return try await withSerial(port) { serial, path in
-            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-            let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
-            var options = try settings.moduleConnectOptions(for: serial)
+            let (options, adapterSerial, sessionKey) = try settings.moduleConnectOptions(
+                for: serial, path: path, events: events)
             let memory = settings.adapterMemory
-            if let adapterSerial, let limit = memory?.limit(forSerial: adapterSerial), limit < options.loadBaud {
-                events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
-                options.loadBaud = limit
-            }
-            // A module without reset lines stays in its ROM at the last session's rate.
-            let sessionKey = adapterSerial ?? path
-            options.previousSessionBaud = memory?.lastSession(port: sessionKey)?.baud
             return try QCC743Session.run(link: serial, options: options, events: events) { session in
                 if let adapterSerial, session.baudLimitedFrom != nil {
                     memory?.remember(serial: adapterSerial, workingBaud: session.identity.loadBaud)
@@ -101,18 +93,9 @@ public struct TargetOpener: Sendable {
     public func withSTM32Serial<T: Sendable>(
         _ port: PortSpec, events: @escaping EventSink, _ body: @escaping @Sendable (STM32Session) throws -> T
     ) async throws -> T {
-        var options = STM32ConnectOptions()
-        options.baud = settings.baud ?? 115_200
-        options.syncAttempts = max(1, settings.connectAttempts)
-        let initial = options
-        let reset = settings.reset
+        let settings = self.settings
         return try await withSerial(port) { serial, _ in
-            var options = initial
-            if let reset {
-                options.bootSequence = try BootSequence.parse(reset)
-            } else if !serial.capabilities.modemLines && !serial.capabilities.isPseudoTerminal {
-                options.bootSequence = try BootSequence.parse("manual")
-            }
+            let options = try settings.stm32ConnectOptions(for: serial)
             return try body(try STM32Session.connect(link: serial, options: options, events: events))
         }
     }
@@ -207,12 +190,15 @@ public struct TargetOpener: Sendable {
         _ body: @escaping @Sendable (any USBBus, USBDeviceRecord) throws -> T
     ) async throws -> T {
         let attached = try usbBus(for: port)
-        // --trace: every transfer, through the one wrapper at the seam (DFU and ST-LINK alike).
-        let bus: any USBBus =
-            try settings.tracePath.map { TracedUSBBus(attached.bus, trace: try WireTrace(path: $0)) } ?? attached.bus
+        let bus = try traced(attached.bus)
         let worker = PortWorker(name: port.description)
         defer { worker.shutdown() }
         return try await worker.run { try body(bus, try bus.find(attached.match)) }
+    }
+
+    /// --trace: every transfer, through the one wrapper at the seam (DFU and ST-LINK alike).
+    func traced(_ bus: any USBBus) throws -> any USBBus {
+        try settings.tracePath.map { TracedUSBBus(bus, trace: try WireTrace(path: $0)) } ?? bus
     }
 
     /// The bus a USB port lives on and what finds the device there: a virtual device's own bus,
@@ -249,6 +235,40 @@ public struct TargetOpener: Sendable {
 }
 
 extension TargetSettings {
+    /// The module's connect options with what this adapter and port did before: the rate the
+    /// adapter carried, and the rate the last session left the module at (a module without
+    /// reset lines stays in its ROM there). Also the adapter's serial and the port's key in
+    /// the adapter memory.
+    func moduleConnectOptions(for serial: SerialPort, path: String, events: EventSink) throws -> (
+        ConnectOptions, adapterSerial: String?, sessionKey: String
+    ) {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
+        var options = try moduleConnectOptions(for: serial)
+        let memory = adapterMemory
+        if let adapterSerial, let limit = memory?.limit(forSerial: adapterSerial), limit < options.loadBaud {
+            events(.note(.info("adapter \(adapterSerial) carried only \(limit) baud last time: starting there")))
+            options.loadBaud = limit
+        }
+        let sessionKey = adapterSerial ?? path
+        options.previousSessionBaud = memory?.lastSession(port: sessionKey)?.baud
+        return (options, adapterSerial, sessionKey)
+    }
+
+    /// The STM32 bootloader's connect options for an opened port: `--baud` (115200), the
+    /// attempts, and the boot entry (`--reset`; a person where the port has no DTR/RTS).
+    public func stm32ConnectOptions(for link: any Link) throws -> STM32ConnectOptions {
+        var options = STM32ConnectOptions()
+        options.baud = baud ?? 115_200
+        options.syncAttempts = max(1, connectAttempts)
+        if let reset {
+            options.bootSequence = try BootSequence.parse(reset)
+        } else if !link.capabilities.modemLines && !link.capabilities.isPseudoTerminal {
+            options.bootSequence = try BootSequence.parse("manual")
+        }
+        return options
+    }
+
     /// The module's connect options for an opened port. Default boot entry: the vendor's
     /// sequence where DTR/RTS exist; a person where they do not; nothing on a pseudo-terminal,
     /// whose virtual device resets when the port opens.

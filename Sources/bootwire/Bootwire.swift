@@ -20,7 +20,8 @@ struct Bootwire: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self,
+            FlashCommand.self, VerifyCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self,
+            EfuseCommand.self,
             ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self,
             UdevRulesCommand.self, FusCommand.self, OptionBytesCommand.self, CodesCommand.self, ST67Command.self,
         ]

@@ -8,7 +8,7 @@ import VirtualDevices
 struct CommandContractTests {
     static let commands = [
         "flash", "info", "read", "erase", "efuse", "protect", "unprotect", "doctor", "list", "emulate", "udev-rules",
-        "fus", "option-bytes", "codes", "st67",
+        "fus", "option-bytes", "codes", "st67", "verify",
     ]
 
     struct Option: Hashable, CustomStringConvertible {
@@ -102,6 +102,7 @@ struct CommandContractTests {
             ["option-bytes", "show", "--port", "virtual:stlink-l476"],
             ["codes"],
             ["flash", "--port", module, scratch.appendingPathComponent("missing.bin").path + "@0x10000"],
+            ["verify", "--port", module, scratch.appendingPathComponent("missing.bin").path + "@0x10000"],
         ]
     }
 

@@ -20,4 +20,9 @@ public struct DoctorFinding: Sendable, Equatable {
     public init(_ check: String, failing error: BootwireError) {
         self.init(check, .fail, error.message, code: error.code, hint: error.hint)
     }
+
+    /// The wiring to check when nothing answered, one item per clause, as its own line.
+    public static func checklist(_ items: [String]) -> DoctorFinding {
+        DoctorFinding("wiring checklist", .warn, items.joined(separator: "; "))
+    }
 }

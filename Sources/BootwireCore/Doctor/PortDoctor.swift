@@ -67,6 +67,14 @@ public enum PortDoctor {
         }
     }
 
+    /// The pattern goes to whatever is on the line when no jumper is fitted, so it must not
+    /// talk to a bootloader: no sync byte (0x7F for an STM32, 0x55 for the module's ROM) and no
+    /// byte followed by its complement (an AN3155 command to a bootloader synced earlier).
+    static func safeForBootloaders(_ pattern: ArraySlice<UInt8>) -> Bool {
+        guard let last = pattern.last, last != 0x7F, last != 0x55 else { return false }
+        return pattern.count < 2 || pattern[pattern.endIndex - 2] != ~last
+    }
+
     /// Sends a pattern at each rate and counts what comes back. Nothing back at the first rate
     /// means no loopback jumper: the test is skipped, not failed.
     public static func loopback(_ link: any Link, rates: [Int] = loopbackRates, bytesPerRate: Int = 4096) throws
@@ -75,10 +83,12 @@ public enum PortDoctor {
         var pattern = [UInt8](repeating: 0, count: bytesPerRate)
         var state: UInt32 = 0x1234_5678
         for i in pattern.indices {
-            state ^= state << 13
-            state ^= state >> 17
-            state ^= state << 5
-            pattern[i] = UInt8(truncatingIfNeeded: state)
+            repeat {
+                state ^= state << 13
+                state ^= state >> 17
+                state ^= state << 5
+                pattern[i] = UInt8(truncatingIfNeeded: state)
+            } while !safeForBootloaders(pattern[...i])
         }
         var findings: [DoctorFinding] = []
         var best: Int?

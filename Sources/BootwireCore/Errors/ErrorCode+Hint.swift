@@ -45,7 +45,7 @@ extension ErrorCode {
             "put the device in its bootloader and check TX/RX and ground; `bootwire doctor` checks stage by stage"
         case .echoOnly: "TX is looped to RX: remove the jumper or check the wiring"
         case .applicationRunning:
-            "reset into the boot ROM (BOOT high while CHIP_EN rises); `bootwire erase --whole-chip` recovers a module whose application keeps answering"
+            "reset into the boot ROM: BOOT (BOOT0 on an STM32) held high while the chip comes out of reset"
         case .baudMismatch: "use the rate the device expects (--boot-baud 500000 for the module's handshake)"
         case .linkLostAfterBaudChange: "the adapter cannot carry the rate: use --baud 1000000 or a better adapter"
         case .adapterBaudLimit: "use a faster adapter (FT232H, CP2105) or pass --baud at the rate that worked"

@@ -1,20 +1,21 @@
 import ArgumentParser
 import BootwireCore
 import Foundation
-import QCC743
 import Targets
-import USB
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check a port, its adapter and the module behind it, stage by stage.",
+        abstract: "Check a port, its adapter and the device behind it, stage by stage, on every route.",
         discussion: """
-            Checks that the port opens (permissions, who holds it), names the USB bridge and its \
-            known limits, says whether DTR/RTS exist and whether the bridge's latency timer came \
-            down to 1 ms when asked, runs a loopback test at each rate up to \
-            3 Mbaud when TX and RX are jumpered, and otherwise probes the module's boot ROM: \
-            sync, boot info, the switch to --baud, flash.
+            Serial ports: that the port opens (permissions, who holds it), the USB bridge and its \
+            known limits, DTR/RTS, the bridge's latency timer, a loopback test at each rate up to \
+            3 Mbaud when TX and RX are jumpered; then the module's boot ROM (sync, boot info, the \
+            switch to --baud, flash) or, with --chip stm32, the STM32 bootloader (sync, version and \
+            commands, part, readout protection). USB DFU: the device, permission, descriptors, \
+            status, alternate settings, part, option bytes. ST-LINK: the probe, target voltage, \
+            debug port and access ports, core, part, readout protection, SWD turned off by the \
+            application. Nothing on the device is changed.
             """)
 
     @OptionGroup(title: "Connection")
@@ -25,23 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let port = try connection.singlePort()
-        let opener = connection.opener
-        if port.isUSB(virtualPorts: opener.settings.virtualPorts) {
-            let attached = try opener.usbBus(for: port)
-            try report(USBDoctor.run(bus: attached.bus, match: attached.match))
-        }
-        let settings = opener.settings
-        let findings: [DoctorFinding] = try await opener.withSerialPath(port) { path, trace in
-            let (opened, access) = PortDoctor.checkAccess(path, setup: settings.serialSetup)
-            guard let port = opened else { return access }
-            defer { port.close() }
-            port.trace = trace
-            let loopback = try PortDoctor.loopback(port)
-            if loopback.first?.status != .skip { return access + loopback }
-            return access + loopback
-                + QCC743Probe.run(link: port, options: try settings.moduleConnectOptions(for: port))
-        }
-        try report(findings)
+        try report(try await connection.opener.doctor(port))
     }
 
     private func report(_ findings: [DoctorFinding]) throws -> Never {
