@@ -29,6 +29,7 @@ public enum VirtualPort {
         var faults: [Fault] = []
         var statePath: String?
         var rom = ROMBehaviour()
+        var application: [VirtualOption] = []
         for option in parsed.options {
             switch option.key {
             case "wire": wire.pacing = try option.choice(WireModel.Pacing.self)
@@ -37,6 +38,11 @@ public enum VirtualPort {
             case "state": statePath = try option.text("state=PATH")
             case "fault": faults.append(try Fault.parse(try option.text("fault=NAME")))
             default:
+                var check = VirtualApplication.Program(bootLog: [], version: "")
+                if try check.apply(option) {
+                    application.append(option)
+                    continue
+                }
                 if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))
             }
@@ -47,13 +53,14 @@ public enum VirtualPort {
         if let part = VirtualPartCatalogue.part(portName: name),
             let stm32 = STM32DeviceTable.device(productID: part.devID)
         {
-            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved)
+            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved, application: application)
             device = model
             flash = { model.flash }
             wire.bitsPerByte = 11
         } else {
             var configuration = VirtualQCC743.Configuration()
             configuration.rom = rom
+            for option in application { _ = try configuration.application.apply(option) }
             let model = VirtualQCC743.make(configuration: configuration, faults: faults, flash: saved)
             device = model
             flash = { model.flash.bytes }
