@@ -51,7 +51,7 @@ import VirtualDevices
         let outcome = try monitor(console, MonitorLimits(duration: .seconds(1))).run { lines.append($0) }
         #expect(lines.map(\.text) == ["boot", "ready", "tick 1"])
         #expect(lines.map(\.seconds) == [0.1, 0.1, 0.7])
-        #expect(lines.allSatisfy(\.complete))
+        #expect(lines.allSatisfy { $0.complete })
         #expect(outcome.end == .duration)
         #expect(outcome.bytes == 21)
         #expect(outcome.seconds == 1.0)
