@@ -8,7 +8,8 @@ import STM32
 /// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name,
 /// `state=PATH` (the flash is loaded from PATH when it exists and saved there when the port
 /// closes, so one device lives across runs), and for qcc743 the ROM switches (`silicon`,
-/// `ack=before`, `pd=none`, …: `ROMBehaviour`).
+/// `ack=before`, `pd=none`, …: `ROMBehaviour`), and for both the application a reset into it
+/// starts (`app-tick-ms=N`, `app-boot-ms=N`: `VirtualApplication`).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
