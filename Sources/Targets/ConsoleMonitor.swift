@@ -117,17 +117,18 @@ public final class ConsoleMonitor {
             }
             outcome.bytes += bytes.count
             lastByte = now
-            var matched = false
             for byte in bytes {
                 if pending.isEmpty { pendingStarted = now }
                 if byte == 0x0A {
-                    matched = matched || matches(pending)
+                    let matched = matches(pending)
                     emit(complete: true)
+                    // The first match ends it: what came after it in the same read is not shown.
+                    if matched { return finish(.matched) }
                 } else {
                     pending.append(byte)
                 }
             }
-            if matched || matches(pending) { return finish(.matched) }
+            if matches(pending) { return finish(.matched) }
         }
     }
 

@@ -38,6 +38,8 @@ final class VirtualApplication {
     private var ticks = 0
     private var line: [UInt8] = []
     private var lastWasCR = false
+    /// Bytes that came before the firmware started, kept as a UART's receive buffer keeps them.
+    private var early: [UInt8] = []
 
     init(program: Program, clock: any WaitClock) {
         self.program = program
@@ -52,6 +54,9 @@ final class VirtualApplication {
         if !bootLogSent && elapsed >= program.bootMilliseconds {
             bootLogSent = true
             out += program.bootLog
+            // What the UART received while the firmware started, read now.
+            for case .send(let bytes, _) in receive(early) { out += bytes }
+            early = []
         }
         if bootLogSent && program.tickMilliseconds > 0 {
             while (ticks + 1) * program.tickMilliseconds <= elapsed {
@@ -64,7 +69,10 @@ final class VirtualApplication {
 
     /// The shell: every byte echoed, a line run at CR or LF.
     func receive(_ bytes: [UInt8]) -> [DeviceAction] {
-        guard bootLogSent else { return [] }
+        guard bootLogSent else {
+            early += bytes
+            return []
+        }
         var out: [UInt8] = []
         for byte in bytes {
             defer { lastWasCR = byte == 0x0D }

@@ -71,6 +71,16 @@ import Testing
         #expect(run.summary["monitor"] == "stopped")
     }
 
+    @Test func linesPipedOnStdinReachTheApplication() throws {
+        let run = try Bootwire.run(
+            ["run", "--port", Self.module, try Self.moduleImage(), "--until", "commands:", "--for", "20", "--json"],
+            input: "help\n")
+        #expect(run.ok, "\(run.stdout.suffix(600))")
+        let lines = consoleLines(run)
+        #expect(lines.contains("help"), "the shell's echo: \(lines)")
+        #expect(lines.last == "commands: help, version")
+    }
+
     @Test func aDryRunChangesNothingAndResetsNothing() throws {
         let state = Scratch.make().appendingPathComponent("flash.bin").path
         let port = Self.stm32 + ",state=\(state)"

@@ -73,7 +73,7 @@ import VirtualDevices
 
     @Test func untilStopsAtTheFirstMatchAndNeverSeeingItIsMonitorTimeout() throws {
         let clock = SimulatedClock()
-        let script: [(UInt64, String)] = [(100, "boot\r\n"), (600, "tick 1\r\n"), (1100, "tick 2\r\n")]
+        let script: [(UInt64, String)] = [(100, "boot\r\n"), (600, "tick 1\r\nafter\r\n"), (1100, "tick 2\r\n")]
         var lines: [String] = []
         let outcome = try monitor(ScriptedConsole(clock: clock, script), MonitorLimits(until: "tick 1")).run {
             lines.append($0.text)
@@ -85,7 +85,7 @@ import VirtualDevices
         let never = monitor(ScriptedConsole(clock: clock, script), MonitorLimits(duration: .seconds(2), until: "panic"))
         let error = #expect(throws: BootwireError.self) { try never.run { _ in } }
         #expect(error?.code == .monitorTimeout)
-        #expect(error?.evidence["lines"] == "3")
+        #expect(error?.evidence["lines"] == "4")
     }
 
     @Test func stopEndsItWithWhatWasPendingAndInputReachesTheConsole() throws {
