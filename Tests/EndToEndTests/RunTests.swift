@@ -106,6 +106,14 @@ import Testing
         #expect(text.hasSuffix("tick 1\n"))
     }
 
+    @Test func aLogThatCannotBeWrittenIsTheRunsErrorNotASilentLoss() throws {
+        let run = try Bootwire.run([
+            "run", "--port", Self.module, try Self.moduleImage(), "--until", "tick 1", "--log", "/dev/full", "--json",
+        ])
+        #expect(run.errorCode == ErrorCode.diskFull.rawValue, "\(run.stdout.suffix(600))")
+        #expect(consoleLines(run).contains("tick 1"), "the lines are still shown")
+    }
+
     @Test func routesWithoutAConsoleRefuseTheMonitorBeforeAnyPortOpens() throws {
         let image = try Scratch.file(firmwareLike(512), name: "app.bin").path + "@0x08000000"
         let run = try Bootwire.run(["run", "--port", "virtual:dfu-l476", image, "--json"])

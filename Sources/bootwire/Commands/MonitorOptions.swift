@@ -114,7 +114,7 @@ struct MonitorPlan: Sendable {
         defer { interrupt.restore() }
         let outcome = try ConsoleMonitor(console: console, limits: limits).run(
             input: { input.take() }, shouldStop: { interrupt.raised }, onLine: output.show)
-        output.close()
+        try output.close()
         return outcome
     }
 }
@@ -126,6 +126,7 @@ final class ConsoleOutput {
     let timestamps: Bool
     let logPath: String?
     private var logFile: Int32?
+    private var logError: (any Error)?
 
     init(json: Bool, timestamps: Bool, logPath: String?) {
         self.json = json
@@ -145,17 +146,29 @@ final class ConsoleOutput {
         } else {
             StandardStreams.out(text + "\n")
         }
-        guard let logPath else { return }
-        if logFile == nil { logFile = try? OutputFile.openForStreaming(logPath) }
-        if let logFile {
+        guard let logPath, logError == nil else { return }
+        do {
+            if logFile == nil { logFile = try OutputFile.openForStreaming(logPath) }
             let bytes = Array((text + "\n").utf8)
-            _ = bytes.withUnsafeBytes { Glibc.write(logFile, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { Glibc.write(logFile ?? -1, $0.baseAddress, $0.count) }
+            if written != bytes.count {
+                let error = errno
+                throw BootwireError(
+                    error == ENOSPC ? .diskFull : .outputWriteFailed,
+                    "cannot write to \(logPath): \(String(cString: strerror(error)))",
+                    hint: "free space or choose another --log file")
+            }
+        } catch {
+            // The monitor goes on showing lines; the run ends with this error.
+            logError = error
         }
     }
 
-    func close() {
+    /// Closes the log; a log that could not be written is the run's error.
+    func close() throws {
         if let logFile { Glibc.close(logFile) }
         logFile = nil
+        if let logError { throw logError }
     }
 }
 

@@ -6,6 +6,8 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Flash, reset into the application, and show its output until Ctrl-C.",
+        // The flash command's options are embedded whole; its name is not part of this one's.
+        usage: "bootwire run [<options>] [<file[@address]> ...]",
         discussion: """
             The same as `bootwire flash --monitor`: every flash option works here. --for and --until \
             end the monitor by themselves (scripts, CI); --dry-run shows the plan and resets nothing.
