@@ -84,7 +84,8 @@ let package = Package(
             dependencies: ["QCC743", "BootwireCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "STM32Tests", dependencies: ["STM32", "VirtualDevices", "BootwireCore"]),
-        .testTarget(name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore"]),
+        .testTarget(
+            name: "VirtualDevicesTests", dependencies: ["VirtualDevices", "QCC743", "STM32", "BootwireCore", "Targets"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BootwireCore", "QCC743", "STM32", "Targets", "VirtualDevices", "ST67"]),

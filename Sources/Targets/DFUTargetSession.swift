@@ -76,4 +76,20 @@ public final class DFUTargetSession: TargetSession {
         events(.stage("unprotect", detail: "option bytes without write protection"))
         try session.writeOptionBytes(options)
     }
+
+    /// DfuSe leave at the flash's first address: the ROM starts the application there and
+    /// leaves the bus. A part this session talks to is already in its DFU bootloader.
+    public func reset(into target: ResetTarget) throws {
+        switch target {
+        case .application:
+            let base = UInt32(session.identity.flash?.segments.first?.start ?? 0x0800_0000)
+            events(.stage("reset", detail: "DfuSe leave at \(Hex.address(Int(base))): the application starts"))
+            try session.leave(at: base)
+        case .bootloader:
+            events(
+                .note(
+                    .info("the part is in its ROM DFU bootloader already (this session talks to it): nothing to reset"))
+            )
+        }
+    }
 }

@@ -7,9 +7,11 @@ public final class ModuleTargetSession: TargetSession {
     public let flash: any FlashTarget
     public var route: Route { .qcc743 }
     public var events: EventSink { session.events }
+    let lines: SerialResetLines
 
-    init(session: QCC743Session, efuse: EfuseImage?) {
+    init(session: QCC743Session, efuse: EfuseImage?, lines: SerialResetLines) {
         self.session = session
+        self.lines = lines
         flash = ModuleFlashTarget(session: session, efuseImage: efuse)
     }
 
@@ -26,5 +28,34 @@ public final class ModuleTargetSession: TargetSession {
     public func readEfuse(_ span: MemorySpan) throws -> [UInt8] {
         events(.stage("read", detail: "eFuse \(Hex.address(span.start)), \(span.count) bytes"))
         return try session.readEfuse(address: Int(span.start), length: Int(span.count))
+    }
+
+    /// CHIP_EN pulsed with BOOT low (the application) or high (the boot ROM) through the
+    /// adapter's lines. Without lines, the application needs a person; the boot ROM has its own
+    /// reset command, after which a module whose BOOT is still high comes back in the ROM.
+    public func reset(into target: ResetTarget) throws {
+        let link = session.client.link
+        if try lines.drive(target, on: link, events: events) { return }
+        switch target {
+        case .application:
+            events(
+                SerialResetLines.byHand(
+                    "reset the module now with BOOT low (its reset button, or the host MCU on an X-NUCLEO board)",
+                    link: link))
+        case .bootloader:
+            events(
+                .stage(
+                    "reset", detail: "the boot ROM's reset command: the module restarts in its ROM while BOOT is high"))
+            do {
+                try session.client.exchange(ISPFrame(.reset), retry: .never)
+            } catch let error as BootwireError where error.code == .timeout {
+                // A ROM that resets before answering has done what was asked.
+            }
+        }
+    }
+
+    /// The module's UART at the application's rate (the NCP firmware's 115200 by default).
+    public func console(rate: Int?) throws -> any TargetConsole {
+        try SerialConsole(link: session.client.link, rate: rate)
     }
 }

@@ -46,13 +46,13 @@ public struct TargetOpener: Sendable {
         }
         switch route(for: port) {
         case .qcc743:
-            let value = try await withModule(port, events: events) { session in
-                try body(ModuleTargetSession(session: session, efuse: efuse))
+            let value = try await withModuleSession(port, events: events) { session, lines in
+                try body(ModuleTargetSession(session: session, efuse: efuse, lines: lines))
             }
             return (value, [:])
         case .stm32Serial:
-            let value = try await withSTM32Serial(port, events: events) { session in
-                try body(UARTTargetSession(session: session, port: port.deviceKey))
+            let value = try await withSTM32SerialSession(port, events: events) { session, lines in
+                try body(UARTTargetSession(session: session, port: port.deviceKey, lines: lines))
             }
             return (value, [:])
         case .dfu:
@@ -74,17 +74,26 @@ public struct TargetOpener: Sendable {
     public func withModule<T: Sendable>(
         _ port: PortSpec, events: @escaping EventSink, _ body: @escaping @Sendable (QCC743Session) throws -> T
     ) async throws -> T {
+        try await withModuleSession(port, events: events) { session, _ in try body(session) }
+    }
+
+    /// `withModule`, with what resets the module on this port (for its target session).
+    func withModuleSession<T: Sendable>(
+        _ port: PortSpec, events: @escaping EventSink,
+        _ body: @escaping @Sendable (QCC743Session, SerialResetLines) throws -> T
+    ) async throws -> T {
         let settings = self.settings
-        return try await withSerial(port) { serial, path in
+        return try await withSerial(port) { serial, path, pins in
             let (options, adapterSerial, sessionKey) = try settings.moduleConnectOptions(
                 for: serial, path: path, events: events)
             let memory = settings.adapterMemory
+            let lines = SerialResetLines(bootEntry: options.bootSequence, virtualPins: pins)
             return try QCC743Session.run(link: serial, options: options, events: events) { session in
                 if let adapterSerial, session.baudLimitedFrom != nil {
                     memory?.remember(serial: adapterSerial, workingBaud: session.identity.loadBaud)
                 }
                 memory?.rememberSession(port: sessionKey, baud: session.identity.loadBaud)
-                return try body(session)
+                return try body(session, lines)
             }
         }
     }
@@ -93,24 +102,37 @@ public struct TargetOpener: Sendable {
     public func withSTM32Serial<T: Sendable>(
         _ port: PortSpec, events: @escaping EventSink, _ body: @escaping @Sendable (STM32Session) throws -> T
     ) async throws -> T {
+        try await withSTM32SerialSession(port, events: events) { session, _ in try body(session) }
+    }
+
+    /// `withSTM32Serial`, with what resets the part on this port (for its target session).
+    func withSTM32SerialSession<T: Sendable>(
+        _ port: PortSpec, events: @escaping EventSink,
+        _ body: @escaping @Sendable (STM32Session, SerialResetLines) throws -> T
+    ) async throws -> T {
         let settings = self.settings
-        return try await withSerial(port) { serial, _ in
+        return try await withSerial(port) { serial, _, pins in
             let options = try settings.stm32ConnectOptions(for: serial)
-            return try body(try STM32Session.connect(link: serial, options: options, events: events))
+            // The bootloader resets the part itself (Go, a reset stub): a virtual board's pins
+            // stand in for modem lines only where --reset says the lines are wired.
+            let lines = SerialResetLines(
+                bootEntry: options.bootSequence, virtualPins: settings.reset == nil ? nil : pins)
+            return try body(try STM32Session.connect(link: serial, options: options, events: events), lines)
         }
     }
 
     /// Opens a serial port (starting a virtual device for `virtual:`) with the wire trace, and
     /// runs `body` on the port's own thread with the port and its device path.
     func withSerial<T: Sendable>(
-        _ port: PortSpec, _ body: @escaping @Sendable (SerialPort, String) throws -> T
+        _ port: PortSpec,
+        _ body: @escaping @Sendable (SerialPort, String, (@Sendable (ResetTarget) -> Void)?) throws -> T
     ) async throws -> T {
         let setup = settings.serialSetup
-        return try await withSerialPath(port) { path, trace in
+        return try await withSerialAttachment(port) { path, trace, pins in
             let serial = try SerialPort.open(path, setup: setup)
             defer { serial.close() }
             serial.trace = trace
-            return try body(serial, path)
+            return try body(serial, path, pins)
         }
     }
 
@@ -119,6 +141,14 @@ public struct TargetOpener: Sendable {
     /// that open the port their own way (`doctor`).
     public func withSerialPath<T: Sendable>(
         _ port: PortSpec, _ body: @escaping @Sendable (String, WireTrace?) throws -> T
+    ) async throws -> T {
+        try await withSerialAttachment(port) { path, trace, _ in try body(path, trace) }
+    }
+
+    /// `withSerialPath`, with a virtual board's reset pins when the port is a virtual device.
+    func withSerialAttachment<T: Sendable>(
+        _ port: PortSpec,
+        _ body: @escaping @Sendable (String, WireTrace?, (@Sendable (ResetTarget) -> Void)?) throws -> T
     ) async throws -> T {
         let attachment: VirtualSerialAttachment?
         switch port {
@@ -133,7 +163,8 @@ public struct TargetOpener: Sendable {
         let trace = try settings.tracePath.map { try WireTrace(path: $0) }
         let worker = PortWorker(name: path)
         defer { worker.shutdown() }
-        return try await worker.run { try body(path, trace) }
+        let pins = attachment?.reset
+        return try await worker.run { try body(path, trace, pins) }
     }
 
     // MARK: USB routes

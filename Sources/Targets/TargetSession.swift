@@ -30,9 +30,9 @@ public enum TargetCapability: String, Sendable, CaseIterable {
 extension Route {
     public var capabilities: Set<TargetCapability> {
         switch self {
-        case .qcc743: [.efuse, .flashConfig]
-        case .stm32Serial: [.pageErase, .protect, .unprotect, .go]
-        case .dfu: [.pageErase, .unprotect, .fus, .go]
+        case .qcc743: [.efuse, .flashConfig, .reset, .console]
+        case .stm32Serial: [.pageErase, .protect, .unprotect, .go, .reset, .console]
+        case .dfu: [.pageErase, .unprotect, .fus, .go, .reset]
         case .swd: [.pageErase, .optionBytes, .go]
         }
     }
@@ -58,7 +58,11 @@ extension Route {
             case .flashConfig: "an STM32 takes image files: app.hex, app.elf, app.bin@0x08000000"
             case .go: "the module starts its firmware at the next reset with BOOT low"
             case .reset: "reset the board with its button, or wire the adapter's DTR/RTS to EN/BOOT (--reset)"
-            case .console: "open the application's UART with a terminal (picocom, screen)"
+            case .console:
+                self == .dfu
+                    ? "USB DFU carries no console: after `bootwire reset`, open the application's UART (or its USB "
+                        + "CDC port) with a terminal, or watch it over the board's ST-LINK: --port stlink"
+                    : "open the application's UART with a terminal (picocom, screen)"
             }
         throw BootwireError(
             .usage, "\(verb) is not available over this port's route (\(self))",

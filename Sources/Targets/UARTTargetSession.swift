@@ -7,9 +7,11 @@ public final class UARTTargetSession: TargetSession {
     public let flash: any FlashTarget
     public var route: Route { .stm32Serial }
     public var events: EventSink { session.events }
+    let lines: SerialResetLines
 
-    init(session: STM32Session, port: String) {
+    init(session: STM32Session, port: String, lines: SerialResetLines) {
         self.session = session
+        self.lines = lines
         flash = UARTFlashTarget(session: session, port: port)
     }
 
@@ -53,5 +55,43 @@ public final class UARTTargetSession: TargetSession {
 
     public func unprotect(readout: Bool) throws {
         if readout { try session.readoutUnprotect() } else { try session.writeUnprotect() }
+    }
+
+    /// NRST pulsed with BOOT0 low or high where the adapter's lines are wired (`--reset`);
+    /// otherwise what the bootloader itself can do: Go to the application's vector table, or
+    /// Go to a stub in RAM that requests a system reset (stm32flash -R), after which the part,
+    /// BOOT0 still high, is back in its bootloader and is synced again to prove it.
+    public func reset(into target: ResetTarget) throws {
+        let link = session.client.link
+        let driven = try lines.drive(target, on: link, events: events)
+        switch target {
+        case .application where !driven:
+            let base = session.identity.device?.flashBase ?? 0x0800_0000
+            events(
+                .stage(
+                    "reset",
+                    detail: "Go \(Hex.address(Int(base))): the bootloader starts the application from its vector table")
+            )
+            try session.go(address: base)
+        case .application:
+            break
+        case .bootloader:
+            if !driven {
+                let stub = STM32ResetStub(ram: session.identity.device?.firstFreeRAM ?? Self.fallbackRAM)
+                events(
+                    .stage("reset", detail: "system reset from RAM at \(Hex.address(Int(stub.address))) (BOOT0 high)"))
+                try session.client.writeMemory(address: stub.address, data: stub.bytes, timeout: 1)
+                try session.client.go(address: stub.address)
+            }
+            try session.reconnect()
+        }
+    }
+
+    /// SRAM every STM32 the bootloader runs on has free above its own use (AN2606: 0x20000200 on the smallest).
+    static let fallbackRAM: UInt32 = 0x2000_0200
+
+    /// The USART at the application's rate, 8N1.
+    public func console(rate: Int?) throws -> any TargetConsole {
+        try SerialConsole(link: session.client.link, rate: rate)
     }
 }

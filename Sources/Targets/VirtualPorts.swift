@@ -16,14 +16,20 @@ public protocol VirtualPorts: Sendable {
     func judges(of port: String) -> [String]
 }
 
-/// A running serial virtual device: the pty path to open, and how to stop it (which saves its state).
+/// A running serial virtual device: the pty path to open, how to stop it (which saves its
+/// state), and its board's reset: what an adapter's DTR/RTS would drive, which a pty cannot carry.
 public struct VirtualSerialAttachment: Sendable {
     public var path: String
     public var stop: @Sendable () -> Void
+    /// Resets the device into its application or its bootloader; returns once it has.
+    public var reset: (@Sendable (ResetTarget) -> Void)?
 
-    public init(path: String, stop: @escaping @Sendable () -> Void) {
+    public init(
+        path: String, stop: @escaping @Sendable () -> Void, reset: (@Sendable (ResetTarget) -> Void)? = nil
+    ) {
         self.path = path
         self.stop = stop
+        self.reset = reset
     }
 }
 

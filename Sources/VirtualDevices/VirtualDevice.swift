@@ -21,6 +21,9 @@ public protocol VirtualDevice: AnyObject {
     func idle(milliseconds: Int) -> [DeviceAction]
     /// The reset pin: the device starts over (in its boot loader).
     func reset()
+    /// The reset pin with the boot pin low (`application`: the firmware in flash starts) or
+    /// high (the boot loader, as `reset()`): what an adapter's DTR/RTS drive on a real board.
+    func reset(application: Bool)
     /// Lines for `--log`: every frame seen and answered.
     var log: (@Sendable (String) -> Void)? { get set }
     /// The rate the host's UART runs at, told before each delivery of bytes. A device that
@@ -33,6 +36,8 @@ public protocol VirtualDevice: AnyObject {
 }
 
 extension VirtualDevice {
+    /// A device with no application model starts over in its boot loader either way.
+    public func reset(application: Bool) { reset() }
     public func hostRate(_ baud: Int) {}
     public func use(clock: any WaitClock) {}
 }

@@ -29,6 +29,9 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
 
+    /// Board resets asked for by the host's thread, run on the runner's (which owns the device).
+    private var pendingResets: [(application: Bool, done: DispatchSemaphore)] = []
+
     // Owned by the runner thread.
     private var sessionOpen = false
     private var closedSessions = 0
@@ -99,6 +102,14 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
         return true
     }
 
+    /// The board's reset pin with the boot pin low (`application`) or high: what an adapter's
+    /// DTR/RTS would do, which a pseudo-terminal cannot carry. Returns once the device has reset.
+    public func resetDevice(application: Bool) {
+        let done = DispatchSemaphore(value: 0)
+        lock.withLock { pendingResets.append((application, done)) }
+        if started { _ = done.wait(timeout: .now() + .seconds(5)) }
+    }
+
     private var isStopping: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -121,6 +132,14 @@ public final class VirtualDeviceRunner: @unchecked Sendable {
 
     private func run() {
         while !isStopping {
+            for reset in lock.withLock({ () -> [(application: Bool, done: DispatchSemaphore)] in
+                defer { pendingResets = [] }
+                return pendingResets
+            }) {
+                device.log?("board reset, boot pin \(reset.application ? "low" : "high")")
+                device.reset(application: reset.application)
+                reset.done.signal()
+            }
             switch pty.read(timeoutMilliseconds: 5) {
             case .clientClosed:
                 if sessionOpen {

@@ -8,7 +8,8 @@ import STM32
 /// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name,
 /// `state=PATH` (the flash is loaded from PATH when it exists and saved there when the port
 /// closes, so one device lives across runs), and for qcc743 the ROM switches (`silicon`,
-/// `ack=before`, `pd=none`, …: `ROMBehaviour`).
+/// `ack=before`, `pd=none`, …: `ROMBehaviour`), and for both the application a reset into it
+/// starts (`app-tick-ms=N`, `app-boot-ms=N`: `VirtualApplication`).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
@@ -29,6 +30,7 @@ public enum VirtualPort {
         var faults: [Fault] = []
         var statePath: String?
         var rom = ROMBehaviour()
+        var application: [VirtualOption] = []
         for option in parsed.options {
             switch option.key {
             case "wire": wire.pacing = try option.choice(WireModel.Pacing.self)
@@ -37,6 +39,11 @@ public enum VirtualPort {
             case "state": statePath = try option.text("state=PATH")
             case "fault": faults.append(try Fault.parse(try option.text("fault=NAME")))
             default:
+                var check = VirtualApplication.Program(bootLog: [], version: "")
+                if try check.apply(option) {
+                    application.append(option)
+                    continue
+                }
                 if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))
             }
@@ -47,13 +54,14 @@ public enum VirtualPort {
         if let part = VirtualPartCatalogue.part(portName: name),
             let stm32 = STM32DeviceTable.device(productID: part.devID)
         {
-            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved)
+            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved, application: application)
             device = model
             flash = { model.flash }
             wire.bitsPerByte = 11
         } else {
             var configuration = VirtualQCC743.Configuration()
             configuration.rom = rom
+            for option in application { _ = try configuration.application.apply(option) }
             let model = VirtualQCC743.make(configuration: configuration, faults: faults, flash: saved)
             device = model
             flash = { model.flash.bytes }

@@ -17,7 +17,9 @@ public struct VirtualPortHost: VirtualPorts {
 
     public func startSerial(_ port: String) throws -> VirtualSerialAttachment {
         let runner = try VirtualPort.start(port)
-        return VirtualSerialAttachment(path: runner.slavePath) { runner.stop() }
+        return VirtualSerialAttachment(
+            path: runner.slavePath, stop: { runner.stop() },
+            reset: { runner.resetDevice(application: $0 == .application) })
     }
 
     public func judges(of port: String) -> [String] { VirtualPeerJudges.judges(of: port) }

@@ -16,6 +16,9 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
         public var rom = ROMBehaviour()
         /// The module's application runs instead of the boot ROM.
         public var applicationRunning = false
+        /// The firmware a reset into the application starts (ST's NCP: its boot log, ticks, a shell).
+        var application = VirtualApplication.Program(
+            bootLog: VirtualQCC743.applicationLog, version: "ST67W611M1 NCP v2.0.106 (T01)")
 
         public init() {}
 
@@ -91,7 +94,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
         idleTimeout = configuration.idleTimeoutMilliseconds
     }
 
-    public var listeningBaud: Int { baud }
+    public var listeningBaud: Int { application?.program.baud ?? baud }
 
     public var bootInfo: BootInfo {
         let a0 = configuration.rom.bootInfo == .a0
@@ -104,7 +107,19 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
             size: a0 ? BootInfo.a0Size : BootInfo.size)
     }
 
+    /// The firmware started by a reset with BOOT low; nil while the ROM runs.
+    private var application: VirtualApplication?
+
+    public func reset(application: Bool) {
+        reset()
+        if application {
+            self.application = VirtualApplication(program: configuration.application, clock: clock)
+            log?("reset with BOOT low: the application starts")
+        }
+    }
+
     public func reset() {
+        application = nil
         state = .waitSync
         baud = configuration.bootBaud
         idleTimeout = configuration.idleTimeoutMilliseconds
@@ -116,6 +131,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     }
 
     public func receiveNoise(count: Int) -> [DeviceAction] {
+        if application != nil { return [] }
         if configuration.applicationRunning { return applicationOutput() }
         // Junk breaks a sync burst and any frame in progress.
         syncRun = 0
@@ -124,6 +140,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     }
 
     public func idle(milliseconds: Int) -> [DeviceAction] {
+        if let application { return application.idle() }
         if configuration.applicationRunning {
             return []
         }
@@ -145,6 +162,7 @@ public final class VirtualQCC743: VirtualDevice, @unchecked Sendable {
     }
 
     public func receive(_ bytes: [UInt8]) -> [DeviceAction] {
+        if let application { return application.receive(bytes) }
         if configuration.applicationRunning { return applicationOutput() }
         if deafUntil > 0 {
             if clock.now() < deafUntil {

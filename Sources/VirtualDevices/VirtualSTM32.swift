@@ -30,6 +30,9 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         public var refusesOptionRead = false
         /// Get Checksum runs over byte-swapped words (another layout than stm32flash's).
         public var otherChecksumLayout = false
+        /// The firmware Go (or a reset with BOOT0 low) starts: a banner, ticks, a shell.
+        var application = VirtualApplication.Program(
+            bootLog: VirtualSTM32.applicationLog, version: "bootwire virtual application 1.0")
 
         public init(device: STM32Device) {
             self.device = device
@@ -91,8 +94,12 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
 
     /// A device from the table by key (`l476`), with the device-level faults applied:
     /// `application`, `locked` (readout protection level 1), `sync-glitch`.
-    public static func make(device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil) -> VirtualSTM32 {
+    /// `application`: the `app-…` switches of the port, checked when it was parsed.
+    public static func make(
+        device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil, application: [VirtualOption] = []
+    ) -> VirtualSTM32 {
         var configuration = Configuration(device: device)
+        for option in application { _ = try? configuration.application.apply(option) }
         configuration.applicationRunning = faults.contains(.application)
         configuration.syncGlitch = faults.contains(.syncGlitch)
         configuration.refusesOptionRead = faults.contains(.optionReadRefused)
@@ -122,7 +129,29 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
 
     // MARK: VirtualDevice
 
-    public var listeningBaud: Int { configuration.applicationRunning ? 115_200 : baud }
+    public var listeningBaud: Int { application?.program.baud ?? (configuration.applicationRunning ? 115_200 : baud) }
+
+    /// The firmware started by Go or a reset with BOOT0 low; nil while the bootloader runs.
+    private var application: VirtualApplication?
+    private var clock: any WaitClock = MonotonicClock.shared
+
+    public func use(clock: any WaitClock) { self.clock = clock }
+
+    public func reset(application: Bool) {
+        reset()
+        if application, phase == .waitSync { startApplication(at: geometry.range.start) }
+    }
+
+    /// The application runs from the vector table at `address`; an erased one (stack pointer
+    /// 0xFFFFFFFF) faults at once on a real part, so nothing is printed.
+    private func startApplication(at address: UInt32) {
+        phase = .application
+        guard let vectors = mappedFlash(address, count: 8), vectors.contains(where: { $0 != 0xFF }) else {
+            log?("the vector table at \(Self.hex(address)) is erased: the core faults, nothing runs")
+            return
+        }
+        application = VirtualApplication(program: configuration.application, clock: clock)
+    }
 
     public func hostRate(_ baud: Int) {
         // The bootloader measures the 0x7F; until then it hears any rate.
@@ -130,6 +159,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     }
 
     public func reset() {
+        application = nil
         resets += 1
         loadedOptions = optionBytes
         buffer = []
@@ -138,9 +168,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
         log?(phase == .disabled ? "reset: readout protection level 2, no bootloader" : "reset: waiting for 0x7F")
     }
 
-    public func idle(milliseconds: Int) -> [DeviceAction] { [] }
+    public func idle(milliseconds: Int) -> [DeviceAction] { application?.idle() ?? [] }
 
     public func receiveNoise(count: Int) -> [DeviceAction] {
+        if application != nil { return [] }
         if configuration.applicationRunning { return applicationOutput() }
         // Framing junk reaches the command parser as bytes no command is made of.
         guard isSynced else { return [] }
@@ -148,6 +179,7 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
     }
 
     public func receive(_ bytes: [UInt8]) -> [DeviceAction] {
+        if let application { return application.receive(bytes) }
         if configuration.applicationRunning { return applicationOutput() }
         var actions: [DeviceAction] = []
         for byte in bytes {
@@ -543,8 +575,10 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
             return [ack]
         }
         log?("Go \(Self.hex(address)) → 79, the application runs")
-        phase = .application
-        return [ack]
+        // The ACK leaves at the bootloader's rate before the application sets its own.
+        let acknowledged = ack
+        if geometry.range.contains(address) { startApplication(at: address) } else { phase = .application }
+        return [acknowledged]
     }
 
     /// AIRCR (0xE000ED0C) and VECTKEY|SYSRESETREQ (0x05FA0004) within the first 64 bytes.

@@ -24,6 +24,7 @@ struct Bootwire: AsyncParsableCommand {
             EfuseCommand.self,
             ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self,
             UdevRulesCommand.self, FusCommand.self, OptionBytesCommand.self, CodesCommand.self, ST67Command.self,
+            RunCommand.self, ResetCommand.self,
         ]
     )
 

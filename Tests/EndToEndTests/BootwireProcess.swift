@@ -70,7 +70,7 @@ enum Bootwire {
     /// `cache` is the XDG cache folder (session journals, adapter memory): fresh unless given.
     static func run(
         _ arguments: [String], timeout: TimeInterval = 60, cache: URL? = nil, environment extra: [String: String] = [:],
-        reportTimeout: Bool = true, directory: URL? = nil, interruptOn marker: String? = nil
+        reportTimeout: Bool = true, directory: URL? = nil, interruptOn marker: String? = nil, input: String? = nil
     ) throws -> BootwireRun {
         let process = Process()
         process.executableURL = executable
@@ -84,9 +84,12 @@ enum Bootwire {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        // `input`: a pipe that carries it, as a user's `printf … | bootwire run` does.
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         if let directory { process.currentDirectoryURL = directory }
         try process.run()
+        if let stdin, let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         let deadline = Date().addingTimeInterval(timeout)
         let pid = process.processIdentifier
         let lock = NSLock()

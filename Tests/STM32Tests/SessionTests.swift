@@ -266,3 +266,33 @@ import VirtualDevices
         }
     }
 }
+
+/// The reset stub `reset --into bootloader` runs through Go (stm32flash's -R).
+@Suite struct ResetStubTests {
+    @Test func theStubIsAVectorTableAndThumbCodeThatWritesSYSRESETREQToAIRCR() {
+        let stub = STM32ResetStub(ram: 0x2000_3100)
+        func word(_ offset: Int) -> UInt32 {
+            (0..<4).reduce(UInt32(0)) { $0 | UInt32(stub.bytes[offset + $1]) << (8 * $1) }
+        }
+        #expect(stub.bytes.count == 24)
+        #expect(stub.bytes.count % 4 == 0, "Write Memory takes whole words")
+        #expect(word(0) == 0x2000_3200)
+        #expect(word(4) == 0x2000_3109, "the code at +8, a Thumb address")
+        #expect(word(16) == 0xE000_ED0C)
+        #expect(word(20) == 0x05FA_0004)
+    }
+
+    @Test func goToTheStubResetsTheVirtualPartBackIntoItsBootloader() throws {
+        let l476 = STM32DeviceTable.l476
+        let device = VirtualSTM32.make(device: l476)
+        let session = try connect(VirtualLink(device: device, clock: SimulatedClock()))
+        let resets = device.resets
+        let stub = STM32ResetStub(ram: l476.firstFreeRAM)
+        try session.client.writeMemory(address: stub.address, data: stub.bytes, timeout: 1)
+        try session.client.go(address: stub.address)
+        #expect(device.resets == resets + 1)
+        #expect(!device.isSynced)
+        try session.reconnect()
+        #expect(device.isSynced)
+    }
+}

@@ -56,6 +56,8 @@ extension ErrorCode {
         case .interruptedSession:
             "flash the images that were being written (or use --erase chip) to repair the recorded ranges"
         case .timeout: "run again; if it repeats, lower --baud and check the device's supply"
+        case .monitorTimeout:
+            "give it longer (--for SECONDS), check --monitor-baud against the application's UART rate, or drop --until"
         case .deviceError: "the message says what the device refused; `bootwire info` shows its state"
         case .protocolError: "run again with --trace FILE and report the trace if it repeats"
         case .unexpectedChip: "check --port names the device you mean and --chip is right"

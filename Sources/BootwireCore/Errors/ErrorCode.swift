@@ -52,6 +52,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case oldDataOutsideImages = "old-data-outside-images"
     case factoryDataErased = "factory-data-erased"
     case timeout = "timeout"
+    case monitorTimeout = "monitor-timeout"
     // protocol
     case deviceError = "device-error"
     case protocolError = "protocol-error"
@@ -146,7 +147,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
             .port
         case .noResponse, .echoOnly, .applicationRunning, .baudMismatch, .linkLostAfterBaudChange,
             .adapterBaudLimit, .deviceDisconnected, .deviceReset, .lineNoise, .interruptedSession, .timeout,
-            .usbTransferFailed:
+            .monitorTimeout, .usbTransferFailed:
             .connection
         case .deviceError, .protocolError, .unexpectedChip: .protocol
         case .verifyMismatch: .verification
@@ -229,6 +230,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .interruptedSession:
             "an earlier session on this device was cut short; its ranges stay recorded until a run proves them (warning)"
         case .timeout: "the device did not finish in time"
+        case .monitorTimeout: "the application's output never showed the text `--until` waited for"
         case .deviceError: "the device answered with an error code"
         case .protocolError: "the device answered something the protocol does not allow"
         case .unexpectedChip: "the device is not the chip this command is for"

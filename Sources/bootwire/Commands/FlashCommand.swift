@@ -42,6 +42,9 @@ struct FlashCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
+    @OptionGroup(title: "Monitor (after the flash)")
+    var monitor: MonitorOptions
+
     struct InputOptions: ParsableArguments {
         @Option(
             name: .long, help: ArgumentHelp("A flash_prog_cfg.ini, as ST ships with its firmware.", valueName: "ini"))
@@ -95,16 +98,23 @@ struct FlashCommand: AsyncParsableCommand {
                     .usage, "the ports lead to different kinds of device",
                     hint: "flash one kind of device per run (all modules, or all STM32s over one route)")
             }
+            if monitor.monitor {
+                try monitor.check(route: route, ports: ports.count, station: station.report != nil, go: erase.go != nil)
+            }
             let request = try makeRequest(route: route, events: renderer.sink)
             if let report = station.report { try OutputFile.check(report) }
             if ports.count == 1 && station.report == nil {
                 let started = MonotonicClock.now()
                 let device = try await flashDevice(
-                    port: ports[0], request: request, interactive: true, events: renderer.sink)
+                    port: ports[0], request: request, interactive: true, events: renderer.sink,
+                    watch: monitor.monitor ? monitor.watcher(json: output.json) : nil)
                 for line in device.imageLines() { renderer.render(.note(.info(line))) }
+                let seconds = Double(MonotonicClock.now() - started) / 1e9 - (device.monitored?.seconds ?? 0)
                 try renderer.finish(
                     JobResult(
-                        summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9),
+                        summary: device.summary(seconds: seconds).merging(
+                            device.monitored.map(MonitorOptions.summary) ?? [:]
+                        ) { $1 },
                         attachments: try device.attachments()))
             }
             try await flashStation(ports: ports, request: request, renderer: renderer)
@@ -164,9 +174,11 @@ struct FlashCommand: AsyncParsableCommand {
     }
 
     /// One device, start to end, through the flash pipeline.
-    func flashDevice(port: PortSpec, request: Request, interactive: Bool, events: @escaping EventSink) async throws
-        -> DeviceOutcome
-    {
+    /// `watch`: after a flash that changed the device (not a dry run), the monitor (`--monitor`).
+    func flashDevice(
+        port: PortSpec, request: Request, interactive: Bool, events: @escaping EventSink,
+        watch: MonitorOptions.Watcher? = nil
+    ) async throws -> DeviceOutcome {
         let yes = safety.yes
         // Made once, above the session: a module that resets mid-write is reconnected and the
         // same pipeline runs again, resuming its own journal rather than warning about it.
@@ -178,9 +190,10 @@ struct FlashCommand: AsyncParsableCommand {
         let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
             session in
             let outcome = try pipeline.run(request.prepared, on: session.flash)
-            return (session.flash.identity, outcome)
+            let monitored = try watch.flatMap { try $0(session, outcome.dryRun, events) }
+            return (session.flash.identity, outcome, monitored)
         }
-        return DeviceOutcome(identity: result.0, outcome: result.1, statistics: statistics)
+        return DeviceOutcome(identity: result.0, outcome: result.1, statistics: statistics, monitored: result.2)
     }
 
     /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record, ELF and .dfu files carry their own

@@ -21,6 +21,8 @@ struct DeviceOutcome: Sendable {
     var identity: TargetIdentity
     var outcome: FlashOutcome
     var statistics: [String: String] = [:]
+    /// What `--monitor` saw after the flash.
+    var monitored: MonitorOutcome?
 
     func summary(seconds: Double) -> [String: String] {
         var summary = statistics
