@@ -68,9 +68,11 @@ public enum SyncEvidence: Sendable, Equatable {
         if outcomes.contains(where: { if case .junk = $0 { true } else { false } }) {
             let longest = attempts.map(\.count).max() ?? 0
             if longest >= 16 {
-                // A stream on every attempt, none of it the ROM's: the application talks. A
-                // stream on some attempts only may be the rate or the wiring.
-                let steady = attempts.allSatisfy { $0.count >= 16 }
+                // A stream, none of it the ROM's: the application talks. Short fragments beside
+                // it may be the rate or the wiring. An attempt that heard nothing says nothing: a
+                // firmware prints its boot log once, and a reply that came late (a loaded host) is
+                // flushed before the next burst.
+                let steady = attempts.allSatisfy { $0.isEmpty || $0.count >= 16 }
                 return BootwireError(
                     .applicationRunning,
                     "a steady stream that is not the boot ROM answered (\(longest) bytes): the application is running",
