@@ -33,7 +33,7 @@ extension Route {
         case .qcc743: [.efuse, .flashConfig]
         case .stm32Serial: [.pageErase, .protect, .unprotect, .go]
         case .dfu: [.pageErase, .unprotect, .fus, .go]
-        case .swd: [.pageErase, .optionBytes, .go]
+        case .swd: [.pageErase, .optionBytes, .go, .reset, .console]
         }
     }
 
