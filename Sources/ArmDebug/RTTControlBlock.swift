@@ -209,6 +209,6 @@ public enum RTTError {
 
     public static func corrupted(_ message: String, at address: UInt32) -> BootwireError {
         BootwireError(
-.rttCorrupted, message, evidence: ["address": RTTLayout.text(address)])
+            .rttCorrupted, message, evidence: ["address": RTTLayout.text(address)])
     }
 }

@@ -127,7 +127,8 @@ extension SWDTargetSession {
     /// SEGGER_RTT_Init runs early in main: half a second covers clock setup and C runtime init
     /// of ordinary firmware; probe-rs `run` keeps retrying its attach in the same way.
     static let attachWindow: Duration = .milliseconds(500)
-    static let attachPoll: Duration = .milliseconds(20)
+    /// A scan of 96 KiB is some 50 ms of SWD traffic at 1.8 MHz: five more after the first.
+    static let attachPoll: Duration = .milliseconds(100)
 
     /// Where a control block and its buffers may lie: the part's main SRAM from the catalogue,
     /// else (a part whose RAM the catalogue does not give) the first 64 KiB at 0x20000000, the

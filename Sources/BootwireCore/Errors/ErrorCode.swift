@@ -285,8 +285,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .swdNoTarget: "the probe reached no core over SWD, not even under reset or at a low clock"
         case .swdConnectedUnderReset: "the core answered only with NRST held low (warning)"
         case .swdClockReduced: "SWD transfers failed at the set clock and worked at a lower one (warning)"
-        case .rttNotFound: "no SEGGER RTT control block in the target's RAM: the application does not use RTT, or has not started"
-        case .rttCorrupted: "the RTT control block's buffer descriptors point outside RAM or hold offsets past their buffer"
+        case .rttNotFound:
+            "no SEGGER RTT control block in the target's RAM: the application does not use RTT, or has not started"
+        case .rttCorrupted:
+            "the RTT control block's buffer descriptors point outside RAM or hold offsets past their buffer"
         case .flashStaleErrors: "the flash controller held error flags from an earlier operation; cleared (warning)"
         case .flashLocked: "the flash controller stayed locked after the unlock keys"
         case .flashProgramError: "the flash controller refused an erase or a write (SR error flags in the evidence)"
