@@ -71,7 +71,9 @@ public final class RTTHost {
                 let bytes: [UInt8]
                 do {
                     bytes = try probe.readMemory(address, count: count)
-                } catch let error as ProbeError where error.fault != .lostConnection && error.fault != .noTarget {
+                } catch let error as ProbeError {
+                    // A bus fault is the end of the RAM; anything else is the probe's trouble.
+                    guard case .fault = error.fault else { throw error }
                     break
                 }
                 var i = (4 - Int(address & 3)) & 3
@@ -90,7 +92,7 @@ public final class RTTHost {
     /// The header, then as many descriptors as it claims (never more than the limit allows).
     static func readBlock(_ probe: any DebugProbe, _ address: UInt32) throws -> [UInt8] {
         let header = try probe.readMemory(address, count: RTTLayout.headerSize)
-        let counts = [16, 20].map { o in (0..<4).reduce(0) { $0 | Int(header[o + $1]) << (8 * $1) } }
+        let counts = [16, 20].map { Int(RTTLayout.word(header, $0)) }
         guard Array(header.prefix(16)) == RTTLayout.id, counts.allSatisfy({ $0 <= RTTLayout.maxBuffers }) else {
             return header
         }
@@ -131,8 +133,7 @@ public final class RTTHost {
     /// WrOff and RdOff as they are now, checked against the buffer's size.
     func ring(_ buffer: RTTBuffer) throws -> RTTRing {
         let words = try probe.readMemory(buffer.writeOffsetAddress, count: 8)
-        let word = { (o: Int) in (0..<4).reduce(UInt32(0)) { $0 | UInt32(words[o + $1]) << (8 * $1) } }
-        let ring = RTTRing(size: buffer.size, write: word(0), read: word(4))
+        let ring = RTTRing(size: buffer.size, write: RTTLayout.word(words, 0), read: RTTLayout.word(words, 4))
         guard ring.isValid else {
             throw RTTError.corrupted(
                 "\(buffer.direction.rawValue)-buffer \(buffer.number): WrOff \(ring.write) or RdOff \(ring.read) "

@@ -28,6 +28,11 @@ public enum RTTLayout {
     public static let readOffset: UInt32 = 16
     public static let flagsOffset: UInt32 = 20
 
+    /// The little-endian word at `offset` of bytes read from the target.
+    public static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
+    }
+
     /// An address as messages and descriptions show it: `0x20000400`.
     public static func text(_ address: UInt32) -> String { Hex.address(address, width: 8, uppercase: false) }
 
@@ -144,7 +149,7 @@ public struct RTTControlBlock: Sendable, Equatable {
         guard bytes.count >= RTTLayout.headerSize, Array(bytes.prefix(16)) == RTTLayout.id else {
             throw RTTError.notFound(at: address)
         }
-        let word = { (offset: Int) in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) } }
+        let word = { (offset: Int) in RTTLayout.word(bytes, offset) }
         let upCount = Int(word(16))
         let downCount = Int(word(20))
         guard upCount <= RTTLayout.maxBuffers, downCount <= RTTLayout.maxBuffers else {

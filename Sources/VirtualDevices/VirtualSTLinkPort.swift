@@ -152,7 +152,7 @@ public enum VirtualSTLinkPort {
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "options: state=PATH, v2, v3, firmware=J, wrp=FIRST-LAST, rdp1, "
                         + (singleBank ? "" : "bank-mismatch, bfb2, ")
-                        + "wait-storm[=N], swd-disabled, optverr, binary-serial")
+                        + "wait-storm[=N], swd-disabled, optverr, binary-serial, rtt=ADDRESS|none")
             }
         }
         return target
@@ -176,7 +176,7 @@ public enum VirtualSTLinkPort {
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "options: state=PATH, v2, v3, firmware=J, rdp1, mass-erase-seconds=N, wait-storm[=N], "
-                        + "swd-disabled, binary-serial")
+                        + "swd-disabled, binary-serial, rtt=ADDRESS|none")
             }
         }
         return target
