@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32", "STM32SWD", "Targets"]),
         .target(
             name: "VirtualDevices",
-            dependencies: ["BootwireCore", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),
+            dependencies: ["BootwireCore", "ArmDebug", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),
         .executableTarget(
             name: "bootwire",
             dependencies: [

@@ -323,6 +323,52 @@ if command -v openocd >/dev/null; then
     "h723 stm32h7x 1024" "h743 stm32h7x 2048"
 fi
 
+# ---------------------------------------------------------------- OpenOCD's RTT (the virtual application)
+# The application a virtual target runs after a reset (VirtualRTTApplication, docs/swd.md): OpenOCD
+# scans the L476's SRAM for its control block, serves up-buffer 0 on a TCP port and writes what
+# comes in to down-buffer 0; the banner, a tick and the echo of a line must come back.
+openocd_rtt() {
+  local name=oo-rtt written=$work/rtt-l476.state port=$((20000 + RANDOM % 20000))
+  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<II',0x20018000,0x08000101)+bytes(2040))" \
+    >"$work/rtt-app.bin"
+  if "$bootwire" flash --port "virtual:stlink-l476,state=$written" "$work/rtt-app.bin@0x08000000" >"$work/$name-bw.log" 2>&1 &&
+    start "$name" "stlink-l476" "$written"; then
+    LD_LIBRARY_PATH=$shim BOOTWIRE_USB_SOCKET=$work/$name.sock timeout -k 5 30 openocd -f interface/stlink.cfg \
+      -f target/stm32l4x.cfg -c "gdb_port disabled; tcl_port disabled; telnet_port disabled; init; reset run" \
+      -c "rtt setup 0x20000000 98304 {SEGGER RTT}; rtt start; rtt server start $port 0" >"$work/$name.log" 2>&1 &
+    local openocd=$!
+    if python3 - "$port" >"$work/$name.seen" 2>&1 <<'PY'; then
+import socket, sys, time
+end = time.time() + 20
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        break
+    except OSError:
+        if time.time() > end: sys.exit(1)
+        time.sleep(0.1)
+s.settimeout(0.2)
+seen, sent = b"", False
+while time.time() < end and not (b"echo: hello openocd" in seen and b"tick 1" in seen):
+    try:
+        seen += s.recv(4096)
+    except socket.timeout:
+        pass
+    if not sent and b"Bootwire virtual application" in seen:
+        s.sendall(b"hello openocd\n")
+        sent = True
+print(seen.decode(errors="replace"))
+sys.exit(0 if b"echo: hello openocd" in seen and b"tick 1" in seen else 1)
+PY
+      ok "openocd rtt setup/start/server (stlink-l476): the application's banner, ticks and echo"
+    else bad "openocd rtt (stlink-l476)" "$work/$name.log"; fi
+    kill -TERM "$openocd" 2>/dev/null
+    wait "$openocd" 2>/dev/null
+    stop
+  else bad "bootwire flash, then emulate usb stlink-l476 on its state (rtt)" "$work/$name-bw.log"; fi
+}
+if command -v openocd >/dev/null; then openocd_rtt; fi
+
 # ---------------------------------------------------------------- Bootwire itself through the stand-in
 # Bootwire's own USB path (LibUSBBus: libusb enumeration when BOOTWIRE_LIBUSB names the library,
 # libusb transfers), as a real user's bootwire runs it, with --trace of every transfer.

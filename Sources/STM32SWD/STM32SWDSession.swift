@@ -176,12 +176,13 @@ public final class STM32SWDSession: @unchecked Sendable {
         try identify()
     }
 
-    /// Resets and lets the application run; leaves debug mode.
-    public func resetAndRun() throws {
+    /// Resets and lets the application run; leaves debug mode unless `leaveDebug` is false (RTT
+    /// reads memory while the core runs).
+    public func resetAndRun(leaveDebug: Bool = true) throws {
         if try !probe.resetAndRun() {
             events(.note(.info("NRST is not connected: reset by SYSRESETREQ instead")))
         }
-        probe.exitDebug()
+        if leaveDebug { probe.exitDebug() }
     }
 
     public func close() { probe.exitDebug() }

@@ -8,9 +8,12 @@ public final class SWDTargetSession: TargetSession {
     public let flash: any FlashTarget
     public var route: Route { .swd }
     public var events: EventSink { session.events }
+    /// Where RTT's control block is: nil scans the part's RAM.
+    public let rttAddress: UInt32?
 
-    init(session: STM32SWDSession) throws {
+    init(session: STM32SWDSession, rttAddress: UInt32? = nil) throws {
         self.session = session
+        self.rttAddress = rttAddress
         flash = try SWDFlashTarget(session: session)
     }
 
@@ -72,5 +75,74 @@ public final class SWDTargetSession: TargetSession {
         events(.stage("erase", detail: what))
         for unit in units { try controller.erase(unit) }
         try controller.lock()
+    }
+}
+
+// MARK: reset and the RTT console
+
+extension SWDTargetSession {
+    /// `.application`: debug off, NRST pulsed (SYSRESETREQ where NRST is not wired), the probe
+    /// left attached so RTT can be read while the core runs. `.bootloader` is refused: over SWD
+    /// the boot pins and option bytes choose it at reset, and no debugger command does.
+    public func reset(into target: ResetTarget) throws {
+        switch target {
+        case .application:
+            events(.stage("reset", detail: "into the application"))
+            do {
+                try session.resetAndRun(leaveDebug: false)
+            } catch let fault as ProbeError {
+                throw fault.error
+            }
+        case .bootloader:
+            throw BootwireError(
+                .usage, "over SWD a reset cannot choose the system bootloader",
+                hint: "the part starts its bootloader when BOOT0 is high at reset (nBOOT0/nSWBOOT0 on "
+                    + "parts with those option bits): set it and press reset, or reset into the application",
+                evidence: ["route": "\(route)", "reset": target.rawValue])
+        }
+    }
+
+    /// RTT on up-buffer 0 and down-buffer 0, found at `rttAddress` or by scanning the part's
+    /// RAM; the application gets `attachWindow` after a reset to set its control block up.
+    public func console(rate: Int?) throws -> any TargetConsole {
+        let search: RTTSearch = rttAddress.map { .exact($0) } ?? .scan(ram)
+        let clock = session.probe.clock
+        let deadline = clock.now() + Self.attachWindow.nanoseconds
+        while true {
+            do {
+                let host = try RTTHost.attach(probe: session.probe, search: search, ram: ram, names: flashRegion)
+                let console = try RTTConsole(host: host)
+                events(.stage("console", detail: console.description))
+                return console
+            } catch let error as BootwireError
+                where [.rttNotFound, .rttCorrupted].contains(error.code) && clock.now() < deadline
+            {
+                clock.sleep(until: min(deadline, clock.now() + Self.attachPoll.nanoseconds))
+            } catch let fault as ProbeError {
+                throw fault.error
+            }
+        }
+    }
+
+    /// SEGGER_RTT_Init runs early in main: half a second covers clock setup and C runtime init
+    /// of ordinary firmware; probe-rs `run` keeps retrying its attach in the same way.
+    static let attachWindow: Duration = .milliseconds(500)
+    /// A scan of 96 KiB is some 50 ms of SWD traffic at 1.8 MHz: five more after the first.
+    static let attachPoll: Duration = .milliseconds(100)
+
+    /// Where a control block and its buffers may lie: the part's main SRAM from the catalogue,
+    /// else (a part whose RAM the catalogue does not give) the first 64 KiB at 0x20000000, the
+    /// SRAM base of every STM32, read until a fault marks its end.
+    var ram: [RTTRegion] {
+        guard let ram = session.identity.part?.bootloader?.ram else {
+            return [RTTRegion(base: 0x2000_0000, size: 64 << 10)]
+        }
+        return [RTTRegion(base: ram.start, size: ram.size)]
+    }
+
+    /// The flash, where a buffer's name string usually is (a literal).
+    var flashRegion: [RTTRegion] {
+        guard let layout = session.controller?.layout, layout.size > 0 else { return [] }
+        return [RTTRegion(base: layout.base, size: layout.size)]
     }
 }

@@ -61,8 +61,9 @@ public struct TargetOpener: Sendable {
             }
             return (value, [:])
         case .swd:
+            let rttAddress = settings.rttAddress
             return try await withSWD(port, events: events) { session in
-                try body(try SWDTargetSession(session: session))
+                try body(try SWDTargetSession(session: session, rttAddress: rttAddress))
             }
         }
     }

@@ -33,7 +33,7 @@ extension Route {
         case .qcc743: [.efuse, .flashConfig, .reset, .console]
         case .stm32Serial: [.pageErase, .protect, .unprotect, .go, .reset, .console]
         case .dfu: [.pageErase, .unprotect, .fus, .go, .reset]
-        case .swd: [.pageErase, .optionBytes, .go]
+        case .swd: [.pageErase, .optionBytes, .go, .reset, .console]
         }
     }
 

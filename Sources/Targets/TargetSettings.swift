@@ -20,6 +20,9 @@ public struct TargetSettings: Sendable {
     public var tracePath: String?
     /// The SWD clock an ST-LINK starts at, kHz (nil: the probe path's default).
     public var swdKHz: Int?
+    /// Where the application's RTT control block is (its `_SEGGER_RTT` symbol); nil: the SWD
+    /// route scans the part's RAM for it.
+    public var rttAddress: UInt32?
     /// The rate each adapter carried and the rate the last session left each module at.
     public var adapterMemory: AdapterMemory?
     /// How serial ports are opened (latency, sysfs root).

@@ -80,7 +80,7 @@ public enum VirtualHostTargets {
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint:
                         "options: state=PATH, v2, v3, firmware=J, rdp1, wrp=FIRST-LAST, wait-storm[=N], swd-disabled, "
-                        + "binary-serial" + (name == "stlink-h563" ? ", trustzone, locked" : "")
+                        + "binary-serial, rtt=ADDRESS|none" + (name == "stlink-h563" ? ", trustzone, locked" : "")
                         + (name == "stlink-u575" ? ", trustzone" : "")
                         + ((flash as? VirtualPageFlash)?.model.secureAreaPage != nil ? ", sfsa=N" : "")
                         + ((flash as? VirtualPageFlash)?.model.bootBankBit != nil ? ", bfb2" : "")

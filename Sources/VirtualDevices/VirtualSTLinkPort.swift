@@ -22,6 +22,8 @@ import USB
 /// - `mass-erase-seconds=N` (F4): BSY stays set N seconds after a mass erase starts.
 /// - `voltage=V`: the target supply GET_TARGET_VOLTAGE reports (default 3.3); an F4 below
 ///   2.7 V refuses x32 programming.
+/// - `rtt=ADDRESS|none`: where the application (started by a reset into a valid vector table)
+///   puts its SEGGER RTT control block (default 0x20000400); `none`: firmware without RTT.
 /// - `binary-serial` (with `v2`): the V2's serial string is 12 raw bytes, not text.
 /// - `flash-wait=reported|hidden` (L4): erase and programming take their typical time in wall
 ///   time, and a flash access that starts meanwhile gets SWD_AP_WAIT (`reported`) or is held
@@ -36,6 +38,7 @@ public enum VirtualSTLinkPort {
         var disabled = false
         var flashWait: String?
         var volts: Double?
+        var rtt: UInt32?? = nil
         var rest: [VirtualOption] = []
         for option in options {
             switch option.key {
@@ -53,6 +56,15 @@ public enum VirtualSTLinkPort {
             case "binary-serial":
                 try option.flag()
                 identity.binarySerial = true
+            case "rtt":
+                let text = try option.text("rtt=ADDRESS or rtt=none, e.g. rtt=0x20000400")
+                if text == "none" {
+                    rtt = .some(nil)
+                } else if text.hasPrefix("0x"), let address = UInt32(text.dropFirst(2), radix: 16) {
+                    rtt = address
+                } else {
+                    throw option.bad("rtt=ADDRESS or rtt=none, e.g. rtt=0x20000400")
+                }
             case "voltage": volts = try option.real(in: 1.6...3.6, "voltage=V, e.g. voltage=1.8")
             case "flash-wait":
                 guard let wait = option.value, ["reported", "hidden"].contains(wait) else {
@@ -66,6 +78,15 @@ public enum VirtualSTLinkPort {
         // The H7 controller's timings run on the bus's clock (`time=simulated`: no wall time).
         (target.flash as? VirtualSectorFlash)?.clock = bus.clock
         target.appDisablesSWD = disabled
+        target.clock = bus.clock
+        if let rtt {
+            guard rtt.map({ target.sramHolds($0, count: VirtualRTTApplication.span) }) ?? true else {
+                throw BootwireError(
+                    .usage, "rtt=\(Hex.address(rtt ?? 0)) is not inside the SRAM of virtual:\(name)",
+                    hint: "use an SRAM address, e.g. rtt=0x20000400, or rtt=none")
+            }
+            target.rttAddress = rtt
+        }
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
         if let volts {
@@ -131,7 +152,7 @@ public enum VirtualSTLinkPort {
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "options: state=PATH, v2, v3, firmware=J, wrp=FIRST-LAST, rdp1, "
                         + (singleBank ? "" : "bank-mismatch, bfb2, ")
-                        + "wait-storm[=N], swd-disabled, optverr, binary-serial")
+                        + "wait-storm[=N], swd-disabled, optverr, binary-serial, rtt=ADDRESS|none")
             }
         }
         return target
@@ -155,7 +176,7 @@ public enum VirtualSTLinkPort {
                 throw BootwireError(
                     .usage, "`\(option)` is not an option of virtual:\(name)",
                     hint: "options: state=PATH, v2, v3, firmware=J, rdp1, mass-erase-seconds=N, wait-storm[=N], "
-                        + "swd-disabled, binary-serial")
+                        + "swd-disabled, binary-serial, rtt=ADDRESS|none")
             }
         }
         return target

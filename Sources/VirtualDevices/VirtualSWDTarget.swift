@@ -1,3 +1,4 @@
+import BootwireCore
 import Foundation
 
 /// What a target's bus answers to one debug access through the probe.
@@ -64,6 +65,15 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     public let flash: any VirtualFlashPeripheral
     var sram: [(base: UInt32, bytes: [UInt8])]
     public var appDisablesSWD = false
+    /// The clock the application's time runs on: the bus's (`time=simulated`: no wall time).
+    public var clock: any WaitClock = MonotonicClock.shared
+    /// What runs after a reset into a valid vector table: an application printing over RTT.
+    let application = VirtualRTTApplication()
+    /// Where that application puts its RTT control block; nil: it uses no RTT (`rtt=none`).
+    public var rttAddress: UInt32? {
+        get { application.address }
+        set { application.address = newValue }
+    }
 
     private(set) var halted = false
     private var haltRequested = false
@@ -111,6 +121,24 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         halted = false
         swdDead = appDisablesSWD
         flash.booted(halted: false)
+        startApplication()
+    }
+
+    /// The core leaves reset running: the application starts when the vector table is one a
+    /// core can boot from (initial SP inside SRAM and word-aligned, a Thumb reset vector in flash).
+    func startApplication() {
+        let base = flash.flashBase
+        guard let sp = read32(base), let reset = read32(base + 4), sp & 3 == 0, reset & 1 == 1,
+            sram.contains(where: { sp > $0.base && UInt64(sp) <= UInt64($0.base) + UInt64($0.bytes.count) }),
+            (base..<base + UInt32(flash.flashSpan)).contains(reset & ~1)
+        else {
+            application.stop()
+            return
+        }
+        application.start(
+            on: self,
+            banner: "Bootwire virtual application: DEV_ID 0x\(String(idcode & 0xFFF, radix: 16)), "
+                + "SP 0x\(String(sp, radix: 16)), reset vector 0x\(String(reset, radix: 16))\n")
     }
 
     /// NRST low holds the core in reset with the pins in their default (SWD) function; its
@@ -139,6 +167,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
             swdDead = appDisablesSWD
         }
         flash.booted(halted: halted)
+        if halted { application.stop() } else { startApplication() }
     }
 
     private func sramIndex(_ address: UInt32, _ count: Int) -> (Int, Int)? {
@@ -150,6 +179,9 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         }
         return nil
     }
+
+    /// Whether `count` bytes from `address` are SRAM.
+    public func sramHolds(_ address: UInt32, count: Int) -> Bool { sramIndex(address, count) != nil }
 
     /// Clears SRAM2-like regions after an RDP regression.
     public func clearSRAM(base: UInt32) {
@@ -209,6 +241,8 @@ public final class VirtualSWDTarget: @unchecked Sendable {
                 } else if halted {
                     halted = false
                     swdDead = appDisablesSWD
+                    // A debugger resuming its own code in SRAM (a flash loader): not the application.
+                    if sramIndex(core.r[15], 2) != nil { application.stop() }
                 }
             }
             return .ok
@@ -273,6 +307,7 @@ public final class VirtualSWDTarget: @unchecked Sendable {
     /// Lets a core the debugger started on SRAM code run until it halts (BKPT), faults, or waits
     /// on memory only the host changes. Called before each probe command.
     public func advance() {
+        application.advance(on: self, running: !halted && !nrstLow)
         guard !halted, debugEnabled, !nrstLow, sramIndex(core.r[15], 2) != nil else { return }
         // Entering debug state sets C_HALT as well as S_HALT (stlink-org reads C_HALT, and
         // expects DHCSR 0x0003000B after its loader's BKPT).

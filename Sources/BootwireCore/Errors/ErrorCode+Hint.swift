@@ -115,6 +115,10 @@ extension ErrorCode {
         case .swdNoTarget: "check the target is powered (VDD to the probe's VREF) and SWDIO/SWCLK/GND are wired"
         case .swdConnectedUnderReset: "nothing to do: the core was reached with NRST held"
         case .swdClockReduced: "nothing to do; shorter SWD wires allow the full clock"
+        case .rttNotFound:
+            "link SEGGER RTT (or rtt-target, defmt-rtt) into the application and call SEGGER_RTT_Init early; or name the control block's address (nm app.elf | grep _SEGGER_RTT)"
+        case .rttCorrupted:
+            "the application overwrote its RTT control block (a stack or buffer overrun?), or another block matched: name the right address (nm app.elf | grep _SEGGER_RTT)"
         case .flashStaleErrors: "nothing to do: the stale flags were cleared before writing"
         case .flashLocked: "power-cycle the target: the flash controller stays locked until reset"
         case .flashProgramError: "erase the range and flash again; `bootwire option-bytes show` shows protections"

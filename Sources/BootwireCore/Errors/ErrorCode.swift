@@ -110,6 +110,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case swdNoTarget = "swd-no-target"
     case swdConnectedUnderReset = "swd-connected-under-reset"
     case swdClockReduced = "swd-clock-reduced"
+    case rttNotFound = "rtt-not-found"
+    case rttCorrupted = "rtt-corrupted"
     case flashStaleErrors = "flash-stale-errors"
     case flashLocked = "flash-locked"
     case flashProgramError = "flash-program-error"
@@ -168,6 +170,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .someDevicesFailed: .station
         case .stlinkFirmwareTooOld: .port
         case .swdNoTarget, .swdConnectedUnderReset, .swdClockReduced: .connection
+        case .rttNotFound: .connection
+        case .rttCorrupted: .protocol
         case .stlinkError, .flashStaleErrors, .flashLocked, .flashProgramError, .flashFamilyUnsupported: .protocol
         case .flashBankMismatch, .checksumLayoutMismatch, .oldDataOutsideImages, .factoryDataErased, .virtualUnproven:
             .verification
@@ -283,6 +287,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .swdNoTarget: "the probe reached no core over SWD, not even under reset or at a low clock"
         case .swdConnectedUnderReset: "the core answered only with NRST held low (warning)"
         case .swdClockReduced: "SWD transfers failed at the set clock and worked at a lower one (warning)"
+        case .rttNotFound:
+            "no SEGGER RTT control block in the target's RAM: the application does not use RTT, or has not started"
+        case .rttCorrupted:
+            "the RTT control block's buffer descriptors point outside RAM or hold offsets past their buffer"
         case .flashStaleErrors: "the flash controller held error flags from an earlier operation; cleared (warning)"
         case .flashLocked: "the flash controller stayed locked after the unlock keys"
         case .flashProgramError: "the flash controller refused an erase or a write (SR error flags in the evidence)"
