@@ -47,14 +47,15 @@ public enum VirtualPort {
         if let part = VirtualPartCatalogue.part(portName: name),
             let stm32 = STM32DeviceTable.device(productID: part.devID)
         {
-            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved)
+            let model = VirtualSTM32.make(device: stm32, faults: faults, flash: saved, statePath: statePath)
             device = model
             flash = { model.flash }
             wire.bitsPerByte = 11
         } else {
             var configuration = VirtualQCC743.Configuration()
             configuration.rom = rom
-            let model = VirtualQCC743.make(configuration: configuration, faults: faults, flash: saved)
+            let model = VirtualQCC743.make(
+                configuration: configuration, faults: faults, flash: saved, statePath: statePath)
             device = model
             flash = { model.flash.bytes }
         }
@@ -68,13 +69,15 @@ public enum VirtualPort {
 }
 
 extension VirtualQCC743 {
-    /// A device with the device-level faults applied (`application`, `locked`).
+    /// A device with the device-level faults applied (`application`, `locked`). Without an
+    /// eFuse image its chip id is its own (`VirtualUniqueID`: from `statePath`, else fresh).
     public static func make(
-        configuration: Configuration = Configuration(), faults: [Fault], flash: [UInt8]? = nil, efuse: [UInt8]? = nil
+        configuration: Configuration = Configuration(), faults: [Fault], flash: [UInt8]? = nil, efuse: [UInt8]? = nil,
+        statePath: String? = nil
     ) -> VirtualQCC743 {
         var configuration = configuration
         configuration.applicationRunning = configuration.applicationRunning || faults.contains(.application)
-        var fuses = efuse ?? factoryEfuse()
+        var fuses = efuse ?? factoryEfuse(chipID: VirtualUniqueID.moduleChipID(statePath: statePath))
         for case .locked(let hash) in faults { lock(&fuses, keyHash: hash ?? stKeyHash) }
         return VirtualQCC743(configuration: configuration, flash: flash, efuse: fuses)
     }

@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import USB
 
 /// `virtual:stlink-l476[,options]` and `virtual:stlink-f4[,options]`: a virtual ST-LINK (V2-1
@@ -66,6 +67,9 @@ public enum VirtualSTLinkPort {
         // The H7 controller's timings run on the bus's clock (`time=simulated`: no wall time).
         (target.flash as? VirtualSectorFlash)?.clock = bus.clock
         target.appDisablesSWD = disabled
+        if let address = STM32PartCatalogue.part(deviceID: UInt16(target.idcode & 0xFFF))?.uniqueIDAddress {
+            target.uniqueID = (address, VirtualUniqueID.bytes(12, statePath: statePath))
+        }
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm
         if let volts {

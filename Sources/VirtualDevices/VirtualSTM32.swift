@@ -91,8 +91,13 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
 
     /// A device from the table by key (`l476`), with the device-level faults applied:
     /// `application`, `locked` (readout protection level 1), `sync-glitch`.
-    public static func make(device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil) -> VirtualSTM32 {
+    /// A device with the device-level faults applied; its unique ID is its own
+    /// (`VirtualUniqueID`: from `statePath` when the device lives in a file, else fresh).
+    public static func make(
+        device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil, statePath: String? = nil
+    ) -> VirtualSTM32 {
         var configuration = Configuration(device: device)
+        configuration.uniqueID = VirtualUniqueID.bytes(12, statePath: statePath)
         configuration.applicationRunning = faults.contains(.application)
         configuration.syncGlitch = faults.contains(.syncGlitch)
         configuration.refusesOptionRead = faults.contains(.optionReadRefused)

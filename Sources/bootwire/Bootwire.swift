@@ -22,6 +22,7 @@ struct Bootwire: AsyncParsableCommand {
         subcommands: [
             FlashCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self, EfuseCommand.self,
             ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self,
+            JournalCommand.self,
             UdevRulesCommand.self, FusCommand.self, OptionBytesCommand.self, CodesCommand.self, ST67Command.self,
         ]
     )
