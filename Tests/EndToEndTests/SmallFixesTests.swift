@@ -48,7 +48,8 @@ import Testing
         var bytes = firmwareLike(size - 12, seed: 78)
         bytes += [1, 3, 0, 0] + (0..<4).map { UInt8((size >> (8 * $0)) & 0xFF) } + Array("WFUS".utf8)
         let image = try Scratch.file(bytes, name: "stm32wb5x_FUS_fw_1_3_0.bin").path
-        let run = try Bootwire.run(["fus", "upgrade", image, "--yes", "--port", port, "--json"])
+        // FUS goes in beside the installed stack: nothing is deleted first.
+        let run = try Bootwire.run(["fus", "upgrade", image, "--first-install", "--yes", "--port", port, "--json"])
         #expect(run.ok, "\(run.stdout)")
         #expect(run.summary["fus-version"] == "1.3.0", "\(run.summary)")
         #expect(run.summary["stack-version"] == "1.13.0", "\(run.summary)")
