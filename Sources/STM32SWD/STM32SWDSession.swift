@@ -148,7 +148,9 @@ public final class STM32SWDSession: @unchecked Sendable {
         // The 96-bit unique ID keys the journal and the station record; a part that faults
         // there leaves it unknown (the journal falls back to probe serial and DEV_ID).
         if let at = part.uniqueIDAddress {
-            do { identity.uniqueID = try probe.readMemory(at, count: 12) } catch is ProbeError { identity.uniqueID = nil }
+            do { identity.uniqueID = try probe.readMemory(at, count: 12) } catch is ProbeError {
+                identity.uniqueID = nil
+            }
         }
         if (identity.cpuid >> 4) & 0xFFF == 0xC23 || (identity.cpuid >> 4) & 0xFFF == 0xC24 {
             probe.tarBoundary = 4096

@@ -8,7 +8,8 @@ import STM32
 /// `latency-ms=N`, `fault=F` (repeatable), `baud-limit=N` and the other faults by name,
 /// `state=PATH` (the flash is loaded from PATH when it exists and saved there when the port
 /// closes, so one device lives across runs), and for qcc743 the ROM switches (`silicon`,
-/// `ack=before`, `pd=none`, …: `ROMBehaviour`).
+/// `ack=before`, `pd=none`, …: `ROMBehaviour`) and `chip-id=HEX` (6 bytes as printed; default:
+/// the instance's own, `VirtualUniqueID`).
 /// Names: `qcc743`, and `stm32` + a device table key (`stm32l476`, `stm32f103`, …), whose wire
 /// model counts 11 bits a byte (8E1).
 public enum VirtualPort {
@@ -29,6 +30,7 @@ public enum VirtualPort {
         var faults: [Fault] = []
         var statePath: String?
         var rom = ROMBehaviour()
+        var chipID: [UInt8]?
         for option in parsed.options {
             switch option.key {
             case "wire": wire.pacing = try option.choice(WireModel.Pacing.self)
@@ -36,6 +38,11 @@ public enum VirtualPort {
             case "latency-ms": wire.latencyMilliseconds = try option.real(in: 0...60_000, "latency-ms=N")
             case "state": statePath = try option.text("state=PATH")
             case "fault": faults.append(try Fault.parse(try option.text("fault=NAME")))
+            case "chip-id" where name == "qcc743":
+                guard let bytes = Hex.bytes(try option.text("chip-id=HEX")), bytes.count == 6 else {
+                    throw option.bad("chip-id=HEX, 6 bytes as printed, e.g. chip-id=40827b03d2dc")
+                }
+                chipID = bytes
             default:
                 if name == "qcc743", try rom.apply(option) { continue }
                 faults.append(try Fault.parse(option))
@@ -55,7 +62,8 @@ public enum VirtualPort {
             var configuration = VirtualQCC743.Configuration()
             configuration.rom = rom
             let model = VirtualQCC743.make(
-                configuration: configuration, faults: faults, flash: saved, statePath: statePath)
+                configuration: configuration, faults: faults, flash: saved,
+                efuse: chipID.map { VirtualQCC743.factoryEfuse(chipID: $0.reversed()) }, statePath: statePath)
             device = model
             flash = { model.flash.bytes }
         }

@@ -18,7 +18,10 @@ import Testing
     static func flash(_ route: Route, state: URL, cache: URL, extra: [String] = []) throws -> BootwireRun {
         let file = try Scratch.file(image, name: "app.bin")
         return try Bootwire.run(
-            ["flash", "--port", route.port(state: state, extra: extra), "\(file.path)@\(FlashConformanceTests.hex(route.base))", "--json"],
+            [
+                "flash", "--port", route.port(state: state, extra: extra),
+                "\(file.path)@\(FlashConformanceTests.hex(route.base))", "--json",
+            ],
             timeout: 120, cache: cache)
     }
 
@@ -89,7 +92,8 @@ import Testing
     @Test func twoModulesInAStationSeeNoInterruptedSession() throws {
         let route = try #require(Self.routes.first { $0.name == "qcc743" })
         let cache = Scratch.make()
-        let cut = try Self.flash(route, state: Scratch.make().appendingPathComponent("cut.state"), cache: cache, extra: [route.cut])
+        let cut = try Self.flash(
+            route, state: Scratch.make().appendingPathComponent("cut.state"), cache: cache, extra: [route.cut])
         #expect(!cut.ok)
         let file = try Scratch.file(Self.image, name: "app.bin")
         let report = Scratch.make().appendingPathComponent("station.jsonl")

@@ -4,9 +4,11 @@ import Testing
 
 /// Issue 26 item 10: the smaller things a new user trips on, each end to end.
 @Suite(.serialized) struct SmallFixesTests {
-    @Test("unprotect --readout on a part at RDP 0 keeps the flash", arguments: [
-        "virtual:stm32l476,wire=instant", "virtual:dfu-l476",
-    ])
+    @Test(
+        "unprotect --readout on a part at RDP 0 keeps the flash",
+        arguments: [
+            "virtual:stm32l476,wire=instant", "virtual:dfu-l476",
+        ])
     func readoutUnprotectAtLevelZeroErasesNothing(device: String) throws {
         let state = Scratch.make().appendingPathComponent("chip.state")
         let port = "\(device),state=\(state.path)"
@@ -98,5 +100,36 @@ import Testing
             }
         }
         #expect(checked > 0, "no documented --go was found to check")
+    }
+}
+
+/// `info --firmware` on the module names the firmware its images hold; the station report
+/// names it per image.
+@Suite(.serialized) struct ModuleFirmwareVersionTests {
+    @Test(.enabled(if: Fixtures.present)) func infoSaysWhichFirmwareTheModuleHolds() throws {
+        let state = Scratch.make().appendingPathComponent("module.state")
+        let port = "virtual:qcc743,wire=instant,state=\(state.path)"
+        let report = Scratch.make().appendingPathComponent("station.jsonl")
+        let flash = try Bootwire.run([
+            "flash", "--port", port, "--config", Fixtures.path("mfg_flash_prog_cfg.ini"), "--report", report.path,
+            "--json",
+        ])
+        #expect(flash.ok, "\(flash.stdout)")
+        let run = try Bootwire.run(["info", "--firmware", "--port", port, "--json"])
+        let info = try #require(run.result?["info"] as? [String: Any], "\(run.stdout)")
+        let images = info["images"] as? [[String: Any]] ?? []
+        let firmware = images.first { $0["partition"] as? String == "FW" }?["firmware"] as? [String: String]
+        #expect(firmware == ["version": "2.0.106", "program": "mfg_test_qcc74xdk"], "\(images)")
+        #expect(images.first { $0["partition"] as? String == "boot2" }?["firmware"] == nil)
+        let human = try Bootwire.run(["info", "--firmware", "--port", port])
+        #expect(human.stdout.contains("firmware 2.0.106 (mfg_test_qcc74xdk)"), "\(human.stdout)")
+        let quick = try Bootwire.run(["info", "--port", port])
+        #expect(quick.stdout.contains("info --firmware"), "\(quick.stdout)")
+
+        let unit = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any] ?? [:]
+        let recorded = (unit["images"] as? [[String: Any]] ?? []).compactMap {
+            ($0["firmware"] as? [String: String])?["version"]
+        }
+        #expect(recorded == ["2.0.106"], "\(unit)")
     }
 }

@@ -29,7 +29,8 @@ import Testing
         let run = try Bootwire.run(
             [
                 "flash", "--port", "virtual:qcc743,wire=instant", "--port",
-                "virtual:qcc743,wire=instant,fault=disconnect-after=9000", "--config", ini.path, "--report", report.path,
+                "virtual:qcc743,wire=instant,fault=disconnect-after=9000", "--config", ini.path, "--report",
+                report.path,
                 "--operator", "alice", "--lot", "L-0042", "--json",
             ], timeout: 120, environment: ["BOOTWIRE_PATIENCE": "0"])
         #expect(run.errorCode == "some-devices-failed", "\(run.stdout)")

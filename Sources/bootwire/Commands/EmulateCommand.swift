@@ -329,7 +329,8 @@ struct EmulateCommand: ParsableCommand {
             }
             configuration.jedecID = bytes
         }
-        var efuse = try memory.efuseImage.map { try readFile($0) } 
+        var efuse =
+            try memory.efuseImage.map { try readFile($0) }
             ?? VirtualQCC743.factoryEfuse(chipID: VirtualUniqueID.moduleChipID(statePath: nil))
         if let chip = identity.chipId {
             guard let bytes = Hex.bytes(chip), bytes.count == 6 else {

@@ -16,7 +16,8 @@ struct StationOptions: ParsableArguments {
     var retry = 0
 
     // Named as the project file's station fields (`operator`, `lot`), which may fill them.
-    @Option(name: .customLong("operator"), help: ArgumentHelp("Who ran the station, for the report.", valueName: "name"))
+    @Option(
+        name: .customLong("operator"), help: ArgumentHelp("Who ran the station, for the report.", valueName: "name"))
     var stationOperator: String?
 
     @Option(name: .long, help: ArgumentHelp("The production lot, for the report.", valueName: "lot"))
@@ -89,6 +90,9 @@ enum StationReport {
         var sha256: String
         var skipped: Bool
         var seconds: Double
+        /// The version text the image holds (module images; `FirmwareMarker`), which the device
+        /// now holds too: each image is proven on it by SHA-256.
+        var firmware: FirmwareMarker?
 
         init(_ outcome: FlashOutcome.Image) {
             name = outcome.name
@@ -144,13 +148,7 @@ enum StationReport {
         }
 
         mutating func fill(from device: DeviceOutcome) {
-            let identity = device.identity
-            uniqueID = identity.uniqueID
-            chipID = identity.chipID
-            mac = identity.mac
-            bootROM = identity.bootROM
-            signedBoot = identity.signedBoot
-            baud = identity.baud
+            fill(from: device.identity)
             images = device.outcome.images.map(Image.init)
             efuseChanges = device.outcome.irreversible
         }
@@ -193,7 +191,8 @@ extension FlashCommand {
     func flashStation(ports: [PortSpec], request: Request, renderer: Renderer) async throws -> Never {
         let started = MonotonicClock.now()
         let retries = max(0, station.retry)
-        let common = try StationReport.Common(options: station, ini: input.config)
+        let common = try StationReport.Common(
+            options: station, ini: input.config, request: request, route: connection.route(for: ports[0]))
         let logs = station.report.map(StationUnitLog.folder(beside:))
         let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
             for (index, port) in ports.enumerated() {
@@ -209,7 +208,6 @@ extension FlashCommand {
                     }
                     let deviceStart = MonotonicClock.now()
                     var device = StationReport.Device(port: port.description, started: deviceStart)
-                    common.apply(to: &device)
                     // One pipeline for every attempt: a retry resumes its own journal, never warns about it.
                     let pipeline = makePipeline(request: request, interactive: false, events: events)
                     for attempt in 1...(retries + 1) {
@@ -242,6 +240,7 @@ extension FlashCommand {
                         }
                     }
                     if device.result != "ok", let identity = connected.value { device.fill(from: identity) }
+                    common.apply(to: &device)
                     device.warnings = warnings.all
                     if let logs {
                         do { device.log = try unitLog.write(in: logs, index: index, device: device) } catch {

@@ -24,7 +24,9 @@ struct JournalListCommand: AsyncParsableCommand {
             if !output.json {
                 let rows =
                     [["key", "device", "when", "pending"]]
-                    + journals.map { [$0.key, $0.device.isEmpty ? "-" : $0.device, Self.when($0.modified), Hex.ranges($0.pending)] }
+                    + journals.map {
+                        [$0.key, $0.device.isEmpty ? "-" : $0.device, Self.when($0.modified), Hex.ranges($0.pending)]
+                    }
                 StandardStreams.out(TextTable.render(rows))
             }
             try renderer.finish(

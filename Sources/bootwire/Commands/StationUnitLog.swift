@@ -1,5 +1,7 @@
 import BootwireCore
 import Foundation
+import QCC743
+import Targets
 
 /// One unit's events, kept while its job runs and written beside the station report when it
 /// ends: `REPORT.units/NN-PORT.log`, one JSON event per line (the `--json` stream's objects) with
@@ -62,14 +64,24 @@ final class ConnectedIdentity: @unchecked Sendable {
 }
 
 extension StationReport {
-    /// What every unit of one run shares: who ran it, the lot, the ini and its hash.
+    /// What every unit of one run shares: who ran it, the lot, the ini and its hash, and the
+    /// version text of each module image (by SHA-256), found once for all units.
     struct Common: Sendable {
         var stationOperator: String?
         var lot: String?
         var ini: String?
         var iniSHA256: String?
+        var firmware: [String: FirmwareMarker] = [:]
 
-        init(options: StationOptions, ini: String?) throws {
+        init(options: StationOptions, ini: String?, request: FlashCommand.Request, route: Route) throws {
+            // Only the module's images carry a marker; an STM32 image's version is not known.
+            if route == .qcc743 {
+                for prepared in request.prepared {
+                    if let marker = FirmwareMarker.find(in: prepared.image.data) {
+                        firmware[Hex.string(prepared.sha256)] = marker
+                    }
+                }
+            }
             stationOperator = options.stationOperator
             lot = options.lot
             self.ini = ini
@@ -86,6 +98,7 @@ extension StationReport {
             device.lot = lot
             device.ini = ini
             device.iniSHA256 = iniSHA256
+            for index in device.images.indices { device.images[index].firmware = firmware[device.images[index].sha256] }
         }
     }
 }
