@@ -112,3 +112,29 @@ import Testing
         #expect(try Self.journals(cache).count == 1, "the cut module's journal is its own")
     }
 }
+
+/// A station's `--retry` runs the same device's job again with the same pipeline: it resumes
+/// its own journal and never warns `interrupted-session` about its own first attempt.
+@Suite(.serialized) struct StationRetryJournalTests {
+    @Test func theRetryNeverWarnsAboutItself() throws {
+        // The emulator pulls its cable once, then is plugged in again at the same port.
+        let emulator = try Emulator(["--fault", "disconnect-after=9000"])
+        let cache = Scratch.make()
+        let image = FlashConformanceTests.random(60_000, seed: 23)
+        let file = try Scratch.file(image)
+        let report = Scratch.make().appendingPathComponent("station.jsonl")
+        let run = try Bootwire.run(
+            [
+                "flash", "--port", emulator.port, "--retry", "1", "--report", report.path, "\(file.path)@0x20000",
+                "--json",
+            ], cache: cache, environment: ["BOOTWIRE_PATIENCE": "0"])
+        #expect(run.ok, "\(run.stdout)")
+        #expect(run.warningCodes.contains("device-disconnected"), "the first attempt was not cut: \(run.warningCodes)")
+        #expect(!run.warningCodes.contains("interrupted-session"), "\(run.warningCodes)")
+        let unit = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any] ?? [:]
+        #expect(unit["attempts"] as? Int == 2)
+        #expect(try JournalIdentityTests.journals(cache).isEmpty)
+        let (flash, _) = try emulator.stop()
+        #expect(Array(flash[0x20000..<(0x20000 + image.count)]) == image)
+    }
+}
