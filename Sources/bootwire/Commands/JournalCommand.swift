@@ -21,7 +21,9 @@ struct JournalListCommand: AsyncParsableCommand {
     func run() async throws {
         try await output.run { renderer in
             let journals = CacheFolder.journals.list()
-            if !output.json {
+            if !output.json && journals.isEmpty {
+                StandardStreams.out("no journals: no flash session was cut short on any device\n")
+            } else if !output.json {
                 let rows =
                     [["key", "device", "when", "pending"]]
                     + journals.map {
