@@ -161,9 +161,11 @@ if command -v dfu-util >/dev/null; then
   l476_alts=('@Internal Flash  /0x08000000/512*0002Kg' '@Option Bytes  /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e'
     '@OTP Memory /0x1FFF7000/01*0001Ke')
   wb55_alts=('@Internal Flash   /0x08000000/256*04Kg' '@Option Bytes   /0x1FFF8000/01*128 e' '@OTP Memory   /0x1FFF7000/01*1Ke')
-  lists() { # LOG SERIAL ALTS…
-    local log=$1 serial=$2 alt=0
-    shift 2
+  lists() { # LOG ALTS…; the serial is each virtual device's own (derived from its unique ID): 12 hex digits
+    local log=$1 alt=0 serial
+    shift
+    serial=$(sed -n 's/.*serial="\([0-9A-F]\{12\}\)".*/\1/p' "$log" | head -1)
+    [ -n "$serial" ] || return 1
     for name in "$@"; do
       grep -qF "Found DFU: [0483:df11] ver=2200, devnum=" "$log" || return 1
       grep -F "alt=$alt, name=\"$name\", serial=\"$serial\"" "$log" >/dev/null || return 1
@@ -173,7 +175,7 @@ if command -v dfu-util >/dev/null; then
   }
   dir=$work
   if start l476 dfu-l476; then
-    if peer l476 "$dir/list.log" dfu-util -l && lists "$dir/list.log" 205F3E8A5748 "${l476_alts[@]}"; then
+    if peer l476 "$dir/list.log" dfu-util -l && lists "$dir/list.log" "${l476_alts[@]}"; then
       ok "dfu-util -l: the L476's three alternate settings and serial"
     else bad "dfu-util -l (L476)" "$dir/list.log"; fi
     if peer l476 "$dir/dn.log" dfu-util -a 0 -s 0x08000000:leave -D "$work/app.bin" &&
@@ -222,7 +224,7 @@ if command -v dfu-util >/dev/null; then
     stop
   else bad "emulate usb dfu-l476,rdp1 did not start"; fi
   if start wb55 dfu-wb55; then
-    if peer wb55 "$dir/wlist.log" dfu-util -l && lists "$dir/wlist.log" 3A0F1B2C4D5E "${wb55_alts[@]}"; then
+    if peer wb55 "$dir/wlist.log" dfu-util -l && lists "$dir/wlist.log" "${wb55_alts[@]}"; then
       ok "dfu-util -l: the WB55's three alternate settings and serial"
     else bad "dfu-util -l (WB55)" "$dir/wlist.log"; fi
     rm -f "$work/wup.bin"

@@ -12,8 +12,11 @@ public final class DfuSeFlashTarget: FlashTarget {
 
     public var identity: TargetIdentity {
         let record = session.identity.record
+        // The ROM's serial string is derived from the part's unique ID (the UID itself lies
+        // outside the alternates the ROM uploads from): it names the journal.
         return TargetIdentity(
-            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")")
+            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")",
+            uniqueID: record.serial)
     }
 
     public var memory: FlashMemory {

@@ -77,7 +77,10 @@ public struct FUSState: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `FF FE` is no error: CPU2 runs the wireless stack (how a stack upgrade ends), so it is
+    /// said so rather than as CubeProgrammer's `ERROR / FUS_NOT_RUNNING`.
     public var description: String {
-        "\(cubeProgrammerName ?? stateName) / \(errorName) (\(Hex.string([state, error], separator: " ")))"
+        if isStackRunning { return "wireless stack running (FF FE)" }
+        return "\(cubeProgrammerName ?? stateName) / \(errorName) (\(Hex.string([state, error], separator: " ")))"
     }
 }

@@ -36,6 +36,9 @@ public final class DFUFUSTransport: FUSTransport, @unchecked Sendable {
     public static let stateAddress: UInt32 = 0xFFFF_0054
     /// The FUS version in the Device Information Table, valid while FUS runs.
     public static let fusVersionAddress: UInt32 = 0x2003_0030
+    /// The wireless stack's version, two words on in the same table (AN5185, the information
+    /// table while FUS runs; the offset is UNCONFIRMED on silicon).
+    public static let stackVersionAddress: UInt32 = 0x2003_0038
 
     public let bus: any USBBus
     let serial: String?
@@ -91,8 +94,14 @@ public final class DFUFUSTransport: FUSTransport, @unchecked Sendable {
     }
 
     /// The FUS version from the Device Information Table (only while FUS runs).
-    public func fusVersion() throws -> (Int, Int, Int)? {
-        let bytes = try session.read(address: Self.fusVersionAddress, length: 4)
+    public func fusVersion() throws -> (Int, Int, Int)? { try version(at: Self.fusVersionAddress) }
+
+    /// The installed wireless stack's version from the same table (only while FUS runs).
+    public func stackVersion() throws -> (Int, Int, Int)? { try version(at: Self.stackVersionAddress) }
+
+    /// A version word of the table: major, minor, sub in its three high bytes; nil when blank.
+    func version(at address: UInt32) throws -> (Int, Int, Int)? {
+        let bytes = try session.read(address: address, length: 4)
         guard bytes.count == 4, bytes != [0, 0, 0, 0], bytes != [0xFF, 0xFF, 0xFF, 0xFF] else { return nil }
         return (Int(bytes[3]), Int(bytes[2]), Int(bytes[1]))
     }

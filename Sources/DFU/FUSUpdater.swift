@@ -12,6 +12,15 @@ public final class FUSUpdater: @unchecked Sendable {
     /// The whole of one FUS operation (an upgrade with its reboots takes tens of seconds).
     public var operationLimit: Duration = .seconds(300)
 
+    /// What CPU2 runs and the versions FUS reported, as the last upgrade left them.
+    public struct Versions: Sendable, Equatable {
+        public var fus: String?
+        public var stack: String?
+        public var stackRunning = false
+    }
+
+    public private(set) var versions = Versions()
+
     public init(transport: DFUFUSTransport, events: @escaping EventSink) {
         self.transport = transport
         self.events = events
@@ -119,6 +128,8 @@ public final class FUSUpdater: @unchecked Sendable {
             ))
         guard try proceed(plan) else { return plan }
         _ = try startFUS()
+        // While FUS runs its version reads; a stack upgrade ends with the stack running instead.
+        versions.fus = try transport.fusVersion().map(Self.text)
         if !firstInstall {
             events(.stage("fus delete", detail: "Deleting firmware"))
             try transport.delete()
@@ -156,8 +167,20 @@ public final class FUSUpdater: @unchecked Sendable {
         try transport.upgrade()
         let state = try waitWhile("FW_UPGRADE") { $0.isOngoing }
         try failIfError(state, during: "FW_UPGRADE", plan: plan)
+        try readVersions(after: state)
         return plan
     }
+
+    /// The versions the table shows while FUS runs (after a FUS upgrade); after a stack upgrade
+    /// CPU2 runs the new stack, whose version FUS no longer shows, and it is left running.
+    func readVersions(after state: FUSState) throws {
+        versions.stackRunning = state.isStackRunning
+        guard !state.isStackRunning else { return }
+        versions.fus = try transport.fusVersion().map(Self.text)
+        versions.stack = try transport.stackVersion().map(Self.text)
+    }
+
+    static func text(_ version: (Int, Int, Int)) -> String { "\(version.0).\(version.1).\(version.2)" }
 
     /// The first address past non-erased bytes in [from, to): something already lives where
     /// the image would go. nil when it is all erased.

@@ -15,11 +15,13 @@ public final class ModuleFlashTarget: FlashTarget {
 
     public var identity: TargetIdentity {
         let device = session.identity
+        let mac = Hex.string(device.mac.reversed(), separator: ":")
+        // Chip id and MAC: the module's own, so no two modules share a journal.
         return TargetIdentity(
-            name: "ST67W611M1 boot ROM", journalKey: "\(device.chip.name)-\(device.bootInfo.chipID)",
-            chipID: device.bootInfo.chipID, mac: Hex.string(device.mac.reversed(), separator: ":"),
-            bootROM: device.bootInfo.romVersion, signedBoot: device.bootInfo.signedBootRequired,
-            baud: device.loadBaud)
+            name: "ST67W611M1 boot ROM",
+            journalKey: "\(device.chip.name)-\(device.bootInfo.chipID)-\(Hex.string(device.mac.reversed()))",
+            chipID: device.bootInfo.chipID, mac: mac, bootROM: device.bootInfo.romVersion,
+            signedBoot: device.bootInfo.signedBootRequired, baud: device.loadBaud, uniqueID: device.bootInfo.chipID)
     }
 
     public var memory: FlashMemory {

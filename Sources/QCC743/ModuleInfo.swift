@@ -11,6 +11,8 @@ public struct ModuleInfo: Sendable, Encodable {
         public var keyHash: String?
         /// The key is the one the module's eFuse trusts.
         public var keyTrusted: Bool?
+        /// The version text the image holds (`FirmwareMarker`), when it was read and has one.
+        public var firmware: FirmwareMarker?
     }
 
     public struct Partition: Sendable, Encodable {
@@ -41,7 +43,9 @@ public struct ModuleInfo: Sendable, Encodable {
 
     public static let partitionTableAddress = 0xE000
 
-    public static func gather(from session: QCC743Session) throws -> ModuleInfo {
+    /// `firmware`: also read each image (header and code) for its version text, until found:
+    /// up to its whole length, seconds over a real UART, so only when asked.
+    public static func gather(from session: QCC743Session, firmware: Bool = false) throws -> ModuleInfo {
         let identity = session.identity
         let efuse = EfuseSummary(try session.readEfuse())
         func mac(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined(separator: ":") }
@@ -90,6 +94,13 @@ public struct ModuleInfo: Sendable, Encodable {
                     codeLength: Int(header.imageLengthOrSegmentCount), signed: header.isSigned,
                     keyHash: keyHash.map { Hex.string($0) },
                     keyTrusted: keyHash.map { efuse.keyHashPresent ? $0 == efuse.keyHash : false }))
+            if firmware {
+                let length = min(header.bodyRange.upperBound, identity.flashSize - address)
+                let marker = try FirmwareMarker.scan(address: address, length: length) {
+                    try session.read(address: $0, length: $1, label: "firmware version (\(name))")
+                }
+                info.images[info.images.count - 1].firmware = marker
+            }
         }
         return info
     }

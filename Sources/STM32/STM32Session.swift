@@ -37,6 +37,8 @@ public struct STM32Identity: Sendable, Equatable {
     public var geometry: STM32FlashGeometry?
     /// The bootloader NACKed 0x7F: it was synced before this session (no reset in between).
     public var wasAlreadySynced: Bool
+    /// The 96-bit unique device ID (Read Memory at the part's UID address), when it reads.
+    public var uniqueID: [UInt8]? = nil
     public var baud: Int
 
     /// "3.1".
@@ -170,6 +172,9 @@ public final class STM32Session {
             let kib = Int(size[0]) | Int(size[1]) << 8
             // An erased or odd register (0xFFFF) is not a size.
             if kib > 0 && kib << 10 <= device.maxFlashSize { identity.flashSize = kib << 10 }
+            // The 96-bit unique ID keys the journal and the station record; a refused read
+            // leaves it unknown (the journal falls back to product id and port).
+            identity.uniqueID = try? client.readMemory(address: device.uniqueIDAddress, count: 12)
             var areas: [[UInt8]] = []
             do {
                 for range in device.optionBytes {

@@ -14,9 +14,13 @@ public final class UARTFlashTarget: FlashTarget {
 
     public var identity: TargetIdentity {
         let device = session.identity
+        let unique = device.uniqueID.map(STM32UniqueID.text)
+        // The unique ID where it reads (the same part on any route shares its journal); a
+        // protected part's journal falls back to product id and port.
         return TargetIdentity(
-            name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
-            chipID: Hex.address(device.productID))
+            name: "\(device.name) system bootloader",
+            journalKey: unique.map { "stm32-\($0)" } ?? "stm32-\(Hex.address(device.productID))-\(port)",
+            chipID: Hex.address(device.productID), uniqueID: unique)
     }
 
     public var memory: FlashMemory {

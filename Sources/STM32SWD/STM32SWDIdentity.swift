@@ -11,6 +11,8 @@ public struct STM32SWDIdentity: Sendable {
     public var flashSize: Int
     /// The access port the core answered on (the H5's is 1).
     public var accessPort: UInt8 = 0
+    /// The 96-bit unique device ID as it reads (`STM32Part.uniqueIDAddress`), when it reads.
+    public var uniqueID: [UInt8]?
 
     public var deviceID: UInt16 { UInt16(idcode & 0xFFF) }
     public var revisionID: UInt16 { UInt16(idcode >> 16) }

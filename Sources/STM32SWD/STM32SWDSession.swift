@@ -145,6 +145,13 @@ public final class STM32SWDSession: @unchecked Sendable {
         let word = try answer(part.flashSizeRegister & ~3) ?? 0
         let kib = Int(part.flashSizeRegister & 2 != 0 ? word >> 16 : word & 0xFFFF)
         identity.flashSize = (kib == 0 || kib == 0xFFFF ? part.maxFlashKiB : kib) << 10
+        // The 96-bit unique ID keys the journal and the station record; a part that faults
+        // there leaves it unknown (the journal falls back to probe serial and DEV_ID).
+        if let at = part.uniqueIDAddress {
+            do { identity.uniqueID = try probe.readMemory(at, count: 12) } catch is ProbeError {
+                identity.uniqueID = nil
+            }
+        }
         if (identity.cpuid >> 4) & 0xFFF == 0xC23 || (identity.cpuid >> 4) & 0xFFF == 0xC24 {
             probe.tarBoundary = 4096
         }

@@ -1,4 +1,5 @@
 import BootwireCore
+import STM32
 
 /// An STM32's flash through a debug probe over SWD, for the flash pipeline: the family's flash
 /// controller erases and programs; memory reads (far cheaper than programming) compare and
@@ -16,10 +17,12 @@ public final class SWDFlashTarget: FlashTarget {
     public var identity: TargetIdentity {
         let device = session.identity
         let serial = session.probe.serial ?? "noserial"
+        let unique = device.uniqueID.map(STM32UniqueID.text)
+        // The unique ID, as on the UART route: the part's journal follows the part, not the probe.
         return TargetIdentity(
             name: "\(device.partName) via \(session.probe.name)",
-            journalKey: "swd-\(serial)-\(Hex.address(device.deviceID))",
-            chipID: Hex.address(device.deviceID))
+            journalKey: unique.map { "stm32-\($0)" } ?? "swd-\(serial)-\(Hex.address(device.deviceID))",
+            chipID: Hex.address(device.deviceID), uniqueID: unique)
     }
 
     public var memory: FlashMemory {

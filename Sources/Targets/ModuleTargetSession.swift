@@ -15,7 +15,11 @@ public final class ModuleTargetSession: TargetSession {
         flash = ModuleFlashTarget(session: session, efuseImage: efuse)
     }
 
-    public func info() throws -> TargetInfo { .module(try ModuleInfo.gather(from: session)) }
+    public func info() throws -> TargetInfo { try info(firmware: false) }
+
+    public func info(firmware: Bool) throws -> TargetInfo {
+        .module(try ModuleInfo.gather(from: session, firmware: firmware))
+    }
 
     public func read(_ span: MemorySpan) throws -> [UInt8] {
         let flash = MemoryRegion(name: "flash", range: 0...UInt64(session.identity.flashSize) - 1)

@@ -106,6 +106,9 @@ public protocol TargetSession: AnyObject {
     var flash: any FlashTarget { get }
     /// What the device is and holds, read without changing anything.
     func info() throws -> TargetInfo
+    /// The same, and the firmware's version where the route can read one (the module's images:
+    /// seconds of reading); the others have none to read and answer `info()`.
+    func info(firmware: Bool) throws -> TargetInfo
     /// Reads memory; a span that starts in the flash must end in it.
     func read(_ span: MemorySpan) throws -> [UInt8]
     /// Erases pages numbered as the bootloader numbers them (bank 2's after bank 1's), after
@@ -125,6 +128,8 @@ public protocol TargetSession: AnyObject {
 }
 
 extension TargetSession {
+    public func info(firmware: Bool) throws -> TargetInfo { try info() }
+
     public func erasePages(_ pages: ClosedRange<Int>, allows: (String) -> Bool) throws {
         try route.require(.pageErase, "--pages")
     }

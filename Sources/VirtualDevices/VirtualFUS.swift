@@ -53,6 +53,9 @@ final class VirtualFUS: @unchecked Sendable {
                 // The DIT magic is UNCONFIRMED (forum 0xA94656B9, qFlipper 0x0A94656B): the forum's dump chosen.
                 table.replaceSubrange(0x24..<0x28, with: [0xB9, 0x56, 0x46, 0xA9])
                 table.replaceSubrange(0x30..<0x34, with: [0, fusVersion[2], fusVersion[1], fusVersion[0]])
+                if let stack = stackVersion {
+                    table.replaceSubrange(0x38..<0x3C, with: [0, stack[2], stack[1], stack[0]])
+                }
             }
             let start = Int(address - 0x2003_0000)
             guard start + count <= table.count else { return nil }

@@ -46,7 +46,6 @@ public struct VirtualPart: Sendable {
         var countDigits: Int
         var sizeDigits: Int
         var otherAlts: [String]
-        var serial: String
     }
 
     public let name: String
@@ -110,15 +109,15 @@ public enum VirtualPartCatalogue {
             "l476", 0x415, revision: 0x1007, flashKiB: 1024, sram: 96, sram2: 32, singleBank: false,
             dfu: VirtualPart.DFU(
                 spacing: "  ", countDigits: 3, sizeDigits: 4,
-                otherAlts: [l4Options + "/0x1FFFF800/01*040 e", l4OTP], serial: "205F3E8A5748")),
+                otherAlts: [l4Options + "/0x1FFFF800/01*040 e", l4OTP])),
         l4(
             "l432", 0x435, revision: 0x1001, flashKiB: 256, sram: 48, sram2: 16, singleBank: true,
             dfu: VirtualPart.DFU(
-                spacing: "  ", countDigits: 4, sizeDigits: 4, otherAlts: [l4Options, l4OTP], serial: "2083367E4B4D")),
+                spacing: "  ", countDigits: 4, sizeDigits: 4, otherAlts: [l4Options, l4OTP])),
         l4(
             "l452", 0x462, revision: 0x1000, flashKiB: 512, sram: 128, sram2: 32, singleBank: true,
             dfu: VirtualPart.DFU(
-                spacing: "  ", countDigits: 4, sizeDigits: 4, otherAlts: [l4Options, l4OTP], serial: "3468375A3033")),
+                spacing: "  ", countDigits: 4, sizeDigits: 4, otherAlts: [l4Options, l4OTP])),
         VirtualPart(name: "l412", devID: 0x464, flashKiB: 128, eraseUnit: 2048, uart: true, dfu: nil, swd: nil),
         VirtualPart(
             name: "f4", devID: 0x413, flashKiB: 1024, eraseUnit: 128 << 10, uart: false, dfu: nil,
@@ -141,7 +140,7 @@ public enum VirtualPartCatalogue {
                 spacing: "   ", countDigits: 3, sizeDigits: 2,
                 otherAlts: [
                     "@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e", "@OTP Memory   /0x1FFF7000/01*01Ke",
-                ], serial: "2074346B5433"),
+                ]),
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x2000, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 128 << 10)],
                 flash: .page(.g474), dpidr: dpCortexM4)),
@@ -161,8 +160,7 @@ public enum VirtualPartCatalogue {
             name: "wb55", devID: 0x495, flashKiB: 1024, eraseUnit: 4096, uart: true,
             dfu: VirtualPart.DFU(
                 spacing: "   ", countDigits: 3, sizeDigits: 2,
-                otherAlts: ["@Option Bytes   /0x1FFF8000/01*128 e", "@OTP Memory   /0x1FFF7000/01*1Ke"],
-                serial: "3A0F1B2C4D5E"),
+                otherAlts: ["@Option Bytes   /0x1FFF8000/01*128 e", "@OTP Memory   /0x1FFF7000/01*1Ke"]),
             swd: VirtualPart.SWD(
                 cpuid: m4, revision: 0x2001, idcodeAddress: 0xE004_2000, sram: [(0x2000_0000, 192 << 10)],
                 flash: .page(.wb55), dpidr: dpV2)),

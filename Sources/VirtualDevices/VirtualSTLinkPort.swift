@@ -1,5 +1,6 @@
 import BootwireCore
 import Foundation
+import STM32
 import USB
 
 /// `virtual:stlink-l476[,options]` and `virtual:stlink-f4[,options]`: a virtual ST-LINK (V2-1
@@ -86,6 +87,9 @@ public enum VirtualSTLinkPort {
                     hint: "use an SRAM address, e.g. rtt=0x20000400, or rtt=none")
             }
             target.rttAddress = rtt
+        }
+        if let address = STM32PartCatalogue.part(deviceID: UInt16(target.idcode & 0xFFF))?.uniqueIDAddress {
+            target.uniqueID = (address, VirtualUniqueID.bytes(12, statePath: statePath))
         }
         let probe = VirtualSTLink(identity: identity, target: target)
         probe.waitStorm = storm

@@ -94,11 +94,15 @@ public final class VirtualSTM32: VirtualDevice, @unchecked Sendable {
 
     /// A device from the table by key (`l476`), with the device-level faults applied:
     /// `application`, `locked` (readout protection level 1), `sync-glitch`.
+    /// A device with the device-level faults applied; its unique ID is its own
+    /// (`VirtualUniqueID`: from `statePath` when the device lives in a file, else fresh);
     /// `application`: the `app-…` switches of the port, checked when it was parsed.
     public static func make(
-        device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil, application: [VirtualOption] = []
+        device: STM32Device, faults: [Fault] = [], flash: [UInt8]? = nil, statePath: String? = nil,
+        application: [VirtualOption] = []
     ) -> VirtualSTM32 {
         var configuration = Configuration(device: device)
+        configuration.uniqueID = VirtualUniqueID.bytes(12, statePath: statePath)
         for option in application { _ = try? configuration.application.apply(option) }
         configuration.applicationRunning = faults.contains(.application)
         configuration.syncGlitch = faults.contains(.syncGlitch)

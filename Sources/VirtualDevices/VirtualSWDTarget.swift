@@ -74,6 +74,9 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         get { application.address }
         set { application.address = newValue }
     }
+    /// The 96-bit unique device ID and where the part keeps it (`VirtualUniqueID`: each
+    /// instance its own).
+    public var uniqueID: (address: UInt32, bytes: [UInt8])?
 
     private(set) var halted = false
     private var haltRequested = false
@@ -199,6 +202,12 @@ public final class VirtualSWDTarget: @unchecked Sendable {
         }
         if address >= flash.registerBase, address < flash.registerBase + 0x400 {
             return flash.readRegister(address - flash.registerBase)
+        }
+        if let uniqueID, address >= uniqueID.address,
+            UInt64(address) + 4 <= UInt64(uniqueID.address) + UInt64(uniqueID.bytes.count)
+        {
+            let at = Int(address - uniqueID.address)
+            return (0..<4).reduce(0) { $0 | UInt32(uniqueID.bytes[at + $1]) << (8 * $1) }
         }
         switch address {
         case 0xE000_ED00: return cpuid

@@ -80,10 +80,10 @@ public enum VirtualUSBPort {
         }
         // The ROM's DfuSe listing and serial: the catalogue's; the option bytes and bootloader
         // facts the ROM applies: the product's table (`STM32DeviceTable`), which the peers judge.
-        if let part = VirtualPartCatalogue.part(portName: name), let dfu = part.dfu,
+        if let part = VirtualPartCatalogue.part(portName: name), part.dfu != nil,
             let device = STM32DeviceTable.device(productID: part.devID)
         {
-            return try attachDFU(name, device, part.dfuAltStrings, dfu.serial, part.flashBytes, options, to: bus)
+            return try attachDFU(name, device, part.dfuAltStrings, part.flashBytes, options, to: bus)
         }
         if name.hasPrefix("dfu-"), let part = STM32DeviceTable.device(named: String(name.dropFirst(4))) {
             try part.requireInterface(.usbDFU, route: "USB DFU")
@@ -94,7 +94,7 @@ public enum VirtualUSBPort {
     }
 
     static func attachDFU(
-        _ name: String, _ device: STM32Device, _ alts: [String], _ serial: String, _ flashSize: Int,
+        _ name: String, _ device: STM32Device, _ alts: [String], _ flashSize: Int,
         _ options: [VirtualOption], to bus: VirtualUSBBus
     ) throws -> USBDeviceMatch {
         var statePath: String?
@@ -153,6 +153,8 @@ public enum VirtualUSBPort {
             let wrp1a = 0xFF00_FF00 | UInt32(wrp.lowerBound) | UInt32(wrp.upperBound) << 16
             part.options.setWord(area: 0, offset: 0x18, wrp1a)
         }
+        // The ROM derives its serial string from the part's unique ID: this instance's own.
+        let serial = VirtualUniqueID.dfuSerial(statePath: statePath)
         bus.attach(VirtualDfuSeDevice(part: part, faults: faults, serial: serial))
         VirtualUSBSessions.register(bus) { part.save() }
         return USBDeviceMatch(vendorID: 0x0483, productIDs: [0xDF11], serial: serial, name: VirtualPort.prefix + name)

@@ -23,6 +23,7 @@ struct Bootwire: AsyncParsableCommand {
             FlashCommand.self, VerifyCommand.self, InfoCommand.self, ReadCommand.self, EraseCommand.self,
             EfuseCommand.self,
             ProtectCommand.self, UnprotectCommand.self, DoctorCommand.self, ListCommand.self, EmulateCommand.self,
+            JournalCommand.self,
             UdevRulesCommand.self, FusCommand.self, OptionBytesCommand.self, CodesCommand.self, ST67Command.self,
             RunCommand.self, ResetCommand.self,
         ]

@@ -100,10 +100,13 @@ import Testing
         let refused = try Bootwire.run(["flash", "--port", port("l476", state: state, "rdp1"), "--json", file])
         #expect(refused.errorCode == "device-protected", "\(refused.stdout)")
         #expect(refused.status == ErrorCategory.protection.exitStatus)
-        let unconfirmed = try Bootwire.run(["unprotect", "--readout", "--port", port("l476", state: state), "--json"])
+        // Still at level 1 (`rdp1`): unprotect asks first (a part at level 0 has nothing to remove).
+        let unconfirmed = try Bootwire.run([
+            "unprotect", "--readout", "--port", port("l476", state: state, "rdp1"), "--json",
+        ])
         #expect(unconfirmed.errorCode == "confirmation-required")
         let unprotect = try Bootwire.run([
-            "unprotect", "--readout", "--yes", "--port", port("l476", state: state), "--json",
+            "unprotect", "--readout", "--yes", "--port", port("l476", state: state, "rdp1"), "--json",
         ])
         #expect(unprotect.ok, "\(unprotect.stdout)")
         let info = try Bootwire.run(["info", "--port", port("l476", state: state), "--json"]).stm32Info()

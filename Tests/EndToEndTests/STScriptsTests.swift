@@ -7,7 +7,8 @@ import VirtualDevices
 /// ST's X-CUBE-ST67W61 scripts as they are written: NCP_get_chip_info.sh's QConn_Eflash eFuse
 /// read, and NCP_update_*.sh's inis with their `vxxx` names, against virtual modules.
 @Suite struct STScriptsTests {
-    static let module = "virtual:qcc743,wire=instant"
+    /// Seed A's chip id, so what the scripts read is the vendor's factory eFuse byte for byte.
+    static let module = "virtual:qcc743,wire=instant,chip-id=40827b03d2dc"
 
     /// NCP_get_chip_info.sh, word for word except the port and the file.
     static func chipInfoRead(port: String = module, file: String, chip: String = "qcc743") -> [String] {

@@ -41,12 +41,16 @@ import Testing
                 #expect(device["result"] as? String == "no-response")
             } else {
                 #expect(device["result"] as? String == "ok")
-                #expect(device["chipID"] as? String == "40827b03d2dc")
+                // Each virtual module is its own: the vendor's OUI, then bytes of its own.
+                #expect((device["chipID"] as? String)?.hasPrefix("40827b") == true)
+                #expect(device["uniqueID"] as? String == device["chipID"] as? String)
                 let images = device["images"] as? [[String: Any]] ?? []
                 #expect(images.first?["sha256"] as? String == Hex.string(SHA256Digest.of(image)))
             }
         }
         #expect((devices[5]["warnings"] as? [String] ?? []).contains("adapter-baud-limit"))
+        let ids = devices.compactMap { $0["uniqueID"] as? String }
+        #expect(Set(ids).count == 7, "every module has its own id: \(ids)")
         for (index, emulator) in emulators.enumerated() {
             let (flash, _) = try emulator.stop()
             let held = Array(flash[0x10000..<(0x10000 + image.count)])

@@ -101,7 +101,8 @@ import Testing
         let efuse = try [UInt8](Data(contentsOf: URL(fileURLWithPath: efuseDump)))
         #expect(efuse.count == 512)
         #expect(Array(efuse[0x64..<0x6A]) == customerMAC)
-        #expect(Array(efuse[0x14..<0x1A]) == bytes("dc d2 03 7b 82 40"))
+        // The chip id (default MAC): the vendor's OUI, then this instance's own three bytes.
+        #expect(Array(efuse[0x17..<0x1A]) == bytes("7b 82 40"))
         #expect(Array(efuse[0x5C..<0x60]) == bytes("27 12 82 01"))
         #expect(!FileManager.default.fileExists(atPath: link))
     }

@@ -63,7 +63,8 @@ public struct FlashPipeline: Sendable {
                 try target.holdingSession { try confirm(question) }
             }
         }
-        let journal = options.journals.map { $0.journal(for: target.identity.journalKey) }
+        let identity = target.identity
+        let journal = options.journals.map { $0.journal(for: identity.journalKey, device: identity.name) }
         let resuming = journal.map { ownJournals.contains($0.path) } ?? false
         var plan = try makePlan(images, on: target, leftover: journal?.leftover() ?? [], resuming: resuming)
         plan.factoryLost = factoryDataLost(plan, on: target)

@@ -62,6 +62,9 @@ public struct TargetIdentity: Sendable, Equatable {
     /// The chip's own identifier where the route reads one: the module's chip id, an STM32's
     /// DEV_ID or bootloader product id.
     public var chipID: String?
+    /// What tells this device from every other of its kind: an STM32's 96-bit unique ID, the
+    /// module's chip id, a ROM DFU's serial (which the ROM derives from the unique ID).
+    public var uniqueID: String?
     /// The module's factory MAC, as printed on its label (`40:82:7b:…`).
     public var mac: String?
     /// The module's boot ROM version.
@@ -73,9 +76,10 @@ public struct TargetIdentity: Sendable, Equatable {
 
     public init(
         name: String, journalKey: String, chipID: String? = nil, mac: String? = nil, bootROM: String? = nil,
-        signedBoot: Bool? = nil, baud: Int? = nil
+        signedBoot: Bool? = nil, baud: Int? = nil, uniqueID: String? = nil
     ) {
         self.name = name
+        self.uniqueID = uniqueID
         self.journalKey = journalKey
         self.chipID = chipID
         self.mac = mac

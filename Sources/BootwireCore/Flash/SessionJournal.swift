@@ -9,9 +9,50 @@ public struct JournalStore: Sendable {
         self.folder = folder
     }
 
-    public func journal(for key: String) -> SessionJournal {
+    /// The journal of the device `key` names (its unique identity: `TargetIdentity.journalKey`);
+    /// `device` is the name `journal list` shows.
+    public func journal(for key: String, device: String = "") -> SessionJournal {
+        SessionJournal(path: path(for: key), key: key, device: device)
+    }
+
+    func path(for key: String) -> String {
         let safe = String(key.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-        return SessionJournal(path: "\(folder)/\(safe).json")
+        return "\(folder)/\(safe).json"
+    }
+
+    /// One journal left on disk: a session cut short whose ranges are not yet proven.
+    public struct Listing: Sendable, Equatable {
+        public var key: String
+        public var device: String
+        public var path: String
+        /// When the journal was last written.
+        public var modified: Date
+        public var pending: [Range<Int>]
+    }
+
+    /// Every journal in the folder, oldest first.
+    public func list() -> [Listing] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.compactMap { name -> Listing? in
+            let path = "\(folder)/\(name)"
+            guard let file = SessionJournal.File.load(path) else { return nil }
+            let modified =
+                (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+            return Listing(
+                key: file.key ?? String(name.dropLast(5)), device: file.device ?? "", path: path, modified: modified,
+                pending: SessionJournal.unproven(file.entries))
+        }.sorted { $0.modified < $1.modified }
+    }
+
+    /// The journal whose key (or file name) is `key`, if any.
+    public func find(_ key: String) -> Listing? {
+        list().first { $0.key == key || $0.path == path(for: key) }
+    }
+
+    /// Deletes the journals listed; the flash they name stays as it is (the next run no longer
+    /// warns or repairs, so the person clearing vouches for it).
+    public func remove(_ listings: [Listing]) throws {
+        for listing in listings { try FileManager.default.removeItem(atPath: listing.path) }
     }
 }
 
@@ -30,20 +71,35 @@ public final class SessionJournal: @unchecked Sendable {
         public var range: Range<Int> { start..<end }
     }
 
+    /// The file: the device's key and name (for `journal list`) and the entries. Files written
+    /// before the key was kept hold the entries alone, and still load.
+    struct File: Codable {
+        var key: String?
+        var device: String?
+        var entries: [Entry]
+
+        static func load(_ path: String) -> File? {
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            if let file = try? JSONDecoder().decode(File.self, from: data) { return file }
+            return (try? JSONDecoder().decode([Entry].self, from: data)).map { File(entries: $0) }
+        }
+    }
+
     public let path: String
+    public let key: String
+    public let device: String
     public private(set) var entries: [Entry] = []
     private let lock = NSLock()
 
-    public init(path: String) {
+    public init(path: String, key: String = "", device: String = "") {
         self.path = path
+        self.key = key
+        self.device = device
     }
 
     /// Ranges an earlier, unfinished session changed and never proved.
     public func leftover() -> [Range<Int>] {
-        guard let data = FileManager.default.contents(atPath: path),
-            let entries = try? JSONDecoder().decode([Entry].self, from: data)
-        else { return [] }
-        return Self.unproven(entries)
+        File.load(path).map { Self.unproven($0.entries) } ?? []
     }
 
     /// Ranges erased or written (or carried over as pending) and not covered by a verified one.
@@ -60,7 +116,8 @@ public final class SessionJournal: @unchecked Sendable {
         entries.append(Entry(kind: kind, start: range.lowerBound, end: range.upperBound))
         let folder = PathName.folder(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        if let data = try? JSONEncoder().encode(entries) {
+        let file = File(key: key.isEmpty ? nil : key, device: device.isEmpty ? nil : device, entries: entries)
+        if let data = try? JSONEncoder().encode(file) {
             FileManager.default.createFile(atPath: path, contents: data)
         }
     }

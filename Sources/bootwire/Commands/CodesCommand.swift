@@ -5,7 +5,15 @@ import Foundation
 struct CodesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codes",
-        abstract: "Print the error codes and exit statuses Bootwire uses.")
+        abstract: "Print the error codes and exit statuses Bootwire uses, or look one up.",
+        discussion: """
+            Examples:
+              bootwire codes
+              bootwire codes interrupted-session
+            """)
+
+    @Argument(help: ArgumentHelp("One code to look up: its meaning, hint and exit status.", valueName: "code"))
+    var code: String?
 
     @Flag(name: .long, help: "Print a Markdown table (as in the README).")
     var markdown = false
@@ -14,6 +22,10 @@ struct CodesCommand: ParsableCommand {
     var output: OutputOptions
 
     func run() throws {
+        if let code {
+            let renderer = output.makeRenderer()
+            do { try lookUp(code, renderer: renderer) } catch { try renderer.fail(error) }
+        }
         if output.json {
             let codes: [[String: Any]] = ErrorCode.allCases.map { code in
                 [
@@ -43,5 +55,29 @@ struct CodesCommand: ParsableCommand {
                 "exit statuses: 0 ok; "
                     + ErrorCategory.allCases.map { "\($0.exitStatus) \($0.rawValue)" }.joined(separator: "; "))
         }
+    }
+
+    /// One code: its meaning, hint and exit status; a name that is no code is a usage error
+    /// naming the nearest one.
+    private func lookUp(_ name: String, renderer: Renderer) throws -> Never {
+        guard let code = ErrorCode(rawValue: name.lowercased()) else {
+            let nearest = NearestName.nearest(to: name, in: ErrorCode.allCases.map(\.rawValue))
+            throw BootwireError(
+                .usage, "no error code called `\(name)`",
+                hint: nearest.map { "did you mean: bootwire codes \($0)" } ?? "bootwire codes lists them all",
+                evidence: nearest.map { ["nearest": $0] } ?? [:])
+        }
+        let exit = code.category.exitStatus
+        guard output.json else {
+            print("\(code.rawValue): \(code.summary)")
+            print("hint: \(code.hint)")
+            print("exit status: \(exit) (\(code.category.rawValue))")
+            throw ExitCode.success
+        }
+        try renderer.finish(
+            JobResult(summary: [
+                "code": code.rawValue, "meaning": code.summary, "hint": code.hint, "exit": "\(exit)",
+                "category": code.category.rawValue,
+            ]))
     }
 }

@@ -329,7 +329,9 @@ struct EmulateCommand: ParsableCommand {
             }
             configuration.jedecID = bytes
         }
-        var efuse = try memory.efuseImage.map { try readFile($0) } ?? VirtualQCC743.factoryEfuse()
+        var efuse =
+            try memory.efuseImage.map { try readFile($0) }
+            ?? VirtualQCC743.factoryEfuse(chipID: VirtualUniqueID.moduleChipID(statePath: nil))
         if let chip = identity.chipId {
             guard let bytes = Hex.bytes(chip), bytes.count == 6 else {
                 throw BootwireError(.usage, "--chip-id takes 6 bytes of hex as printed, e.g. 40827b03d2dc")

@@ -177,23 +177,31 @@ struct FlashCommand: AsyncParsableCommand {
     /// `watch`: after a flash that changed the device (not a dry run), the monitor (`--monitor`).
     func flashDevice(
         port: PortSpec, request: Request, interactive: Bool, events: @escaping EventSink,
+        pipeline given: FlashPipeline? = nil, connected: (@Sendable (TargetIdentity) -> Void)? = nil,
         watch: MonitorOptions.Watcher? = nil
     ) async throws -> DeviceOutcome {
-        let yes = safety.yes
-        // Made once, above the session: a module that resets mid-write is reconnected and the
-        // same pipeline runs again, resuming its own journal rather than warning about it.
-        let pipeline = FlashPipeline(
-            options: request.options, events: events,
-            confirm: { question in
-                try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
-            })
+        let pipeline = given ?? makePipeline(request: request, interactive: interactive, events: events)
         let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
             session in
+            // Known from here on, even when the job then fails (the station report's record).
+            connected?(session.flash.identity)
             let outcome = try pipeline.run(request.prepared, on: session.flash)
             let monitored = try watch.flatMap { try $0(session, outcome.dryRun, events) }
             return (session.flash.identity, outcome, monitored)
         }
         return DeviceOutcome(identity: result.0, outcome: result.1, statistics: statistics, monitored: result.2)
+    }
+
+    /// Made once per device, above the session: a module that resets mid-write is reconnected
+    /// and the same pipeline runs again (and a station's `--retry` passes the same one), resuming
+    /// its own journal rather than warning about it.
+    func makePipeline(request: Request, interactive: Bool, events: @escaping EventSink) -> FlashPipeline {
+        let yes = safety.yes
+        return FlashPipeline(
+            options: request.options, events: events,
+            confirm: { question in
+                try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
+            })
     }
 
     /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record, ELF and .dfu files carry their own

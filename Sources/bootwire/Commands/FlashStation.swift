@@ -14,6 +14,14 @@ struct StationOptions: ParsableArguments {
     @Option(
         name: .long, help: ArgumentHelp("Run a failed device's session again, up to this many times.", valueName: "n"))
     var retry = 0
+
+    // Named as the project file's station fields (`operator`, `lot`), which may fill them.
+    @Option(
+        name: .customLong("operator"), help: ArgumentHelp("Who ran the station, for the report.", valueName: "name"))
+    var stationOperator: String?
+
+    @Option(name: .long, help: ArgumentHelp("The production lot, for the report.", valueName: "lot"))
+    var lot: String?
 }
 
 /// What one device's job did, for the result line and the station report.
@@ -84,6 +92,9 @@ enum StationReport {
         var sha256: String
         var skipped: Bool
         var seconds: Double
+        /// The version text the image holds (module images; `FirmwareMarker`), which the device
+        /// now holds too: each image is proven on it by SHA-256.
+        var firmware: FirmwareMarker?
 
         init(_ outcome: FlashOutcome.Image) {
             name = outcome.name
@@ -100,6 +111,7 @@ enum StationReport {
         var bootwire = Bootwire.version
         var port: String
         var adapterSerial: String?
+        var uniqueID: String?
         var chipID: String?
         var mac: String?
         var bootROM: String?
@@ -114,6 +126,11 @@ enum StationReport {
         var started: String
         var finished: String = ""
         var seconds: Double = 0
+        var `operator`: String?
+        var lot: String?
+        var ini: String?
+        var iniSHA256: String?
+        var log: String?
 
         init(port: String, started: UInt64) {
             self.port = port
@@ -122,13 +139,18 @@ enum StationReport {
             adapterSerial = PortDiscovery.list().first { $0.path == resolved }?.serialNumber
         }
 
-        mutating func fill(from device: DeviceOutcome) {
-            let identity = device.identity
+        /// What the device said about itself once connected: kept when the job then fails.
+        mutating func fill(from identity: TargetIdentity) {
+            uniqueID = identity.uniqueID
             chipID = identity.chipID
             mac = identity.mac
             bootROM = identity.bootROM
             signedBoot = identity.signedBoot
             baud = identity.baud
+        }
+
+        mutating func fill(from device: DeviceOutcome) {
+            fill(from: device.identity)
             images = device.outcome.images.map(Image.init)
             efuseChanges = device.outcome.irreversible
         }
@@ -171,22 +193,31 @@ extension FlashCommand {
     func flashStation(ports: [PortSpec], request: Request, renderer: Renderer) async throws -> Never {
         let started = MonotonicClock.now()
         let retries = max(0, station.retry)
+        let common = try StationReport.Common(
+            options: station, ini: input.config, request: request, route: connection.route(for: ports[0]))
+        let logs = station.report.map(StationUnitLog.folder(beside:))
         let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
             for (index, port) in ports.enumerated() {
                 group.addTask {
                     let warnings = WarningLog()
+                    let unitLog = StationUnitLog()
+                    let connected = ConnectedIdentity()
                     let sink = renderer.sink(device: port.description)
                     let events: EventSink = { event in
                         warnings.record(event)
+                        unitLog.record(event)
                         sink(event)
                     }
                     let deviceStart = MonotonicClock.now()
                     var device = StationReport.Device(port: port.description, started: deviceStart)
+                    // One pipeline for every attempt: a retry resumes its own journal, never warns about it.
+                    let pipeline = makePipeline(request: request, interactive: false, events: events)
                     for attempt in 1...(retries + 1) {
                         device.attempts = attempt
                         do {
                             let outcome = try await flashDevice(
-                                port: port, request: request, interactive: false, events: events)
+                                port: port, request: request, interactive: false, events: events, pipeline: pipeline,
+                                connected: connected.set)
                             device.fill(from: outcome)
                             device.result = "ok"
                             device.message = nil
@@ -210,7 +241,14 @@ extension FlashCommand {
                             }
                         }
                     }
+                    if device.result != "ok", let identity = connected.value { device.fill(from: identity) }
+                    common.apply(to: &device)
                     device.warnings = warnings.all
+                    if let logs {
+                        do { device.log = try unitLog.write(in: logs, index: index, device: device) } catch {
+                            events(.note(.warning(.fileNotFound, "the unit's log was not written: \(error)")))
+                        }
+                    }
                     device.seconds = Double(MonotonicClock.now() - deviceStart) / 1e9
                     device.finished = ISO8601DateFormatter().string(from: Date())
                     return (index, device)
@@ -246,18 +284,13 @@ extension FlashCommand {
 
     private func printTable(_ devices: [StationReport.Device]) {
         let rows =
-            [["port", "adapter", "chip id", "MAC", "result", "time"]]
+            [["port", "adapter", "unique id", "MAC", "result", "time"]]
             + devices.map { d in
                 [
-                    d.port, d.adapterSerial ?? "-", d.chipID ?? "-", d.mac ?? "-", d.result,
+                    d.port, d.adapterSerial ?? "-", d.uniqueID ?? "-", d.mac ?? "-", d.result,
                     String(format: "%.1f s", d.seconds),
                 ]
             }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            StandardStreams.err(
-                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    + "\n")
-        }
+        StandardStreams.err(TextTable.render(rows))
     }
 }

@@ -143,8 +143,8 @@ struct FusUpgrade: AsyncParsableCommand {
             let applicationEnd = try appEnd.map { UInt64(try parseAddress($0, option: "--app-end")) }
             let (file, firstInstall, gate) = (self.file, self.firstInstall, change.gate)
             let events = renderer.sink
-            let plan = try await FusRunner.run(connection: connection, renderer: renderer) { updater in
-                try updater.upgrade(
+            let (plan, versions) = try await FusRunner.run(connection: connection, renderer: renderer) { updater in
+                let plan = try updater.upgrade(
                     image: image, name: file, requestedAddress: requested, applicationEnd: applicationEnd,
                     firstInstall: firstInstall
                 ) { plan in
@@ -156,14 +156,18 @@ struct FusUpgrade: AsyncParsableCommand {
                         : try gate.confirms(
                             "delete the installed wireless stack, then \(install)", events: events)
                 }
+                return (plan, updater.versions)
             }
-            try renderer.finish(
-                JobResult(
-                    summary: gate.mark([
-                        "installed": gate.dryRun ? "nothing" : file,
-                        "address": Hex.address(plan.address, uppercase: true),
-                        "bytes": "\(image.count)",
-                    ])))
+            var summary = [
+                "installed": gate.dryRun ? "nothing" : file, "address": Hex.address(plan.address, uppercase: true),
+                "bytes": "\(image.count)",
+            ]
+            if !gate.dryRun {
+                summary["fus-version"] = versions.fus
+                summary["stack-version"] = versions.stack
+                summary["cpu2"] = versions.stackRunning ? "wireless stack running" : "FUS running"
+            }
+            try renderer.finish(JobResult(summary: gate.mark(summary)))
         }
     }
 }

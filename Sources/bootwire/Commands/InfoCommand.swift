@@ -11,6 +11,11 @@ struct InfoCommand: AsyncParsableCommand {
             "Show what a device is and holds: a module's boot ROM, flash, eFuse, partitions and images; an STM32's part, flash and option bytes.",
         discussion: "Reads only; changes nothing. Example: bootwire info --port /dev/ttyUSB0")
 
+    @Flag(
+        name: .long,
+        help: "Module: also read each image for its firmware version (reads up to the whole image: seconds).")
+    var firmware = false
+
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
@@ -21,11 +26,14 @@ struct InfoCommand: AsyncParsableCommand {
         let json = output.json
         try await output.run(factsOnly: true) { renderer in
             let port = try connection.singlePort()
-            let (info, _) = try await connection.opener.withTarget(port, events: renderer.sink) { try $0.info() }
+            let firmware = self.firmware
+            let (info, _) = try await connection.opener.withTarget(port, events: renderer.sink) {
+                try $0.info(firmware: firmware)
+            }
             switch info {
             case .module(let info):
                 try Self.finish(info, json: json, renderer: renderer)
-                print(Self.text(info))
+                print(Self.text(info, firmwareRead: firmware))
             case .stm32(let info):
                 try Self.finish(info, json: json, renderer: renderer)
                 print(STM32InfoText.text(info))
@@ -42,7 +50,7 @@ struct InfoCommand: AsyncParsableCommand {
             JobResult(attachments: ["info": String(decoding: try encoder.encode(info), as: UTF8.self)]))
     }
 
-    static func text(_ info: ModuleInfo) -> String {
+    static func text(_ info: ModuleInfo, firmwareRead: Bool) -> String {
         var lines = [
             "boot ROM     \(info.bootROM) (\(info.chip)), chip id \(info.chipID), MAC \(info.mac)",
             "flash        JEDEC \(info.jedecID), \(info.flashSize / 1024 / 1024) MiB, pin config \(info.flashPin); link at \(info.baud) baud",
@@ -73,6 +81,15 @@ struct InfoCommand: AsyncParsableCommand {
             lines.append(
                 "  \(image.partition.padding(toLength: 8, withPad: " ", startingAt: 0)) \(image.address)  \(image.codeLength) bytes of code, \(signer)"
             )
+            if firmwareRead {
+                let marker = image.firmware
+                lines.append(
+                    "           firmware " + (marker?.version ?? "version not found in the image")
+                        + (marker?.program.map { " (\($0))" } ?? ""))
+            }
+        }
+        if !firmwareRead && !info.images.isEmpty {
+            lines.append("firmware     not read: bootwire info --firmware reads each image for its version (seconds)")
         }
         return lines.joined(separator: "\n")
     }

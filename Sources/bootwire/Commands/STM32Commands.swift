@@ -85,19 +85,27 @@ struct UnprotectCommand: AsyncParsableCommand {
             let gate = change.gate
             let readout = self.readout
             let key = gate.dryRun ? "would-unprotect" : "unprotected"
-            let summary = gate.mark([key: readout ? "readout (flash erased)" : "write"])
-            if readout {
-                _ = try gate.confirms(
-                    "remove readout protection: the bootloader erases the whole flash first", events: renderer.sink)
-            }
+            var summary = gate.mark([key: readout ? "readout (flash erased)" : "write"])
             let opener = connection.opener
             try opener.route(for: port).require(.unprotect, "unprotect")
-            // A dry run connects and checks the part, and changes nothing.
-            let allowed = gate.allows(
-                readout ? "remove readout protection" : "remove write protection", events: renderer.sink)
-            _ = try await opener.withTarget(port, events: renderer.sink) { target in
-                if allowed { try target.unprotect(readout: readout) }
+            let events = renderer.sink
+            let (done, _) = try await opener.withTarget(port, events: events) { target -> Bool in
+                // Readout Unprotect mass-erases even a part at level 0: there, nothing is done.
+                if readout, case .stm32(let info) = try target.info(), info.readoutProtection == .level0 {
+                    events(.note(.info("readout protection is already level 0: nothing to remove, the flash is kept")))
+                    return false
+                }
+                if readout {
+                    _ = try gate.confirms(
+                        "remove readout protection: the bootloader erases the whole flash first", events: events)
+                }
+                // A dry run connects and checks the part, and changes nothing.
+                if gate.allows(readout ? "remove readout protection" : "remove write protection", events: events) {
+                    try target.unprotect(readout: readout)
+                }
+                return true
             }
+            if !done { summary = [key: "nothing: readout protection is already level 0"] }
             try renderer.finish(JobResult(summary: summary))
         }
     }
