@@ -1,0 +1,88 @@
+import BootwireCore
+import Foundation
+import Testing
+
+/// Every `bootwire …` command a failure prints as its fix is pasted and run: the parser must
+/// accept it (it carries the port and connection options this run used), and where the fix is
+/// the whole answer it must succeed.
+@Suite struct PastedFixTests {
+    /// The `bootwire …` commands between backticks in a hint, split as a shell would ('…' quoting).
+    static func commands(in hint: String) -> [[String]] {
+        hint.split(separator: "`", omittingEmptySubsequences: false).enumerated().compactMap { index, part in
+            index % 2 == 1 && part.hasPrefix("bootwire ") ? Array(words(String(part)).dropFirst()) : nil
+        }
+    }
+
+    static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quoted = false
+        var started = false
+        for character in text {
+            if character == "'" {
+                quoted.toggle()
+                started = true
+            } else if character == " " && !quoted {
+                if started { words.append(current) }
+                current = ""
+                started = false
+            } else {
+                current.append(character)
+                started = true
+            }
+        }
+        if started { words.append(current) }
+        return words
+    }
+
+    static func hint(_ run: BootwireRun) -> String { ((run.result?["error"] as? [String: Any])?["hint"] as? String) ?? "" }
+
+    /// Runs a failing command, then each command its hint prints; returns the pasted runs.
+    func paste(_ arguments: [String], expect code: String) throws -> [BootwireRun] {
+        let failing = try Bootwire.run(arguments + ["--json"])
+        #expect(failing.errorCode == code, "\(arguments): \(failing.stdout)")
+        let pasted = Self.commands(in: Self.hint(failing))
+        #expect(!pasted.isEmpty, "no command in the hint: \(Self.hint(failing))")
+        return try pasted.map { command in
+            let run = try Bootwire.run(command.contains("--json") ? command : command + ["--json"])
+            #expect(run.status != ErrorCategory.usage.exitStatus, "pasted `\(command.joined(separator: " "))`: \(run.stdout)\(run.stderr)")
+            #expect(run.errorCode != "usage")
+            return run
+        }
+    }
+
+    @Test func aRawBinaryOnTheModuleGetsAModuleAddressAndThePastedFixFlashesIt() throws {
+        let file = try Scratch.file(firmwareLike(3000), name: "app.bin")
+        let state = Scratch.make().appendingPathComponent("module.state").path
+        let port = "virtual:qcc743,state=\(state)"
+        let runs = try paste(["flash", "--port", port, file.path], expect: "bad-image")
+        #expect(runs.count == 1)
+        #expect(runs.first?.ok == true, "\(runs.first?.stdout ?? "")")
+        #expect(try Bootwire.readMemory(port, at: 0x10000, count: 3000) == firmwareLike(3000))
+    }
+
+    @Test func aMistypedVerbPastesAsTheWholeCorrectedCommand() throws {
+        let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
+        let runs = try paste(["flsh", "--port", "virtual:stlink-l476", "\(file.path)@0x08000000"], expect: "usage")
+        #expect(runs.allSatisfy(\.ok))
+    }
+
+    @Test(arguments: [
+        ["flash", "--port", "virtual:stlink-l476,fault=rdp1", "--swd-khz", "480"],
+        ["flash", "--port", "virtual:dfu-l476,fault=rdp1"],
+        ["flash", "--chip", "stm32", "--port", "virtual:stm32l476,fault=rdp1"],
+    ])
+    func protectionFixesCarryThePortAndOptions(_ arguments: [String]) throws {
+        let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
+        let failing = try Bootwire.run(arguments + ["--json", "\(file.path)@0x08000000"])
+        let pasted = Self.commands(in: Self.hint(failing))
+        for command in pasted where ["option-bytes", "unprotect", "protect", "erase", "info"].contains(command.first ?? "") {
+            // The same device, reached the same way.
+            #expect(command.contains(arguments[arguments.firstIndex(of: "--port")! + 1]), "\(command)")
+            if let khz = arguments.firstIndex(of: "--swd-khz") { #expect(command.contains(arguments[khz + 1])) }
+            let run = try Bootwire.run(command + ["--json"])
+            #expect(run.status != ErrorCategory.usage.exitStatus, "\(command): \(run.stdout)\(run.stderr)")
+        }
+        #expect(failing.errorCode != nil)
+    }
+}
