@@ -104,7 +104,9 @@ public struct ProjectFile: Sendable, Equatable {
         let at = ["target", name]
         var target = ProjectTarget(name: name)
         for key in body.keys {
-            guard targetKeys.contains(key) else { throw unknownKey(key, in: at, valid: targetKeys, path: path, lines: lines) }
+            guard targetKeys.contains(key) else {
+                throw unknownKey(key, in: at, valid: targetKeys, path: path, lines: lines)
+            }
         }
         func text(_ key: String) throws -> String? {
             try body[key].map { try string($0, key, table: at, path: path, lines: lines) }
@@ -131,7 +133,8 @@ public struct ProjectFile: Sendable, Equatable {
         if let chip = try text("chip") {
             guard let choice = ChipChoice(rawValue: chip) else {
                 throw wrongType(
-                    "chip", table: at, expected: ChipChoice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "),
+                    "chip", table: at,
+                    expected: ChipChoice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "),
                     path: path, lines: lines)
             }
             target.chip = choice
@@ -153,7 +156,9 @@ public struct ProjectFile: Sendable, Equatable {
         return target
     }
 
-    private static func string(_ value: any TOMLValueConvertible, _ key: String, table: [String], path: String, lines: KeyLines)
+    private static func string(
+        _ value: any TOMLValueConvertible, _ key: String, table: [String], path: String, lines: KeyLines
+    )
         throws -> String
     {
         guard let text = value.string else {

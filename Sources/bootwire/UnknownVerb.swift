@@ -9,7 +9,9 @@ extension Bootwire {
             return nil
         }
         let nearest = NearestNames.nearest(to: verb, among: verbs.sorted())
-        let corrected = nearest.first.map { (["bootwire", $0] + arguments.dropFirst().map(Invocation.quoted)).joined(separator: " ") }
+        let corrected = nearest.first.map {
+            (["bootwire", $0] + arguments.dropFirst().map(Invocation.quoted)).joined(separator: " ")
+        }
         return BootwireError(
             .usage, "`\(verb)` is not a bootwire command" + (nearest.isEmpty ? "" : "; did you mean `\(nearest[0])`?"),
             hint: corrected.map { "did you mean `\($0)`?" } ?? "`bootwire --help` lists the commands",

@@ -6,11 +6,17 @@ import Testing
 /// accept it (it carries the port and connection options this run used), and where the fix is
 /// the whole answer it must succeed.
 @Suite struct PastedFixTests {
-    /// The `bootwire …` commands between backticks in a hint, split as a shell would ('…' quoting).
+    /// The `bootwire …` commands between backticks in a hint (or after "run: " at its end),
+    /// split as a shell would ('…' quoting), without the leading `bootwire`.
     static func commands(in hint: String) -> [[String]] {
-        hint.split(separator: "`", omittingEmptySubsequences: false).enumerated().compactMap { index, part in
+        var found = hint.split(separator: "`", omittingEmptySubsequences: false).enumerated().compactMap {
+            index, part in
             index % 2 == 1 && part.hasPrefix("bootwire ") ? Array(words(String(part)).dropFirst()) : nil
         }
+        if let run = hint.range(of: "run: bootwire ") {
+            found.append(words(String(hint[run.upperBound...])))
+        }
+        return found
     }
 
     static func words(_ text: String) -> [String] {
@@ -35,7 +41,9 @@ import Testing
         return words
     }
 
-    static func hint(_ run: BootwireRun) -> String { ((run.result?["error"] as? [String: Any])?["hint"] as? String) ?? "" }
+    static func hint(_ run: BootwireRun) -> String {
+        ((run.result?["error"] as? [String: Any])?["hint"] as? String) ?? ""
+    }
 
     /// Runs a failing command, then each command its hint prints; returns the pasted runs.
     func paste(_ arguments: [String], expect code: String) throws -> [BootwireRun] {
@@ -45,7 +53,9 @@ import Testing
         #expect(!pasted.isEmpty, "no command in the hint: \(Self.hint(failing))")
         return try pasted.map { command in
             let run = try Bootwire.run(command.contains("--json") ? command : command + ["--json"])
-            #expect(run.status != ErrorCategory.usage.exitStatus, "pasted `\(command.joined(separator: " "))`: \(run.stdout)\(run.stderr)")
+            #expect(
+                run.status != ErrorCategory.usage.exitStatus,
+                "pasted `\(command.joined(separator: " "))`: \(run.stdout)\(run.stderr)")
             #expect(run.errorCode != "usage")
             return run
         }
@@ -64,25 +74,26 @@ import Testing
     @Test func aMistypedVerbPastesAsTheWholeCorrectedCommand() throws {
         let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
         let runs = try paste(["flsh", "--port", "virtual:stlink-l476", "\(file.path)@0x08000000"], expect: "usage")
-        #expect(runs.allSatisfy(\.ok))
+        let failed = runs.filter { !$0.ok }.map(\.stdout)
+        #expect(failed.isEmpty, "\(failed)")
     }
 
+    /// Protection on each USB route: the fix names the same device (port, options such as
+    /// --swd-khz) and, pasted, lifts it; a fix that first asks for confirmation prints the
+    /// confirmed command, which is pasted in turn.
     @Test(arguments: [
-        ["flash", "--port", "virtual:stlink-l476,fault=rdp1", "--swd-khz", "480"],
-        ["flash", "--port", "virtual:dfu-l476,fault=rdp1"],
-        ["flash", "--chip", "stm32", "--port", "virtual:stm32l476,fault=rdp1"],
+        (["--port", "virtual:stlink-l476,rdp1", "--swd-khz", "480"], "flash-read-protected"),
+        (["--port", "virtual:stlink-l476,wrp=0-3"], "flash-write-protected"),
+        (["--port", "virtual:dfu-l476,rdp1"], "device-protected"),
     ])
-    func protectionFixesCarryThePortAndOptions(_ arguments: [String]) throws {
+    func protectionFixesCarryThePortAndOptionsAndLiftIt(_ connection: [String], _ code: String) throws {
         let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
-        let failing = try Bootwire.run(arguments + ["--json", "\(file.path)@0x08000000"])
-        let pasted = Self.commands(in: Self.hint(failing))
-        for command in pasted where ["option-bytes", "unprotect", "protect", "erase", "info"].contains(command.first ?? "") {
-            // The same device, reached the same way.
-            #expect(command.contains(arguments[arguments.firstIndex(of: "--port")! + 1]), "\(command)")
-            if let khz = arguments.firstIndex(of: "--swd-khz") { #expect(command.contains(arguments[khz + 1])) }
-            let run = try Bootwire.run(command + ["--json"])
-            #expect(run.status != ErrorCategory.usage.exitStatus, "\(command): \(run.stdout)\(run.stderr)")
+        var runs = try paste(["flash"] + connection + ["\(file.path)@0x08000000"], expect: code)
+        for _ in 0..<2 where runs.first?.errorCode == "confirmation-required" {
+            let next = Self.commands(in: Self.hint(runs[0]))
+            #expect(!next.isEmpty)
+            runs = try next.map { try Bootwire.run($0.contains("--json") ? $0 : $0 + ["--json"]) }
         }
-        #expect(failing.errorCode != nil)
+        #expect(runs.first?.ok == true, "\(runs.first?.stdout ?? "")")
     }
 }

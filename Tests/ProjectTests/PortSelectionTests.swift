@@ -60,6 +60,7 @@ import Testing
         #expect(NearestNames.nearest(to: "ifno", among: verbs).first == "info")
         #expect(NearestNames.nearest(to: "xyzzyplugh", among: verbs).isEmpty)
         // A prefix of a longer name counts (a board name typed short).
-        #expect(NearestNames.nearest(to: "nucleo-h563", among: ["nucleo-h563zi", "stlink-h563"]).first == "nucleo-h563zi")
+        #expect(
+            NearestNames.nearest(to: "nucleo-h563", among: ["nucleo-h563zi", "stlink-h563"]).first == "nucleo-h563zi")
     }
 }

@@ -100,7 +100,8 @@ import Testing
         try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
         // Above the repository: never found from inside it.
         try Data("[target.outer]\n".utf8).write(to: root.appendingPathComponent("bootwire.toml"))
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: repo.appendingPathComponent(".git"), withIntermediateDirectories: true)
         #expect(ProjectFileSearch.find(from: deep.path) == nil)
         // In the repository's root: found from any folder below it.
         let file = repo.appendingPathComponent("bootwire.toml")

@@ -39,6 +39,7 @@ public enum NearestNames {
         let near = nearest(to: name, among: candidates)
         guard !near.isEmpty else { return "" }
         let quoted = near.map { "`\(prefix)\($0)`" }
-        return "did you mean " + (quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!) + "?"
+        return "did you mean "
+            + (quoted.count == 1 ? quoted[0] : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!) + "?"
     }
 }

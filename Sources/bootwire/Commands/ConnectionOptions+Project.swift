@@ -52,7 +52,8 @@ extension ConnectionOptions {
         }
         let root = SerialSetup.current.sysfsRoot
         let candidates = PortSelection.candidates(
-            serial: PortDiscovery.list(sysfs: root + "/class/tty"), usb: SysfsUSB.devices(root: root + "/bus/usb/devices"))
+            serial: PortDiscovery.list(sysfs: root + "/class/tty"),
+            usb: SysfsUSB.devices(root: root + "/bus/usb/devices"))
         // A named chip means a serial port; otherwise any device Bootwire can flash.
         let kinds: Set<PortCandidate.Kind> =
             chip != nil || project?.chip != nil ? [.serialAdapter] : Set(PortCandidate.Kind.allCases)
@@ -69,7 +70,11 @@ extension ConnectionOptions {
         var found: [Route.SerialChip] = []
         for port in ports {
             guard let chip = try await opener.detectChip(port, events: events) else { continue }
-            events(.note(.info("--chip auto: \(port) leads to \(chip == .stm32 ? Route.stm32Serial.described : Route.qcc743.described)")))
+            events(
+                .note(
+                    .info(
+                        "--chip auto: \(port) leads to \(chip == .stm32 ? Route.stm32Serial.described : Route.qcc743.described)"
+                    )))
             if !found.contains(chip) { found.append(chip) }
         }
         guard found.count <= 1 else {
@@ -104,7 +109,8 @@ extension ConnectionOptions {
 
     /// `--chip auto` where the command cannot ask the port (every verb but flash and info).
     func refuseUnansweredAuto(_ ports: [PortSpec]) throws {
-        guard chip == .auto, AutoChip.found == nil, ports.contains(where: { if case .serial = $0 { true } else { false } })
+        guard chip == .auto, AutoChip.found == nil,
+            ports.contains(where: { if case .serial = $0 { true } else { false } })
         else { return }
         throw BootwireError(
             .usage, "--chip auto is answered by flash and info; this command needs the chip named",

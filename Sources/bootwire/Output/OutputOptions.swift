@@ -44,7 +44,9 @@ extension Renderer {
 
     var sink: EventSink { { event in self.render(event) } }
 
-    func sink(device: String) -> EventSink { { event in self.render(event.completingHints(device: device), device: device) } }
+    func sink(device: String) -> EventSink {
+        { event in self.render(event.completingHints(device: device), device: device) }
+    }
 
     /// Ends a command: renders the result and leaves with the status its error category has.
     func finish(_ result: JobResult) throws -> Never {
