@@ -78,6 +78,27 @@ import Testing
         #expect(failed.isEmpty, "\(failed)")
     }
 
+    /// Fixes that cannot lift the fault on a virtual device (its fault is the device) must still
+    /// reach the same device when pasted: accepted by the parser, carrying the port.
+    @Test(arguments: [
+        (["flash", "--port", "virtual:qcc743,wire=instant,application"], "application-running"),
+        (["flash", "--chip", "stm32", "--port", "virtual:stm32l476,locked", "--baud", "57600"], "device-protected"),
+    ])
+    func fixesThatNameAnotherVerbReachTheSameDevice(_ arguments: [String], _ code: String) throws {
+        let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
+        let address = arguments.contains("stm32") ? "0x08000000" : "0x10000"
+        let failing = try Bootwire.run(arguments + ["--json", "\(file.path)@\(address)"])
+        #expect(failing.errorCode == code, "\(failing.stdout)")
+        let pasted = Self.commands(in: Self.hint(failing))
+        #expect(!pasted.isEmpty, "\(Self.hint(failing))")
+        let port = arguments[arguments.firstIndex(of: "--port")! + 1]
+        for command in pasted {
+            #expect(command.contains(port), "\(command)")
+            let run = try Bootwire.run(command + ["--json", "--dry-run"])
+            #expect(run.status != ErrorCategory.usage.exitStatus, "\(command): \(run.stdout)\(run.stderr)")
+        }
+    }
+
     /// Protection on each USB route: the fix names the same device (port, options such as
     /// --swd-khz) and, pasted, lifts it; a fix that first asks for confirmation prints the
     /// confirmed command, which is pasted in turn.
