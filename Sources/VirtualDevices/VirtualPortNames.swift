@@ -12,6 +12,7 @@ public enum VirtualPortNames {
     public static func check(_ spec: String, boards: Bool = false) throws {
         let name = String(spec.dropFirst(VirtualPort.prefix.count).prefix { $0 != "," })
         if devices.contains(name) || (boards && VirtualNucleoBoard.boards[name] != nil) { return }
+        try VirtualUSBPort.refuseRouteless(name)
         // Board names are compared too, and stand for their host's port outside `st67 update`.
         let boardNames = VirtualNucleoBoard.boards.keys.sorted()
         let near = NearestNames.nearest(to: name, among: devices + boardNames).map { found in

@@ -54,9 +54,11 @@ extension ConnectionOptions {
         let candidates = PortSelection.candidates(
             serial: PortDiscovery.list(sysfs: root + "/class/tty"),
             usb: SysfsUSB.devices(root: root + "/bus/usb/devices"))
-        // A named chip means a serial port; otherwise any device Bootwire can flash.
+        // The module (or `auto`, which asks a serial port) wants a USB-serial adapter; an STM32
+        // is reached over any of the three; no chip named: any device Bootwire can flash.
+        let named = chip ?? project?.chip
         let kinds: Set<PortCandidate.Kind> =
-            chip != nil || project?.chip != nil ? [.serialAdapter] : Set(PortCandidate.Kind.allCases)
+            named == nil || named == .stm32 ? Set(PortCandidate.Kind.allCases) : [.serialAdapter]
         let chosen = try PortSelection.choose(candidates, kinds: kinds)
         Invocation.note("no --port given: using the only \(chosen.kind.rawValue), \(chosen.port) (\(chosen.label))")
         return chosen.port
