@@ -34,11 +34,15 @@ public enum PortSelection {
     public static func candidates(serial: [PortInfo], usb: [USBDeviceRecord]) -> [PortCandidate] {
         var found: [PortCandidate] = []
         for port in serial where port.vendorID != nil {
-            let parts = [port.bridge, port.product.map { "\"\($0)\"" }, port.serialNumber.map { "serial \($0)" }]
+            // The device node beside a by-id name (the name is what --port gets: it survives re-plugging).
+            let parts = [
+                port.byID.map { _ in port.path }, port.bridge, port.product.map { "\"\($0)\"" },
+                port.serialNumber.map { "serial \($0)" },
+            ]
             found.append(
                 PortCandidate(
                     kind: .serialAdapter, port: port.byID ?? port.path,
-                    label: ([port.path] + parts.compactMap { $0 }).joined(separator: ", ")))
+                    label: parts.compactMap { $0 }.joined(separator: ", ")))
         }
         for record in usb {
             if USBListing.isDFU(record) {
