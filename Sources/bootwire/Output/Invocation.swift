@@ -111,6 +111,10 @@ extension Event {
             return error
         }
         switch self {
+        case .note(var note):
+            // A warning may name a command too ("run `bootwire …`").
+            note.message = invocation.completing(note.message, device: device)
+            return .note(note)
         case .diagnosis(let error): return .diagnosis(complete(error))
         case .result(var result):
             result.error = result.error.map(complete)
