@@ -9,6 +9,7 @@ let package = Package(
             name: "BootwireKit",
             targets: [
                 "BootwireCore", "DFU", "QCC743", "STM32", "ArmDebug", "STM32SWD", "STLink", "USB", "Targets", "ST67",
+                "Project",
             ]),
         // The virtual devices (module ROM, STM32 bootloader, DfuSe ROM, ST-LINK + targets), the
         // in-process USB bus they sit on and the socket server that lends it to the libusb
@@ -22,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // bootwire.toml (the project file): toml++ behind a Swift API, line numbers on errors.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .target(name: "CSerial"),
@@ -63,6 +66,10 @@ let package = Package(
             dependencies: ["BootwireCore", "QCC743", "STM32", "DFU", "ArmDebug", "STM32SWD", "STLink", "USB"]),
         // ST's module-update flow: the package folder, the boards, the steps and their resume state.
         .target(name: "ST67", dependencies: ["BootwireCore", "QCC743", "STM32", "STM32SWD", "Targets"]),
+        // bootwire.toml: named targets and their defaults, found upward from the current folder.
+        .target(
+            name: "Project",
+            dependencies: ["BootwireCore", "Targets", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "VirtualDevices",
             dependencies: ["BootwireCore", "ArmDebug", "DFU", "QCC743", "STM32", "USB", "CSerial", "Targets"]),
@@ -70,7 +77,7 @@ let package = Package(
             name: "bootwire",
             dependencies: [
                 "BootwireCore", "DFU", "QCC743", "STM32", "STM32SWD", "STLink", "USB", "Targets", "VirtualDevices",
-                "ST67",
+                "ST67", "Project",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,6 +97,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["BootwireCore", "QCC743", "STM32", "Targets", "VirtualDevices", "ST67"]),
         .testTarget(name: "ImageFormatTests", dependencies: ["BootwireCore"]),
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "Targets", "BootwireCore"]),
         // The seam's tests run through the virtual bus (VirtualDevices) and the socket server.
         .testTarget(name: "USBTests", dependencies: ["USB", "VirtualDevices", "BootwireCore"]),
         .testTarget(name: "DFUTests", dependencies: ["DFU", "USB", "STM32", "VirtualDevices", "BootwireCore"]),

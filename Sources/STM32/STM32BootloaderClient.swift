@@ -287,8 +287,8 @@ public final class STM32BootloaderClient {
             }
             throw BootwireError(
                 .deviceProtected, "readout protection is active: the bootloader refuses \(command)",
-                hint: "only Readout Unprotect (0x92) lifts it, and it mass-erases the whole flash first "
-                    + "(firmware and data are lost); the device resets afterwards",
+                hint: "only Readout Unprotect (0x92) lifts it (`bootwire unprotect --readout --chip stm32`), and it "
+                    + "mass-erases the whole flash first (firmware and data are lost); the device resets afterwards",
                 evidence: error.evidence.merging(["readout-protection": "active"]) { $1 }, cause: error.cause)
         }
     }

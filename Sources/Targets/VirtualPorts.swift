@@ -14,6 +14,17 @@ public protocol VirtualPorts: Sendable {
     /// The peer tools nobody here wrote that judge the device behind `port` in CI; empty when
     /// none does (the device is then one reading of the manual, and the opener says so).
     func judges(of port: String) -> [String]
+    /// Refuses a name this host does not know (`port-not-found` with the nearest names), before
+    /// any image is judged against the wrong route's flash.
+    func check(_ port: String) throws
+}
+
+extension VirtualPorts {
+    public func check(_ port: String) throws {
+        guard route(of: port) != nil else {
+            throw BootwireError(.portNotFound, "no virtual device called `\(port)`")
+        }
+    }
 }
 
 /// A running serial virtual device: the pty path to open, how to stop it (which saves its

@@ -24,6 +24,8 @@ public struct VirtualPortHost: VirtualPorts {
 
     public func judges(of port: String) -> [String] { VirtualPeerJudges.judges(of: port) }
 
+    public func check(_ port: String) throws { try VirtualPortNames.check(port) }
+
     public func startUSB(_ port: String) throws -> USBAttachment {
         let (bus, match) = try VirtualUSBPort.start(port)
         return USBAttachment(bus: bus, match: match)

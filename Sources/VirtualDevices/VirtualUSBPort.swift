@@ -85,12 +85,18 @@ public enum VirtualUSBPort {
         {
             return try attachDFU(name, device, part.dfuAltStrings, part.flashBytes, options, to: bus)
         }
-        if name.hasPrefix("dfu-"), let part = STM32DeviceTable.device(named: String(name.dropFirst(4))) {
-            try part.requireInterface(.usbDFU, route: "USB DFU")
-        }
+        try refuseRouteless(name)
         throw BootwireError(
             .unknownVirtualDevice, "no virtual USB device called `\(name)`",
             hint: "use one of: " + names.map { VirtualPort.prefix + $0 }.joined(separator: ", "))
+    }
+
+    /// `dfu-NAME` of a part that exists but has no USB DFU bootloader (a C0): `route-unsupported`,
+    /// which says more than "no such device".
+    static func refuseRouteless(_ name: String) throws {
+        if name.hasPrefix("dfu-"), let part = STM32DeviceTable.device(named: String(name.dropFirst(4))) {
+            try part.requireInterface(.usbDFU, route: "USB DFU")
+        }
     }
 
     static func attachDFU(

@@ -39,6 +39,7 @@ struct Bootwire: AsyncParsableCommand {
         let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
         let arguments = attachingNegativeValues(QConnArguments.translate(raw, subcommands: names))
         do {
+            if let error = unknownVerb(arguments, verbs: names) { throw error }
             var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()

@@ -95,7 +95,7 @@ import VirtualDevices
         let badAddress = try Bootwire.run(["flash", "--port", "/dev/does-not-exist", "--json", "\(file.path)@0xZZ"])
         #expect(badAddress.errorCode == "usage")
         let unknownVirtual = try Bootwire.run(["flash", "--port", "virtual:nothing", "--json", "\(file.path)@0x0"])
-        #expect(unknownVirtual.errorCode == "unknown-virtual-device")
+        #expect(unknownVirtual.errorCode == "port-not-found")
     }
 
     @Test func tooLargeForTheFlashIsRefusedBeforeAnythingIsWritten() throws {

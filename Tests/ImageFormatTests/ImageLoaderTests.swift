@@ -53,6 +53,11 @@ import Testing
         let noAddress = expectError(.badImage) { _ = try ImageLoader.load(path: bin, address: nil) }
         #expect(noAddress?.evidence["format"] == "raw")
         #expect(noAddress?.hint?.contains("@0x08000000") == true)
+        // On the module the example is its application partition, not an STM32 address.
+        let onModule = expectError(.badImage) {
+            _ = try ImageLoader.load(path: bin, address: nil, exampleAddress: 0x10000)
+        }
+        #expect(onModule?.hint?.contains("@0x10000`") == true)
 
         let hex = try folder.write("app.hex", bytes(Self.hex))
         let extra = expectError(.badImage) { _ = try ImageLoader.load(path: hex, address: 0x1000) }

@@ -23,6 +23,7 @@ extension ErrorCode {
             "back the MFD up first (bootwire read --start 0x3FF000 --len 4096 --file mfd.bin) if it is not the vendor's default"
         case .addressOutOfRange: "give an address inside the device's memory; `bootwire info` shows its layout"
         case .portNotFound: "run `bootwire list` to see the ports and adapters"
+        case .portAmbiguous: "pass --port with one of the devices listed (or BOOTWIRE_PORT, or a bootwire.toml target)"
         case .portBusy: "close the program holding the port (a terminal, a serial monitor, ModemManager), then retry"
         case .portPermission:
             "add yourself to the dialout group (then log in again), or `sudo bootwire udev-rules --install`"

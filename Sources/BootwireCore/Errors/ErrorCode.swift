@@ -22,6 +22,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
     case pathInUse = "path-in-use"
     // port and environment
     case portNotFound = "port-not-found"
+    case portAmbiguous = "port-ambiguous"
     case portBusy = "port-busy"
     case portPermission = "port-permission"
     case portNotATerminal = "port-not-a-terminal"
@@ -137,7 +138,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
 
     public var category: ErrorCategory {
         switch self {
-        case .usage, .badBootSequence, .unknownVirtualDevice, .routeUnsupported, .wrongChipName: .usage
+        case .usage, .badBootSequence, .unknownVirtualDevice, .routeUnsupported, .wrongChipName, .portAmbiguous: .usage
         case .fileNotFound, .badConfig, .badImage, .badBootHeader, .imageTooLarge, .imageOverlap, .addressOutOfRange,
             .diskFull, .outputWriteFailed:
             .input
@@ -195,7 +196,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .wrongChipName: "--chipname names a chip other than the ST67W611M1's (qcc743, bl616)"
         case .confirmationRequired: "an irreversible step needs --yes or an interactive confirmation"
         case .fileNotFound: "an input file does not exist or cannot be read"
-        case .badConfig: "a configuration file (ini) is malformed"
+        case .badConfig: "a configuration file (ini, bootwire.toml) is malformed"
         case .badImage: "an image file is malformed"
         case .badBootHeader:
             "a Bouffalo image's boot header (magic, CRCs, image length or hash) does not match the file"
@@ -206,6 +207,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Codable {
         case .outputWriteFailed: "an output file could not be written; an older file at the path is kept"
         case .pathInUse: "a path the emulator would make (--link, --socket) holds something that is not its own"
         case .portNotFound: "the serial port does not exist"
+        case .portAmbiguous: "no --port was given and several adapters, probes or DFU devices are attached"
         case .portBusy: "another process holds the serial port"
         case .portPermission: "the user may not open the serial port"
         case .portNotATerminal: "the path is not a serial port"

@@ -21,8 +21,10 @@ public struct FlashImage: Sendable, Equatable {
 
     /// Each segment of an image file (HEX, S-record, ELF, .dfu, or a raw binary at `address`)
     /// as one image, named after the file.
-    public static func load(path: String, address: UInt64?) throws -> [FlashImage] {
-        let plan = try ImageLoader.load(path: path, address: address)
+    public static func load(path: String, address: UInt64?, exampleAddress: UInt64 = 0x0800_0000) throws
+        -> [FlashImage]
+    {
+        let plan = try ImageLoader.load(path: path, address: address, exampleAddress: exampleAddress)
         let name = (path as NSString).lastPathComponent
         return plan.segments.enumerated().map { index, segment in
             FlashImage(

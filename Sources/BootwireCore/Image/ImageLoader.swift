@@ -11,7 +11,9 @@ import Foundation
 ///   segments are all .bss, an empty .bin) is `.badImage`: flashing nothing is never intended.
 /// - A missing or unreadable file is `.fileNotFound`.
 public enum ImageLoader {
-    public static func load(path: String, address: UInt64?) throws -> FlashPlan {
+    /// `exampleAddress`: where a raw binary usually goes on the route at hand (the module's
+    /// application partition, an STM32's flash), for the hint when a raw file has no @ADDRESS.
+    public static func load(path: String, address: UInt64?, exampleAddress: UInt64 = 0x0800_0000) throws -> FlashPlan {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BootwireError(
@@ -29,11 +31,13 @@ public enum ImageLoader {
                 .fileNotFound, "image \(path) cannot be read", hint: "check its permissions",
                 evidence: ["path": path, "file": path])
         }
-        return try load(bytes: [UInt8](data), file: path, address: address)
+        return try load(bytes: [UInt8](data), file: path, address: address, exampleAddress: exampleAddress)
     }
 
     /// `file` names the bytes in origins and evidence, and its extension helps detection.
-    public static func load(bytes: [UInt8], file: String, address: UInt64?) throws -> FlashPlan {
+    public static func load(
+        bytes: [UInt8], file: String, address: UInt64?, exampleAddress: UInt64 = 0x0800_0000
+    ) throws -> FlashPlan {
         let format = ImageFormat.detect(bytes, file: file)
         let evidence = ["file": file, "format": format.rawValue]
         if format.carriesAddresses, let address {
@@ -53,7 +57,8 @@ public enum ImageLoader {
             guard let address else {
                 throw BootwireError(
                     .badImage, "\(file) is a raw binary, which says nothing about where it goes",
-                    hint: "give an address: \(file)@0x08000000", evidence: evidence)
+                    hint: "give an address: `bootwire flash \(file)@\(AddressText.padded(exampleAddress))`",
+                    evidence: evidence)
             }
             plan = try RawBinary.plan(bytes, address: address, file: file)
         }

@@ -19,6 +19,8 @@ public struct PortInfo: Sendable, Equatable, Codable {
     public var bridge: String?
     /// The highest rate the bridge is known to carry reliably, when known.
     public var bridgeMaxBaud: Int?
+
+    public init(path: String) { self.path = path }
 }
 
 /// Known USB-serial bridges. The rate is the bridge's documented maximum; boards add their own

@@ -61,7 +61,7 @@ struct CodesCommand: ParsableCommand {
     /// naming the nearest one.
     private func lookUp(_ name: String, renderer: Renderer) throws -> Never {
         guard let code = ErrorCode(rawValue: name.lowercased()) else {
-            let nearest = NearestName.nearest(to: name, in: ErrorCode.allCases.map(\.rawValue))
+            let nearest = NearestNames.nearest(to: name, among: ErrorCode.allCases.map(\.rawValue), limit: 1).first
             throw BootwireError(
                 .usage, "no error code called `\(name)`",
                 hint: nearest.map { "did you mean: bootwire codes \($0)" } ?? "bootwire codes lists them all",

@@ -9,7 +9,7 @@ extension ConnectionOptions {
 
     func validate() throws {
         if let baud { try Self.check(baud, "--baud") }
-        try Self.check(bootBaud, "--boot-baud")
+        if let bootBaud { try Self.check(bootBaud, "--boot-baud") }
         if let swdKhz, !(5...24_000).contains(swdKhz) {
             throw ValidationError(
                 "--swd-khz \(swdKhz): give 5 to 24000 kHz (ST-LINK/V2 runs 5 to 4000, V3 up to 24000)")

@@ -36,10 +36,10 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The chip behind the port: qcc743 (the ST67W611M1 module, default) or stm32 (system bootloader, AN3155). "
-                + "virtual:stm32… implies stm32.",
+            "The chip behind the port: qcc743 (the ST67W611M1 module, default), stm32 (system bootloader, AN3155) "
+                + "or auto (ask the port; flash and info). virtual:stm32… implies stm32.",
             valueName: "chip"))
-    var chip: Route.SerialChip?
+    var chip: ChipChoice?
 
     @Option(
         name: .long,
@@ -48,8 +48,8 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "baud"))
     var baud: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Rate of the boot ROM handshake.", valueName: "baud"))
-    var bootBaud = 500_000
+    @Option(name: .long, help: ArgumentHelp("Rate of the boot ROM handshake (default 500000).", valueName: "baud"))
+    var bootBaud: Int?
 
     @Option(
         name: .long,
@@ -90,19 +90,39 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "khz"))
     var swdKhz: Int?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A [target.NAME] of the project file (bootwire.toml): its port, chip, rates and images are the defaults.",
+            valueName: "name"))
+    var target: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The project file to read (default: bootwire.toml in this folder or the nearest above it, up to the "
+                + "repository's root; or $BOOTWIRE_CONFIG).",
+            valueName: "path"))
+    var configFile: String?
+
+    @Flag(name: .long, help: "Ignore bootwire.toml and $BOOTWIRE_CONFIG.")
+    var noProject = false
+
     /// These options as the library's connection settings (the environment read here: the
     /// library reads none).
     var settings: TargetSettings {
         var settings = TargetSettings()
-        settings.chip = chip
-        settings.baud = baud
-        settings.bootBaud = bootBaud
-        settings.reset = reset
+        // The command line first, then the project file's target (checked by resolvedPorts).
+        let project = try? projectTarget()
+        settings.chip = chip.map { $0.named ?? AutoChip.found } ?? project?.chip?.named
+        settings.baud = baud ?? project?.baud
+        settings.bootBaud = bootBaud ?? project?.bootBaud ?? settings.bootBaud
+        settings.reset = reset ?? project?.reset
         settings.connectAttempts = connectAttempts
         settings.patience = effectivePatience
         settings.baudFallback = !noBaudFallback
         settings.tracePath = trace
-        settings.swdKHz = swdKhz
+        settings.swdKHz = swdKhz ?? project?.swdKHz
         settings.adapterMemory = CacheFolder.adapterMemory
         settings.serialSetup = SerialSetup.current
         settings.libusbPath = ProcessInfo.processInfo.environment[LibUSBBus.libraryOverride]
@@ -119,6 +139,7 @@ struct ConnectionOptions: ParsableArguments {
     /// order, each resolved exactly (a serial number or by-id name must match one adapter):
     /// write mode never guesses.
     func resolvedPorts() throws -> [PortSpec] {
+        let project = try projectTarget()
         var names = port.isEmpty ? impliedPorts : port
         if let pattern = ports {
             let matches = PortDiscovery.glob(pattern)
@@ -133,20 +154,25 @@ struct ConnectionOptions: ParsableArguments {
             names += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
-        guard !names.isEmpty else { throw BootwireError(.usage, "no port given", hint: "pass --port PORT") }
+        if names.isEmpty { names = [try defaultPort(project: project)] }
         var seen = Set<PortSpec>()
-        return try names.map { name in
+        let opener = self.opener
+        let parsed = try names.map { name in
             let port = try PortSpec.parse(name)
             guard port.isVirtual || seen.insert(port).inserted else {
                 throw BootwireError(.usage, "\(name) is named twice")
             }
+            try opener.check(port)
             return port
         }
+        Invocation.record(self, ports: parsed)
+        return parsed
     }
 
     /// The one port of a command that talks to one device.
     func singlePort() throws -> PortSpec {
         let all = try resolvedPorts()
+        try refuseUnansweredAuto(all)
         guard all.count == 1 else { throw BootwireError(.usage, "this command takes one port, not \(all.count)") }
         return all[0]
     }
@@ -177,4 +203,4 @@ func parseAddress(_ text: String, option: String) throws -> Int {
     return Int(value)
 }
 
-extension Route.SerialChip: ExpressibleByArgument {}
+extension ChipChoice: ExpressibleByArgument {}

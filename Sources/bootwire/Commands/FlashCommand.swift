@@ -91,7 +91,7 @@ struct FlashCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await output.run { renderer in
-            let ports = try connection.resolvedPorts()
+            let ports = try await connection.ports(events: renderer.sink)
             let routes = Set(ports.map(connection.route(for:)))
             guard let route = routes.first, routes.count == 1 else {
                 throw BootwireError(
@@ -132,10 +132,12 @@ struct FlashCommand: AsyncParsableCommand {
     /// before any port opens: missing, empty or folder files, overlaps and (where the flash is
     /// known without the device) images beyond it are refused here.
     func makeRequest(route: Route, events: EventSink) throws -> Request {
-        var images = try images.flatMap(Self.parseImages)
+        // No images and no ini on the command line: the project file's target's.
+        let project = images.isEmpty && input.config == nil ? try connection.projectTarget() : nil
+        var images = try (project?.images ?? images).flatMap { try Self.parseImages($0, route: route) }
         var options = FlashOptions()
         options.erase = erase.erase ?? .sections
-        if let config = input.config {
+        if let config = input.config ?? project?.ini {
             try route.require(.flashConfig, "--config")
             let manifest = try FlashManifest.load(
                 path: config, flashSize: BouffaloChip.qcc743.flashSize,
@@ -206,9 +208,9 @@ struct FlashCommand: AsyncParsableCommand {
 
     /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record, ELF and .dfu files carry their own
     /// addresses. Each segment of a file becomes one image.
-    static func parseImages(_ argument: String) throws -> [FlashImage] {
+    static func parseImages(_ argument: String, route: Route) throws -> [FlashImage] {
         let (path, address) = try ImageLoader.parseArgument(argument)
-        return try FlashImage.load(path: path, address: address)
+        return try FlashImage.load(path: path, address: address, exampleAddress: route.exampleAddress)
     }
 }
 

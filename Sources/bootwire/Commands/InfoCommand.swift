@@ -25,7 +25,7 @@ struct InfoCommand: AsyncParsableCommand {
     func run() async throws {
         let json = output.json
         try await output.run(factsOnly: true) { renderer in
-            let port = try connection.singlePort()
+            let port = try await connection.singlePort(events: renderer.sink)
             let firmware = self.firmware
             let (info, _) = try await connection.opener.withTarget(port, events: renderer.sink) {
                 try $0.info(firmware: firmware)

@@ -40,7 +40,7 @@ struct VerifyCommand: AsyncParsableCommand {
         try await output.run { renderer in
             let port = try connection.singlePort()
             let route = connection.route(for: port)
-            var images = try images.flatMap(FlashCommand.parseImages)
+            var images = try images.flatMap { try FlashCommand.parseImages($0, route: route) }
             var options = FlashOptions()
             if let config {
                 try route.require(.flashConfig, "--config")

@@ -35,11 +35,18 @@ protocol Renderer: Sendable {
 }
 
 extension Renderer {
-    func render(_ event: Event) { render(event, device: nil) }
+    /// Every event a command renders passes here: the notes on how the port was found come
+    /// first, and commands printed in hints are completed for this run (`Invocation`).
+    func render(_ event: Event) {
+        for text in Invocation.takeNotes() { render(.note(.info(text)), device: nil) }
+        render(event.completingHints(device: nil), device: nil)
+    }
 
-    var sink: EventSink { { event in self.render(event, device: nil) } }
+    var sink: EventSink { { event in self.render(event) } }
 
-    func sink(device: String) -> EventSink { { event in self.render(event, device: device) } }
+    func sink(device: String) -> EventSink {
+        { event in self.render(event.completingHints(device: device), device: device) }
+    }
 
     /// Ends a command: renders the result and leaves with the status its error category has.
     func finish(_ result: JobResult) throws -> Never {
