@@ -12,8 +12,11 @@ public final class DfuSeFlashTarget: FlashTarget {
 
     public var identity: TargetIdentity {
         let record = session.identity.record
+        let device = session.identity.device
         return TargetIdentity(
-            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")")
+            name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")",
+            chipID: device.map { Hex.address($0.productID) }, part: device?.name, chipIDName: "product id",
+            flashSize: session.identity.flash?.size, via: "ROM DFU \(record.ids)")
     }
 
     public var memory: FlashMemory {

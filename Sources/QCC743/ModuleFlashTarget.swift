@@ -19,7 +19,7 @@ public final class ModuleFlashTarget: FlashTarget {
             name: "ST67W611M1 boot ROM", journalKey: "\(device.chip.name)-\(device.bootInfo.chipID)",
             chipID: device.bootInfo.chipID, mac: Hex.string(device.mac.reversed(), separator: ":"),
             bootROM: device.bootInfo.romVersion, signedBoot: device.bootInfo.signedBootRequired,
-            baud: device.loadBaud)
+            baud: device.loadBaud, part: device.chip.name.uppercased(), flashSize: device.flashSize)
     }
 
     public var memory: FlashMemory {
@@ -97,6 +97,8 @@ public final class ModuleFlashTarget: FlashTarget {
         try session.write(
             image.image.data, at: image.image.address, compressed: try image.xzStream(), label: image.image.name)
     }
+
+    public func proof(of image: FlashImage) -> FlashProof { .deviceSHA256 }
 
     public func prove(_ image: PreparedImage) throws {
         let device = try session.sha256(address: image.image.address, length: image.image.data.count)

@@ -16,7 +16,8 @@ public final class UARTFlashTarget: FlashTarget {
         let device = session.identity
         return TargetIdentity(
             name: "\(device.name) system bootloader", journalKey: "stm32-\(Hex.address(device.productID))-\(port)",
-            chipID: Hex.address(device.productID))
+            chipID: Hex.address(device.productID), baud: device.baud, part: device.name, chipIDName: "product id",
+            flashSize: device.flashSize, via: "system bootloader v\(device.bootloaderVersionText)")
     }
 
     public var memory: FlashMemory {
@@ -63,6 +64,11 @@ public final class UARTFlashTarget: FlashTarget {
 
     public func program(_ image: PreparedImage) throws {
         try session.write(image.image.data, at: UInt32(image.image.address), label: image.image.name)
+    }
+
+    /// Get Checksum where the bootloader lists it and the address is word-aligned (as `verify` decides).
+    public func proof(of image: FlashImage) -> FlashProof {
+        session.checksumProves(at: UInt32(truncatingIfNeeded: image.address)) ? .checksum : .readBack
     }
 
     public func prove(_ image: PreparedImage) throws {

@@ -101,11 +101,12 @@ struct FlashCommand: AsyncParsableCommand {
                 let started = MonotonicClock.now()
                 let device = try await flashDevice(
                     port: ports[0], request: request, interactive: true, events: renderer.sink)
-                for line in device.imageLines() { renderer.render(.note(.info(line))) }
+                var outcome = device.outcome
+                outcome.seconds = Double(MonotonicClock.now() - started) / 1e9
                 try renderer.finish(
                     JobResult(
-                        summary: device.summary(seconds: Double(MonotonicClock.now() - started) / 1e9),
-                        attachments: try device.attachments()))
+                        summary: device.summary(seconds: outcome.seconds), attachments: try device.attachments(),
+                        flash: outcome))
             }
             try await flashStation(ports: ports, request: request, renderer: renderer)
         }
@@ -175,7 +176,10 @@ struct FlashCommand: AsyncParsableCommand {
             confirm: { question in
                 try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
             })
-        let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
+        // The session reports through the pipeline, which places its progress in the whole job.
+        let (result, statistics) = try await connection.opener.withTarget(
+            port, efuse: request.efuse, events: pipeline.events
+        ) {
             session in
             let outcome = try pipeline.run(request.prepared, on: session.flash)
             return (session.flash.identity, outcome)
