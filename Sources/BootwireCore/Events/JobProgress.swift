@@ -20,8 +20,9 @@ public struct JobProgress: Sendable, Equatable {
     public var done: Int
     /// Image bytes the pass covers: every image compared, or every image that is written.
     public var total: Int
-    /// Seconds since the pass began: erase and proof time included, so the rate is the
-    /// effective one and the ETA allows for them.
+    /// Seconds since the pass's first step of its own kind began (the first write, the first
+    /// compare): later erases and proofs are included, so the rate is the effective one and the
+    /// ETA allows for them.
     public var elapsed: Double
 
     public init(phase: Phase, image: String?, done: Int, total: Int, elapsed: Double) {

@@ -12,7 +12,7 @@ final class JobProgressMeter: @unchecked Sendable {
     private var pass: JobProgress.Phase?
     private var passTotal = 0
     private var passDone = 0
-    private var passStart: UInt64 = 0
+    private var passStart: UInt64?
     private var step: (phase: JobProgress.Phase, image: String?, bytes: Int)?
     private var stepStart: UInt64 = 0
     private var identityShown = false
@@ -39,7 +39,7 @@ final class JobProgressMeter: @unchecked Sendable {
             pass = phase
             passTotal = total
             passDone = 0
-            passStart = now()
+            passStart = nil
             step = nil
         }
     }
@@ -49,6 +49,9 @@ final class JobProgressMeter: @unchecked Sendable {
         lock.withLock {
             step = (phase, image, bytes)
             stepStart = now()
+            // The pass's clock starts at its first step of its own kind: an erase of the whole
+            // flash before the first byte would otherwise make the first ETAs minutes long.
+            if phase == pass && passStart == nil { passStart = stepStart }
         }
         downstream(translate(.progress(label: image ?? phase.rawValue, done: 0, total: bytes, bytesPerSecond: 0)))
     }
@@ -94,7 +97,7 @@ final class JobProgressMeter: @unchecked Sendable {
             let advancing = step.phase == pass && unit == .bytes ? stepDone : 0
             let job = JobProgress(
                 phase: step.phase, image: step.image, done: min(passTotal, passDone + advancing), total: passTotal,
-                elapsed: Double(now() &- passStart) / 1e9)
+                elapsed: passStart.map { Double(now() &- $0) / 1e9 } ?? 0)
             return .progress(
                 label: label, done: stepDone, total: stepTotal, bytesPerSecond: stepRate, unit: unit, job: job)
         }
