@@ -24,7 +24,7 @@ public enum FlashSummaryText {
                 ])
             }
         }
-        var lines = table(rows, rightAligned: [2])
+        var lines = TextTable.lines(rows, rightAligned: [2]).map { "  " + $0 }
         if !outcome.irreversible.isEmpty {
             lines.append("eFuse burned: " + outcome.irreversible.joined(separator: ", "))
         }
@@ -60,22 +60,6 @@ public enum FlashSummaryText {
         return text + "; " + erased
     }
 
-    /// Columns padded to their widest cell (right-aligned where numbers are), trailing blanks cut.
-    static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        guard let columns = rows.map(\.count).max() else { return [] }
-        let widths = (0..<columns).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            var line = ""
-            // A column empty on every row (no image was compressed) takes no room.
-            for (c, cell) in row.enumerated() where widths[c] > 0 {
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                if !line.isEmpty { line += "  " }
-                line += rightAligned.contains(c) ? pad + cell : cell + pad
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            return "  " + line
-        }
-    }
 }
 
 /// `found STM32L47x/L48x (DEV_ID 0x415, 1 MiB) via ST-LINK V2-1, 3.26 V`: which part, said once
