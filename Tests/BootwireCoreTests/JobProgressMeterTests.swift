@@ -62,7 +62,8 @@ struct JobProgressMeterTests {
 
     @Test func thePipelineSaysThePartOnceAndReportsEveryStep() throws {
         let collected = Collected()
-        let pipeline = FlashPipeline(options: FlashOptions(), events: { collected.events.append($0) }, confirm: { _ in })
+        let pipeline = FlashPipeline(
+            options: FlashOptions(), events: { collected.events.append($0) }, confirm: { _ in })
         let target = MemoryTarget(cheap: true, fill: 0x00)
         let image = PreparedImage(
             FlashImage(name: "app.bin", address: 0x1000, data: FlashPipelineTests.bytes(0x2000, seed: 1)),

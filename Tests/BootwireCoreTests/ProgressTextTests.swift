@@ -23,7 +23,8 @@ struct ProgressTextTests {
             label: "app.bin", done: 131_072, total: 262_144, bytesPerSecond: 65_536, unit: .bytes, job: job)
         #expect(
             text
-                == "write app.bin  [############------------]   50%  131/262 KB  66 KB/s  ETA 2.0s  (job 25%, ETA 6.0s)")
+                == "write app.bin  [############------------]   50%  131/262 KB  66 KB/s  ETA 2.0s  (job 25%, ETA 6.0s)"
+        )
     }
 
     @Test func pagesAreCountedAsPagesWithNoRate() {
@@ -37,7 +38,8 @@ struct ProgressTextTests {
     @Test func thePlainLineNamesTheStepAndTheJob() {
         let job = JobProgress(phase: .verify, image: "fw.bin", done: 1000, total: 4000, elapsed: 1)
         #expect(
-            ProgressText.plain(label: "verify", done: 500, total: 1000, bytesPerSecond: 2_500_000, unit: .bytes, job: job)
+            ProgressText.plain(
+                label: "verify", done: 500, total: 1000, bytesPerSecond: 2_500_000, unit: .bytes, job: job)
                 == "verify fw.bin: 500/1000 bytes, 2.5 MB/s (job 25%, ETA 3.0s)")
     }
 

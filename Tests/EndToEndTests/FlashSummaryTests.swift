@@ -55,10 +55,14 @@ struct FlashSummaryTests {
 
     @Test(.enabled(if: Fixtures.present)) func theEfuseBurnIsNamed() throws {
         let image = try Scratch.file(FlashPipelineBytes.make(4096, seed: 3), name: "app.bin")
-        let arguments = ["flash", "--port", "virtual:qcc743", "\(image.path)@0x10000", "--efuse", Fixtures.path("efusedata.bin"), "--yes"]
+        let arguments = [
+            "flash", "--port", "virtual:qcc743", "\(image.path)@0x10000", "--efuse", Fixtures.path("efusedata.bin"),
+            "--yes",
+        ]
         let human = try Bootwire.run(arguments)
         #expect(human.status == 0, "\(human.stderr)")
-        #expect(human.stderr.split(separator: "\n").filter { $0.hasPrefix("eFuse burned: ") }.count == 1, "\(human.stderr)")
+        #expect(
+            human.stderr.split(separator: "\n").filter { $0.hasPrefix("eFuse burned: ") }.count == 1, "\(human.stderr)")
         let json = try Bootwire.run(arguments + ["--json"])
         #expect(json.ok, "\(json.stdout)")
         #expect(json.summary["efuse-burned"]?.contains("sign_cfg") == true, "\(json.summary)")
@@ -66,5 +70,7 @@ struct FlashSummaryTests {
 }
 
 enum FlashPipelineBytes {
-    static func make(_ count: Int, seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed } }
+    static func make(_ count: Int, seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7) ^ seed }
+    }
 }

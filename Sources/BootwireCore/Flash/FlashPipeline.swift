@@ -308,7 +308,8 @@ public struct FlashPipeline: Sendable {
             let at = Hex.address(image.address)
             guard plan.needsWrite[i] else {
                 lines.append("skip \(image.name) at \(at): \(image.data.count) bytes already on the device")
-                outcome.images.append(Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil, proof: nil))
+                outcome.images.append(
+                    Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil, proof: nil))
                 continue
             }
             if !plan.eraseBefore[i].isEmpty {
@@ -318,7 +319,8 @@ public struct FlashPipeline: Sendable {
             }
             lines.append("write \(image.name) at \(at): \(image.data.count) bytes, then prove it")
             outcome.images.append(
-                Self.imageOutcome(prepared, skipped: false, seconds: 0, compressed: nil, proof: target.proof(of: image)))
+                Self.imageOutcome(
+                    prepared, skipped: false, seconds: 0, compressed: nil, proof: target.proof(of: image)))
         }
         for region in plan.factoryLost {
             lines.append("lose the \(region.name) at \(Hex.range(region.range)): no image restores it")

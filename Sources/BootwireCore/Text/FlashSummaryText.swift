@@ -41,13 +41,15 @@ public enum FlashSummaryText {
         let skipped = outcome.skipped.count
         let erased =
             outcome.erasedAll
-            ? "erased the whole flash" : outcome.erased.isEmpty ? "nothing erased" : "erased " + Hex.ranges(outcome.erased)
+            ? "erased the whole flash"
+            : outcome.erased.isEmpty ? "nothing erased" : "erased " + Hex.ranges(outcome.erased)
         if outcome.dryRun {
             return "dry run, nothing was changed: would write \(written.count) of \(outcome.images.count) images"
                 + (skipped > 0 ? ", skip \(skipped)" : "")
                 + (outcome.erased.isEmpty ? "" : "; would erase " + Hex.ranges(outcome.erased))
         }
-        var text = "done: \(written.count) of \(outcome.images.count) image\(outcome.images.count == 1 ? "" : "s") written"
+        var text =
+            "done: \(written.count) of \(outcome.images.count) image\(outcome.images.count == 1 ? "" : "s") written"
         // The images' own time (erase, write, proof) gives the rate; connecting and comparing
         // are in the time "in all".
         let imageSeconds = written.map(\.seconds).reduce(0, +)

@@ -33,7 +33,9 @@ public enum ProgressText {
     }
 
     /// The line a log gets (no terminal): `write app.bin: 65536/262144 bytes, 98 KB/s`.
-    public static func plain(label: String, done: Int, total: Int, bytesPerSecond: Double, unit: ProgressUnit, job: JobProgress?) -> String {
+    public static func plain(
+        label: String, done: Int, total: Int, bytesPerSecond: Double, unit: ProgressUnit, job: JobProgress?
+    ) -> String {
         var line = "\(title(label: label, job: job)): \(done)/\(total) \(unit.rawValue)"
         if unit == .bytes && bytesPerSecond > 0 { line += ", " + rate(bytesPerSecond) }
         if let job, job.total > 0, let left = job.secondsLeft, job.done < job.total {
