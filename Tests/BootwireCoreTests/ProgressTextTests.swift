@@ -27,6 +27,13 @@ struct ProgressTextTests {
         )
     }
 
+    @Test func aFinishedBarHasNoETA() {
+        let job = JobProgress(phase: .verify, image: "fw.bin", done: 4000, total: 4000, elapsed: 1)
+        #expect(
+            ProgressText.bar(label: "verify", done: 4000, total: 4000, bytesPerSecond: 8000, unit: .bytes, job: job)
+                == "verify fw.bin  [########################]  100%  4000/4000 bytes  8 KB/s  (job 100%)")
+    }
+
     @Test func pagesAreCountedAsPagesWithNoRate() {
         let text = ProgressText.bar(label: "erase", done: 3, total: 12, bytesPerSecond: 0, unit: .pages, job: nil)
         #expect(text == "erase  [######------------------]   25%  3/12 pages")

@@ -19,14 +19,17 @@ public enum ProgressText {
         ]
         if unit == .bytes && bytesPerSecond > 0 {
             parts.append(rate(bytesPerSecond))
-            if let left = JobProgress.eta(done: done, total: total, elapsed: Double(done) / bytesPerSecond) {
+            // Nothing is left to wait for once done: the finished bar stays without an ETA.
+            if done < total,
+                let left = JobProgress.eta(done: done, total: total, elapsed: Double(done) / bytesPerSecond)
+            {
                 parts.append("ETA " + duration(left))
             }
         }
         var line = parts.joined(separator: "  ")
         if let job, job.total > 0 {
             line += "  (job \(percent(job.fraction).trimmingCharacters(in: .whitespaces))"
-            if let left = job.secondsLeft { line += ", ETA " + duration(left) }
+            if job.done < job.total, let left = job.secondsLeft { line += ", ETA " + duration(left) }
             line += ")"
         }
         return line
