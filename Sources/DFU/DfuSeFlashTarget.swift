@@ -14,9 +14,11 @@ public final class DfuSeFlashTarget: FlashTarget {
         let record = session.identity.record
         // The ROM's serial string is derived from the part's unique ID (the UID itself lies
         // outside the alternates the ROM uploads from): it names the journal.
+        let device = session.identity.device
         return TargetIdentity(
             name: "STM32 ROM DFU", journalKey: "dfu-\(record.ids)-\(record.serial ?? "noserial")",
-            uniqueID: record.serial)
+            chipID: device.map { Hex.address($0.productID) }, uniqueID: record.serial, part: device?.name,
+            chipIDName: "product id", flashSize: session.identity.flash?.size, via: "ROM DFU \(record.ids)")
     }
 
     public var memory: FlashMemory {

@@ -190,7 +190,7 @@ public final class DfuSeSession: @unchecked Sendable {
         let unique = pages.filter { seen.insert($0.start).inserted }
         for (index, page) in unique.enumerated() {
             try erasePage(containing: page.start)
-            events(.progress(label: "erase", done: index + 1, total: unique.count, bytesPerSecond: 0))
+            events(.progress(label: "erase", done: index + 1, total: unique.count, bytesPerSecond: 0, unit: .pages))
         }
     }
 

@@ -21,7 +21,8 @@ public final class ModuleFlashTarget: FlashTarget {
             name: "ST67W611M1 boot ROM",
             journalKey: "\(device.chip.name)-\(device.bootInfo.chipID)-\(Hex.string(device.mac.reversed()))",
             chipID: device.bootInfo.chipID, mac: mac, bootROM: device.bootInfo.romVersion,
-            signedBoot: device.bootInfo.signedBootRequired, baud: device.loadBaud, uniqueID: device.bootInfo.chipID)
+            signedBoot: device.bootInfo.signedBootRequired, baud: device.loadBaud, uniqueID: device.bootInfo.chipID,
+            part: device.chip.name.uppercased(), flashSize: device.flashSize)
     }
 
     public var memory: FlashMemory {
@@ -99,6 +100,8 @@ public final class ModuleFlashTarget: FlashTarget {
         try session.write(
             image.image.data, at: image.image.address, compressed: try image.xzStream(), label: image.image.name)
     }
+
+    public func proof(of image: FlashImage) -> FlashProof { .deviceSHA256 }
 
     public func prove(_ image: PreparedImage) throws {
         let device = try session.sha256(address: image.image.address, length: image.image.data.count)

@@ -361,7 +361,8 @@ public final class QCC743Session {
 
     /// Writes `data` at `address`: xz "decompress write" chunks when larger than the chip's
     /// `compressAbove` (4 KiB, the vendor's rule) and smaller compressed, plain writes otherwise. `compressed` is the xz stream of `data` when the
-    /// caller made it ahead of time. Progress counts bytes on the wire.
+    /// caller made it ahead of time. Progress counts the image's bytes (the plain bytes the stream
+    /// sent so far yields), not bytes on the wire: a bar beside the summary's rate must agree with it.
     public func write(_ data: [UInt8], at address: Int, compressed: [UInt8]?, label: String) throws {
         try sendFlashParametersOnce()
         let start = link.clock.now()
@@ -416,7 +417,7 @@ public final class QCC743Session {
                             work: 0.5 + Double(range.count + 12) * 10 / Double(max(baud, 9600))
                                 + Double(yield.plainBytes(range) / 256 + 2) * 0.005)
                     },
-                    report: { report($0, stream.count) })
+                    report: { report(min(plainSize, yield.plainBytes(0..<$0)), plainSize) })
                 try client.exchange(
                     ISPFrame(.flashWriteCheck, checksummed: false),
                     timeout: client.timeouts.compressedChunk(work: 0.5 + Double(plainSize / 256 + 2) * 0.005))

@@ -85,7 +85,8 @@ public struct ST67StepRunner: Sendable {
             let prepared = PreparedImage.prepare(images, compressAbove: opener.route(for: port).compressAbove)
             // The eFuse burn was asked before the first step.
             let pipeline = FlashPipeline(options: options, events: events, confirm: { _ in })
-            let (outcome, _) = try await opener.withTarget(port, efuse: step.efuse, events: events) {
+            // The session reports through the pipeline: its progress carries the step's job totals.
+            let (outcome, _) = try await opener.withTarget(port, efuse: step.efuse, events: pipeline.events) {
                 try pipeline.run(prepared, on: $0.flash)
             }
             var summary = [

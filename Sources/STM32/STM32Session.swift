@@ -442,6 +442,11 @@ public final class STM32Session {
         case checksum
     }
 
+    /// Whether `.automatic` verification at `address` uses Get Checksum (listed, word-aligned).
+    public func checksumProves(at address: UInt32) -> Bool {
+        identity.lists(.getChecksum) && address % 4 == 0
+    }
+
     /// Compares flash with `data`; `verify-mismatch` names the first address that differs.
     public func verify(_ data: [UInt8], at address: UInt32, method: VerifyMethod = .automatic, label: String = "verify")
         throws
@@ -449,7 +454,7 @@ public final class STM32Session {
         guard !data.isEmpty else { return }
         let useChecksum =
             switch method {
-            case .automatic: identity.lists(.getChecksum) && address % 4 == 0
+            case .automatic: checksumProves(at: address)
             case .checksum: true
             case .readBack: false
             }

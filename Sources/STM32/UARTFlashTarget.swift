@@ -20,7 +20,9 @@ public final class UARTFlashTarget: FlashTarget {
         return TargetIdentity(
             name: "\(device.name) system bootloader",
             journalKey: unique.map { "stm32-\($0)" } ?? "stm32-\(Hex.address(device.productID))-\(port)",
-            chipID: Hex.address(device.productID), uniqueID: unique)
+            chipID: Hex.address(device.productID), baud: device.baud, uniqueID: unique, part: device.name,
+            chipIDName: "product id", flashSize: device.flashSize,
+            via: "system bootloader v\(device.bootloaderVersionText)")
     }
 
     public var memory: FlashMemory {
@@ -67,6 +69,11 @@ public final class UARTFlashTarget: FlashTarget {
 
     public func program(_ image: PreparedImage) throws {
         try session.write(image.image.data, at: UInt32(image.image.address), label: image.image.name)
+    }
+
+    /// Get Checksum where the bootloader lists it and the address is word-aligned (as `verify` decides).
+    public func proof(of image: FlashImage) -> FlashProof {
+        session.checksumProves(at: UInt32(truncatingIfNeeded: image.address)) ? .checksum : .readBack
     }
 
     public func prove(_ image: PreparedImage) throws {

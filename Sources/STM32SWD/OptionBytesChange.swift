@@ -6,6 +6,9 @@ import STM32
 /// (a dry run) or one that changed nothing.
 public struct OptionBytesChange: Sendable {
     public var changes: [String]
+    /// The option bytes before the change, and what was asked for: the old → new table.
+    public var before: SWDOptionBytes?
+    public var wanted: SWDOptionBytes?
     public var loaded: SWDOptionBytes?
     /// Fields the part has not loaded yet (they load at the next power-on reset).
     public var notLoaded: [SWDOptionField]
@@ -29,7 +32,8 @@ extension STM32SWDSession {
         var wanted = current
         for (field, value) in assignments { try wanted.set(field, to: value) }
         let changes = wanted.changes(from: current)
-        var outcome = OptionBytesChange(changes: changes, loaded: nil, notLoaded: [], protectionRaised: false)
+        var outcome = OptionBytesChange(
+            changes: changes, before: current, wanted: wanted, loaded: nil, notLoaded: [], protectionRaised: false)
         guard !changes.isEmpty else { return outcome }
         let before = current.readoutProtection
         let after = wanted.readoutProtection

@@ -38,7 +38,7 @@ import VirtualDevices
         #expect(Array(device.flash[0..<65536]) == image)
         #expect(device.flash[65536] == 0xFF)
         let writes = events.events.compactMap { event -> (Int, Int)? in
-            if case .progress("write", let done, let total, _) = event { return (done, total) }
+            if case .progress("write", let done, let total, _, _, _) = event { return (done, total) }
             return nil
         }
         #expect(writes.count == 256 && writes.last! == (65536, 65536))

@@ -3,8 +3,13 @@
 public enum Event: Sendable, Equatable {
     /// A named step begins (`connect`, `erase`, `write boot2`, …).
     case stage(String, detail: String? = nil)
-    /// Bytes done of a total for the current stage, with the rate measured so far.
-    case progress(label: String, done: Int, total: Int, bytesPerSecond: Double)
+    /// Work done of a total for the current stage (image bytes, or pages where `unit` says so),
+    /// with the rate measured so far; during a flash job, `job` places it in the whole job.
+    case progress(
+        label: String, done: Int, total: Int, bytesPerSecond: Double, unit: ProgressUnit = .bytes,
+        job: JobProgress? = nil)
+    /// Which device was found, once, before anything is compared or changed.
+    case identity(TargetIdentity)
     /// A fact worth telling; warnings carry a code.
     case note(Note)
     /// A conclusion drawn from wire evidence.
@@ -35,11 +40,17 @@ public struct JobResult: Sendable, Equatable {
     /// Structured findings (a JSON document each, by name) that a JSON renderer embeds in the
     /// result, e.g. `info` for `bootwire info`.
     public var attachments: [String: String]
+    /// A flash job's outcome, for a renderer that prints it as a person reads it.
+    public var flash: FlashOutcome?
 
-    public init(error: BootwireError? = nil, summary: [String: String] = [:], attachments: [String: String] = [:]) {
+    public init(
+        error: BootwireError? = nil, summary: [String: String] = [:], attachments: [String: String] = [:],
+        flash: FlashOutcome? = nil
+    ) {
         self.error = error
         self.summary = summary
         self.attachments = attachments
+        self.flash = flash
     }
 
     public var ok: Bool { error == nil }

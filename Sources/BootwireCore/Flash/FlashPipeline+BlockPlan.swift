@@ -93,8 +93,12 @@ extension FlashPipeline {
                 data: Array(image.data[(piece.lowerBound - image.address)..<(piece.upperBound - image.address)]))
             let sub = PreparedImage(part, compressAbove: compressed ? 0 : nil)
             journal?.record(.write, piece)
+            meter.beginStep(.write, image: image.name, bytes: piece.count)
             try target.program(sub)
+            meter.endStep()
+            meter.beginStep(.verify, image: image.name, bytes: piece.count)
             try proveReadingTwice(sub, on: target)
+            meter.endStep()
             journal?.record(.verified, piece)
         }
     }

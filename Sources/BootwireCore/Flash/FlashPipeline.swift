@@ -15,12 +15,16 @@ public struct FlashPipeline: Sendable {
     /// again (the module reset mid-write) finds its own first attempt there: that is a resume,
     /// not another session's leftovers to warn about.
     let ownJournals = OwnJournals()
+    /// Places each route's progress in the whole job. Sessions opened for this pipeline report
+    /// to `events` (the meter's sink) so that their progress carries the job's totals.
+    let meter: JobProgressMeter
 
     public init(
         options: FlashOptions, events: @escaping EventSink, confirm: @escaping @Sendable (String) throws -> Void
     ) {
         self.options = options
-        self.events = events
+        meter = JobProgressMeter(downstream: events)
+        self.events = meter.sink
         self.confirm = confirm
     }
 
@@ -45,6 +49,9 @@ public struct FlashPipeline: Sendable {
     }
 
     public func run(_ prepared: [PreparedImage], on target: any FlashTarget) throws -> FlashOutcome {
+        // Once per job: a module reconnected mid-write runs the pipeline again on the same part.
+        if meter.firstIdentity() { events(.identity(target.identity)) }
+        defer { meter.endPass() }
         let whole = prepared.sorted { $0.image.address < $1.image.address }
         _ = try FlashImage.validated(whole.map(\.image), flash: target.memory.range)
         try FlashImage.refuseGaps(whole.map(\.image), in: target.memory)
@@ -134,15 +141,21 @@ public struct FlashPipeline: Sendable {
         let literal = options.erase == .chip && (options.literalChipErase || !target.comparesCheaply)
         if !options.force && !literal {
             events(.stage("compare", detail: "asking the device whether it already holds each image"))
+            // Erasing clears each image's whole units, as the vendor does: an image is only
+            // "already there" when the rest of its units reads erased too (an older, longer
+            // firmware leaves its tail there), so the whole span is compared.
+            let spans = images.indices.map { i in
+                options.erase == .none ? images[i].image.range : contiguousSpan(units[i]) ?? images[i].image.range
+            }
+            meter.startPass(.compare, total: spans.map(\.count).reduce(0, +))
             for (i, image) in images.enumerated() {
-                // Erasing clears each image's whole units, as the vendor does: an image is only
-                // "already there" when the rest of its units reads erased too (an older, longer
-                // firmware leaves its tail there), so the whole span is compared.
-                let span = options.erase == .none ? image.image.range : contiguousSpan(units[i]) ?? image.image.range
-                if let same = try target.holds(expectedContents(span, images), at: span.lowerBound) {
+                meter.beginStep(.compare, image: image.image.name, bytes: spans[i].count)
+                if let same = try target.holds(expectedContents(spans[i], images), at: spans[i].lowerBound) {
                     plan.needsWrite[i] = !same
                 }
+                meter.endStep()
             }
+            meter.endPass()
         }
         for i in images.indices where leftover.contains(where: { $0.overlaps(span(units[i])) }) {
             plan.needsWrite[i] = true
@@ -296,7 +309,8 @@ public struct FlashPipeline: Sendable {
             let at = Hex.address(image.address)
             guard plan.needsWrite[i] else {
                 lines.append("skip \(image.name) at \(at): \(image.data.count) bytes already on the device")
-                outcome.images.append(Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil))
+                outcome.images.append(
+                    Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil, proof: nil))
                 continue
             }
             if !plan.eraseBefore[i].isEmpty {
@@ -305,7 +319,9 @@ public struct FlashPipeline: Sendable {
                 outcome.erased += ranges
             }
             lines.append("write \(image.name) at \(at): \(image.data.count) bytes, then prove it")
-            outcome.images.append(Self.imageOutcome(prepared, skipped: false, seconds: 0, compressed: nil))
+            outcome.images.append(
+                Self.imageOutcome(
+                    prepared, skipped: false, seconds: 0, compressed: nil, proof: target.proof(of: image)))
         }
         for region in plan.factoryLost {
             lines.append("lose the \(region.name) at \(Hex.range(region.range)): no image restores it")
@@ -360,10 +376,17 @@ public struct FlashPipeline: Sendable {
         // Carried over first: the file is rewritten on each record, and what an interrupted
         // session left must never be lost, even if this one is cut short at once.
         for range in plan.leftover { journal?.record(.pending, range) }
+        meter.startPass(
+            .write,
+            total: plan.images.indices.filter { plan.needsWrite[$0] }.map { i in
+                plan.pieces[i].map(RangeSet.totalCount) ?? plan.images[i].image.data.count
+            }.reduce(0, +))
         if plan.eraseAll {
             events(.stage("erase", detail: "whole flash"))
             if let range = memory.range { journal?.record(.erase, range) }
+            meter.beginStep(.erase, image: nil, bytes: memory.range?.count ?? 0)
             try target.eraseAll()
+            meter.endStep()
             outcome.erasedAll = true
             outcome.erased = memory.range.map { [$0] } ?? []
         }
@@ -372,14 +395,17 @@ public struct FlashPipeline: Sendable {
             events(
                 .stage("erase", detail: "\(RangeSet.totalCount(ranges) / 1024) KiB outside the images is not erased"))
             for range in ranges { journal?.record(.erase, range) }
+            meter.beginStep(.erase, image: nil, bytes: RangeSet.totalCount(ranges))
             try target.erase(plan.dirtyOutside)
+            meter.endStep()
             outcome.erased += ranges
         }
         for (i, prepared) in plan.images.enumerated() {
             let image = prepared.image
             guard plan.needsWrite[i] else {
-                events(.note(.info("\(image.name) at \(Hex.address(image.address)) is already on the device: skipped")))
-                outcome.images.append(Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil))
+                // Said once, in the result (`skipped`), not here as well.
+                outcome.images.append(
+                    Self.imageOutcome(prepared, skipped: true, seconds: 0, compressed: nil, proof: nil))
                 continue
             }
             let started = MonotonicClock.now()
@@ -392,15 +418,21 @@ public struct FlashPipeline: Sendable {
             let units = plan.eraseBefore[i]
             if !units.isEmpty {
                 for range in RangeSet.coalesce(units) { journal?.record(.erase, range) }
+                meter.beginStep(.erase, image: image.name, bytes: RangeSet.totalCount(RangeSet.coalesce(units)))
                 try target.erase(units)
+                meter.endStep()
                 outcome.erased += RangeSet.coalesce(units)
             }
             if let pieces = plan.pieces[i] {
                 try writePieces(pieces, of: prepared, compressed: stream != nil, on: target, journal: journal)
             } else {
                 journal?.record(.write, image.range)
+                meter.beginStep(.write, image: image.name, bytes: image.data.count)
                 try target.program(prepared)
+                meter.endStep()
+                meter.beginStep(.verify, image: image.name, bytes: image.data.count)
                 try proveReadingTwice(prepared, on: target)
+                meter.endStep()
                 journal?.record(.verified, image.range)
             }
             // The parts of its units beyond the image are erased, as intended (the vendor does the same).
@@ -410,7 +442,8 @@ public struct FlashPipeline: Sendable {
             outcome.images.append(
                 Self.imageOutcome(
                     prepared, skipped: false, seconds: Double(MonotonicClock.now() - started) / 1e9,
-                    compressed: stream.flatMap { $0.count < image.data.count ? $0.count : nil }))
+                    compressed: stream.flatMap { $0.count < image.data.count ? $0.count : nil },
+                    proof: target.proof(of: image)))
         }
         outcome.erased = RangeSet.coalesce(outcome.erased)
         if options.erase == .chip && !plan.eraseAll {
@@ -478,12 +511,13 @@ public struct FlashPipeline: Sendable {
         for gap in outside(images, in: target.memory) { journal?.record(.verified, gap) }
     }
 
-    static func imageOutcome(_ prepared: PreparedImage, skipped: Bool, seconds: Double, compressed: Int?)
-        -> FlashOutcome.Image
-    {
+    static func imageOutcome(
+        _ prepared: PreparedImage, skipped: Bool, seconds: Double, compressed: Int?, proof: FlashProof?
+    ) -> FlashOutcome.Image {
         FlashOutcome.Image(
             name: prepared.image.name, address: prepared.image.address, size: prepared.image.data.count,
-            compressedSize: compressed, skipped: skipped, seconds: seconds, sha256: Hex.string(prepared.sha256))
+            compressedSize: compressed, skipped: skipped, seconds: seconds, sha256: Hex.string(prepared.sha256),
+            proof: proof)
     }
 
     // MARK: erase command

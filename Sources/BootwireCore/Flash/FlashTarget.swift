@@ -74,9 +74,21 @@ public struct TargetIdentity: Sendable, Equatable {
     /// The rate the serial link ran at.
     public var baud: Int?
 
+    /// The part found (`STM32L476`, `QCC743`), where the route tells it.
+    public var part: String?
+    /// What `chipID` is on this route: `chip id` (module), `DEV_ID` (SWD), `product id` (UART, DFU).
+    public var chipIDName: String
+    /// The flash size the device reports.
+    public var flashSize: Int?
+    /// What it was reached through: the probe (`ST-LINK V2-1`), the bootloader, USB ids.
+    public var via: String?
+    /// The target voltage the probe measured.
+    public var voltage: Double?
+
     public init(
         name: String, journalKey: String, chipID: String? = nil, mac: String? = nil, bootROM: String? = nil,
-        signedBoot: Bool? = nil, baud: Int? = nil, uniqueID: String? = nil
+        signedBoot: Bool? = nil, baud: Int? = nil, uniqueID: String? = nil, part: String? = nil,
+        chipIDName: String = "chip id", flashSize: Int? = nil, via: String? = nil, voltage: Double? = nil
     ) {
         self.name = name
         self.uniqueID = uniqueID
@@ -86,6 +98,11 @@ public struct TargetIdentity: Sendable, Equatable {
         self.bootROM = bootROM
         self.signedBoot = signedBoot
         self.baud = baud
+        self.part = part
+        self.chipIDName = chipIDName
+        self.flashSize = flashSize
+        self.via = via
+        self.voltage = voltage
     }
 }
 
@@ -155,6 +172,8 @@ public protocol FlashTarget: AnyObject {
     func program(_ image: PreparedImage) throws
     /// Throws `verify-mismatch` unless the device holds `image` (device hash, CRC or read-back).
     func prove(_ image: PreparedImage) throws
+    /// How `prove` proves `image`, for the summary.
+    func proof(of image: FlashImage) -> FlashProof
     /// Ends the writing part of the session (locks the flash controller); called on success and failure.
     func finishWriting() throws
     /// Starts the application after a flash (`--go`).
@@ -170,6 +189,7 @@ extension FlashTarget {
     }
 
     public var eraseBlockSize: Int { 0 }
+    public func proof(of image: FlashImage) -> FlashProof { .readBack }
     public var factoryData: [FactoryRegion] { [] }
     public func check(_ images: [FlashImage]) throws {}
     public func irreversibleSteps() throws -> [IrreversibleStep] { [] }

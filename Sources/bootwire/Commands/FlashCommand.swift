@@ -108,14 +108,15 @@ struct FlashCommand: AsyncParsableCommand {
                 let device = try await flashDevice(
                     port: ports[0], request: request, interactive: true, events: renderer.sink,
                     watch: monitor.monitor ? monitor.watcher(json: output.json) : nil)
-                for line in device.imageLines() { renderer.render(.note(.info(line))) }
-                let seconds = Double(MonotonicClock.now() - started) / 1e9 - (device.monitored?.seconds ?? 0)
+                var outcome = device.outcome
+                // The flash's own time: the monitor's is not the flash's.
+                outcome.seconds = Double(MonotonicClock.now() - started) / 1e9 - (device.monitored?.seconds ?? 0)
                 try renderer.finish(
                     JobResult(
-                        summary: device.summary(seconds: seconds).merging(
+                        summary: device.summary(seconds: outcome.seconds).merging(
                             device.monitored.map(MonitorOptions.summary) ?? [:]
                         ) { $1 },
-                        attachments: try device.attachments()))
+                        attachments: try device.attachments(), flash: outcome))
             }
             try await flashStation(ports: ports, request: request, renderer: renderer)
         }
@@ -183,7 +184,10 @@ struct FlashCommand: AsyncParsableCommand {
         watch: MonitorOptions.Watcher? = nil
     ) async throws -> DeviceOutcome {
         let pipeline = given ?? makePipeline(request: request, interactive: interactive, events: events)
-        let (result, statistics) = try await connection.opener.withTarget(port, efuse: request.efuse, events: events) {
+        // The session reports through the pipeline, which places its progress in the whole job.
+        let (result, statistics) = try await connection.opener.withTarget(
+            port, efuse: request.efuse, events: pipeline.events
+        ) {
             session in
             // Known from here on, even when the job then fails (the station report's record).
             connected?(session.flash.identity)

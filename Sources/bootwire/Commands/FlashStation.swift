@@ -53,20 +53,8 @@ struct DeviceOutcome: Sendable {
         summary["seconds"] = String(format: "%.2f", seconds)
         summary["bytes-per-second"] = String(format: "%.0f", Double(outcome.bytesWritten) / max(seconds, 1e-9))
         if !outcome.stillUnproven.isEmpty { summary["still-unproven"] = Hex.ranges(outcome.stillUnproven) }
+        if !outcome.irreversible.isEmpty { summary["efuse-burned"] = outcome.irreversible.joined(separator: ",") }
         return summary
-    }
-
-    /// One line per image: what was done, sizes on the wire, time and rate.
-    func imageLines() -> [String] {
-        guard !outcome.dryRun else { return [] }
-        return outcome.images.map { image in
-            let at = Hex.address(image.address)
-            if image.skipped { return "\(image.name) @\(at): \(image.size) bytes, unchanged: skipped" }
-            let wire = image.compressedSize.map { ", \($0) compressed" } ?? ""
-            let rate = image.seconds > 0 ? String(format: ", %.0f KB/s", Double(image.size) / image.seconds / 1000) : ""
-            return
-                "\(image.name) @\(at): \(image.size) bytes\(wire), written and verified in \(String(format: "%.2f", image.seconds)) s\(rate)"
-        }
     }
 
     func attachments() throws -> [String: String] {
@@ -95,6 +83,9 @@ enum StationReport {
         /// The version text the image holds (module images; `FirmwareMarker`), which the device
         /// now holds too: each image is proven on it by SHA-256.
         var firmware: FirmwareMarker?
+        var compressedSize: Int?
+        /// `device-sha256`, `checksum` or `read-back`; absent when skipped.
+        var proof: FlashProof?
 
         init(_ outcome: FlashOutcome.Image) {
             name = outcome.name
@@ -103,6 +94,8 @@ enum StationReport {
             sha256 = outcome.sha256
             skipped = outcome.skipped
             seconds = outcome.seconds
+            compressedSize = outcome.compressedSize
+            proof = outcome.proof
         }
     }
 
@@ -291,6 +284,6 @@ extension FlashCommand {
                     String(format: "%.1f s", d.seconds),
                 ]
             }
-        StandardStreams.err(TextTable.render(rows))
+        StandardStreams.err(TextTable.lines(rows).map { $0 + "\n" }.joined())
     }
 }

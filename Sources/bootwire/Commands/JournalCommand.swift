@@ -29,7 +29,7 @@ struct JournalListCommand: AsyncParsableCommand {
                     + journals.map {
                         [$0.key, $0.device.isEmpty ? "-" : $0.device, Self.when($0.modified), Hex.ranges($0.pending)]
                     }
-                StandardStreams.out(TextTable.render(rows))
+                StandardStreams.out(TextTable.lines(rows).map { $0 + "\n" }.joined())
             }
             try renderer.finish(
                 JobResult(

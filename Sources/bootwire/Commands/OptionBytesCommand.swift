@@ -38,15 +38,9 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 let (options, _) = try await connection.opener.withSWD(port, events: renderer.sink) {
                     try $0.flash().optionBytes()
                 }
-                for (name, address) in options.addresses {
-                    renderer.render(
-                        .note(
-                            .info(
-                                "\(name) @ \(Hex.address(address)) = \(Hex.address(options.registers[name] ?? 0))"
-                            )))
-                }
-                for (name, value) in options.decoded { renderer.render(.note(.info("\(name) = \(value)"))) }
-                try renderer.finish(JobResult(summary: OptionBytesCommand.summary(options)))
+                if !output.json { print(OptionBytesText.show(options).joined(separator: "\n")) }
+                try renderer.finish(
+                    JobResult(summary: output.json || output.verbose ? OptionBytesCommand.summary(options) : [:]))
             }
         }
     }
@@ -78,6 +72,10 @@ struct OptionBytesCommand: AsyncParsableCommand {
                 let (change, _) = try await connection.opener.withSWD(port, events: events) { session in
                     try session.changeOptionBytes(pairs) { try gate.confirms($0, events: events) }
                 }
+                if !output.json, let before = change.before, let after = change.loaded ?? change.wanted {
+                    // What changed (or, on a dry run or a refusal, would have), field by field.
+                    print(OptionBytesText.change(from: before, to: after).joined(separator: "\n"))
+                }
                 var result = ["changed": "nothing"]
                 if let loaded = change.loaded {
                     result = OptionBytesCommand.summary(loaded)
@@ -86,6 +84,10 @@ struct OptionBytesCommand: AsyncParsableCommand {
                     result["power-cycle"] = change.needsPowerCycle ? "needed" : "not needed"
                 } else if !change.changes.isEmpty {
                     result = gate.mark(result.merging(["would-change": change.changes.joined(separator: "; ")]) { $1 })
+                }
+                // A person has the table; the fields are for --json and --verbose.
+                if !output.json && !output.verbose {
+                    result = result.filter { ["reloaded", "power-cycle", "dry-run"].contains($0.key) }
                 }
                 try renderer.finish(JobResult(summary: result))
             }

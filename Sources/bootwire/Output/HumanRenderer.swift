@@ -9,6 +9,7 @@ import Foundation
 /// Colour only on a terminal and never with NO_COLOR set.
 final class HumanRenderer: Renderer, @unchecked Sendable {
     private let quiet: Bool
+    private let verbose: Bool
     private let isTTY = isatty(STDERR_FILENO) == 1
     private let color: Bool
     private let lock = NSLock()
@@ -19,8 +20,9 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
     private var deviceStatus: [String: String] = [:]
     private var deviceLinesShown = 0
 
-    init(quiet: Bool) {
+    init(quiet: Bool, verbose: Bool = false) {
         self.quiet = quiet
+        self.verbose = verbose
         color = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
@@ -35,9 +37,12 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
         case .stage(let name, let detail):
             guard !quiet else { return }
             line("\(paint("==>", 1)) \(name)\(detail.map { ": \($0)" } ?? "")")
-        case .progress(let label, let done, let total, let rate):
+        case .progress(let label, let done, let total, let rate, let unit, let job):
             guard !quiet else { return }
-            progress(label: label, done: done, total: total, rate: rate)
+            progress(label: label, done: done, total: total, rate: rate, unit: unit, job: job)
+        case .identity(let identity):
+            guard !quiet else { return }
+            line(IdentityText.line(identity))
         case .note(let note):
             if note.level == .info && quiet { return }
             let tag =
@@ -51,40 +56,56 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
                 line(paint("error", 31) + "[\(error.code.rawValue)]: \(error.message)")
                 for (key, value) in error.evidence.sorted(by: { $0.key < $1.key }) { line("  \(key): \(value)") }
                 if let hint = error.hint { line("  fix: \(hint)") }
+            } else if let flash = result.flash {
+                for text in FlashSummaryText.lines(flash) { line(text) }
+                if verbose { line(paint("done", 32) + ": " + Self.keyValues(result.summary)) }
+            } else if verbose && !result.summary.isEmpty {
+                line(paint("done", 32) + ": " + Self.keyValues(result.summary))
             } else if !result.summary.isEmpty {
-                let text = result.summary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                    separator: " ")
-                line(paint("done", 32) + ": \(text)")
+                for text in Self.facts(result.summary) { line(text) }
             }
         }
     }
 
-    private func progress(label: String, done: Int, total: Int, rate: Double) {
-        let fraction = total > 0 ? Double(done) / Double(total) : 1
-        let rateText = rate > 0 ? String(format: "%.0f KB/s", rate / 1000) : ""
+    /// `--verbose`: every field on one line, as `--json` carries them.
+    static func keyValues(_ summary: [String: String]) -> String {
+        summary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+
+    /// A result's fields for a person: a few on the `done` line, more as an aligned list.
+    static func facts(_ summary: [String: String]) -> [String] {
+        let sorted = summary.sorted { $0.key < $1.key }
+        if sorted.count <= 3 { return ["done: " + sorted.map { "\($0.key) \($0.value)" }.joined(separator: ", ")] }
+        let width = sorted.map(\.key.count).max() ?? 0
+        return ["done:"]
+            + sorted.map { "  " + $0.key + String(repeating: " ", count: width - $0.key.count) + "  " + $0.value }
+    }
+
+    private func progress(label: String, done: Int, total: Int, rate: Double, unit: ProgressUnit, job: JobProgress?) {
         if isTTY {
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            let eta = rate > 0 && total > done ? String(format: " ETA %.1fs", Double(total - done) / rate) : ""
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            StandardStreams.err(
-                String(format: "\r  %@ [%@] %3.0f%% %@%@\u{1B}[K", label, bar, fraction * 100, rateText, eta))
-            barShown = done < total
-            if done >= total { StandardStreams.err("\n") }
-        } else {
-            // Plain output: a line at each quarter, so logs stay short.
-            if let line = plainProgress(key: label, label: label, done: done, total: total, rate: rateText) {
-                StandardStreams.err("  \(line)\n")
-            }
+            // One bar, redrawn in place; the next line of text starts below it.
+            let text = ProgressText.bar(
+                label: label, done: done, total: total, bytesPerSecond: rate, unit: unit, job: job)
+            StandardStreams.err("\r  \(text)\u{1B}[K")
+            barShown = true
+        } else if let line = plainProgress(
+            key: job.map { "\($0.phase) \($0.image ?? "")" } ?? label, label: label, done: done, total: total,
+            rate: rate, unit: unit, job: job)
+        {
+            StandardStreams.err("  \(line)\n")
         }
     }
 
-    private func plainProgress(key: String, label: String, done: Int, total: Int, rate: String) -> String? {
+    /// Plain output: a line at each quarter after the start, so logs stay short.
+    private func plainProgress(
+        key: String, label: String, done: Int, total: Int, rate: Double, unit: ProgressUnit, job: JobProgress?
+    ) -> String? {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let percent = Int(fraction * 100) / 25 * 25
-        guard percent != lastPlainPercent[key] || done >= total else { return nil }
+        guard done > 0, percent != lastPlainPercent[key] || done >= total else { return nil }
+        guard lastPlainPercent[key] != -1 || done < total else { return nil }
         lastPlainPercent[key] = done >= total ? -1 : percent
-        return "\(label): \(done)/\(total) bytes \(rate)"
+        return ProgressText.plain(label: label, done: done, total: total, bytesPerSecond: rate, unit: unit, job: job)
     }
 
     private func renderDevice(_ event: Event, _ device: String) {
@@ -94,16 +115,17 @@ final class HumanRenderer: Renderer, @unchecked Sendable {
         switch event {
         case .stage(let name, _):
             status = name
-        case .progress(let label, let done, let total, let rate):
+        case .progress(let label, let done, let total, let rate, let unit, let job):
             let percent = total > 0 ? done * 100 / total : 100
-            status = "\(label) \(percent)% \(String(format: "%.0f KB/s", rate / 1000))"
+            status = "\(ProgressText.title(label: label, job: job)) \(percent)% \(ProgressText.rate(rate))"
             if !isTTY, !quiet,
                 let text = plainProgress(
-                    key: device + label, label: label, done: done, total: total,
-                    rate: String(format: "%.0f KB/s", rate / 1000))
+                    key: device + label, label: label, done: done, total: total, rate: rate, unit: unit, job: job)
             {
                 line = text
             }
+        case .identity(let identity):
+            if !quiet && !isTTY { line = IdentityText.line(identity) }
         case .note(let note):
             if note.level == .warning {
                 line = paint("warning", 33) + (note.code.map { "[\($0.rawValue)]" } ?? "") + ": \(note.message)"

@@ -30,8 +30,30 @@ struct JSONRenderer: Renderer {
             var o: [String: Any] = ["event": "stage", "name": name]
             if let detail { o["detail"] = detail }
             return o
-        case .progress(let label, let done, let total, let rate):
-            return ["event": "progress", "label": label, "done": done, "total": total, "bytes_per_second": Int(rate)]
+        case .progress(let label, let done, let total, let rate, let unit, let job):
+            var o: [String: Any] = [
+                "event": "progress", "label": label, "done": done, "total": total, "bytes_per_second": Int(rate),
+                "unit": unit.rawValue,
+            ]
+            if let job {
+                var j: [String: Any] = [
+                    "phase": job.phase.rawValue, "done": job.done, "total": job.total,
+                    "bytes_per_second": Int(job.bytesPerSecond), "elapsed": job.elapsed,
+                ]
+                if let image = job.image { j["image"] = image }
+                if let left = job.secondsLeft { j["seconds_left"] = left }
+                o["job"] = j
+            }
+            return o
+        case .identity(let identity):
+            var o: [String: Any] = ["event": "identity", "name": identity.name, "chip_id_name": identity.chipIDName]
+            let optional: [(String, Any?)] = [
+                ("part", identity.part), ("chip_id", identity.chipID), ("mac", identity.mac),
+                ("flash_size", identity.flashSize), ("via", identity.via), ("voltage", identity.voltage),
+                ("boot_rom", identity.bootROM), ("baud", identity.baud), ("signed_boot", identity.signedBoot),
+            ]
+            for case (let key, let value?) in optional { o[key] = value }
+            return o
         case .note(let note):
             var o: [String: Any] = ["event": "note", "level": note.level.rawValue, "message": note.message]
             if let code = note.code { o["code"] = code.rawValue }

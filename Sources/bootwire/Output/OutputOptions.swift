@@ -10,10 +10,13 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only warnings, errors and the result.")
     var quiet = false
 
+    @Flag(name: .long, help: "Also print the result's every field (key=value), as --json carries them.")
+    var verbose = false
+
     /// `factsOnly`: the verb's result is the facts it prints (`info`, `efuse`), which progress
     /// lines would only crowd, so the human renderer is quiet.
     func makeRenderer(factsOnly: Bool = false) -> Renderer {
-        json ? JSONRenderer() : HumanRenderer(quiet: quiet || factsOnly)
+        json ? JSONRenderer() : HumanRenderer(quiet: quiet || factsOnly, verbose: verbose)
     }
 
     /// Runs a verb with its renderer; whatever the verb throws ends the command through
