@@ -81,8 +81,7 @@ import Testing
     /// Fixes that cannot lift the fault on a virtual device (its fault is the device) must still
     /// reach the same device when pasted: accepted by the parser, carrying the port.
     @Test(arguments: [
-        (["flash", "--port", "virtual:qcc743,wire=instant,application"], "application-running"),
-        (["flash", "--chip", "stm32", "--port", "virtual:stm32l476,locked", "--baud", "57600"], "device-protected"),
+        (["flash", "--chip", "stm32", "--port", "virtual:stm32l476,locked", "--baud", "57600"], "device-protected")
     ])
     func fixesThatNameAnotherVerbReachTheSameDevice(_ arguments: [String], _ code: String) throws {
         let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
@@ -116,5 +115,17 @@ import Testing
             runs = try next.map { try Bootwire.run($0.contains("--json") ? $0 : $0 + ["--json"]) }
         }
         #expect(runs.first?.ok == true, "\(runs.first?.stdout ?? "")")
+    }
+
+    /// A running application is fixed by a reset into the boot ROM, a step of the hands: the
+    /// hint names no command to paste, and never the whole-chip erase that fails the same way.
+    @Test func theApplicationRunningFixIsAResetNotACommand() throws {
+        let file = try Scratch.file(firmwareLike(1000), name: "app.bin")
+        let failing = try Bootwire.run([
+            "flash", "--port", "virtual:qcc743,wire=instant,application", "--json", "\(file.path)@0x10000",
+        ])
+        #expect(failing.errorCode == "application-running", "\(failing.stdout)")
+        #expect(Self.commands(in: Self.hint(failing)).isEmpty, "\(Self.hint(failing))")
+        #expect(!Self.hint(failing).contains("--whole-chip"))
     }
 }

@@ -45,7 +45,8 @@ struct ProgressScreenTests {
     }
 
     @Test(arguments: [
-        ("virtual:stlink-l476", "0x08000000", 128 * 1024),
+        // Paced as a full-speed probe: a release build on an unpaced bus ends in 10 ms.
+        ("virtual:stlink-l476,usb-bytes-per-second=200000", "0x08000000", 128 * 1024),
         ("virtual:dfu-l476", "0x08000000", 64 * 1024),
         ("virtual:qcc743", "0x10000", 128 * 1024),
     ])
