@@ -5,9 +5,12 @@ import Testing
 /// Driving boot-entry sequences: skipped with one warning where there are no modem lines,
 /// driven step by step where there are.
 @MainActor @Suite struct BootEntryTests {
-    /// A link with modem lines that records what was done to them, and when.
+    /// A link with modem lines that records what was done to them, and when, on a simulated
+    /// clock: the waits are checked exactly, whatever the machine's load.
     private final class LineRecorder: Link {
         let name = "recorder"
+        let simulated = SimulatedClock()
+        var clock: any WaitClock { simulated }
         let capabilities = LinkCapabilities(modemLines: true, parity: true, isPseudoTerminal: false)
         let settings = LineSettings(baud: 115_200, parity: .none)
         var changes: [(line: ModemLine, asserted: Bool, at: UInt64)] = []
@@ -18,7 +21,7 @@ import Testing
         func flushInput() throws {}
         func drain() throws {}
         func setModemLine(_ line: ModemLine, asserted: Bool) throws {
-            changes.append((line, asserted, MonotonicClock.now()))
+            changes.append((line, asserted, simulated.now()))
         }
     }
 
@@ -97,12 +100,12 @@ import Testing
         #expect(link.changes.map(\.asserted) == [true, false, false, true])
         let gap1 = Double(link.changes[2].at - link.changes[1].at) / 1e6
         let gap2 = Double(link.changes[3].at - link.changes[2].at) / 1e6
-        #expect(gap1 >= 30 && gap1 < 45)
-        #expect(gap2 >= 20 && gap2 < 35)
+        #expect(gap1 == 30)
+        #expect(gap2 == 20)
         // Offsets are recorded from the start and grow with the waits.
         let offsets = report.driven.map(\.atMilliseconds)
         #expect(offsets == offsets.sorted())
-        #expect(offsets[3] >= 30)
-        #expect(offsets[5] >= 50)
+        #expect(offsets[3] == 30)
+        #expect(offsets[5] == 50)
     }
 }
