@@ -145,12 +145,14 @@ public final class DfuSeSession: @unchecked Sendable {
 
     public func setAddress(_ address: UInt32) throws {
         try command(
-            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(Hex.address(address, uppercase: true))", address: address)
+            [DfuSeCommand.setAddress.rawValue] + le32(address), "set address \(Hex.address(address, uppercase: true))",
+            address: address)
     }
 
     public func erasePage(containing address: UInt32) throws {
         try command(
-            [DfuSeCommand.erase.rawValue] + le32(address), "erase of the page at \(Hex.address(address, uppercase: true))",
+            [DfuSeCommand.erase.rawValue] + le32(address),
+            "erase of the page at \(Hex.address(address, uppercase: true))",
             address: address)
     }
 
@@ -167,7 +169,8 @@ public final class DfuSeSession: @unchecked Sendable {
             throw BootwireError(
                 .addressOutOfRange,
                 "\(Hex.address(address, uppercase: true))+\(length) is not inside the writable flash of this part",
-                hint: identity.flash.map { "alt 0 is \($0)" }, evidence: ["address": Hex.address(address, uppercase: true)])
+                hint: identity.flash.map { "alt 0 is \($0)" },
+                evidence: ["address": Hex.address(address, uppercase: true)])
         }
         if let geometry = identity.geometry, geometry.accessibleSize < geometry.size,
             UInt64(address) + UInt64(length) > UInt64(geometry.base) + UInt64(geometry.accessibleSize)
@@ -178,7 +181,10 @@ public final class DfuSeSession: @unchecked Sendable {
                 "\(Hex.address(address, uppercase: true))+\(length) reaches the secure area, which starts at \(Hex.address(secure, uppercase: true))",
                 hint:
                     "the top of a WB's flash belongs to FUS and the wireless stack (SFSA); keep the application below it",
-                evidence: ["address": Hex.address(address, uppercase: true), "secure-start": Hex.address(secure, uppercase: true)])
+                evidence: [
+                    "address": Hex.address(address, uppercase: true),
+                    "secure-start": Hex.address(secure, uppercase: true),
+                ])
         }
         return pages
     }
@@ -209,7 +215,9 @@ public final class DfuSeSession: @unchecked Sendable {
                 try client.usb("downloading \(chunk.count) bytes at \(Hex.address(at, uppercase: true))") {
                     try client.download(block: block, chunk)
                 }
-                try protected { try client.waitUntilDone("the download at \(Hex.address(at, uppercase: true))", address: at) }
+                try protected {
+                    try client.waitUntilDone("the download at \(Hex.address(at, uppercase: true))", address: at)
+                }
                 offset += chunk.count
                 block += 1
                 let seconds = (ContinuousClock.now - started).seconds
@@ -252,8 +260,11 @@ public final class DfuSeSession: @unchecked Sendable {
                 out += chunk
                 if chunk.count < want {
                     throw BootwireError(
-                        .protocolError, "the device ended the upload at \(Hex.address(at + UInt32(chunk.count), uppercase: true))",
-                        evidence: ["address": Hex.address(at, uppercase: true), "asked": "\(want)", "got": "\(chunk.count)"])
+                        .protocolError,
+                        "the device ended the upload at \(Hex.address(at + UInt32(chunk.count), uppercase: true))",
+                        evidence: [
+                            "address": Hex.address(at, uppercase: true), "asked": "\(want)", "got": "\(chunk.count)",
+                        ])
                 }
                 block += 1
                 if let label {

@@ -149,7 +149,10 @@ public final class FUSUpdater: @unchecked Sendable {
                     sfsa: fresh, imageSize: image.count, requested: nil, applicationEnd: end)
             }
         }
-        events(.stage("download", detail: "Download Stack/FUS image at address \(Hex.address(plan.address, uppercase: true))"))
+        events(
+            .stage(
+                "download", detail: "Download Stack/FUS image at address \(Hex.address(plan.address, uppercase: true))")
+        )
         let address = plan.address
         // A FUS reboot may still be under way: the whole download is repeated on the new connection.
         try transport.onDevice {
@@ -159,7 +162,8 @@ public final class FUSUpdater: @unchecked Sendable {
             let back = try session.read(address: UInt32(address), length: image.count)
             guard back == image else {
                 throw BootwireError(
-                    .verifyMismatch, "the image read back from \(Hex.address(address, uppercase: true)) differs from \(name)",
+                    .verifyMismatch,
+                    "the image read back from \(Hex.address(address, uppercase: true)) differs from \(name)",
                     evidence: ["address": Hex.address(address, uppercase: true)])
             }
         }

@@ -424,8 +424,9 @@ public final class QCC743Session {
                 return
             } catch let error as BootwireError
                 where restarts < 3
-                    && ISPDeviceError.of(error).map([ISPDeviceError.flashDecompressWriteError, .flashWriteXZError].contains)
-                        == true
+                && ISPDeviceError.of(error).map(
+                    [ISPDeviceError.flashDecompressWriteError, .flashWriteXZError].contains)
+                    == true
             {
                 // Programming the same bytes again over them is harmless on NOR flash (AND).
                 restarts += 1
