@@ -111,9 +111,8 @@ extension SWDTargetSession {
         while true {
             do {
                 let host = try RTTHost.attach(probe: session.probe, search: search, ram: ram, names: flashRegion)
-                let console = try RTTConsole(host: host)
-                events(.stage("console", detail: console.description))
-                return console
+                // The monitor names the console (its description) when it starts.
+                return try RTTConsole(host: host)
             } catch let error as BootwireError
                 where [.rttNotFound, .rttCorrupted].contains(error.code) && clock.now() < deadline
             {

@@ -8,6 +8,8 @@ import Testing
     /// The virtual module with fast ticks, so that a test waits for its second tick, not a second.
     static let module = "virtual:qcc743,wire=instant,app-tick-ms=100"
     static let stm32 = "virtual:stm32l476,wire=instant,app-tick-ms=100"
+    /// The ST-LINK's target prints over RTT; its second of ticks passes on the bus's simulated clock.
+    static let stlink = "virtual:stlink-l476,time=simulated"
 
     /// A firmware for the STM32 whose vector table is programmed (SP in SRAM, a Thumb entry).
     static func stm32Image() throws -> String {
@@ -29,6 +31,7 @@ import Testing
 
     @Test(arguments: [
         (module, "ST67W611M1 NCP v2.0.106 (T01)"), (stm32, "hello from the application"),
+        (stlink, "Bootwire virtual application: DEV_ID 0x415, SP 0x20018000, reset vector 0x8000101"),
     ])
     func runFlashesResetsAndShowsTheApplicationUntilTheText(port: String, banner: String) throws {
         let image = try port.contains("qcc743") ? Self.moduleImage() : Self.stm32Image()
@@ -81,6 +84,17 @@ import Testing
         #expect(lines.last == "commands: help, version")
     }
 
+    /// Over SWD the console is RTT: a line on stdin goes to down-buffer 0, the application's
+    /// echo comes back on up-buffer 0.
+    @Test func linesPipedOnStdinReachTheApplicationOverRTT() throws {
+        let run = try Bootwire.run(
+            ["run", "--port", Self.stlink, try Self.stm32Image(), "--until", "echo: hi", "--for", "20", "--json"],
+            input: "hi\n")
+        #expect(run.ok, "\(run.stdout.suffix(600))")
+        #expect(consoleLines(run).last == "echo: hi")
+        #expect(run.events.contains { ($0["detail"] as? String)?.hasPrefix("RTT up-buffer 0") == true })
+    }
+
     @Test func aDryRunChangesNothingAndResetsNothing() throws {
         let state = Scratch.make().appendingPathComponent("flash.bin").path
         let port = Self.stm32 + ",state=\(state)"
@@ -123,7 +137,7 @@ import Testing
 
     @Test(arguments: [
         (module, "application"), (module, "bootloader"), (stm32, "application"), (stm32, "bootloader"),
-        ("virtual:dfu-l476", "application"), ("virtual:dfu-l476", "bootloader"),
+        ("virtual:dfu-l476", "application"), ("virtual:dfu-l476", "bootloader"), (stlink, "application"),
     ])
     func resetWorksOnEveryRoute(port: String, into: String) throws {
         let run = try Bootwire.run(["reset", "--port", port, "--into", into, "--json"])
