@@ -139,10 +139,7 @@ struct FlashCommand: AsyncParsableCommand {
         var options = FlashOptions()
         options.erase = erase.erase ?? .sections
         if let config = input.config ?? project?.ini {
-            try route.require(.flashConfig, "--config")
-            let manifest = try FlashManifest.load(
-                path: config, flashSize: BouffaloChip.qcc743.flashSize,
-                environment: ProcessInfo.processInfo.environment)
+            let manifest = try Self.loadManifest(config, route: route)
             images += try manifest.flashImages()
             options.erase = erase.erase ?? manifest.erase
             options.keepOut = manifest.keepOut
@@ -208,6 +205,13 @@ struct FlashCommand: AsyncParsableCommand {
             confirm: { question in
                 try Confirmation.require(question, yes: yes, interactive: interactive, events: events)
             })
+    }
+
+    /// A flash_prog_cfg.ini, on a route that takes one (the module's), with the module's flash size.
+    static func loadManifest(_ path: String, route: Route) throws -> FlashManifest {
+        try route.require(.flashConfig, "--config")
+        return try FlashManifest.load(
+            path: path, flashSize: BouffaloChip.qcc743.flashSize, environment: ProcessInfo.processInfo.environment)
     }
 
     /// `FILE@ADDRESS` for raw binaries; Intel HEX, S-record, ELF and .dfu files carry their own

@@ -186,8 +186,7 @@ extension FlashCommand {
     func flashStation(ports: [PortSpec], request: Request, renderer: Renderer) async throws -> Never {
         let started = MonotonicClock.now()
         let retries = max(0, station.retry)
-        let common = try StationReport.Common(
-            options: station, ini: input.config, request: request, route: connection.route(for: ports[0]))
+        let common = try StationReport.Common(options: station, ini: input.config, request: request)
         let logs = station.report.map(StationUnitLog.folder(beside:))
         let devices = await withTaskGroup(of: (Int, StationReport.Device).self) { group in
             for (index, port) in ports.enumerated() {

@@ -73,13 +73,11 @@ extension StationReport {
         var iniSHA256: String?
         var firmware: [String: FirmwareMarker] = [:]
 
-        init(options: StationOptions, ini: String?, request: FlashCommand.Request, route: Route) throws {
-            // Only the module's images carry a marker; an STM32 image's version is not known.
-            if route == .qcc743 {
-                for prepared in request.prepared {
-                    if let marker = FirmwareMarker.find(in: prepared.image.data) {
-                        firmware[Hex.string(prepared.sha256)] = marker
-                    }
+        init(options: StationOptions, ini: String?, request: FlashCommand.Request) throws {
+            // Only a Bouffalo SDK build carries the marker; any other image has none to find.
+            for prepared in request.prepared {
+                if let marker = FirmwareMarker.find(in: prepared.image.data) {
+                    firmware[Hex.string(prepared.sha256)] = marker
                 }
             }
             stationOperator = options.stationOperator

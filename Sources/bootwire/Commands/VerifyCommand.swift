@@ -43,10 +43,7 @@ struct VerifyCommand: AsyncParsableCommand {
             var images = try images.flatMap { try FlashCommand.parseImages($0, route: route) }
             var options = FlashOptions()
             if let config {
-                try route.require(.flashConfig, "--config")
-                let manifest = try FlashManifest.load(
-                    path: config, flashSize: BouffaloChip.qcc743.flashSize,
-                    environment: ProcessInfo.processInfo.environment)
+                let manifest = try FlashCommand.loadManifest(config, route: route)
                 images += try manifest.flashImages()
                 options.keepOut = manifest.keepOut
             }
