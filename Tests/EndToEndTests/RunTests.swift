@@ -145,6 +145,15 @@ import Testing
         #expect(run.summary["reset"] == into)
     }
 
+    /// A dry run opens nothing: reaching the module's boot ROM would itself reset it.
+    @Test(arguments: [module, stm32, "virtual:dfu-l476", stlink])
+    func aDryRunResetOpensNothing(port: String) throws {
+        let run = try Bootwire.run(["reset", "--port", port, "--dry-run", "--json"])
+        #expect(run.ok, "\(run.stdout.suffix(600))")
+        #expect(run.summary["dry-run"] == "nothing was changed")
+        #expect(stages(run).isEmpty, "\(stages(run))")
+    }
+
     @Test func resetIntoTheBootloaderOverUARTComesBackToASyncedBootloader() throws {
         let run = try Bootwire.run(["reset", "--port", Self.stm32, "--into", "bootloader", "--json"])
         #expect(run.ok, "\(run.stdout.suffix(600))")

@@ -22,6 +22,9 @@ struct ResetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "application or bootloader.")
     var into: ResetTarget = .application
 
+    @Flag(name: .long, help: "Check the port and the route, say what would be reset; open nothing, change nothing.")
+    var dryRun = false
+
     @OptionGroup(title: "Connection")
     var connection: ConnectionOptions
 
@@ -34,6 +37,11 @@ struct ResetCommand: AsyncParsableCommand {
             let opener = connection.opener
             try opener.route(for: port).require(.reset, "reset")
             let into = self.into
+            // Not even a connection: reaching the module's boot ROM is itself a reset.
+            guard !dryRun else {
+                try renderer.finish(JobResult(summary: ["reset": into.rawValue, "dry-run": "nothing was changed"]))
+                return
+            }
             _ = try await opener.withTarget(port, events: renderer.sink) { target in
                 try target.reset(into: into)
             }
