@@ -92,6 +92,9 @@ import VirtualDevices
         #expect(
             try Bootwire.readMemory("virtual:stlink-l476,state=\(state)", at: 0x0800_0000, count: 2048)
                 == firmwareLike(2048))
+        // verify takes the same target's port and images.
+        let verify = try Bootwire.run(["verify", "--json"], directory: below)
+        #expect(verify.ok, "\(verify.stdout)")
         // --target picks another; an unknown one is usage with the nearest.
         let module = try Bootwire.run(["info", "--json", "--target", "module"], directory: below)
         #expect(module.ok, "\(module.stdout)")

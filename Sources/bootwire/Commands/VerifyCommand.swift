@@ -40,9 +40,11 @@ struct VerifyCommand: AsyncParsableCommand {
         try await output.run { renderer in
             let port = try connection.singlePort()
             let route = connection.route(for: port)
-            var images = try images.flatMap { try FlashCommand.parseImages($0, route: route) }
+            // No images and no ini on the command line: the project file's target's, as flash takes them.
+            let project = images.isEmpty && config == nil ? try connection.projectTarget() : nil
+            var images = try (project?.images ?? images).flatMap { try FlashCommand.parseImages($0, route: route) }
             var options = FlashOptions()
-            if let config {
+            if let config = config ?? project?.ini {
                 let manifest = try FlashCommand.loadManifest(config, route: route)
                 images += try manifest.flashImages()
                 options.keepOut = manifest.keepOut
