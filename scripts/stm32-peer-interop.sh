@@ -114,6 +114,13 @@ if have_stm32flash; then
     else
       bad "stm32flash mass erase" "$dir/peer.log" "$dir/device.log"
     fi
+    # stm32flash -R: its own stub through Go resets the part into its bootloader, the behaviour
+    # Bootwire's `reset --into bootloader` (STM32ResetStub) relies on.
+    if sf -R && grep -q "reset stub" "$dir/device.log" && sf && grep -q "Device ID    : 0x0415" "$dir/peer.log"; then
+      ok "stm32flash -R: its reset stub brings the part back in its bootloader"
+    else
+      bad "stm32flash -R" "$dir/peer.log" "$dir/device.log"
+    fi
     if sf -w "$work/fw2.bin" -v -S 0x08000000 && sf -g 0x08000000 && grep -q "Starting execution at address 0x08000000... done" "$dir/peer.log"; then
       ok "stm32flash write again and go"
     else
