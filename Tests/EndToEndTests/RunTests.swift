@@ -95,6 +95,30 @@ import Testing
         #expect(run.events.contains { ($0["detail"] as? String)?.hasPrefix("RTT up-buffer 0") == true })
     }
 
+    /// `--rtt-address` reads the control block there instead of searching RAM: found where the
+    /// application put it, `rtt-not-found` where it did not.
+    @Test(arguments: [("0x20001000", true), ("0x20002000", false)])
+    func anRTTAddressIsReadThereOnly(address: String, found: Bool) throws {
+        let run = try Bootwire.run([
+            "run", "--port", Self.stlink + ",rtt=0x20001000", try Self.stm32Image(), "--rtt-address", address,
+            "--until", "tick 1", "--for", "20", "--json",
+        ])
+        if found {
+            #expect(run.ok, "\(run.stdout.suffix(600))")
+            #expect(consoleLines(run).last == "tick 1")
+        } else {
+            #expect(run.errorCode == ErrorCode.rttNotFound.rawValue, "\(run.stdout.suffix(600))")
+        }
+    }
+
+    @Test func anRTTAddressThatIsNoAddressIsAUsageErrorBeforeAnyPortOpens() throws {
+        let run = try Bootwire.run([
+            "run", "--port", Self.stlink, try Self.stm32Image(), "--rtt-address", "ram", "--json",
+        ])
+        #expect(run.errorCode == ErrorCode.usage.rawValue)
+        #expect(!stages(run).contains("connect"))
+    }
+
     @Test func aDryRunChangesNothingAndResetsNothing() throws {
         let state = Scratch.make().appendingPathComponent("flash.bin").path
         let port = Self.stm32 + ",state=\(state)"

@@ -181,8 +181,10 @@ struct FlashCommand: AsyncParsableCommand {
         watch: MonitorOptions.Watcher? = nil
     ) async throws -> DeviceOutcome {
         let pipeline = given ?? makePipeline(request: request, interactive: interactive, events: events)
+        var opener = connection.opener
+        opener.settings.rttAddress = try monitor.rttAddressValue()
         // The session reports through the pipeline, which places its progress in the whole job.
-        let (result, statistics) = try await connection.opener.withTarget(
+        let (result, statistics) = try await opener.withTarget(
             port, efuse: request.efuse, events: pipeline.events
         ) {
             session in

@@ -39,8 +39,21 @@ struct MonitorOptions: ParsableArguments {
             valueName: "text"))
     var until: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Monitor over SWD: the RTT control block's address (default: searched for in the part's RAM).",
+            valueName: "address"))
+    var rttAddress: String?
+
+    /// `--rtt-address` as the library takes it (a usage error for what is not an address).
+    func rttAddressValue() throws -> UInt32? {
+        try rttAddress.map { UInt32(try parseAddress($0, option: "--rtt-address")) }
+    }
+
     /// Checked before any port opens.
     func checkValues() throws {
+        _ = try rttAddressValue()
         if let duration, !(duration > 0 && duration <= 7 * 24 * 3600) {
             throw BootwireError(.usage, "--for takes seconds above 0", hint: "e.g. --for 10")
         }
