@@ -21,8 +21,9 @@ extension TargetOpener {
     /// the module's boot ROM second, because that order cannot harm either: the STM32 locks its
     /// baud on the first byte it receives and keeps it until a reset (AN3155, specs
     /// stm32-uart-bootloader.md "Baud"), so the module's 0x55 burst at 500 kbaud sent first would
-    /// leave an STM32 deaf until reset; the module's ROM measures only the 0x55 pattern and keeps
-    /// waiting through a stray 0x7F (qcc743-uart-isp.md "Handshake auto-baud").
+    /// leave an STM32 deaf until reset; the module's ROM measures the 0x55 pattern
+    /// (qcc743-uart-isp.md "Handshake auto-baud") and is expected to wait through a stray 0x7F,
+    /// which no source confirms: it is given its usual attempts, not one.
     public func detectChip(_ port: PortSpec, events: @escaping EventSink) async throws -> Route.SerialChip? {
         switch port {
         case .usb, .stlink: return nil
@@ -42,6 +43,9 @@ extension TargetOpener {
             } catch let error as BootwireError where error.code.category != .usage {
                 // Nothing (or not an STM32) answered: the module's turn.
             }
+            // The module is given its usual attempts: whether a stray 0x7F spoils the ROM's
+            // measurement of the burst that follows is not known (only that it measures 0x55).
+            quick.settings.connectAttempts = settings.connectAttempts
             quick.settings.chip = .qcc743
             do {
                 try await quick.withModule(port, events: { _ in }) { _ in }
